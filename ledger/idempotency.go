@@ -1,0 +1,50 @@
+package ledger
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+
+	"github.com/uptrace/bun"
+)
+
+// StoredResponse is what a write answered the first time its idempotency key was used.
+type StoredResponse struct {
+	RequestHash []byte
+	FirstSeq    int64
+	Status      int // 0 while the response is not stored yet
+	ContentType string
+	Body        []byte
+}
+
+// LookupIdempotency returns what is stored for the actor's key, or found=false.
+func LookupIdempotency(ctx context.Context, db bun.IDB, actor, key string) (StoredResponse, bool, error) {
+	var s StoredResponse
+	var status sql.NullInt64
+	var ct sql.NullString
+	err := db.QueryRowContext(ctx,
+		`SELECT request_hash, first_seq, status, content_type, response FROM ledger.idempotency WHERE actor = ? AND key = ?`,
+		actor, key).Scan(&s.RequestHash, &s.FirstSeq, &status, &ct, &s.Body)
+	if errors.Is(err, sql.ErrNoRows) {
+		return StoredResponse{}, false, nil
+	}
+	if err != nil {
+		return StoredResponse{}, false, fmt.Errorf("ledger: idempotency lookup: %w", err)
+	}
+	s.Status = int(status.Int64)
+	s.ContentType = ct.String
+	return s, true, nil
+}
+
+// StoreResponse keeps the first response to a committed write for replay. Only the first
+// store counts.
+func StoreResponse(ctx context.Context, db bun.IDB, actor, key string, status int, contentType string, body []byte) error {
+	_, err := db.ExecContext(ctx,
+		`UPDATE ledger.idempotency SET status = ?, content_type = ?, response = ? WHERE actor = ? AND key = ? AND status IS NULL`,
+		status, contentType, body, actor, key)
+	if err != nil {
+		return fmt.Errorf("ledger: store response: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,426 @@
+package ledger
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/uptrace/bun"
+)
+
+// Errors callers act on.
+var (
+	ErrNotFound = errors.New("ledger: no such entry")
+	// ErrIdempotentReplay: a write with this actor and idempotency key was committed before;
+	// nothing was written now, and the first response should be returned.
+	ErrIdempotentReplay = errors.New("ledger: idempotency key already used")
+	ErrClosed           = errors.New("ledger: closed")
+	ErrNoActor          = errors.New("ledger: no actor in context")
+)
+
+// Ledger appends entries. Concurrent writes are gathered into one database transaction per
+// round (group commit): one lock on the chain head, one multi-row insert and one commit for
+// many writers, which is what keeps a hash chain linear without paying a commit per entry.
+type Ledger struct {
+	db       *bun.DB
+	log      *slog.Logger
+	reqs     chan *request
+	maxBatch int
+	fnLimit  time.Duration
+
+	closeOnce sync.Once
+	closing   chan struct{}
+	stopped   chan struct{}
+}
+
+// Options for New.
+type Options struct {
+	// MaxBatch caps the writes gathered into one transaction (default 48: each write with
+	// projection work runs in a savepoint, and Postgres caches 64 subtransactions a backend).
+	MaxBatch int
+	// WriteTimeout bounds one write's work inside the batch (default 30 s).
+	WriteTimeout time.Duration
+	Log          *slog.Logger
+}
+
+// New starts the ledger's committer over db. Close stops it.
+func New(db *bun.DB, opts Options) *Ledger {
+	if opts.MaxBatch <= 0 {
+		opts.MaxBatch = 48
+	}
+	if opts.WriteTimeout <= 0 {
+		opts.WriteTimeout = 30 * time.Second
+	}
+	if opts.Log == nil {
+		opts.Log = slog.New(slog.DiscardHandler)
+	}
+	l := &Ledger{
+		db:       db,
+		log:      opts.Log,
+		reqs:     make(chan *request, 1024),
+		maxBatch: opts.MaxBatch,
+		fnLimit:  opts.WriteTimeout,
+		closing:  make(chan struct{}),
+		stopped:  make(chan struct{}),
+	}
+	go l.run()
+	return l
+}
+
+// DB is the database the ledger writes to, for reads.
+func (l *Ledger) DB() *bun.DB { return l.db }
+
+// Close stops accepting writes, finishes those queued, and returns.
+func (l *Ledger) Close() error {
+	l.closeOnce.Do(func() { close(l.closing) })
+	<-l.stopped
+	return nil
+}
+
+// Tx is one write's view of the batch transaction: it reads and writes projections through
+// DB() and appends entries that commit atomically with them.
+type Tx struct {
+	tx      bun.Tx
+	now     time.Time
+	actor   string
+	idemKey string
+	next    int64
+	prev    Hash
+	entries []Entry
+}
+
+// DB is the transaction, for the caller's reads and projection writes.
+func (t *Tx) DB() bun.IDB { return t.tx }
+
+// Now is the recording time of every entry in this transaction.
+func (t *Tx) Now() time.Time { return t.now }
+
+// Actor is who is writing.
+func (t *Tx) Actor() string { return t.actor }
+
+// Append adds an entry to the chain; it commits with the transaction or not at all.
+func (t *Tx) Append(d Draft) (Entry, error) {
+	raw, err := json.Marshal(d.Payload)
+	if err != nil {
+		return Entry{}, fmt.Errorf("ledger: marshal %s payload: %w", d.Kind, err)
+	}
+	payload, err := canonicalJSON(raw)
+	if err != nil {
+		return Entry{}, fmt.Errorf("ledger: %s: %w", d.Kind, err)
+	}
+	if d.Kind == "" || d.Subject == "" {
+		return Entry{}, errors.New("ledger: entry needs a kind and a subject")
+	}
+	y, m, dd := d.EffectiveOn.Date()
+	e := Entry{
+		Seq:            t.next,
+		Kind:           d.Kind,
+		Subject:        d.Subject,
+		Actor:          t.actor,
+		EffectiveOn:    time.Date(y, m, dd, 0, 0, 0, 0, time.UTC),
+		RecordedAt:     t.now,
+		Payload:        payload,
+		IdempotencyKey: t.idemKey,
+		PrevHash:       t.prev,
+	}
+	e.Hash = ComputeHash(&e)
+	t.next++
+	t.prev = e.Hash
+	t.entries = append(t.entries, e)
+	return e, nil
+}
+
+// Entries appended so far in this write.
+func (t *Tx) Entries() []Entry { return t.entries }
+
+type ctxKey int
+
+const (
+	actorKey ctxKey = iota
+	idemKey
+)
+
+// WithActor names who acts in ctx; every entry written under it carries the actor.
+func WithActor(ctx context.Context, actor string) context.Context {
+	return context.WithValue(ctx, actorKey, actor)
+}
+
+// ActorFrom returns the actor in ctx.
+func ActorFrom(ctx context.Context) string {
+	s, _ := ctx.Value(actorKey).(string)
+	return s
+}
+
+// Idempotency identifies a retried request: the key its client chose and a hash of what it asked.
+type Idempotency struct {
+	Key         string
+	RequestHash []byte
+}
+
+// WithIdempotency marks writes under ctx as the one request that key names.
+func WithIdempotency(ctx context.Context, key string, requestHash []byte) context.Context {
+	return context.WithValue(ctx, idemKey, Idempotency{Key: key, RequestHash: requestHash})
+}
+
+func idempotencyFrom(ctx context.Context) (Idempotency, bool) {
+	v, ok := ctx.Value(idemKey).(Idempotency)
+	return v, ok && v.Key != ""
+}
+
+type request struct {
+	ctx   context.Context
+	actor string
+	idem  Idempotency
+	fn    func(context.Context, *Tx) error
+	done  chan result
+}
+
+type result struct {
+	entries []Entry
+	err     error
+}
+
+// Write runs fn inside the ledger's transaction and commits what it appended together with
+// its projection writes. fn runs at most once; when it returns an error nothing of it is kept.
+// Writes are serialised: fn sees every earlier write, committed or in the same batch.
+func (l *Ledger) Write(ctx context.Context, fn func(context.Context, *Tx) error) ([]Entry, error) {
+	actor := ActorFrom(ctx)
+	if actor == "" {
+		return nil, ErrNoActor
+	}
+	idem, _ := idempotencyFrom(ctx)
+	r := &request{ctx: ctx, actor: actor, idem: idem, fn: fn, done: make(chan result, 1)}
+	select {
+	case <-l.closing:
+		return nil, ErrClosed
+	case l.reqs <- r:
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	// Once queued, wait for the outcome even if ctx ends: the write may already be committed.
+	res := <-r.done
+	return res.entries, res.err
+}
+
+// Append writes drafts with no projection work.
+func (l *Ledger) Append(ctx context.Context, drafts ...Draft) ([]Entry, error) {
+	return l.Write(ctx, func(_ context.Context, tx *Tx) error {
+		for _, d := range drafts {
+			if _, err := tx.Append(d); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+func (l *Ledger) run() {
+	defer close(l.stopped)
+	batch := make([]*request, 0, l.maxBatch)
+	for {
+		batch = batch[:0]
+		select {
+		case r := <-l.reqs:
+			batch = append(batch, r)
+		case <-l.closing:
+			// Drain what was queued before closing.
+			for {
+				select {
+				case r := <-l.reqs:
+					l.commit([]*request{r})
+				default:
+					return
+				}
+			}
+		}
+	fill:
+		for len(batch) < l.maxBatch {
+			select {
+			case r := <-l.reqs:
+				batch = append(batch, r)
+			default:
+				break fill
+			}
+		}
+		l.commit(batch)
+	}
+}
+
+type outcome struct {
+	r       *request
+	entries []Entry
+	err     error
+}
+
+// commit runs one batch in one transaction. A failing write is rolled back to its savepoint
+// alone; a failing commit fails the whole batch, and nothing of it was acknowledged.
+func (l *Ledger) commit(batch []*request) {
+	ctx := context.Background()
+	outs := make([]outcome, len(batch))
+	for i, r := range batch {
+		outs[i].r = r
+	}
+	err := l.commitBatch(ctx, outs)
+	for _, o := range outs {
+		if err != nil && o.err == nil {
+			o.err = err
+			o.entries = nil
+		}
+		o.r.done <- result{entries: o.entries, err: o.err}
+	}
+}
+
+func (l *Ledger) commitBatch(ctx context.Context, outs []outcome) (err error) {
+	tx, err := l.db.BeginTx(ctx, &sql.TxOptions{})
+	if err != nil {
+		return fmt.Errorf("ledger: begin: %w", err)
+	}
+	defer func() {
+		if err != nil {
+			_ = tx.Rollback()
+		}
+	}()
+	if len(outs) == 1 && outs[0].r.ctx.Err() != nil {
+		outs[0].err = outs[0].r.ctx.Err()
+		return tx.Rollback()
+	}
+	var (
+		headSeq  int64
+		headHash []byte
+		headAt   time.Time
+		clock    time.Time
+	)
+	if err := tx.QueryRowContext(ctx,
+		`SELECT seq, hash, recorded_at, clock_timestamp() FROM ledger.head FOR UPDATE`,
+	).Scan(&headSeq, &headHash, &headAt, &clock); err != nil {
+		return fmt.Errorf("ledger: lock head: %w", err)
+	}
+	// One clock (the database's), never running backwards along the chain, so that
+	// "known at T" is always a prefix of it.
+	now := clock.UTC().Truncate(time.Microsecond)
+	if now.Before(headAt) {
+		now = headAt.UTC()
+	}
+	next := headSeq + 1
+	var prev Hash
+	copy(prev[:], headHash)
+	single := len(outs) == 1
+
+	var all []Entry
+	for i := range outs {
+		o := &outs[i]
+		r := o.r
+		if err := r.ctx.Err(); err != nil {
+			o.err = err
+			continue
+		}
+		if r.idem.Key != "" {
+			var n int
+			if err := tx.QueryRowContext(ctx,
+				`SELECT count(*) FROM ledger.idempotency WHERE actor = ? AND key = ?`, r.actor, r.idem.Key,
+			).Scan(&n); err != nil {
+				return fmt.Errorf("ledger: idempotency lookup: %w", err)
+			}
+			if n > 0 {
+				o.err = ErrIdempotentReplay
+				continue
+			}
+		}
+		if !single {
+			if _, err := tx.ExecContext(ctx, `SAVEPOINT w`); err != nil {
+				return fmt.Errorf("ledger: savepoint: %w", err)
+			}
+		}
+		t := &Tx{tx: tx, now: now, actor: r.actor, idemKey: r.idem.Key, next: next, prev: prev}
+		fctx, cancel := context.WithTimeout(context.WithoutCancel(r.ctx), l.fnLimit)
+		ferr := safeRun(fctx, r.fn, t)
+		cancel()
+		if ferr == nil && r.idem.Key != "" && len(t.entries) > 0 {
+			if _, err := tx.ExecContext(ctx,
+				`INSERT INTO ledger.idempotency (actor, key, request_hash, first_seq, recorded_at) VALUES (?, ?, ?, ?, ?)`,
+				r.actor, r.idem.Key, r.idem.RequestHash, t.entries[0].Seq, now,
+			); err != nil {
+				ferr = fmt.Errorf("ledger: record idempotency key: %w", err)
+			}
+		}
+		if ferr != nil {
+			o.err = ferr
+			if single {
+				break // nothing else in this transaction: it is rolled back below
+			}
+			if _, err := tx.ExecContext(ctx, `ROLLBACK TO SAVEPOINT w`); err != nil {
+				return fmt.Errorf("ledger: rollback to savepoint: %w", err)
+			}
+			continue
+		}
+		if !single {
+			if _, err := tx.ExecContext(ctx, `RELEASE SAVEPOINT w`); err != nil {
+				return fmt.Errorf("ledger: release savepoint: %w", err)
+			}
+		}
+		o.entries = t.entries
+		all = append(all, t.entries...)
+		next = t.next
+		prev = t.prev
+	}
+	if len(all) == 0 {
+		return tx.Rollback() // nothing to write; a failed write's error is its own
+	}
+	if err := insertEntries(ctx, tx, all); err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx,
+		`UPDATE ledger.head SET seq = ?, hash = ?, recorded_at = ?`, next-1, prev[:], now,
+	); err != nil {
+		return fmt.Errorf("ledger: move head: %w", err)
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("ledger: commit: %w", err)
+	}
+	return nil
+}
+
+// safeRun turns a panic in a write into that write's error, so one bad write cannot take
+// the committer (and every other writer) down.
+func safeRun(ctx context.Context, fn func(context.Context, *Tx) error, t *Tx) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("ledger: write panicked: %v", p)
+		}
+	}()
+	return fn(ctx, t)
+}
+
+// insertEntries writes entries in chain order, many rows per statement.
+func insertEntries(ctx context.Context, tx bun.Tx, entries []Entry) error {
+	const chunk = 500
+	var sb strings.Builder
+	for start := 0; start < len(entries); start += chunk {
+		end := min(start+chunk, len(entries))
+		sb.Reset()
+		sb.WriteString(`INSERT INTO ledger.entries (seq, kind, subject, actor, effective_on, recorded_at, payload, idempotency_key, prev_hash, hash) VALUES `)
+		args := make([]any, 0, (end-start)*10)
+		for i, e := range entries[start:end] {
+			if i > 0 {
+				sb.WriteByte(',')
+			}
+			sb.WriteString(`(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+			var key any
+			if e.IdempotencyKey != "" {
+				key = e.IdempotencyKey
+			}
+			args = append(args, e.Seq, e.Kind, e.Subject, e.Actor, e.EffectiveDate(), e.RecordedAt,
+				string(e.Payload), key, e.PrevHash[:], e.Hash[:])
+		}
+		if _, err := tx.ExecContext(ctx, sb.String(), args...); err != nil {
+			return fmt.Errorf("ledger: insert entries %d..%d: %w", entries[start].Seq, entries[end-1].Seq, err)
+		}
+	}
+	return nil
+}

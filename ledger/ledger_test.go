@@ -1,0 +1,335 @@
+package ledger_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"ipledger/ledger"
+	"ipledger/migrations/dbtest"
+)
+
+func TestMain(m *testing.M) { dbtest.Main(m) }
+
+var day = time.Date(2024, 3, 1, 0, 0, 0, 0, time.UTC)
+
+func actorCtx() context.Context { return ledger.WithActor(context.Background(), "principal/test") }
+
+func mustAppend(t *testing.T, l *ledger.Ledger, n int) []ledger.Entry {
+	t.Helper()
+	var out []ledger.Entry
+	for i := 0; i < n; i++ {
+		es, err := l.Append(actorCtx(), ledger.Draft{Kind: "test.noted", Subject: fmt.Sprintf("thing/%d", i), EffectiveOn: day, Payload: map[string]any{"i": i}})
+		if err != nil {
+			t.Fatalf("append %d: %v", i, err)
+		}
+		out = append(out, es...)
+	}
+	return out
+}
+
+func TestAppendOnlyForServiceRole(t *testing.T) {
+	db := dbtest.New(t)
+	l := ledger.New(db.App, ledger.Options{})
+	defer l.Close()
+	mustAppend(t, l, 3)
+	ctx := context.Background()
+	for _, stmt := range []string{
+		`UPDATE ledger.entries SET kind = 'x' WHERE seq = 2`,
+		`DELETE FROM ledger.entries WHERE seq = 3`,
+		`TRUNCATE ledger.entries`,
+		`INSERT INTO ledger.entries SELECT seq + 10, kind, subject, actor, effective_on, recorded_at, payload, idempotency_key, prev_hash, hash FROM ledger.entries WHERE seq = 1`,
+		`ALTER TABLE ledger.entries DISABLE TRIGGER USER`,
+	} {
+		t.Run(strings.Fields(stmt)[0], func(t *testing.T) {
+			if _, err := db.App.ExecContext(ctx, stmt); err == nil {
+				t.Fatalf("%s succeeded through the service role", stmt)
+			}
+		})
+	}
+	t.Run("SuperuserStillRefusedByTriggers", func(t *testing.T) {
+		super := db.Super(t)
+		for _, stmt := range []string{`UPDATE ledger.entries SET kind = 'x'`, `DELETE FROM ledger.entries`, `TRUNCATE ledger.entries`} {
+			if _, err := super.ExecContext(ctx, stmt); err == nil || !strings.Contains(err.Error(), "append-only") {
+				t.Fatalf("%s: err = %v, want append-only refusal", stmt, err)
+			}
+		}
+	})
+	rep, err := ledger.Verify(ctx, db.App)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !rep.OK || rep.Checked != 3 {
+		t.Fatalf("after refused rewrites: %+v", rep)
+	}
+}
+
+func TestVerifyFindsTampering(t *testing.T) {
+	db := dbtest.New(t)
+	l := ledger.New(db.App, ledger.Options{})
+	defer l.Close()
+	mustAppend(t, l, 6)
+	ctx := context.Background()
+	rep, err := ledger.Verify(ctx, db.App)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !rep.OK || rep.Checked != 6 || rep.HeadSeq != 6 || rep.FirstBadSeq != nil {
+		t.Fatalf("clean chain: %+v", rep)
+	}
+	super := db.Super(t)
+	for _, stmt := range []string{
+		`ALTER TABLE ledger.entries DISABLE TRIGGER USER`,
+		`UPDATE ledger.entries SET payload = '{"i": 99}' WHERE seq = 4`,
+		`ALTER TABLE ledger.entries ENABLE TRIGGER USER`,
+	} {
+		if _, err := super.ExecContext(ctx, stmt); err != nil {
+			t.Fatalf("%s: %v", stmt, err)
+		}
+	}
+	rep, err = ledger.Verify(ctx, db.App)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.OK || rep.FirstBadSeq == nil || *rep.FirstBadSeq != 4 || rep.Checked != 6 {
+		t.Fatalf("tampered chain: %+v, want first bad seq 4", rep)
+	}
+	t.Run("DeletedEntry", func(t *testing.T) {
+		for _, stmt := range []string{
+			`ALTER TABLE ledger.entries DISABLE TRIGGER USER`,
+			`DELETE FROM ledger.entries WHERE seq = 2`,
+			`ALTER TABLE ledger.entries ENABLE TRIGGER USER`,
+		} {
+			if _, err := super.ExecContext(ctx, stmt); err != nil {
+				t.Fatalf("%s: %v", stmt, err)
+			}
+		}
+		rep, err := ledger.Verify(ctx, db.App)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rep.OK || *rep.FirstBadSeq != 2 {
+			t.Fatalf("chain with a hole: %+v, want first bad seq 2", rep)
+		}
+	})
+}
+
+func TestConcurrentWritersKeepOneLinearChain(t *testing.T) {
+	db := dbtest.New(t)
+	l := ledger.New(db.App, ledger.Options{})
+	defer l.Close()
+	const writers, each = 64, 25
+	var wg sync.WaitGroup
+	errs := make(chan error, writers*each)
+	seen := make(chan int64, writers*each*2)
+	for w := 0; w < writers; w++ {
+		wg.Add(1)
+		go func(w int) {
+			defer wg.Done()
+			for i := 0; i < each; i++ {
+				es, err := l.Append(actorCtx(),
+					ledger.Draft{Kind: "test.a", Subject: fmt.Sprintf("w/%d", w), EffectiveOn: day, Payload: map[string]any{"w": w, "i": i}},
+					ledger.Draft{Kind: "test.b", Subject: fmt.Sprintf("w/%d", w), EffectiveOn: day, Payload: map[string]any{"w": w, "i": i}})
+				if err != nil {
+					errs <- err
+					return
+				}
+				if len(es) != 2 || es[1].Seq != es[0].Seq+1 || es[1].PrevHash != es[0].Hash {
+					errs <- fmt.Errorf("one write's entries are not adjacent: %+v", es)
+				}
+				for _, e := range es {
+					seen <- e.Seq
+				}
+			}
+		}(w)
+	}
+	wg.Wait()
+	close(errs)
+	close(seen)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	got := map[int64]bool{}
+	for s := range seen {
+		if got[s] {
+			t.Fatalf("seq %d acknowledged twice", s)
+		}
+		got[s] = true
+	}
+	const total = writers * each * 2
+	for s := int64(1); s <= total; s++ {
+		if !got[s] {
+			t.Fatalf("seq %d never acknowledged", s)
+		}
+	}
+	rep, err := ledger.Verify(context.Background(), db.App)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !rep.OK || rep.Checked != total || rep.HeadSeq != total {
+		t.Fatalf("after %d concurrent entries: %+v", total, rep)
+	}
+}
+
+func TestFailedWriteLeavesBatchIntact(t *testing.T) {
+	db := dbtest.New(t)
+	l := ledger.New(db.App, ledger.Options{})
+	defer l.Close()
+	boom := errors.New("refused by rule")
+	var wg sync.WaitGroup
+	results := make([]error, 40)
+	for i := range results {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			_, results[i] = l.Write(actorCtx(), func(ctx context.Context, tx *ledger.Tx) error {
+				if _, err := tx.Append(ledger.Draft{Kind: "test.w", Subject: fmt.Sprintf("w/%d", i), EffectiveOn: day, Payload: map[string]any{"i": i}}); err != nil {
+					return err
+				}
+				switch i % 4 {
+				case 1:
+					return boom
+				case 2:
+					// A failing statement aborts only this write's savepoint.
+					_, err := tx.DB().ExecContext(ctx, `SELECT 1/0`)
+					return err
+				case 3:
+					panic("bug in a write")
+				}
+				return nil
+			})
+		}(i)
+	}
+	wg.Wait()
+	for i, err := range results {
+		if (i%4 == 0) != (err == nil) {
+			t.Fatalf("write %d: err = %v", i, err)
+		}
+	}
+	if !errors.Is(results[1], boom) {
+		t.Fatalf("write 1: err = %v, want its own error", results[1])
+	}
+	rep, err := ledger.Verify(context.Background(), db.App)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !rep.OK || rep.Checked != 10 {
+		t.Fatalf("want exactly the 10 good writes: %+v", rep)
+	}
+}
+
+func TestNoActorNoWrite(t *testing.T) {
+	db := dbtest.New(t)
+	l := ledger.New(db.App, ledger.Options{})
+	defer l.Close()
+	if _, err := l.Append(context.Background(), ledger.Draft{Kind: "k", Subject: "s", EffectiveOn: day, Payload: map[string]any{}}); !errors.Is(err, ledger.ErrNoActor) {
+		t.Fatalf("err = %v, want ErrNoActor", err)
+	}
+}
+
+func TestIdempotencyKeyWritesOnce(t *testing.T) {
+	db := dbtest.New(t)
+	l := ledger.New(db.App, ledger.Options{})
+	defer l.Close()
+	ctx := ledger.WithIdempotency(actorCtx(), "key-1", []byte("h1"))
+	d := ledger.Draft{Kind: "k", Subject: "s", EffectiveOn: day, Payload: map[string]any{"a": 1}}
+	first, err := l.Append(ctx, d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if first[0].IdempotencyKey != "key-1" {
+		t.Fatalf("entry key = %q", first[0].IdempotencyKey)
+	}
+	if _, err := l.Append(ctx, d); !errors.Is(err, ledger.ErrIdempotentReplay) {
+		t.Fatalf("second write: err = %v, want ErrIdempotentReplay", err)
+	}
+	// The same key under another actor is another request.
+	other := ledger.WithIdempotency(ledger.WithActor(context.Background(), "principal/other"), "key-1", []byte("h1"))
+	if _, err := l.Append(other, d); err != nil {
+		t.Fatalf("other actor: %v", err)
+	}
+	s, ok, err := ledger.LookupIdempotency(context.Background(), db.App, "principal/test", "key-1")
+	if err != nil || !ok || s.FirstSeq != first[0].Seq || string(s.RequestHash) != "h1" {
+		t.Fatalf("lookup: %+v %v %v", s, ok, err)
+	}
+	rep, _ := ledger.Verify(context.Background(), db.App)
+	if rep.Checked != 2 {
+		t.Fatalf("checked = %d, want 2", rep.Checked)
+	}
+}
+
+// The hash covers the payload as Postgres prints it, so every payload must survive the
+// round trip through jsonb byte for byte.
+func TestPayloadRoundTripsThroughJSONB(t *testing.T) {
+	db := dbtest.New(t)
+	l := ledger.New(db.App, ledger.Options{})
+	defer l.Close()
+	payloads := []map[string]any{
+		{"name": "科尔沁区 \"quoted\" back\\slash", "tab": "a\tb\nc\rd\be\ff", "ctl": "\x01\x1f\x7f", "emoji": "🐎 \u2028\u2029"},
+		{"bb": 1, "a": 2, "ccc": []any{}, "d": map[string]any{}, "": "empty key"},
+		{"n": -12, "big": int64(1) << 62, "amount": "150000000.00", "t": true, "f": false, "z": nil},
+		{"nested": map[string]any{"zz": []any{1, "x", map[string]any{"b": 1, "aa": 2}}, "a": nil}},
+		{"html": "<script>&amp;</script>", "é": "ü", "日本": "x"},
+	}
+	for i, p := range payloads {
+		es, err := l.Append(actorCtx(), ledger.Draft{Kind: "k", Subject: fmt.Sprintf("p/%d", i), EffectiveOn: day, Payload: p})
+		if err != nil {
+			t.Fatalf("payload %d: %v", i, err)
+		}
+		got, err := ledger.Get(context.Background(), db.App, es[0].Seq)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if string(got.Payload) != string(es[0].Payload) {
+			t.Fatalf("payload %d:\n hashed %s\n stored %s", i, es[0].Payload, got.Payload)
+		}
+	}
+	rep, err := ledger.Verify(context.Background(), db.App)
+	if err != nil || !rep.OK {
+		t.Fatalf("verify: %+v %v", rep, err)
+	}
+	t.Run("Refused", func(t *testing.T) {
+		for _, p := range []any{map[string]any{"nul": "a\x00b"}, map[string]any{"f": 1.5e300}, []int{1}} {
+			if _, err := l.Append(actorCtx(), ledger.Draft{Kind: "k", Subject: "s", EffectiveOn: day, Payload: p}); err == nil {
+				t.Fatalf("payload %v accepted", p)
+			}
+		}
+	})
+}
+
+func TestListPaginatesBySubject(t *testing.T) {
+	db := dbtest.New(t)
+	l := ledger.New(db.App, ledger.Options{})
+	defer l.Close()
+	for i := 0; i < 10; i++ {
+		if _, err := l.Append(actorCtx(), ledger.Draft{Kind: "k", Subject: fmt.Sprintf("s/%d", i%2), EffectiveOn: day, Payload: map[string]any{"i": i}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ctx := context.Background()
+	var seqs []int64
+	after := int64(0)
+	for {
+		page, err := ledger.List(ctx, db.App, ledger.Filter{After: after, Subject: "s/1", Limit: 2})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(page) == 0 {
+			break
+		}
+		for _, e := range page {
+			seqs = append(seqs, e.Seq)
+			after = e.Seq
+		}
+	}
+	if got, want := fmt.Sprint(seqs), "[2 4 6 8 10]"; got != want {
+		t.Fatalf("seqs = %s, want %s", got, want)
+	}
+	if _, err := ledger.Get(ctx, db.App, 999); !errors.Is(err, ledger.ErrNotFound) {
+		t.Fatalf("Get(999) err = %v", err)
+	}
+}
