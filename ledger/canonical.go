@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"regexp"
 	"sort"
 	"unicode/utf8"
@@ -21,7 +22,8 @@ func canonicalJSON(raw []byte) ([]byte, error) {
 	if err := dec.Decode(&v); err != nil {
 		return nil, fmt.Errorf("payload: %w", err)
 	}
-	if dec.More() {
+	// More() misses a stray closing brace, so insist on the end of input.
+	if _, err := dec.Token(); err != io.EOF {
 		return nil, errors.New("payload: trailing data after JSON value")
 	}
 	if _, ok := v.(map[string]any); !ok {

@@ -93,10 +93,21 @@ type Tx struct {
 	next    int64
 	prev    Hash
 	entries []Entry
+
+	savepoint func() error // opens the savepoint; nil when the write is alone in its batch
+	saved     bool
+	spErr     error
 }
 
-// DB is the transaction, for the caller's reads and projection writes.
-func (t *Tx) DB() bun.IDB { return t.tx }
+// DB is the transaction, for the caller's reads and projection writes. The first call opens
+// this write's savepoint, so writes that only append pay no extra round trips.
+func (t *Tx) DB() bun.IDB {
+	if t.savepoint != nil && !t.saved {
+		t.saved = true
+		t.spErr = t.savepoint()
+	}
+	return t.tx
+}
 
 // Now is the recording time of every entry in this transaction.
 func (t *Tx) Now() time.Time { return t.now }
@@ -332,21 +343,28 @@ func (l *Ledger) commitBatch(ctx context.Context, outs []outcome) (err error) {
 				continue
 			}
 		}
+		t := &Tx{tx: tx, now: now, actor: r.actor, idemKey: r.idem.Key, next: next, prev: prev}
 		if !single {
-			if _, err := tx.ExecContext(ctx, `SAVEPOINT w`); err != nil {
-				return fmt.Errorf("ledger: savepoint: %w", err)
+			t.savepoint = func() error {
+				_, err := tx.ExecContext(ctx, `SAVEPOINT w`)
+				return err
 			}
 		}
-		t := &Tx{tx: tx, now: now, actor: r.actor, idemKey: r.idem.Key, next: next, prev: prev}
 		fctx, cancel := context.WithTimeout(context.WithoutCancel(r.ctx), l.fnLimit)
 		ferr := safeRun(fctx, r.fn, t)
 		cancel()
+		if t.spErr != nil {
+			return fmt.Errorf("ledger: savepoint: %w", t.spErr)
+		}
 		if ferr == nil && r.idem.Key != "" && len(t.entries) > 0 {
-			if _, err := tx.ExecContext(ctx,
+			if _, err := t.DB().ExecContext(ctx,
 				`INSERT INTO ledger.idempotency (actor, key, request_hash, first_seq, recorded_at) VALUES (?, ?, ?, ?, ?)`,
 				r.actor, r.idem.Key, r.idem.RequestHash, t.entries[0].Seq, now,
 			); err != nil {
 				ferr = fmt.Errorf("ledger: record idempotency key: %w", err)
+			}
+			if t.spErr != nil {
+				return fmt.Errorf("ledger: savepoint: %w", t.spErr)
 			}
 		}
 		if ferr != nil {
@@ -354,12 +372,14 @@ func (l *Ledger) commitBatch(ctx context.Context, outs []outcome) (err error) {
 			if single {
 				break // nothing else in this transaction: it is rolled back below
 			}
-			if _, err := tx.ExecContext(ctx, `ROLLBACK TO SAVEPOINT w`); err != nil {
-				return fmt.Errorf("ledger: rollback to savepoint: %w", err)
+			if t.saved {
+				if _, err := tx.ExecContext(ctx, `ROLLBACK TO SAVEPOINT w`); err != nil {
+					return fmt.Errorf("ledger: rollback to savepoint: %w", err)
+				}
 			}
 			continue
 		}
-		if !single {
+		if t.saved {
 			if _, err := tx.ExecContext(ctx, `RELEASE SAVEPOINT w`); err != nil {
 				return fmt.Errorf("ledger: release savepoint: %w", err)
 			}

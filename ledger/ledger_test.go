@@ -333,3 +333,45 @@ func TestListPaginatesBySubject(t *testing.T) {
 		t.Fatalf("Get(999) err = %v", err)
 	}
 }
+
+// Long chains are verified in ranges on several connections; a fault at a range boundary
+// must still be named exactly.
+func TestVerifyRangesFindBoundaryFaults(t *testing.T) {
+	db := dbtest.New(t)
+	l := ledger.New(db.App, ledger.Options{})
+	defer l.Close()
+	const n = 12_000 // 4 ranges of 3,000
+	drafts := make([]ledger.Draft, 1000)
+	for done := 0; done < n; done += len(drafts) {
+		for k := range drafts {
+			drafts[k] = ledger.Draft{Kind: "k", Subject: fmt.Sprintf("s/%d", done+k), EffectiveOn: day, Payload: map[string]any{"i": done + k}}
+		}
+		if _, err := l.Append(actorCtx(), drafts...); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ctx := context.Background()
+	rep, err := ledger.Verify(ctx, db.App)
+	if err != nil || !rep.OK || rep.Checked != n || rep.HeadSeq != n {
+		t.Fatalf("clean: %+v %v", rep, err)
+	}
+	super := db.Super(t)
+	tamper := func(stmt string) {
+		t.Helper()
+		for _, s := range []string{`ALTER TABLE ledger.entries DISABLE TRIGGER USER`, stmt, `ALTER TABLE ledger.entries ENABLE TRIGGER USER`} {
+			if _, err := super.ExecContext(ctx, s); err != nil {
+				t.Fatalf("%s: %v", s, err)
+			}
+		}
+	}
+	tamper(`DELETE FROM ledger.entries WHERE seq = 6000`) // last of the second range
+	rep, _ = ledger.Verify(ctx, db.App)
+	if rep.OK || *rep.FirstBadSeq != 6000 {
+		t.Fatalf("deleted 6000: %+v", rep)
+	}
+	tamper(`UPDATE ledger.entries SET actor = 'principal/mallory' WHERE seq = 3001`) // first of the second
+	rep, _ = ledger.Verify(ctx, db.App)
+	if rep.OK || *rep.FirstBadSeq != 3001 {
+		t.Fatalf("changed 3001: %+v", rep)
+	}
+}

@@ -1,0 +1,88 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"os"
+	"path/filepath"
+	"time"
+
+	"ipledger/ledger"
+	"ipledger/openapi"
+	"ipledger/registry/access"
+)
+
+func serve(ctx context.Context, log *slog.Logger) error {
+	cfg, err := loadConfig()
+	if err != nil {
+		return err
+	}
+	st, err := openStore(ctx, log, cfg, true)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+
+	sys := ledger.WithActor(ctx, "system")
+	acc := access.New(st.ledger)
+	if err := seed(sys, st); err != nil {
+		return err
+	}
+	if err := bootstrapAdmin(ctx, log, cfg, acc); err != nil {
+		return err
+	}
+	api := openapi.New(openapi.Deps{
+		Ledger: st.ledger, ReadDB: st.read, Access: acc, Log: log, RateLimit: cfg.RateLimit,
+	})
+	srv := &http.Server{
+		Addr:              cfg.Addr,
+		Handler:           api.Handler(),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       5 * time.Minute, // bulk imports
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    64 << 10,
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.ListenAndServe() }()
+	log.Info("serving", "addr", "http://"+cfg.Addr, "docs", "http://"+cfg.Addr+"/docs")
+	select {
+	case err := <-errc:
+		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
+	case <-ctx.Done():
+	}
+	log.Info("shutting down")
+	sctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		log.Error("shutdown", "err", err)
+	}
+	return nil
+}
+
+// bootstrapAdmin gives a fresh installation its first admin (DESIGN.md §4).
+func bootstrapAdmin(ctx context.Context, log *slog.Logger, cfg config, acc *access.Service) error {
+	tok, err := acc.Bootstrap(ctx, cfg.BootstrapToken)
+	if err != nil {
+		return err
+	}
+	if tok == "" {
+		return nil
+	}
+	if cfg.BootstrapToken != "" {
+		log.Info("first admin created with IPLEDGER_BOOTSTRAP_TOKEN")
+		return nil
+	}
+	path := filepath.Join(cfg.DataDir, "admin.token")
+	if err := os.MkdirAll(cfg.DataDir, 0o755); err != nil {
+		return fmt.Errorf("write admin token: %w", err)
+	}
+	if err := os.WriteFile(path, []byte(tok+"\n"), 0o600); err != nil {
+		return fmt.Errorf("write admin token: %w", err)
+	}
+	abs, _ := filepath.Abs(path)
+	log.Info("first admin created; its token is in the file (mode 0600)", "file", abs)
+	return nil
+}

@@ -1,0 +1,159 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strconv"
+	"time"
+
+	"github.com/uptrace/bun"
+
+	"ipledger/ledger"
+	"ipledger/migrations"
+	"ipledger/migrations/pgdb"
+)
+
+// config is read from the environment (DESIGN.md §4).
+type config struct {
+	DatabaseURL    string
+	MigrateURL     string
+	ReadURL        string
+	DataDir        string
+	Addr           string
+	BootstrapToken string
+	RateLimit      float64
+}
+
+func loadConfig() (config, error) {
+	c := config{
+		DatabaseURL:    os.Getenv("DATABASE_URL"),
+		MigrateURL:     os.Getenv("IPLEDGER_MIGRATE_DATABASE_URL"),
+		ReadURL:        os.Getenv("IPLEDGER_READ_DATABASE_URL"),
+		DataDir:        os.Getenv("IPLEDGER_DATA_DIR"),
+		Addr:           os.Getenv("IPLEDGER_ADDR"),
+		BootstrapToken: os.Getenv("IPLEDGER_BOOTSTRAP_TOKEN"),
+		RateLimit:      1000,
+	}
+	if c.DataDir == "" {
+		c.DataDir = ".data"
+	}
+	if c.Addr == "" {
+		c.Addr = "127.0.0.1:8080"
+	}
+	if c.MigrateURL == "" {
+		c.MigrateURL = c.DatabaseURL
+	}
+	if v := os.Getenv("IPLEDGER_RATE_LIMIT"); v != "" {
+		f, err := strconv.ParseFloat(v, 64)
+		if err != nil || f < 0 {
+			return c, fmt.Errorf("IPLEDGER_RATE_LIMIT=%q: want a number of requests per second ≥ 0", v)
+		}
+		c.RateLimit = f
+	}
+	return c, nil
+}
+
+// store is an open database: migrated, with the ledger running.
+type store struct {
+	cfg     config
+	cluster *pgdb.Cluster
+	db      *bun.DB // the service role
+	read    *bun.DB
+	ledger  *ledger.Ledger
+}
+
+const appDatabase = "ipledger"
+
+// openStore starts the private cluster when no DATABASE_URL is set, migrates, and opens the
+// service's pool.
+func openStore(ctx context.Context, log *slog.Logger, cfg config, migrate bool) (*store, error) {
+	s := &store{cfg: cfg}
+	appDSN := cfg.DatabaseURL
+	migrateDSN := cfg.MigrateURL
+	if cfg.DatabaseURL == "" {
+		c, err := pgdb.Start(ctx, filepath.Join(cfg.DataDir, "pg"), pgdb.Options{Log: log})
+		if err != nil {
+			return nil, err
+		}
+		s.cluster = c
+		if err := ensureDatabase(ctx, c); err != nil {
+			s.Close()
+			return nil, err
+		}
+		migrateDSN = c.DSN(pgdb.Superuser, appDatabase)
+		appDSN = c.DSN("ipledger_app", appDatabase)
+	}
+	if migrate {
+		mdb, err := pgdb.Open(migrateDSN, pgdb.Config{MaxConns: 2, AppName: "ipledger-migrate"})
+		if err != nil {
+			s.Close()
+			return nil, err
+		}
+		err = migrations.Up(ctx, mdb.DB)
+		mdb.Close()
+		if err != nil {
+			s.Close()
+			return nil, err
+		}
+	}
+	db, err := pgdb.Open(appDSN, pgdb.Config{StatementTimeout: 60 * time.Second})
+	if err != nil {
+		s.Close()
+		return nil, err
+	}
+	s.db = db
+	s.read = db
+	if cfg.ReadURL != "" {
+		r, err := pgdb.Open(cfg.ReadURL, pgdb.Config{StatementTimeout: 60 * time.Second, AppName: "ipledger-read"})
+		if err != nil {
+			s.Close()
+			return nil, err
+		}
+		s.read = r
+	}
+	pctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if err := db.PingContext(pctx); err != nil {
+		s.Close()
+		return nil, fmt.Errorf("connect to the database: %w", err)
+	}
+	s.ledger = ledger.New(db, ledger.Options{Log: log})
+	return s, nil
+}
+
+func ensureDatabase(ctx context.Context, c *pgdb.Cluster) error {
+	super, err := pgdb.Open(c.DSN(pgdb.Superuser, "postgres"), pgdb.Config{MaxConns: 1})
+	if err != nil {
+		return err
+	}
+	defer super.Close()
+	var exists bool
+	if err := super.QueryRowContext(ctx, `SELECT EXISTS (SELECT FROM pg_database WHERE datname = ?)`, appDatabase).Scan(&exists); err != nil {
+		return fmt.Errorf("check database: %w", err)
+	}
+	if !exists {
+		if _, err := super.ExecContext(ctx, `CREATE DATABASE `+appDatabase); err != nil {
+			return fmt.Errorf("create database: %w", err)
+		}
+	}
+	return nil
+}
+
+// Close stops the ledger, closes the pools and stops a private cluster this process started.
+func (s *store) Close() {
+	if s.ledger != nil {
+		s.ledger.Close()
+	}
+	if s.read != nil && s.read != s.db {
+		s.read.Close()
+	}
+	if s.db != nil {
+		s.db.Close()
+	}
+	if s.cluster != nil {
+		s.cluster.Stop()
+	}
+}

@@ -1,0 +1,4 @@
+package openapi
+
+// registerAssets adds the assets operations.
+func (s *Server) registerAssets() {}

@@ -1,0 +1,115 @@
+package openapi_test
+
+import (
+	"context"
+	"net/http"
+	"sync"
+	"testing"
+
+	"ipledger/ledger"
+	"ipledger/registry/access"
+)
+
+func principalCount(t *testing.T, e *env) int {
+	t.Helper()
+	var n int
+	if err := e.db.App.QueryRowContext(context.Background(), `SELECT count(*) FROM access.principals`).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+func headSeq(t *testing.T, e *env) int64 {
+	t.Helper()
+	rep, err := ledger.Verify(context.Background(), e.db.App)
+	if err != nil || !rep.OK {
+		t.Fatalf("verify: %+v %v", rep, err)
+	}
+	return rep.HeadSeq
+}
+
+func TestIdempotentRetry(t *testing.T) {
+	e := newEnv(t)
+	admin := e.tokens[access.Admin]
+	body := map[string]any{"name": "retry planner", "role": "planner"}
+
+	first := e.do("POST", "/v1/principals", admin, body, "Idempotency-Key", "k-1").status(http.StatusCreated)
+	n, seq := principalCount(t, e), headSeq(t, e)
+
+	t.Run("SameKeySameBodyReplays", func(t *testing.T) {
+		again := e.do("POST", "/v1/principals", admin, body, "Idempotency-Key", "k-1").status(http.StatusCreated)
+		if string(again.Body) != string(first.Body) {
+			t.Fatalf("replay differs:\n first %s\n again %s", first.Body, again.Body)
+		}
+		if again.Header.Get("Idempotent-Replayed") != "true" {
+			t.Fatal("replay not marked")
+		}
+		if got := principalCount(t, e); got != n {
+			t.Fatalf("principals = %d after replay, want %d", got, n)
+		}
+		if got := headSeq(t, e); got != seq {
+			t.Fatalf("ledger head moved from %d to %d on replay", seq, got)
+		}
+	})
+	t.Run("SameKeyOtherBodyRefused", func(t *testing.T) {
+		e.do("POST", "/v1/principals", admin, map[string]any{"name": "someone else", "role": "planner"}, "Idempotency-Key", "k-1").
+			problem(http.StatusUnprocessableEntity, "idempotency_key_reused")
+		if got := headSeq(t, e); got != seq {
+			t.Fatalf("ledger head moved from %d to %d", seq, got)
+		}
+	})
+	t.Run("SameKeyOtherPrincipalIsNew", func(t *testing.T) {
+		other, _, err := e.access.Create(ledger.WithActor(context.Background(), "system"), "admin 2", access.Admin, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		tok, err := e.access.Rotate(ledger.WithActor(context.Background(), "system"), other.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		e.do("POST", "/v1/principals", tok, body, "Idempotency-Key", "k-1").status(http.StatusCreated)
+	})
+	t.Run("ConcurrentTwinsWriteOnce", func(t *testing.T) {
+		before := principalCount(t, e)
+		body := map[string]any{"name": "twin", "role": "auditor"}
+		var wg sync.WaitGroup
+		codes := make([]int, 16)
+		bodies := make([]string, 16)
+		for i := range codes {
+			wg.Add(1)
+			go func(i int) {
+				defer wg.Done()
+				r := e.do("POST", "/v1/principals", admin, body, "Idempotency-Key", "twin-key")
+				codes[i], bodies[i] = r.Code, string(r.Body)
+			}(i)
+		}
+		wg.Wait()
+		if got := principalCount(t, e); got != before+1 {
+			t.Fatalf("principals = %d, want %d: concurrent twins wrote more than once", got, before+1)
+		}
+		var created string
+		for i, c := range codes {
+			switch c {
+			case http.StatusCreated:
+				if created != "" && bodies[i] != created {
+					t.Fatalf("two different 201 bodies for one key")
+				}
+				created = bodies[i]
+			case http.StatusConflict: // still finishing: the client retries
+			default:
+				t.Fatalf("twin got %d: %s", c, bodies[i])
+			}
+		}
+		final := e.do("POST", "/v1/principals", admin, body, "Idempotency-Key", "twin-key").status(http.StatusCreated)
+		if created != "" && string(final.Body) != created {
+			t.Fatal("the retry after the race returned another body")
+		}
+	})
+	t.Run("FailedRequestIsNotStored", func(t *testing.T) {
+		e.do("POST", "/v1/principals", admin, map[string]any{"name": "b", "role": "bank"}, "Idempotency-Key", "k-bad").
+			problem(http.StatusUnprocessableEntity, "party_required")
+		// Fixing the request under the same key is a new request, not a reuse.
+		e.do("POST", "/v1/principals", admin, map[string]any{"name": "b", "role": "bank"}, "Idempotency-Key", "k-bad").
+			problem(http.StatusUnprocessableEntity, "party_required")
+	})
+}

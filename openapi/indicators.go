@@ -1,0 +1,4 @@
+package openapi
+
+// registerIndicators adds the indicators operations.
+func (s *Server) registerIndicators() {}

@@ -1,0 +1,295 @@
+package openapi
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"io"
+	"log/slog"
+	"math"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"golang.org/x/time/rate"
+
+	"ipledger/ledger"
+	"ipledger/registry/access"
+)
+
+// statusWriter records the status and, when asked, the body of a response.
+type statusWriter struct {
+	http.ResponseWriter
+	status  int
+	size    int
+	capture *bytes.Buffer
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if w.status == 0 {
+		w.status = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	if w.capture != nil {
+		w.capture.Write(b)
+	}
+	n, err := w.ResponseWriter.Write(b)
+	w.size += n
+	return n, err
+}
+
+// Flush keeps server-sent events streaming through the wrapper.
+func (w *statusWriter) Flush() {
+	if f, ok := w.ResponseWriter.(http.Flusher); ok {
+		f.Flush()
+	}
+}
+
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+type requestIDKey struct{}
+
+// logRequests writes one structured line per request. It logs the path, never the query
+// string's secrets (there are none by design) and never a header value.
+func (s *Server) logRequests(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		id := r.Header.Get("X-Request-Id")
+		if id == "" || len(id) > 64 {
+			var b [8]byte
+			_, _ = rand.Read(b[:])
+			id = hex.EncodeToString(b[:])
+		}
+		w.Header().Set("X-Request-Id", id)
+		sw := &statusWriter{ResponseWriter: w}
+		holder := &logHolder{}
+		ctx := contextWithLog(r.Context(), holder)
+		next.ServeHTTP(sw, r.WithContext(ctx))
+		attrs := []any{
+			"method", r.Method, "path", r.URL.Path, "status", sw.status, "bytes", sw.size,
+			"duration_ms", float64(time.Since(start).Microseconds()) / 1000, "request_id", id,
+		}
+		if holder.principal != "" {
+			attrs = append(attrs, "principal", holder.principal)
+		}
+		level := slog.LevelInfo
+		if sw.status >= 500 {
+			level = slog.LevelError
+		}
+		s.log.Log(ctx, level, "request", attrs...)
+	})
+}
+
+func (s *Server) recoverPanics(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer func() {
+			if p := recover(); p != nil {
+				if p == http.ErrAbortHandler {
+					panic(p)
+				}
+				s.log.ErrorContext(r.Context(), "panic", "panic", p, "path", r.URL.Path)
+				writeProblem(w, r, newProblem(http.StatusInternalServerError, "internal", "internal error"))
+			}
+		}()
+		next.ServeHTTP(w, r)
+	})
+}
+
+// authenticate turns a bearer token into a principal. A request without a token goes on
+// anonymous (public operations allow it; the rule table refuses the rest); a bad token is
+// refused here, whatever the operation.
+func (s *Server) authenticate(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := r.Header.Get("Authorization")
+		if h == "" {
+			next.ServeHTTP(w, r)
+			return
+		}
+		token, ok := strings.CutPrefix(h, "Bearer ")
+		if !ok || s.Access == nil {
+			p := newProblem(http.StatusUnauthorized, "unauthorized", "use Authorization: Bearer <token>")
+			p.headers = http.Header{"Www-Authenticate": {`Bearer realm="ipledger"`}}
+			writeProblem(w, r, p)
+			return
+		}
+		pr, err := s.Access.Authenticate(r.Context(), strings.TrimSpace(token))
+		if err != nil {
+			if !errors.Is(err, access.ErrBadToken) {
+				s.log.ErrorContext(r.Context(), "authenticate", "err", err)
+				writeProblem(w, r, newProblem(http.StatusServiceUnavailable, "unavailable", "cannot check the token now; retry shortly"))
+				return
+			}
+			p := newProblem(http.StatusUnauthorized, "unauthorized", "unknown or revoked token")
+			p.headers = http.Header{"Www-Authenticate": {`Bearer realm="ipledger", error="invalid_token"`}}
+			writeProblem(w, r, p)
+			return
+		}
+		if lh := logFrom(r.Context()); lh != nil {
+			lh.principal = pr.ID
+		}
+		ctx := withPrincipal(r.Context(), pr)
+		ctx = ledger.WithActor(ctx, pr.Actor())
+		next.ServeHTTP(w, r.WithContext(ctx))
+	})
+}
+
+type limiter struct {
+	lim  *rate.Limiter
+	seen time.Time
+}
+
+// rateLimit applies a token bucket per principal (per client address when anonymous).
+func (s *Server) rateLimit(next http.Handler) http.Handler {
+	if s.RateLimit <= 0 {
+		return next
+	}
+	burst := int(math.Max(1, 2*s.RateLimit))
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		key := "ip:" + clientIP(r)
+		if p, ok := principalFrom(r.Context()); ok {
+			key = "p:" + p.ID
+		}
+		now := time.Now()
+		s.limitMu.Lock()
+		l, ok := s.limiters[key]
+		if !ok {
+			if len(s.limiters) > 100000 { // forget idle buckets rather than grow without bound
+				for k, v := range s.limiters {
+					if now.Sub(v.seen) > time.Minute {
+						delete(s.limiters, k)
+					}
+				}
+			}
+			l = &limiter{lim: rate.NewLimiter(rate.Limit(s.RateLimit), burst)}
+			s.limiters[key] = l
+		}
+		l.seen = now
+		res := l.lim.ReserveN(now, 1)
+		delay := res.DelayFrom(now)
+		if delay > 0 {
+			res.CancelAt(now)
+		}
+		s.limitMu.Unlock()
+		if delay > 0 {
+			p := newProblem(http.StatusTooManyRequests, "rate_limited", "too many requests for this token")
+			p.headers = http.Header{"Retry-After": {strconv.Itoa(int(math.Ceil(delay.Seconds())))}}
+			writeProblem(w, r, p)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+func clientIP(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
+// idempotency makes POST retries safe. The key is scoped to the principal; the request hash
+// covers method, path, query and body. The ledger records the key in the same transaction as
+// the write, so a retry can never write twice; the first response is stored right after and
+// replayed byte for byte.
+func (s *Server) idempotency(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		key := r.Header.Get("Idempotency-Key")
+		p, authed := principalFrom(r.Context())
+		if r.Method != http.MethodPost || key == "" || !authed || s.Ledger == nil {
+			next.ServeHTTP(w, r)
+			return
+		}
+		if len(key) > 255 {
+			pr := newProblem(http.StatusUnprocessableEntity, "idempotency_key_invalid", "Idempotency-Key is at most 255 characters")
+			pr.Errors = []FieldError{{Location: "header.Idempotency-Key", Message: "too long"}}
+			writeProblem(w, r, pr)
+			return
+		}
+		body, err := io.ReadAll(io.LimitReader(r.Body, maxImportBody+1))
+		if err != nil || len(body) > maxImportBody {
+			writeProblem(w, r, newProblem(http.StatusRequestEntityTooLarge, "body_too_large", "request body too large"))
+			return
+		}
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		h := sha256.New()
+		h.Write([]byte(r.Method + " " + r.URL.RequestURI() + "\n"))
+		h.Write(body)
+		reqHash := h.Sum(nil)
+		actor := p.Actor()
+
+		if s.replay(w, r, actor, key, reqHash) {
+			return
+		}
+		sw := &statusWriter{ResponseWriter: w, capture: &bytes.Buffer{}}
+		ctx := ledger.WithIdempotency(r.Context(), key, reqHash)
+		next.ServeHTTP(sw, r.WithContext(ctx))
+		if sw.status == http.StatusConflict && strings.Contains(sw.capture.String(), `"idempotency_in_progress"`) {
+			return // a concurrent twin committed first; the client retries and gets its response
+		}
+		if sw.status < 500 {
+			// Stored only if this request's write committed the key (the row exists).
+			if err := ledger.StoreResponse(r.Context(), s.Ledger.DB(), actor, key, sw.status, sw.Header().Get("Content-Type"), sw.capture.Bytes()); err != nil {
+				s.log.ErrorContext(r.Context(), "store idempotent response", "err", err)
+			}
+		}
+	})
+}
+
+// replay answers a retry from the stored response; it reports whether it answered.
+func (s *Server) replay(w http.ResponseWriter, r *http.Request, actor, key string, reqHash []byte) bool {
+	stored, found, err := ledger.LookupIdempotency(r.Context(), s.Ledger.DB(), actor, key)
+	if err != nil {
+		s.log.ErrorContext(r.Context(), "idempotency lookup", "err", err)
+		writeProblem(w, r, newProblem(http.StatusServiceUnavailable, "unavailable", "retry shortly"))
+		return true
+	}
+	if !found {
+		return false
+	}
+	if !bytes.Equal(stored.RequestHash, reqHash) {
+		pr := newProblem(http.StatusUnprocessableEntity, "idempotency_key_reused", "this Idempotency-Key was used for a different request; nothing was written")
+		pr.Errors = []FieldError{{Location: "header.Idempotency-Key", Message: "already used with another body or path"}}
+		writeProblem(w, r, pr)
+		return true
+	}
+	if stored.Status == 0 {
+		// Committed, response not stored yet: the first request is finishing right now.
+		pr := newProblem(http.StatusConflict, "idempotency_in_progress", "the first request with this key is still finishing; retry shortly")
+		pr.headers = http.Header{"Retry-After": {"1"}}
+		writeProblem(w, r, pr)
+		return true
+	}
+	if stored.ContentType != "" {
+		w.Header().Set("Content-Type", stored.ContentType)
+	}
+	w.Header().Set("Idempotent-Replayed", "true")
+	w.WriteHeader(stored.Status)
+	_, _ = w.Write(stored.Body)
+	return true
+}
+
+const maxImportBody = 64 << 20
+
+type logHolder struct{ principal string }
+type logKey struct{}
+
+func contextWithLog(ctx context.Context, h *logHolder) context.Context {
+	return context.WithValue(ctx, logKey{}, h)
+}
+
+func logFrom(ctx context.Context) *logHolder {
+	h, _ := ctx.Value(logKey{}).(*logHolder)
+	return h
+}

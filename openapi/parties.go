@@ -1,0 +1,4 @@
+package openapi
+
+// registerParties adds the parties operations.
+func (s *Server) registerParties() {}

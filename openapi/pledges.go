@@ -1,0 +1,4 @@
+package openapi
+
+// registerPledges adds the pledges operations.
+func (s *Server) registerPledges() {}

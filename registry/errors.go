@@ -1,0 +1,48 @@
+// Package registry is the domain: parties, IP assets, pledges and the plan's reference data,
+// as projections of the ledger. It knows nothing of HTTP.
+package registry
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Class says what kind of failure an Error is; the API maps each class to one status.
+type Class string
+
+const (
+	Invalid      Class = "invalid"      // the input breaks a rule: nothing changed
+	NotFound     Class = "not_found"    // no such thing, or not visible to the caller
+	Conflict     Class = "conflict"     // clashes with existing state (duplicate, already pledged)
+	Forbidden    Class = "forbidden"    // known caller, not allowed
+	Unauthorized Class = "unauthorized" // unknown or revoked caller
+)
+
+// Error is a domain failure with a stable code (e.g. "patent_check", "asset_pledged") that
+// clients may rely on, the input field at fault, and the thing it clashes with, if any.
+type Error struct {
+	Class   Class
+	Code    string
+	Field   string // JSON path of the input at fault, e.g. "body.number"
+	Message string // for people; never carries SQL or internal detail
+	Ref     string // id of the thing clashed with, e.g. the existing asset or pledge
+}
+
+func (e *Error) Error() string {
+	if e.Field != "" {
+		return fmt.Sprintf("%s: %s (%s)", e.Code, e.Message, e.Field)
+	}
+	return e.Code + ": " + e.Message
+}
+
+// Errorf builds an Error.
+func Errorf(class Class, code, field, format string, args ...any) *Error {
+	return &Error{Class: class, Code: code, Field: field, Message: fmt.Sprintf(format, args...)}
+}
+
+// AsError returns the domain error in err's chain, if any.
+func AsError(err error) (*Error, bool) {
+	var e *Error
+	ok := errors.As(err, &e)
+	return e, ok
+}
