@@ -7,7 +7,7 @@ COUNT   ?= 1
 .PHONY: run build test lint bench openapi fuzz clean
 
 run: ## serve on http://127.0.0.1:8080 with a private Postgres under ./.data
-	$(GO) run ./cmd/ipledger serve
+	$(GO) build -o ipledger ./cmd/ipledger && exec ./ipledger serve
 
 build:
 	$(GO) build -o ipledger ./cmd/ipledger

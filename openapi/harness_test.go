@@ -41,17 +41,17 @@ func (s *syncBuffer) String() string {
 
 // env is a running API over a fresh database, with one principal per role.
 type env struct {
-	t      *testing.T
-	db     *dbtest.DB
-	ledger *ledger.Ledger
-	access *access.Service
-	reg    *registry.Service
-	server *openapi.Server
-	http   *httptest.Server
-	logs   *syncBuffer
+	t         *testing.T
+	db        *dbtest.DB
+	ledger    *ledger.Ledger
+	access    *access.Service
+	reg       *registry.Service
+	server    *openapi.Server
+	http      *httptest.Server
+	logs      *syncBuffer
 	bankParty string
-	tokens map[access.Role]string
-	ids    map[access.Role]string
+	tokens    map[access.Role]string
+	ids       map[access.Role]string
 }
 
 type envOption func(*openapi.Deps)
@@ -180,4 +180,3 @@ func (e *env) do(method, path, token string, body any, headers ...string) respon
 	b, _ := io.ReadAll(res.Body)
 	return response{t: e.t, Code: res.StatusCode, Header: res.Header, Body: b}
 }
-

@@ -1,4 +1,193 @@
 package openapi
 
-// registerParties adds the parties operations.
-func (s *Server) registerParties() {}
+import (
+	"context"
+	"net/http"
+
+	"github.com/danielgtaylor/huma/v2"
+	"github.com/google/uuid"
+
+	"ipledger/registry"
+	"ipledger/registry/access"
+	"ipledger/registry/term"
+)
+
+// PartyView is a party as the API shows it.
+type PartyView struct {
+	ID            string  `json:"id" format:"uuid"`
+	Name          string  `json:"name"`
+	Kind          string  `json:"kind" enum:"enterprise,university,institute,individual,bank,government,other"`
+	USCC          *string `json:"uscc" doc:"Unified social credit code (GB 32100-2015)"`
+	USCCConfirmed bool    `json:"uscc_confirmed" doc:"Accepted despite a wrong check character, on the registrar's explicit confirmation"`
+	RegionCode    string  `json:"region_code" doc:"GB/T 2260 code of its county-level unit"`
+	RegisteredOn  *string `json:"registered_on" format:"date"`
+}
+
+func partyView(p registry.Party) PartyView {
+	v := PartyView{ID: p.ID.String(), Name: p.Name, Kind: string(p.Kind), USCCConfirmed: p.USCCConfirmed, RegionCode: p.RegionCode, RegisteredOn: dateStr(p.RegisteredOn)}
+	if p.USCC != "" {
+		u := p.USCC
+		v.USCC = &u
+	}
+	return v
+}
+
+// WarningView is a non-fatal remark on an accepted request.
+type WarningView struct {
+	Code    string `json:"code" example:"uscc_unconfirmed_check"`
+	Field   string `json:"field,omitempty" example:"body.uscc"`
+	Message string `json:"message"`
+}
+
+// dateStr writes a date as YYYY-MM-DD, or null for none.
+func dateStr(d term.Date) *string {
+	if d.IsZero() {
+		return nil
+	}
+	s := d.String()
+	return &s
+}
+
+// parseDate reads an optional YYYY-MM-DD input; a bad one is a 422 naming the field.
+func parseDate(field, s string) (term.Date, error) {
+	if s == "" {
+		return term.Date{}, nil
+	}
+	d, err := term.ParseDate(s)
+	if err != nil {
+		p := newProblem(http.StatusUnprocessableEntity, "date_invalid", "dates are YYYY-MM-DD")
+		p.Errors = []FieldError{{Location: field, Message: "not a valid YYYY-MM-DD date", Value: s}}
+		return term.Date{}, p
+	}
+	return d, nil
+}
+
+// parseID reads a UUID from the path: a malformed one is 404 like an unknown one, so ids
+// reveal nothing.
+func parseID(field, s, what string) (uuid.UUID, error) {
+	id, err := uuid.Parse(s)
+	if err != nil {
+		p := newProblem(http.StatusNotFound, what+"_not_found", "no "+what+" "+s)
+		p.Errors = []FieldError{{Location: field, Message: "not a known id", Value: s}}
+		return uuid.Nil, p
+	}
+	return id, nil
+}
+
+type partyOutput struct {
+	Status int
+	Body   struct {
+		PartyView
+		Warnings []WarningView `json:"warnings,omitempty" doc:"Non-fatal remarks, e.g. a confirmed nonconforming USCC"`
+	}
+}
+
+type createPartyInput struct {
+	Body struct {
+		Name          string `json:"name" minLength:"1" maxLength:"300"`
+		Kind          string `json:"kind" enum:"enterprise,university,institute,individual,bank,government,other"`
+		USCC          string `json:"uscc,omitempty" maxLength:"40" doc:"18 characters; a wrong check character is refused unless uscc_confirmed"`
+		USCCConfirmed bool   `json:"uscc_confirmed,omitempty" doc:"The registrar confirms a known nonconforming early code (e.g. 91350203M0001QAY9B)"`
+		RegionCode    string `json:"region_code" minLength:"6" maxLength:"6" doc:"One of the city's 9 county-level units"`
+	}
+}
+
+type partyEventInput struct {
+	ID   string `path:"id"`
+	Body struct {
+		Type        string `json:"type" enum:"rename,move"`
+		Name        string `json:"name,omitempty" maxLength:"300"`
+		RegionCode  string `json:"region_code,omitempty" maxLength:"6"`
+		EffectiveOn string `json:"effective_on,omitempty" format:"date" doc:"Default today"`
+	}
+}
+
+type partiesOutput struct{ Body Page[PartyView] }
+
+var (
+	registrars = roles(access.Admin, access.Registrar)
+	everyone   = roles(access.Roles()...)
+)
+
+func (s *Server) registerParties() {
+	register(s, huma.Operation{
+		OperationID: "create-party", Method: http.MethodPost, Path: "/v1/parties", Tags: []string{"parties"},
+		Summary:       "Register a party (an owner, pledgor or bank)",
+		Description:   "The USCC is checked (GB 32100-2015 check character); a duplicate code is 409 naming the party that has it (`ref`).",
+		DefaultStatus: http.StatusCreated,
+	}, registrars, func(ctx context.Context, in *createPartyInput) (*partyOutput, error) {
+		p, warns, err := s.Registry.RegisterParty(ctx, registry.PartyInput{
+			Name: in.Body.Name, Kind: registry.PartyKind(in.Body.Kind), USCC: in.Body.USCC,
+			USCCConfirmed: in.Body.USCCConfirmed, RegionCode: in.Body.RegionCode,
+		})
+		if err != nil {
+			return nil, s.problemFrom(ctx, err)
+		}
+		out := &partyOutput{Status: http.StatusCreated}
+		out.Body.PartyView = partyView(p)
+		for _, w := range warns {
+			out.Body.Warnings = append(out.Body.Warnings, WarningView(w))
+		}
+		return out, nil
+	})
+	register(s, huma.Operation{
+		OperationID: "get-party", Method: http.MethodGet, Path: "/v1/parties/{id}", Tags: []string{"parties"},
+		Summary: "One party", Errors: []int{http.StatusNotFound},
+	}, everyone, func(ctx context.Context, in *idPath) (*partyOutput, error) {
+		id, err := parseID("path.id", in.ID, "party")
+		if err != nil {
+			return nil, err
+		}
+		p, err := s.Registry.GetParty(ctx, id)
+		if err != nil {
+			return nil, s.problemFrom(ctx, err)
+		}
+		out := &partyOutput{Status: http.StatusOK}
+		out.Body.PartyView = partyView(p)
+		return out, nil
+	})
+	register(s, huma.Operation{
+		OperationID: "list-parties", Method: http.MethodGet, Path: "/v1/parties", Tags: []string{"parties"},
+		Summary: "List parties", Errors: []int{http.StatusUnprocessableEntity},
+	}, everyone, func(ctx context.Context, in *struct {
+		Q      string `query:"q" maxLength:"200" doc:"Substring of the name"`
+		Kind   string `query:"kind" enum:"enterprise,university,institute,individual,bank,government,other,"`
+		Region string `query:"region" maxLength:"6"`
+		Cursor string `query:"cursor" maxLength:"100"`
+		Limit  int    `query:"limit" minimum:"1" maximum:"1000" default:"100"`
+	}) (*partiesOutput, error) {
+		ps, next, err := s.Registry.ListParties(ctx, registry.PartyFilter{Q: in.Q, Kind: registry.PartyKind(in.Kind), Region: in.Region, Cursor: in.Cursor, Limit: in.Limit})
+		if err != nil {
+			return nil, s.problemFrom(ctx, err)
+		}
+		out := &partiesOutput{}
+		out.Body.Items = make([]PartyView, 0, len(ps))
+		for _, p := range ps {
+			out.Body.Items = append(out.Body.Items, partyView(p))
+		}
+		if next != "" {
+			out.Body.NextCursor = &next
+		}
+		return out, nil
+	})
+	register(s, huma.Operation{
+		OperationID: "record-party-event", Method: http.MethodPost, Path: "/v1/parties/{id}/events", Tags: []string{"parties"},
+		Summary: "Rename a party or move it to another unit", Errors: []int{http.StatusNotFound},
+	}, registrars, func(ctx context.Context, in *partyEventInput) (*partyOutput, error) {
+		id, err := parseID("path.id", in.ID, "party")
+		if err != nil {
+			return nil, err
+		}
+		eff, err := parseDate("body.effective_on", in.Body.EffectiveOn)
+		if err != nil {
+			return nil, err
+		}
+		p, err := s.Registry.PartyEvent(ctx, id, registry.PartyEventInput{Type: in.Body.Type, Name: in.Body.Name, RegionCode: in.Body.RegionCode, EffectiveOn: eff})
+		if err != nil {
+			return nil, s.problemFrom(ctx, err)
+		}
+		out := &partyOutput{Status: http.StatusOK}
+		out.Body.PartyView = partyView(p)
+		return out, nil
+	})
+}

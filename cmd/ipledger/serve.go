@@ -12,6 +12,7 @@ import (
 
 	"ipledger/ledger"
 	"ipledger/openapi"
+	"ipledger/registry"
 	"ipledger/registry/access"
 )
 
@@ -28,14 +29,15 @@ func serve(ctx context.Context, log *slog.Logger) error {
 
 	sys := ledger.WithActor(ctx, "system")
 	acc := access.New(st.ledger)
-	if err := seed(sys, st); err != nil {
+	reg := registry.New(st.ledger, registry.WithReadDB(st.read))
+	if err := seed(sys, reg); err != nil {
 		return err
 	}
 	if err := bootstrapAdmin(ctx, log, cfg, acc); err != nil {
 		return err
 	}
 	api := openapi.New(openapi.Deps{
-		Ledger: st.ledger, ReadDB: st.read, Access: acc, Log: log, RateLimit: cfg.RateLimit,
+		Ledger: st.ledger, ReadDB: st.read, Access: acc, Registry: reg, Log: log, RateLimit: cfg.RateLimit,
 	})
 	srv := &http.Server{
 		Addr:              cfg.Addr,

@@ -1,0 +1,774 @@
+package registry
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/google/uuid"
+	"github.com/uptrace/bun"
+	"github.com/uptrace/bun/dialect/pgdialect"
+
+	"ipledger/ledger"
+	"ipledger/registry/ident"
+	"ipledger/registry/term"
+)
+
+const kindAssetRegistered = "asset.registered"
+
+// CategoryTreeVine marks a plant variety of trees or vines (the longer term).
+const CategoryTreeVine = "tree_vine"
+
+// Attributes are kind-specific facts recorded at registration.
+type Attributes struct {
+	IPC      []string `json:"ipc,omitempty"`      // patents: IPC classes, e.g. "H01M10/0525"
+	Category string   `json:"category,omitempty"` // plant_variety: "tree_vine" or ""
+}
+
+// AssetInput registers an asset. Number may be written in any accepted spelling
+// (ident.Canonical). RegionCode defaults to the first owner's unit. For trademarks and GI
+// marks GrantedOn is the registration date; for GI products and copyrights it is the
+// announcement / registration date.
+type AssetInput struct {
+	Kind       ident.Kind
+	Number     string
+	Title      string
+	OwnerIDs   []uuid.UUID
+	RegionCode string
+	FiledOn    term.Date
+	GrantedOn  term.Date
+	Attributes Attributes
+}
+
+// Owner is an asset owner, with the name it has now.
+type Owner struct {
+	ID   uuid.UUID `json:"id"`
+	Name string    `json:"name"`
+}
+
+// HighValue says whether an invention patent is high-value on the as-of date and which
+// criteria hold (they are listed even when the patent is not valid that day).
+type HighValue struct {
+	Value    bool     `json:"value"`
+	Criteria []string `json:"criteria"`
+}
+
+// FamilyMember is an overseas member of a patent's family.
+type FamilyMember struct {
+	Country string    `json:"country"`
+	Number  string    `json:"number"`
+	Date    term.Date `json:"date"`
+}
+
+// Award is a prize a patent won.
+type Award struct {
+	Award string    `json:"award"`
+	Level string    `json:"level,omitempty"`
+	On    term.Date `json:"on"`
+}
+
+// Asset is an asset as of a date.
+type Asset struct {
+	ID                uuid.UUID      `json:"id"`
+	Kind              ident.Kind     `json:"kind"`
+	Number            string         `json:"number"`         // canonical
+	DisplayNumber     string         `json:"display_number"` // ZL… for granted patents, CNA… for granted plant varieties
+	Title             string         `json:"title"`
+	Owners            []Owner        `json:"owners"`
+	RegionCode        string         `json:"region_code"`
+	FiledOn           term.Date      `json:"filed_on"`
+	GrantedOn         term.Date      `json:"granted_on"`
+	AsOf              term.Date      `json:"as_of"`
+	Status            string         `json:"status"`
+	Valid             bool           `json:"valid"`
+	ExpiresOn         term.Date      `json:"expires_on"`
+	Frozen            bool           `json:"frozen"`
+	Pledged           bool           `json:"pledged"` // in an active pledge now
+	WellKnown         bool           `json:"well_known"`
+	HighValue         HighValue      `json:"high_value"`
+	StrategicIndustry string         `json:"strategic_industry,omitempty"`
+	ForeignFamily     []FamilyMember `json:"foreign_family,omitempty"`
+	Awards            []Award        `json:"awards,omitempty"`
+	Attributes        Attributes     `json:"attributes"`
+}
+
+type assetPayload struct {
+	ID             uuid.UUID   `json:"id"`
+	Kind           ident.Kind  `json:"kind"`
+	Number         string      `json:"number"`
+	Title          string      `json:"title"`
+	OwnerIDs       []uuid.UUID `json:"owner_ids"`
+	RegionCode     string      `json:"region_code"`
+	RegionExplicit bool        `json:"region_explicit,omitempty"`
+	FiledOn        term.Date   `json:"filed_on"`
+	GrantedOn      term.Date   `json:"granted_on"`
+	Attributes     Attributes  `json:"attributes"`
+}
+
+// RegisterAsset records a new asset (asset.registered) and returns it as of today. A kind and
+// number registered already is a Conflict (asset_exists) whose Ref is the existing asset.
+func (s *Service) RegisterAsset(ctx context.Context, in AssetInput) (Asset, error) {
+	res, err := s.RegisterAssets(ctx, []AssetInput{in})
+	if err != nil {
+		return Asset{}, err
+	}
+	if res[0].Err != nil {
+		return Asset{}, res[0].Err
+	}
+	if res[0].Unchanged {
+		e := Errorf(Conflict, "asset_exists", "body.number", "this %s is registered already", in.Kind)
+		e.Ref = res[0].ID.String()
+		return Asset{}, e
+	}
+	return s.GetAsset(ctx, res[0].ID, term.Date{})
+}
+
+// BatchResult is the outcome of one input of RegisterAssets.
+type BatchResult struct {
+	ID        uuid.UUID // the new asset, or the existing one when Unchanged
+	Unchanged bool      // the asset exists with identical data: nothing recorded
+	Err       *Error    // the input was refused; the others are not affected
+}
+
+// RegisterAssets records many assets in one ledger write (imports). An input whose kind and
+// number exist already with identical data is reported Unchanged (so a re-import adds nothing);
+// with different data it is refused with asset_exists.
+func (s *Service) RegisterAssets(ctx context.Context, ins []AssetInput) ([]BatchResult, error) {
+	today := s.Today()
+	res := make([]BatchResult, len(ins))
+	payloads := make([]*assetPayload, len(ins))
+	for i, in := range ins {
+		p, err := prepareAsset(in, today)
+		if err != nil {
+			res[i].Err = err
+			continue
+		}
+		payloads[i] = p
+	}
+	_, err := s.write(ctx, func(ctx context.Context, tx *ledger.Tx) error {
+		db := tx.DB()
+		out := make([]BatchResult, len(ins))
+		copy(out, res)
+		// Owners and units, in bulk.
+		var ownerIDs []string
+		for _, p := range payloads {
+			if p != nil {
+				for _, o := range p.OwnerIDs {
+					ownerIDs = append(ownerIDs, o.String())
+				}
+			}
+		}
+		ownerRegion, err := partyRegions(ctx, db, ownerIDs)
+		if err != nil {
+			return err
+		}
+		units, err := unitCodes(ctx, db)
+		if err != nil {
+			return err
+		}
+		existing, err := existingAssets(ctx, db, payloads)
+		if err != nil {
+			return err
+		}
+		var entries []ledger.Entry
+		seen := map[string]*assetPayload{}
+		for i, p := range payloads {
+			if p == nil {
+				continue
+			}
+			if e := resolveAsset(p, ownerRegion, units); e != nil {
+				out[i].Err = e
+				continue
+			}
+			key := string(p.Kind) + "\x00" + p.Number
+			if ex, ok := existing[key]; ok {
+				if ex.same(p) {
+					out[i] = BatchResult{ID: ex.p.ID, Unchanged: true}
+					continue
+				}
+				e := Errorf(Conflict, "asset_exists", "body.number", "a %s numbered %s is registered already", p.Kind, p.Number)
+				e.Ref = ex.p.ID.String()
+				out[i].Err = e
+				continue
+			}
+			if prev, ok := seen[key]; ok {
+				if samePayload(prev, p) {
+					out[i] = BatchResult{ID: prev.ID, Unchanged: true}
+					continue
+				}
+				e := Errorf(Conflict, "asset_exists", "body.number", "a %s numbered %s is registered already", p.Kind, p.Number)
+				e.Ref = prev.ID.String()
+				out[i].Err = e
+				continue
+			}
+			p.ID = newID()
+			seen[key] = p
+			e, err := tx.Append(ledger.Draft{Kind: kindAssetRegistered, Subject: "asset/" + p.ID.String(), EffectiveOn: today.Time(), Payload: p})
+			if err != nil {
+				return err
+			}
+			entries = append(entries, e)
+			out[i].ID = p.ID
+		}
+		if err := applyAssetsRegistered(ctx, db, entries); err != nil {
+			return err
+		}
+		copy(res, out)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+// prepareAsset checks what needs no database: kind, number, title, dates, attributes.
+func prepareAsset(in AssetInput, today term.Date) (*assetPayload, *Error) {
+	if !in.Kind.Valid() {
+		return nil, Errorf(Invalid, ident.CodeKindUnknown, "body.kind", "unknown asset kind %q", in.Kind)
+	}
+	num, err := ident.Canonical(in.Kind, in.Number)
+	if err != nil {
+		e, _ := AsError(identError(err, "body.number"))
+		return nil, e
+	}
+	title := strings.TrimSpace(in.Title)
+	if title == "" {
+		return nil, Errorf(Invalid, "title_required", "body.title", "an asset needs a title")
+	}
+	if len(in.OwnerIDs) == 0 {
+		return nil, Errorf(Invalid, "owners_required", "body.owner_ids", "an asset needs at least one owner")
+	}
+	for i, o := range in.OwnerIDs {
+		if slices.Contains(in.OwnerIDs[:i], o) {
+			return nil, Errorf(Invalid, "owner_duplicate", fmt.Sprintf("body.owner_ids[%d]", i), "owner %s is listed twice", o)
+		}
+	}
+	for _, d := range []struct {
+		d     term.Date
+		field string
+	}{{in.FiledOn, "body.filed_on"}, {in.GrantedOn, "body.granted_on"}} {
+		if d.d.After(today) {
+			return nil, Errorf(Invalid, "date_in_future", d.field, "%s is after today (%s)", d.d, today)
+		}
+	}
+	if !in.FiledOn.IsZero() && !in.GrantedOn.IsZero() && in.GrantedOn.Before(in.FiledOn) {
+		return nil, Errorf(Invalid, "granted_before_filed", "body.granted_on", "granted on %s, before it was filed (%s)", in.GrantedOn, in.FiledOn)
+	}
+	attrs := Attributes{Category: in.Attributes.Category}
+	switch {
+	case in.Kind.IsPatent():
+		if in.FiledOn.IsZero() {
+			return nil, Errorf(Invalid, "filed_on_required", "body.filed_on", "a patent's term runs from its filing date")
+		}
+		if y := ident.PatentFilingYear(num); y != in.FiledOn.Year() {
+			return nil, Errorf(Invalid, "filing_year_mismatch", "body.filed_on",
+				"the application number says it was filed in %d, the filing date says %d", y, in.FiledOn.Year())
+		}
+		if err := ident.CheckPatentFiledOn(num, in.FiledOn.Time()); err != nil {
+			e, _ := AsError(identError(err, "body.filed_on"))
+			return nil, e
+		}
+		for i, c := range in.Attributes.IPC {
+			c = normIPC(c)
+			if !ipcRE.MatchString(c) {
+				return nil, Errorf(Invalid, "ipc_format", fmt.Sprintf("body.attributes.ipc[%d]", i), "%q is not an IPC class (e.g. H01M10/0525)", in.Attributes.IPC[i])
+			}
+			if !slices.Contains(attrs.IPC, c) {
+				attrs.IPC = append(attrs.IPC, c)
+			}
+		}
+	case len(in.Attributes.IPC) > 0:
+		return nil, Errorf(Invalid, "ipc_not_patent", "body.attributes.ipc", "IPC classes are recorded on patents only")
+	}
+	switch {
+	case in.Kind == ident.PlantVariety:
+		if attrs.Category != "" && attrs.Category != CategoryTreeVine {
+			return nil, Errorf(Invalid, "category_unknown", "body.attributes.category", "a plant variety's category is %q or empty", CategoryTreeVine)
+		}
+		if in.FiledOn.IsZero() && in.GrantedOn.IsZero() {
+			return nil, Errorf(Invalid, "filed_on_required", "body.filed_on", "a plant variety needs its application date")
+		}
+	case attrs.Category != "":
+		return nil, Errorf(Invalid, "category_not_applicable", "body.attributes.category", "category applies to plant varieties only")
+	case in.Kind.IsTrademarkLike():
+		// A mark may be registered as an application (granted later) or as a registration.
+		if in.FiledOn.IsZero() && in.GrantedOn.IsZero() {
+			return nil, Errorf(Invalid, "granted_on_required", "body.granted_on", "a mark needs its registration date (or its filing date, if not yet registered)")
+		}
+	case !needsGrant(in.Kind):
+		if in.GrantedOn.IsZero() && in.FiledOn.IsZero() {
+			return nil, Errorf(Invalid, "granted_on_required", "body.granted_on", "a %s needs its registration or announcement date (granted_on)", in.Kind)
+		}
+	}
+	return &assetPayload{Kind: in.Kind, Number: num, Title: title, OwnerIDs: slices.Clone(in.OwnerIDs),
+		RegionCode: in.RegionCode, RegionExplicit: in.RegionCode != "",
+		FiledOn: in.FiledOn, GrantedOn: in.GrantedOn, Attributes: attrs}, nil
+}
+
+// resolveAsset checks owners and the unit, and fills the default region.
+func resolveAsset(p *assetPayload, ownerRegion map[uuid.UUID]string, units map[string]bool) *Error {
+	for i, o := range p.OwnerIDs {
+		if _, ok := ownerRegion[o]; !ok {
+			return Errorf(Invalid, "owner_unknown", fmt.Sprintf("body.owner_ids[%d]", i), "no party %s", o)
+		}
+	}
+	if p.RegionCode == "" {
+		p.RegionCode = ownerRegion[p.OwnerIDs[0]]
+	}
+	if !units[p.RegionCode] {
+		return Errorf(Invalid, "region_unknown", "body.region_code",
+			"%q is not one of the city's county-level units (the city code %s itself is not a unit)", p.RegionCode, CityCode)
+	}
+	return nil
+}
+
+func partyRegions(ctx context.Context, db bun.IDB, ids []string) (map[uuid.UUID]string, error) {
+	out := map[uuid.UUID]string{}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	rows, err := db.QueryContext(ctx, `SELECT id, region_code FROM registry.parties WHERE id = ANY(?::uuid[])`, pgdialect.Array(ids))
+	if err != nil {
+		return nil, fmt.Errorf("registry: owners: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id uuid.UUID
+		var r string
+		if err := rows.Scan(&id, &r); err != nil {
+			return nil, err
+		}
+		out[id] = r
+	}
+	return out, rows.Err()
+}
+
+func unitCodes(ctx context.Context, db bun.IDB) (map[string]bool, error) {
+	rows, err := db.QueryContext(ctx, `SELECT code FROM registry.regions WHERE is_unit`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[string]bool{}
+	for rows.Next() {
+		var c string
+		if err := rows.Scan(&c); err != nil {
+			return nil, err
+		}
+		out[c] = true
+	}
+	return out, rows.Err()
+}
+
+// existingAsset is an asset already registered, as an import would describe it now.
+type existingAsset struct {
+	p assetPayload // current owners, region and grant date
+}
+
+func (x existingAsset) same(p *assetPayload) bool {
+	q := *p
+	if !q.RegionExplicit {
+		q.RegionCode = x.p.RegionCode // compared after defaulting, below
+	}
+	return samePayload(&x.p, &q)
+}
+
+func samePayload(a, b *assetPayload) bool {
+	return a.Kind == b.Kind && a.Number == b.Number && a.Title == b.Title && slices.Equal(a.OwnerIDs, b.OwnerIDs) &&
+		a.RegionCode == b.RegionCode && a.FiledOn == b.FiledOn && a.GrantedOn == b.GrantedOn &&
+		slices.Equal(a.Attributes.IPC, b.Attributes.IPC) && a.Attributes.Category == b.Attributes.Category
+}
+
+func existingAssets(ctx context.Context, db bun.IDB, ps []*assetPayload) (map[string]existingAsset, error) {
+	var kinds, numbers []string
+	for _, p := range ps {
+		if p != nil {
+			kinds = append(kinds, string(p.Kind))
+			numbers = append(numbers, p.Number)
+		}
+	}
+	out := map[string]existingAsset{}
+	if len(kinds) == 0 {
+		return out, nil
+	}
+	rows, err := db.QueryContext(ctx, `SELECT a.id, a.kind, a.number, a.title, a.region_code, a.filed_on::text, a.granted_on::text,
+		a.attributes::text, coalesce((SELECT array_agg(o.party_id::text ORDER BY o.position) FROM registry.asset_owners o WHERE o.asset_id = a.id), '{}')
+		FROM registry.assets a
+		JOIN unnest(?::text[], ?::text[]) AS q(kind, number) ON a.kind = q.kind AND a.number = q.number`,
+		pgdialect.Array(kinds), pgdialect.Array(numbers))
+	if err != nil {
+		return nil, fmt.Errorf("registry: existing assets: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var x existingAsset
+		var kind, attrs string
+		var filed, granted *string
+		var owners []string
+		if err := rows.Scan(&x.p.ID, &kind, &x.p.Number, &x.p.Title, &x.p.RegionCode, &filed, &granted, &attrs, pgdialect.Array(&owners)); err != nil {
+			return nil, err
+		}
+		x.p.Kind = ident.Kind(kind)
+		x.p.FiledOn, x.p.GrantedOn = parseDateCol(filed), parseDateCol(granted)
+		if err := json.Unmarshal([]byte(attrs), &x.p.Attributes); err != nil {
+			return nil, err
+		}
+		for _, o := range owners {
+			id, err := uuid.Parse(o)
+			if err != nil {
+				return nil, err
+			}
+			x.p.OwnerIDs = append(x.p.OwnerIDs, id)
+		}
+		out[kind+"\x00"+x.p.Number] = x
+	}
+	return out, rows.Err()
+}
+
+// applyAssetsRegistered projects asset.registered entries, many rows per statement.
+func applyAssetsRegistered(ctx context.Context, db bun.IDB, es []ledger.Entry) error {
+	if len(es) == 0 {
+		return nil
+	}
+	var ab, ob strings.Builder
+	var aargs, oargs []any
+	ab.WriteString(`INSERT INTO registry.assets (id, kind, number, title, region_code, region_explicit, filed_on, granted_on,
+		attributes, registration, registered_seq, updated_seq) VALUES `)
+	ob.WriteString(`INSERT INTO registry.asset_owners (asset_id, position, party_id) VALUES `)
+	ids := make([]string, len(es))
+	for i, e := range es {
+		var p assetPayload
+		if err := decode(e, &p); err != nil {
+			return err
+		}
+		attrs, _ := json.Marshal(p.Attributes)
+		if i > 0 {
+			ab.WriteByte(',')
+		}
+		ab.WriteString(`(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+		aargs = append(aargs, p.ID.String(), string(p.Kind), p.Number, p.Title, p.RegionCode, p.RegionExplicit,
+			dateArg(p.FiledOn), dateArg(p.GrantedOn), string(attrs), string(e.Payload), e.Seq, e.Seq)
+		for j, o := range p.OwnerIDs {
+			if len(oargs) > 0 {
+				ob.WriteByte(',')
+			}
+			ob.WriteString(`(?, ?, ?)`)
+			oargs = append(oargs, p.ID.String(), j, o.String())
+		}
+		ids[i] = p.ID.String()
+	}
+	if _, err := db.ExecContext(ctx, ab.String(), aargs...); err != nil {
+		return fmt.Errorf("registry: insert assets: %w", err)
+	}
+	if _, err := db.ExecContext(ctx, ob.String(), oargs...); err != nil {
+		return fmt.Errorf("registry: insert owners: %w", err)
+	}
+	pol, err := loadPolicy(ctx, db)
+	if err != nil {
+		return err
+	}
+	// Each asset's spans are known from its own registration entry.
+	if len(es) == 1 {
+		_, err = recompute(ctx, db, pol, es[0].Seq, `a.id = ?`, ids[0])
+		return err
+	}
+	seqOf := make(map[uuid.UUID]int64, len(es))
+	for i, e := range es {
+		seqOf[uuid.MustParse(ids[i])] = e.Seq
+	}
+	ls, err := loadAssets(ctx, db, es[len(es)-1].Seq, `a.id = ANY(?::uuid[])`, pgdialect.Array(ids))
+	if err != nil {
+		return err
+	}
+	// New assets have no spans yet and no pledges: write each one's spans at its own seq.
+	want := map[uuid.UUID][]span{}
+	for _, l := range ls {
+		sortEvents(l.evs)
+		want[l.id] = fold(l.f, l.evs, pol, l.fin).spans()
+	}
+	return insertSpansAt(ctx, db, seqOf, want)
+}
+
+// insertSpansAt inserts spans of assets that have none, each known from its own seq.
+func insertSpansAt(ctx context.Context, db bun.IDB, seqOf map[uuid.UUID]int64, want map[uuid.UUID][]span) error {
+	var sb strings.Builder
+	var args []any
+	ids := make([]uuid.UUID, 0, len(want))
+	for id := range want {
+		ids = append(ids, id)
+	}
+	slices.SortFunc(ids, func(a, b uuid.UUID) int { return int(seqOf[a] - seqOf[b]) })
+	for _, id := range ids {
+		for _, s := range want[id] {
+			if len(args) == 0 {
+				sb.WriteString(`INSERT INTO registry.asset_spans (asset_id, kind, region_code, valid_from, valid_to,
+					high_value_from, well_known_from, foreign_family_from, known_from) VALUES `)
+			} else {
+				sb.WriteByte(',')
+			}
+			sb.WriteString(`(?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+			args = append(args, id.String(), string(s.Kind), s.Region, dateArg(s.ValidFrom), dateArg(s.ValidTo),
+				dateArg(s.HighValueFrom), dateArg(s.WellKnownFrom), dateArg(s.ForeignFamilyFrom), seqOf[id])
+		}
+	}
+	if len(args) == 0 {
+		return nil
+	}
+	if _, err := db.ExecContext(ctx, sb.String(), args...); err != nil {
+		return fmt.Errorf("registry: insert spans: %w", err)
+	}
+	return nil
+}
+
+// GetAsset returns the asset as of asOf (zero: today).
+func (s *Service) GetAsset(ctx context.Context, id uuid.UUID, asOf term.Date) (Asset, error) {
+	if asOf.IsZero() {
+		asOf = s.Today()
+	}
+	as, err := s.views(ctx, s.db, asOf, `a.id = ?`, id.String())
+	if err != nil {
+		return Asset{}, err
+	}
+	if len(as) == 0 {
+		return Asset{}, Errorf(NotFound, "asset_not_found", "", "no asset %s", id)
+	}
+	return as[0], nil
+}
+
+// views loads and folds the selected assets and renders them as of asOf, in id order.
+func (s *Service) views(ctx context.Context, db bun.IDB, asOf term.Date, where string, args ...any) ([]Asset, error) {
+	const maxSeq = int64(1<<62 - 1)
+	ls, err := loadAssets(ctx, db, maxSeq, where, args...)
+	if err != nil || len(ls) == 0 {
+		return nil, err
+	}
+	pol, err := loadPolicy(ctx, db)
+	if err != nil {
+		return nil, err
+	}
+	ids := make([]string, len(ls))
+	for i, l := range ls {
+		ids[i] = l.id.String()
+	}
+	pledged := map[uuid.UUID]bool{}
+	rows, err := db.QueryContext(ctx, `SELECT asset_id FROM registry.pledge_assets WHERE active AND asset_id = ANY(?::uuid[])`, pgdialect.Array(ids))
+	if err != nil {
+		return nil, err
+	}
+	for rows.Next() {
+		var id uuid.UUID
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		pledged[id] = true
+	}
+	rows.Close()
+	out := make([]Asset, 0, len(ls))
+	var partyIDs []string
+	for _, l := range ls {
+		sortEvents(l.evs)
+		t := fold(l.f, l.evs, pol, l.fin)
+		st := t.at(asOf)
+		a := Asset{
+			ID: l.id, Kind: l.f.Kind, Number: l.number, DisplayNumber: l.number, Title: l.title,
+			RegionCode: st.Region, FiledOn: l.f.FiledOn, GrantedOn: st.Granted, AsOf: asOf,
+			Status: st.Status, Valid: st.Valid, ExpiresOn: st.ExpiresOn, Frozen: st.Frozen, Pledged: pledged[l.id],
+			WellKnown: st.WellKnown, Attributes: l.f.Attrs,
+		}
+		if l.f.Kind == ident.InventionPatent {
+			a.HighValue = HighValue{Value: st.HighValue, Criteria: st.Criteria}
+			if a.HighValue.Criteria == nil {
+				a.HighValue.Criteria = []string{}
+			}
+			if slices.Contains(st.Criteria, CriterionStrategicIndustry) {
+				a.StrategicIndustry = t.industry
+			}
+		} else {
+			a.HighValue.Criteria = []string{}
+		}
+		switch {
+		case l.f.Kind.IsPatent() && !st.Granted.IsZero():
+			a.DisplayNumber = ident.PatentNumberDisplay(l.number)
+		case l.f.Kind == ident.PlantVariety && !st.Granted.IsZero():
+			a.DisplayNumber = ident.PlantVarietyRightNumber(l.number)
+		}
+		for _, e := range l.evs {
+			if e.EffectiveOn.After(asOf) {
+				continue
+			}
+			switch e.Type {
+			case EventForeignFamily:
+				a.ForeignFamily = append(a.ForeignFamily, FamilyMember{Country: e.Data.Country, Number: e.Data.FamilyNumber, Date: e.Data.FamilyDate})
+			case EventAward:
+				a.Awards = append(a.Awards, Award{Award: e.Data.Award, Level: e.Data.Level, On: e.EffectiveOn})
+			}
+		}
+		for _, o := range st.Owners {
+			a.Owners = append(a.Owners, Owner{ID: o})
+			partyIDs = append(partyIDs, o.String())
+		}
+		out = append(out, a)
+	}
+	names := map[uuid.UUID]string{}
+	rows, err = db.QueryContext(ctx, `SELECT id, name FROM registry.parties WHERE id = ANY(?::uuid[])`, pgdialect.Array(partyIDs))
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id uuid.UUID
+		var n string
+		if err := rows.Scan(&id, &n); err != nil {
+			return nil, err
+		}
+		names[id] = n
+	}
+	for i := range out {
+		for j := range out[i].Owners {
+			out[i].Owners[j].Name = names[out[i].Owners[j].ID]
+		}
+	}
+	return out, rows.Err()
+}
+
+// AssetFilter selects assets for ListAssets. Zero fields select everything; Valid and
+// HighValue are judged as of AsOf (zero: today).
+type AssetFilter struct {
+	Kind      ident.Kind
+	Region    string // the asset's current unit
+	OwnerID   uuid.UUID
+	Valid     *bool
+	HighValue *bool
+	Q         string // substring of the title or the number
+	AsOf      term.Date
+	Cursor    string
+	Limit     int // 1..1000, default 100
+}
+
+// ListAssets returns a page of assets in id order, as of f.AsOf, and the next page's cursor
+// ("" at the end).
+func (s *Service) ListAssets(ctx context.Context, f AssetFilter) ([]Asset, string, error) {
+	after, err := decodeCursor(f.Cursor)
+	if err != nil {
+		return nil, "", err
+	}
+	limit := clampLimit(f.Limit)
+	asOf := f.AsOf
+	if asOf.IsZero() {
+		asOf = s.Today()
+	}
+	where := `true`
+	var args []any
+	if f.Kind != "" {
+		where += ` AND a.kind = ?`
+		args = append(args, string(f.Kind))
+	}
+	if f.Region != "" {
+		where += ` AND a.region_code = ?`
+		args = append(args, f.Region)
+	}
+	if f.OwnerID != uuid.Nil {
+		where += ` AND EXISTS (SELECT 1 FROM registry.asset_owners o WHERE o.asset_id = a.id AND o.party_id = ?)`
+		args = append(args, f.OwnerID.String())
+	}
+	if f.Q != "" {
+		where += ` AND (a.title ILIKE ? ESCAPE '\' OR a.number ILIKE ? ESCAPE '\')`
+		q := "%" + likeEscape(f.Q) + "%"
+		args = append(args, q, q)
+	}
+	// The spans pre-select what counts on the day; the fold below decides exactly.
+	if f.HighValue != nil && *f.HighValue {
+		where += ` AND EXISTS (SELECT 1 FROM registry.asset_spans sp WHERE sp.asset_id = a.id AND sp.known_to IS NULL
+			AND sp.high_value_from <= ? AND (sp.valid_to IS NULL OR ? < sp.valid_to))`
+		args = append(args, asOf.String(), asOf.String())
+	}
+	if f.Valid != nil && *f.Valid {
+		where += ` AND EXISTS (SELECT 1 FROM registry.asset_spans sp WHERE sp.asset_id = a.id AND sp.known_to IS NULL
+			AND sp.valid_from <= ? AND (sp.valid_to IS NULL OR ? < sp.valid_to))`
+		args = append(args, asOf.String(), asOf.String())
+	}
+	var out []Asset
+	for len(out) <= limit {
+		q := where + ` AND a.id > ? ORDER BY a.id LIMIT ?`
+		batch := limit + 1 - len(out)
+		page, err := s.pageIDs(ctx, q, append(slices.Clone(args), after.String(), batch)...)
+		if err != nil {
+			return nil, "", err
+		}
+		if len(page) == 0 {
+			break
+		}
+		after = page[len(page)-1]
+		ids := make([]string, len(page))
+		for i, id := range page {
+			ids[i] = id.String()
+		}
+		vs, err := s.views(ctx, s.db, asOf, `a.id = ANY(?::uuid[])`, pgdialect.Array(ids))
+		if err != nil {
+			return nil, "", err
+		}
+		for _, v := range vs {
+			if f.Valid != nil && v.Valid != *f.Valid {
+				continue
+			}
+			if f.HighValue != nil && v.HighValue.Value != *f.HighValue {
+				continue
+			}
+			out = append(out, v)
+		}
+		if len(page) < batch {
+			break
+		}
+	}
+	next := ""
+	if len(out) > limit {
+		out = out[:limit]
+		next = encodeCursor(out[limit-1].ID)
+	}
+	return out, next, nil
+}
+
+func (s *Service) pageIDs(ctx context.Context, where string, args ...any) ([]uuid.UUID, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT a.id FROM registry.assets a WHERE `+where, args...)
+	if err != nil {
+		return nil, fmt.Errorf("registry: list assets: %w", err)
+	}
+	defer rows.Close()
+	var out []uuid.UUID
+	for rows.Next() {
+		var id uuid.UUID
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		out = append(out, id)
+	}
+	return out, rows.Err()
+}
+
+// AssetHistory returns the asset's ledger entries, oldest first.
+func (s *Service) AssetHistory(ctx context.Context, id uuid.UUID) ([]ledger.Entry, error) {
+	var n int
+	if err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM registry.assets WHERE id = ?`, id.String()).Scan(&n); err != nil {
+		return nil, err
+	}
+	if n == 0 {
+		return nil, Errorf(NotFound, "asset_not_found", "", "no asset %s", id)
+	}
+	var out []ledger.Entry
+	var after int64
+	for {
+		page, err := ledger.List(ctx, s.db, ledger.Filter{After: after, Subject: "asset/" + id.String(), Limit: 1000})
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, page...)
+		if len(page) < 1000 {
+			return out, nil
+		}
+		after = page[len(page)-1].Seq
+	}
+}

@@ -1,0 +1,38 @@
+// Exported API of the registry's parties, assets and reference data (issue 4). Every change
+// is one ledger entry written through ledger.Ledger.Write, with the projections of migration
+// 0003_registry updated in the same transaction; reads go to the ledger's database.
+//
+//	func New(l *ledger.Ledger, opts ...Option) *Service         // WithClock, WithReadDB; Service.Now is the clock
+//	func (s *Service) Today() term.Date                          // in Office time (UTC+8)
+//	func (s *Service) Seed(ctx) error                            // regions 150500 + 9 units, policy parameters; idempotent
+//	func (s *Service) Regions(ctx) ([]Region, error)
+//	func (s *Service) SetParam(ctx, name string, value any, effectiveOn term.Date) error
+//	func (s *Service) Params(ctx) (map[string]json.RawMessage, error)
+//	func (s *Service) LoadConcordance(ctx, []ConcordanceRow) error
+//	func (s *Service) Concordance(ctx) ([]ConcordanceRow, error)
+//
+//	func (s *Service) RegisterParty(ctx, PartyInput) (Party, []Warning, error)
+//	func (s *Service) GetParty(ctx, id uuid.UUID) (Party, error)
+//	func (s *Service) ListParties(ctx, PartyFilter) (items []Party, nextCursor string, err error)
+//	func (s *Service) PartyEvent(ctx, id, PartyEventInput) (Party, error)      // rename | move
+//	func (s *Service) PartyIDsByUSCC(ctx, []string) (map[string]uuid.UUID, error)
+//
+//	func (s *Service) RegisterAsset(ctx, AssetInput) (Asset, error)
+//	func (s *Service) RegisterAssets(ctx, []AssetInput) ([]BatchResult, error) // one write; imports
+//	func (s *Service) AssetEvent(ctx, id, EventInput) (Asset, error)           // grant, renew, lapse, …
+//	func (s *Service) GetAsset(ctx, id, asOf term.Date) (Asset, error)         // zero asOf: today
+//	func (s *Service) ListAssets(ctx, AssetFilter) ([]Asset, string, error)
+//	func (s *Service) AssetHistory(ctx, id) ([]ledger.Entry, error)            // oldest first
+//
+//	func RecomputeAsset(ctx, tx *ledger.Tx, assetID uuid.UUID) error           // pledge area, after pledge changes
+//	func (s *Service) Rebuild(ctx) error                                       // empty projections, replay the ledger
+//
+// Errors are *Error with a Class (Invalid, NotFound, Conflict) and a stable Code; ident's
+// codes (patent_check, uscc_check, …) pass through unchanged. Validity and the high-value
+// classification are functions of the as-of date, folded from the asset's events (timeline.go);
+// registry.asset_spans stores that fold for the indicators (docs/DATA_MODEL.md).
+//
+// Other areas of this package (pledge*.go) register their projection with registerProjector
+// so that Rebuild replays it, and call recomputeAsset(ctx, db, assetID, entry.Seq) from their
+// apply function so that replay re-derives the same spans.
+package registry

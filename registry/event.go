@@ -1,0 +1,400 @@
+package registry
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"regexp"
+	"slices"
+	"strings"
+
+	"github.com/google/uuid"
+	"github.com/uptrace/bun"
+	"github.com/uptrace/bun/dialect/pgdialect"
+
+	"ipledger/ledger"
+	"ipledger/registry/ident"
+	"ipledger/registry/term"
+)
+
+// Asset event types (EventInput.Type). Each is recorded as one ledger entry of the kind
+// eventKinds names, with subject asset/<id>.
+const (
+	EventGrant         = "grant"
+	EventRenew         = "renew"
+	EventLapse         = "lapse"
+	EventRestore       = "restore"
+	EventInvalidate    = "invalidate"
+	EventTransfer      = "transfer"
+	EventLicense       = "license"
+	EventFreeze        = "freeze"
+	EventUnfreeze      = "unfreeze"
+	EventDesignate     = "designate_strategic_industry"
+	EventForeignFamily = "add_foreign_family"
+	EventAward         = "award"
+	EventWellKnown     = "recognise_well_known"
+	EventSetRegion     = "set_region"
+)
+
+// eventKinds maps event types to ledger entry kinds.
+var eventKinds = map[string]string{
+	EventGrant:         "asset.granted",
+	EventRenew:         "asset.renewed",
+	EventLapse:         "asset.lapsed",
+	EventRestore:       "asset.restored",
+	EventInvalidate:    "asset.invalidated",
+	EventTransfer:      "asset.transferred",
+	EventLicense:       "asset.licensed",
+	EventFreeze:        "asset.frozen",
+	EventUnfreeze:      "asset.unfrozen",
+	EventDesignate:     "asset.strategic_industry_designated",
+	EventForeignFamily: "asset.foreign_family_added",
+	EventAward:         "asset.awarded",
+	EventWellKnown:     "asset.well_known_recognised",
+	EventSetRegion:     "asset.region_set",
+}
+
+// EventTypes lists the asset event types.
+func EventTypes() []string {
+	out := make([]string, 0, len(eventKinds))
+	for t := range eventKinds {
+		out = append(out, t)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// Awards that make an invention patent high-value.
+const (
+	AwardChinaPatent = "china_patent_award"
+	AwardNationalST  = "national_st_award"
+)
+
+// EventInput is one lifecycle event. EffectiveOn defaults to today; the other fields are
+// per type:
+//
+//	transfer              OwnerIDs (the new owners, in order); PledgeeConsent if pledged
+//	license               LicenseeID (optional), LicenseType; PledgeeConsent if pledged
+//	freeze, unfreeze      CaseNumber (the court's)
+//	designate_strategic_industry  Industry
+//	add_foreign_family    Country (ISO 3166 alpha-2 or WO/EP), FamilyNumber, FamilyDate
+//	award                 Award (china_patent_award | national_st_award), Level
+//	set_region            RegionCode
+type EventInput struct {
+	Type           string
+	EffectiveOn    term.Date
+	OwnerIDs       []uuid.UUID
+	PledgeeConsent bool
+	LicenseeID     uuid.UUID
+	LicenseType    string
+	CaseNumber     string
+	Industry       string
+	Country        string
+	FamilyNumber   string
+	FamilyDate     term.Date
+	Award          string
+	Level          string
+	RegionCode     string
+	Note           string
+}
+
+// eventData is an event's ledger payload (self-contained: every value the fold needs).
+type eventData struct {
+	AssetID        uuid.UUID   `json:"asset_id"`
+	Type           string      `json:"type"`
+	OwnerIDs       []uuid.UUID `json:"owner_ids,omitempty"`
+	RegionCode     string      `json:"region_code,omitempty"` // set_region; transfer: the new first owner's unit
+	PledgeeConsent bool        `json:"pledgee_consent,omitempty"`
+	LicenseeID     *uuid.UUID  `json:"licensee_id,omitempty"`
+	LicenseType    string      `json:"license_type,omitempty"`
+	CaseNumber     string      `json:"case_number,omitempty"`
+	Industry       string      `json:"industry,omitempty"`
+	Country        string      `json:"country,omitempty"`
+	FamilyNumber   string      `json:"family_number,omitempty"`
+	FamilyDate     term.Date   `json:"family_date"`
+	Award          string      `json:"award,omitempty"`
+	Level          string      `json:"level,omitempty"`
+	Note           string      `json:"note,omitempty"`
+}
+
+var countryRE = regexp.MustCompile(`^[A-Z]{2}$`)
+
+// AssetEvent records one lifecycle event and returns the asset as of the event's date.
+// Impossible transitions are Invalid with a code naming the rule.
+func (s *Service) AssetEvent(ctx context.Context, id uuid.UUID, in EventInput) (Asset, error) {
+	kind, ok := eventKinds[in.Type]
+	if !ok {
+		return Asset{}, Errorf(Invalid, "event_type_unknown", "body.type", "no asset event %q (known: %s)", in.Type, strings.Join(EventTypes(), ", "))
+	}
+	today := s.Today()
+	eff := in.EffectiveOn
+	if eff.IsZero() {
+		eff = today
+	}
+	if eff.After(today) {
+		return Asset{}, Errorf(Invalid, "date_in_future", "body.effective_on", "%s is after today (%s)", eff, today)
+	}
+	_, err := s.write(ctx, func(ctx context.Context, tx *ledger.Tx) error {
+		db := tx.DB()
+		pol, err := loadPolicy(ctx, db)
+		if err != nil {
+			return err
+		}
+		ls, err := loadAssets(ctx, db, 1<<62, `a.id = ?`, id.String())
+		if err != nil {
+			return err
+		}
+		if len(ls) == 0 {
+			return Errorf(NotFound, "asset_not_found", "", "no asset %s", id)
+		}
+		l := ls[0]
+		sortEvents(l.evs)
+		t := fold(l.f, l.evs, pol, l.fin)
+		data, err := checkEvent(ctx, db, l, t, in, eff)
+		if err != nil {
+			return err
+		}
+		data.AssetID, data.Type = id, in.Type
+		_, err = appendApply(ctx, tx, ledger.Draft{Kind: kind, Subject: "asset/" + id.String(), EffectiveOn: eff.Time(), Payload: data})
+		return err
+	})
+	if err != nil {
+		return Asset{}, err
+	}
+	return s.GetAsset(ctx, id, eff)
+}
+
+// checkEvent applies the rules of one event type to the asset's timeline as of the event's
+// date, and returns the payload to record.
+func checkEvent(ctx context.Context, db bun.IDB, l *loaded, t *timeline, in EventInput, eff term.Date) (eventData, error) {
+	d := eventData{Note: strings.TrimSpace(in.Note)}
+	k := l.f.Kind
+	earliest := minDate(l.f.FiledOn, t.granted)
+	if earliest.IsZero() {
+		earliest = t.start
+	}
+	if !earliest.IsZero() && eff.Before(earliest) {
+		return d, Errorf(Invalid, "before_filing", "body.effective_on", "%s is before the asset was filed or registered (%s)", eff, earliest)
+	}
+	st := t.at(eff)
+	invalid := func(code, format string, args ...any) (eventData, error) {
+		return d, Errorf(Invalid, code, "body.effective_on", format, args...)
+	}
+	if !t.invalidatedOn.IsZero() && !eff.Before(t.invalidatedOn) && in.Type != EventFreeze && in.Type != EventUnfreeze {
+		return invalid("already_invalidated", "the right was invalidated on %s", t.invalidatedOn)
+	}
+	granted := !st.Granted.IsZero()
+	switch in.Type {
+	case EventGrant:
+		if !needsGrant(k) {
+			return invalid("grant_not_applicable", "a %s is not granted: its registration date is recorded at registration", k)
+		}
+		if !t.granted.IsZero() {
+			return invalid("already_granted", "granted on %s already", t.granted)
+		}
+	case EventRenew:
+		if !k.IsTrademarkLike() {
+			return invalid("not_trademark", "only marks are renewed; a %s has a fixed term", k)
+		}
+		if !granted {
+			return invalid("not_granted", "the mark is not registered on %s", eff)
+		}
+		last := t.expiries[len(t.expiries)-1]
+		if eff.After(term.TrademarkGraceEnd(last)) {
+			return invalid("renewal_too_late", "the mark expired on %s and the 6-month grace ended on %s", last, term.TrademarkGraceEnd(last))
+		}
+		if eff.Before(last.AddMonths(-12)) {
+			return invalid("renewal_too_early", "a renewal may be made from 12 months before expiry (%s), not on %s", last.AddMonths(-12), eff)
+		}
+	case EventLapse:
+		if !k.IsPatent() {
+			return invalid("not_patent", "only patents lapse for an unpaid annuity")
+		}
+		if !granted {
+			return invalid("not_granted", "the patent is not granted on %s", eff)
+		}
+		if !t.lapsedOn.IsZero() {
+			return invalid("already_lapsed", "the patent lapsed on %s already", t.lapsedOn)
+		}
+		if st.Status == StatusExpired {
+			return invalid("already_expired", "the patent expired on %s", st.ExpiresOn)
+		}
+	case EventRestore:
+		if t.lapsedOn.IsZero() {
+			return invalid("not_lapsed", "the right has no lapse to restore")
+		}
+		if eff.Before(t.lapsedOn) {
+			return invalid("before_lapse", "the lapse took effect on %s, after %s", t.lapsedOn, eff)
+		}
+	case EventInvalidate:
+		if needsGrant(k) && !granted {
+			return invalid("not_granted", "the right is not granted on %s", eff)
+		}
+	case EventTransfer, EventLicense:
+		if needsGrant(k) && !granted {
+			return invalid("not_granted", "the right is not granted on %s", eff)
+		}
+		if in.Type == EventTransfer {
+			if len(in.OwnerIDs) == 0 {
+				return d, Errorf(Invalid, "owners_required", "body.owner_ids", "a transfer names the new owners")
+			}
+			var ids []string
+			for i, o := range in.OwnerIDs {
+				if slices.Contains(in.OwnerIDs[:i], o) {
+					return d, Errorf(Invalid, "owner_duplicate", fmt.Sprintf("body.owner_ids[%d]", i), "owner %s is listed twice", o)
+				}
+				ids = append(ids, o.String())
+			}
+			regions, err := partyRegions(ctx, db, ids)
+			if err != nil {
+				return d, err
+			}
+			for i, o := range in.OwnerIDs {
+				if _, ok := regions[o]; !ok {
+					return d, Errorf(Invalid, "owner_unknown", fmt.Sprintf("body.owner_ids[%d]", i), "no party %s", o)
+				}
+			}
+			d.OwnerIDs = slices.Clone(in.OwnerIDs)
+			// CNIPA attributes a right to its first owner's address: unless the registrar set
+			// the unit explicitly, it follows the new first owner.
+			if !l.explicit {
+				if r := regions[in.OwnerIDs[0]]; r != st.Region {
+					d.RegionCode = r
+				}
+			}
+		} else {
+			if in.LicenseeID != uuid.Nil {
+				if _, err := getParty(ctx, db, in.LicenseeID); err != nil {
+					if de, ok := AsError(err); ok {
+						de.Field = "body.licensee_id"
+					}
+					return d, err
+				}
+				lid := in.LicenseeID
+				d.LicenseeID = &lid
+			}
+			d.LicenseType = strings.TrimSpace(in.LicenseType)
+		}
+		d.PledgeeConsent = in.PledgeeConsent
+		if !in.PledgeeConsent {
+			var pledge uuid.UUID
+			err := db.QueryRowContext(ctx, `SELECT pledge_id FROM registry.pledge_assets WHERE asset_id = ? AND active LIMIT 1`, l.id.String()).Scan(&pledge)
+			if err == nil {
+				e := Errorf(Conflict, "asset_pledged", "body.pledgee_consent",
+					"the right is in active pledge %s: a %s needs the pledgee's consent", pledge, in.Type)
+				e.Ref = pledge.String()
+				return d, e
+			}
+			if !errors.Is(err, sql.ErrNoRows) {
+				return d, err
+			}
+		}
+	case EventFreeze, EventUnfreeze:
+		if in.Type == EventFreeze && st.Frozen {
+			return invalid("already_frozen", "the right is frozen on %s already", eff)
+		}
+		if in.Type == EventUnfreeze && !st.Frozen {
+			return invalid("not_frozen", "the right is not frozen on %s", eff)
+		}
+		d.CaseNumber = strings.TrimSpace(in.CaseNumber)
+	case EventDesignate:
+		if k != ident.InventionPatent {
+			return invalid("not_invention_patent", "strategic-industry designation counts for invention patents only")
+		}
+		d.Industry = strings.TrimSpace(in.Industry)
+		if d.Industry == "" {
+			return d, Errorf(Invalid, "industry_required", "body.industry", "name the strategic emerging industry")
+		}
+	case EventForeignFamily:
+		if !k.IsPatent() {
+			return invalid("not_patent", "overseas family members are recorded on patents")
+		}
+		d.Country = strings.ToUpper(strings.TrimSpace(in.Country))
+		if !countryRE.MatchString(d.Country) || d.Country == "CN" {
+			return d, Errorf(Invalid, "country_invalid", "body.country", "want an overseas office code such as US, EP, JP or WO")
+		}
+		d.FamilyNumber = strings.TrimSpace(in.FamilyNumber)
+		if d.FamilyNumber == "" {
+			return d, Errorf(Invalid, "family_number_required", "body.family_number", "the family member's number is required")
+		}
+		if in.FamilyDate.After(eff) {
+			return d, Errorf(Invalid, "date_in_future", "body.family_date", "the family member's date %s is after the event's date %s", in.FamilyDate, eff)
+		}
+		d.FamilyDate = in.FamilyDate
+	case EventAward:
+		if !k.IsPatent() {
+			return invalid("not_patent", "awards are recorded on patents")
+		}
+		if in.Award != AwardChinaPatent && in.Award != AwardNationalST {
+			return d, Errorf(Invalid, "award_unknown", "body.award", "award is %s or %s", AwardChinaPatent, AwardNationalST)
+		}
+		d.Award, d.Level = in.Award, strings.TrimSpace(in.Level)
+	case EventWellKnown:
+		if !k.IsTrademarkLike() {
+			return invalid("not_trademark", "only marks are recognised as well-known")
+		}
+		if !granted {
+			return invalid("not_granted", "the mark is not registered on %s", eff)
+		}
+		if !t.wellKnownFrom.IsZero() {
+			return invalid("already_well_known", "recognised as well-known on %s already", t.wellKnownFrom)
+		}
+	case EventSetRegion:
+		units, err := unitCodes(ctx, db)
+		if err != nil {
+			return d, err
+		}
+		if !units[in.RegionCode] {
+			return d, Errorf(Invalid, "region_unknown", "body.region_code",
+				"%q is not one of the city's county-level units (the city code %s itself is not a unit)", in.RegionCode, CityCode)
+		}
+		d.RegionCode = in.RegionCode
+	}
+	return d, nil
+}
+
+func applyAssetEvent(ctx context.Context, db bun.IDB, e ledger.Entry) error {
+	var d eventData
+	if err := decode(e, &d); err != nil {
+		return err
+	}
+	if _, err := db.ExecContext(ctx, `INSERT INTO registry.asset_events (asset_id, seq, type, effective_on, payload)
+		VALUES (?, ?, ?, ?, ?)`, d.AssetID.String(), e.Seq, d.Type, e.EffectiveDate(), string(e.Payload)); err != nil {
+		return err
+	}
+	pol, err := loadPolicy(ctx, db)
+	if err != nil {
+		return err
+	}
+	tls, err := recompute(ctx, db, pol, e.Seq, `a.id = ?`, d.AssetID.String())
+	if err != nil {
+		return err
+	}
+	t := tls[d.AssetID]
+	if t == nil {
+		return fmt.Errorf("registry: %s #%d: no asset %s", e.Kind, e.Seq, d.AssetID)
+	}
+	// The current columns of registry.assets follow the timeline's latest state.
+	cur := t.at(term.New(9999, 12, 31))
+	if _, err := db.ExecContext(ctx, `UPDATE registry.assets SET granted_on = ?, region_code = ?,
+		region_explicit = region_explicit OR ?, updated_seq = ? WHERE id = ?`,
+		dateArg(t.granted), cur.Region, d.Type == EventSetRegion, e.Seq, d.AssetID.String()); err != nil {
+		return err
+	}
+	if d.Type == EventTransfer {
+		if _, err := db.ExecContext(ctx, `DELETE FROM registry.asset_owners WHERE asset_id = ?`, d.AssetID.String()); err != nil {
+			return err
+		}
+		ids := make([]string, len(cur.Owners))
+		for i, o := range cur.Owners {
+			ids[i] = o.String()
+		}
+		if _, err := db.ExecContext(ctx, `INSERT INTO registry.asset_owners (asset_id, position, party_id)
+			SELECT ?, o.ord - 1, o.id FROM unnest(?::uuid[]) WITH ORDINALITY AS o(id, ord)`,
+			d.AssetID.String(), pgdialect.Array(ids)); err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -1,0 +1,399 @@
+// Package importer bulk-loads IP assets from office data in CSV or XLSX (docs/IMPORT.md):
+// each valid row becomes an asset.registered entry, written many rows per ledger write; each
+// invalid row is reported with its row number and reason; rows already registered with the
+// same data are skipped as unchanged, so importing a file twice adds nothing.
+package importer
+
+import (
+	"context"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/google/uuid"
+	"github.com/xuri/excelize/v2"
+
+	"ipledger/registry"
+	"ipledger/registry/ident"
+	"ipledger/registry/term"
+)
+
+// Formats Import reads.
+const (
+	CSV  = "csv"
+	XLSX = "xlsx"
+)
+
+// Columns of the layout, by header name (docs/IMPORT.md). Order is free; unknown columns
+// are refused so that a misspelt header is not silently ignored.
+var Columns = []string{"kind", "number", "title", "owners", "region_code", "filed_on", "granted_on", "ipc", "category"}
+
+var required = []string{"kind", "number", "title", "owners"}
+
+// Importer imports assets through a registry.Service.
+type Importer struct {
+	s *registry.Service
+	// BatchSize is the number of rows per ledger write (default 1000).
+	BatchSize int
+}
+
+// New returns an importer writing through s.
+func New(s *registry.Service) *Importer { return &Importer{s: s, BatchSize: 1000} }
+
+// RowError is why one row was not imported. Row is the row's number in the file: the sheet's
+// row number in XLSX, the line it starts on in CSV (the header is 1).
+type RowError struct {
+	Row     int    `json:"row"`
+	Column  string `json:"column,omitempty"`
+	Code    string `json:"code"`
+	Message string `json:"message"`
+	Ref     string `json:"ref,omitempty"` // e.g. the existing asset with this number
+}
+
+// Report is the outcome of an import.
+type Report struct {
+	Rows      int        `json:"rows"`      // data rows read (blank rows are not counted)
+	Added     int        `json:"added"`     // assets registered
+	Unchanged int        `json:"unchanged"` // already registered with the same data: skipped
+	Failed    int        `json:"failed"`    // rows refused; see Errors
+	Errors    []RowError `json:"errors"`
+}
+
+// Error is a failure of the file as a whole (unreadable, no header, missing columns): nothing
+// was imported.
+type Error struct{ Message string }
+
+func (e *Error) Error() string { return "import: " + e.Message }
+
+// Import reads a whole file in the given format ("csv" or "xlsx") and registers its rows.
+// progress, if not nil, is called after each batch with the rows done so far and the total.
+// Rows are written in batches: a failure of the database stops the import and returns the
+// report so far (the batches before it are committed) with the error.
+func (im *Importer) Import(ctx context.Context, r io.Reader, format string, progress func(done, total int)) (Report, error) {
+	var rows []record
+	var err error
+	switch strings.ToLower(format) {
+	case CSV:
+		rows, err = readCSV(r)
+	case XLSX:
+		rows, err = readXLSX(r)
+	default:
+		return Report{}, &Error{Message: fmt.Sprintf("unknown format %q (want csv or xlsx)", format)}
+	}
+	if err != nil {
+		return Report{}, err
+	}
+	if len(rows) == 0 {
+		return Report{}, &Error{Message: "the file is empty: want a header row first"}
+	}
+	col, err := header(rows[0].cells)
+	if err != nil {
+		return Report{}, err
+	}
+	type pending struct {
+		row int
+		in  registry.AssetInput
+	}
+	var rep Report
+	var parsed []pending
+	var usccs []string
+	var raw []parsedRow
+	for _, rec := range rows[1:] {
+		if blank(rec.cells) {
+			continue
+		}
+		rep.Rows++
+		pr := parseRow(rec.row, rec.cells, col)
+		raw = append(raw, pr)
+		usccs = append(usccs, pr.usccs...)
+	}
+	// Owners may be given by unified social credit code: resolve them all at once.
+	byUSCC, err := im.s.PartyIDsByUSCC(ctx, usccs)
+	if err != nil {
+		return rep, err
+	}
+	for _, pr := range raw {
+		if pr.err != nil {
+			rep.fail(*pr.err)
+			continue
+		}
+		in := pr.in
+		ok := true
+		for j, o := range pr.owners {
+			if o.id != uuid.Nil {
+				in.OwnerIDs[j] = o.id
+				continue
+			}
+			id, found := byUSCC[o.uscc]
+			if !found {
+				rep.fail(RowError{Row: pr.row, Column: "owners", Code: "owner_unknown", Message: "no party has the unified social credit code " + o.uscc})
+				ok = false
+				break
+			}
+			in.OwnerIDs[j] = id
+		}
+		if ok {
+			parsed = append(parsed, pending{row: pr.row, in: in})
+		}
+	}
+	total := rep.Rows
+	done := rep.Failed
+	if progress != nil {
+		progress(done, total)
+	}
+	size := im.BatchSize
+	if size <= 0 {
+		size = 1000
+	}
+	for start := 0; start < len(parsed); start += size {
+		batch := parsed[start:min(start+size, len(parsed))]
+		ins := make([]registry.AssetInput, len(batch))
+		for i, p := range batch {
+			ins[i] = p.in
+		}
+		res, err := im.s.RegisterAssets(ctx, ins)
+		if err != nil {
+			return rep, fmt.Errorf("import: rows %d to %d: %w", batch[0].row, batch[len(batch)-1].row, err)
+		}
+		for i, x := range res {
+			switch {
+			case x.Err != nil:
+				rep.fail(RowError{Row: batch[i].row, Column: column(x.Err.Field), Code: x.Err.Code, Message: x.Err.Message, Ref: x.Err.Ref})
+			case x.Unchanged:
+				rep.Unchanged++
+			default:
+				rep.Added++
+			}
+		}
+		done += len(batch)
+		if progress != nil {
+			progress(done, total)
+		}
+	}
+	sortErrors(rep.Errors)
+	return rep, nil
+}
+
+func (r *Report) fail(e RowError) {
+	r.Failed++
+	r.Errors = append(r.Errors, e)
+}
+
+func sortErrors(es []RowError) {
+	// Rows fail in two passes (parsing, then registration): report them in file order.
+	for i := 1; i < len(es); i++ {
+		for j := i; j > 0 && es[j].Row < es[j-1].Row; j-- {
+			es[j], es[j-1] = es[j-1], es[j]
+		}
+	}
+}
+
+// column maps a domain error's field (body.owner_ids[1], body.attributes.ipc[0]) to the column.
+func column(field string) string {
+	f := strings.TrimPrefix(field, "body.")
+	f = strings.TrimPrefix(f, "attributes.")
+	if i := strings.IndexByte(f, '['); i >= 0 {
+		f = f[:i]
+	}
+	if f == "owner_ids" {
+		return "owners"
+	}
+	return f
+}
+
+// record is one row of the file and its number there (the CSV line where it starts, or the
+// sheet's row number).
+type record struct {
+	row   int
+	cells []string
+}
+
+func readCSV(r io.Reader) ([]record, error) {
+	cr := csv.NewReader(r)
+	cr.FieldsPerRecord = -1
+	var out []record
+	for {
+		cells, err := cr.Read()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, &Error{Message: "not readable as CSV: " + err.Error()}
+		}
+		line, _ := cr.FieldPos(0)
+		for _, c := range cells {
+			if !utf8.ValidString(c) {
+				return nil, &Error{Message: fmt.Sprintf("line %d is not UTF-8 (save the CSV as UTF-8)", line)}
+			}
+		}
+		if len(out) == 0 && len(cells) > 0 {
+			cells[0] = strings.TrimPrefix(cells[0], "\ufeff") // Excel writes a BOM
+		}
+		out = append(out, record{row: line, cells: cells})
+	}
+	return out, nil
+}
+
+func readXLSX(r io.Reader) ([]record, error) {
+	f, err := excelize.OpenReader(r)
+	if err != nil {
+		return nil, &Error{Message: "not readable as XLSX: " + err.Error()}
+	}
+	defer f.Close()
+	sheets := f.GetSheetList()
+	if len(sheets) == 0 {
+		return nil, &Error{Message: "the workbook has no sheet"}
+	}
+	// Raw values: a date cell is its serial number, which parseDate converts.
+	rows, err := f.GetRows(sheets[0], excelize.Options{RawCellValue: true})
+	if err != nil {
+		return nil, &Error{Message: "reading sheet " + sheets[0] + ": " + err.Error()}
+	}
+	out := make([]record, len(rows))
+	for i, cells := range rows {
+		out[i] = record{row: i + 1, cells: cells}
+	}
+	return out, nil
+}
+
+func header(cells []string) (map[string]int, error) {
+	col := map[string]int{}
+	for i, h := range cells {
+		h = strings.ToLower(strings.TrimSpace(h))
+		if h == "" {
+			continue
+		}
+		known := false
+		for _, c := range Columns {
+			if c == h {
+				known = true
+			}
+		}
+		if !known {
+			return nil, &Error{Message: fmt.Sprintf("unknown column %q in the header (columns: %s)", h, strings.Join(Columns, ", "))}
+		}
+		if _, dup := col[h]; dup {
+			return nil, &Error{Message: fmt.Sprintf("column %q appears twice in the header", h)}
+		}
+		col[h] = i
+	}
+	for _, c := range required {
+		if _, ok := col[c]; !ok {
+			return nil, &Error{Message: fmt.Sprintf("the header lacks the required column %q", c)}
+		}
+	}
+	return col, nil
+}
+
+func blank(cells []string) bool {
+	for _, c := range cells {
+		if strings.TrimSpace(c) != "" {
+			return false
+		}
+	}
+	return true
+}
+
+type ownerRef struct {
+	id   uuid.UUID
+	uscc string
+}
+
+type parsedRow struct {
+	row    int
+	in     registry.AssetInput
+	owners []ownerRef
+	usccs  []string
+	err    *RowError
+}
+
+func parseRow(rowNo int, cells []string, col map[string]int) parsedRow {
+	get := func(name string) string {
+		i, ok := col[name]
+		if !ok || i >= len(cells) {
+			return ""
+		}
+		return strings.TrimSpace(cells[i])
+	}
+	pr := parsedRow{row: rowNo}
+	bad := func(column, code, msg string) parsedRow {
+		pr.err = &RowError{Row: rowNo, Column: column, Code: code, Message: msg}
+		return pr
+	}
+	kind, err := ident.ParseKind(strings.ToLower(get("kind")))
+	if err != nil {
+		return bad("kind", ident.CodeKindUnknown, fmt.Sprintf("unknown kind %q", get("kind")))
+	}
+	pr.in = registry.AssetInput{Kind: kind, Number: get("number"), Title: get("title"), RegionCode: get("region_code")}
+	for _, c := range []struct {
+		name string
+		dst  *term.Date
+	}{{"filed_on", &pr.in.FiledOn}, {"granted_on", &pr.in.GrantedOn}} {
+		v := get(c.name)
+		if v == "" {
+			continue
+		}
+		dd, ok := parseDate(v)
+		if !ok {
+			return bad(c.name, term.CodeDateFormat, fmt.Sprintf("%q is not a date (want YYYY-MM-DD)", v))
+		}
+		*c.dst = dd
+	}
+	if v := get("ipc"); v != "" {
+		for _, c := range strings.FieldsFunc(v, func(r rune) bool { return r == ';' || r == ',' || r == '；' || r == '，' }) {
+			if c = strings.TrimSpace(c); c != "" {
+				pr.in.Attributes.IPC = append(pr.in.Attributes.IPC, c)
+			}
+		}
+	}
+	pr.in.Attributes.Category = get("category")
+	for _, o := range strings.FieldsFunc(get("owners"), func(r rune) bool { return r == ';' || r == '；' }) {
+		o = strings.TrimSpace(o)
+		if o == "" {
+			continue
+		}
+		if id, err := uuid.Parse(o); err == nil {
+			pr.owners = append(pr.owners, ownerRef{id: id})
+			continue
+		}
+		code, err := ident.CheckUSCC(o)
+		if err != nil {
+			var ie *ident.Error
+			if errors.As(err, &ie) && ie.Code == ident.CodeUSCCCheck {
+				// Confirmed pilot codes are stored as written; look them up as such.
+				code = strings.ToUpper(strings.Join(strings.Fields(o), ""))
+			} else {
+				return bad("owners", "owner_format", fmt.Sprintf("owner %q is neither a party id nor a unified social credit code", o))
+			}
+		}
+		pr.owners = append(pr.owners, ownerRef{uscc: code})
+		pr.usccs = append(pr.usccs, code)
+	}
+	pr.in.OwnerIDs = make([]uuid.UUID, len(pr.owners))
+	return pr
+}
+
+// parseDate accepts YYYY-MM-DD, YYYY/MM/DD, YYYY.MM.DD and an Excel date serial number.
+func parseDate(v string) (term.Date, bool) {
+	if dd, err := term.ParseDate(strings.NewReplacer("/", "-", ".", "-").Replace(v)); err == nil {
+		return dd, true
+	}
+	if len(v) == 8 { // 20240306
+		if dd, err := term.ParseDate(v[:4] + "-" + v[4:6] + "-" + v[6:]); err == nil {
+			return dd, true
+		}
+	}
+	f, err := strconv.ParseFloat(v, 64)
+	if err != nil || f < 1 || f > 2958465 {
+		return term.Date{}, false
+	}
+	t, err := excelize.ExcelDateToTime(f, false)
+	if err != nil {
+		return term.Date{}, false
+	}
+	return term.FromTime(t), true
+}

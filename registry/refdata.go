@@ -1,0 +1,434 @@
+package registry
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"regexp"
+	"sort"
+	"strings"
+
+	"github.com/uptrace/bun"
+
+	"ipledger/ledger"
+	"ipledger/registry/ident"
+	"ipledger/registry/term"
+)
+
+// Entry kinds of reference data.
+const (
+	kindRegionDefined     = "region.defined"
+	kindParamSet          = "param.set"
+	kindConcordanceLoaded = "concordance.loaded"
+)
+
+// CityCode is the city whose units the registry counts in.
+const CityCode = "150500"
+
+// Region is a GB/T 2260 region: the city or one of its county-level units.
+type Region struct {
+	Code       string `json:"code"`
+	NameZH     string `json:"name_zh"`
+	NameEN     string `json:"name_en"`
+	ParentCode string `json:"parent_code,omitempty"`
+	IsUnit     bool   `json:"is_unit"`
+}
+
+// seedRegions is the city and its 9 units as DESIGN.md §2 lists them; Seed records them once
+// as region.defined entries, after which they are data like any other.
+var seedRegions = []Region{
+	{CityCode, "通辽市", "Tongliao", "", false},
+	{"150502", "科尔沁区", "Horqin District", CityCode, true},
+	{"150521", "科尔沁左翼中旗", "Horqin Left Middle Banner", CityCode, true},
+	{"150522", "科尔沁左翼后旗", "Horqin Left Rear Banner", CityCode, true},
+	{"150523", "开鲁县", "Kailu County", CityCode, true},
+	{"150524", "库伦旗", "Hure Banner", CityCode, true},
+	{"150525", "奈曼旗", "Naiman Banner", CityCode, true},
+	{"150526", "扎鲁特旗", "Jarud Banner", CityCode, true},
+	{"150571", "通辽经济技术开发区", "Tongliao Economic and Technological Development Zone", CityCode, true},
+	{"150581", "霍林郭勒市", "Holingol City", CityCode, true},
+}
+
+// Policy parameter names (registry.params).
+const (
+	ParamPledgeThresholdFen          = "high_value_pledge_threshold_fen"
+	ParamMaintainedYears             = "high_value_maintained_years"
+	ParamPlantVarietyYears           = "plant_variety_years"
+	ParamPlantVarietyTreeYears       = "plant_variety_tree_years"
+	ParamPlantVarietyYearsBefore     = "plant_variety_years_before"
+	ParamPlantVarietyTreeYearsBefore = "plant_variety_tree_years_before"
+	ParamPlantVarietyChangeOn        = "plant_variety_change_on"
+)
+
+// paramSpec says what a parameter holds, its DESIGN.md default, and which assets' timelines
+// depend on it (recomputed when it is set).
+type paramSpec struct {
+	def     any // int64 or a "YYYY-MM-DD" string
+	isDate  bool
+	min     int64
+	max     int64
+	affects string // asset kind whose spans depend on it
+}
+
+var paramSpecs = map[string]paramSpec{
+	ParamPledgeThresholdFen:          {def: int64(1_000_000_000), min: 1, max: 1 << 62, affects: string(ident.InventionPatent)},
+	ParamMaintainedYears:             {def: int64(10), min: 1, max: 100, affects: string(ident.InventionPatent)},
+	ParamPlantVarietyYears:           {def: int64(20), min: 1, max: 100, affects: string(ident.PlantVariety)},
+	ParamPlantVarietyTreeYears:       {def: int64(25), min: 1, max: 100, affects: string(ident.PlantVariety)},
+	ParamPlantVarietyYearsBefore:     {def: int64(15), min: 1, max: 100, affects: string(ident.PlantVariety)},
+	ParamPlantVarietyTreeYearsBefore: {def: int64(20), min: 1, max: 100, affects: string(ident.PlantVariety)},
+	ParamPlantVarietyChangeOn:        {def: "2025-06-01", isDate: true, affects: string(ident.PlantVariety)},
+}
+
+// ParamNames lists the policy parameters, sorted.
+func ParamNames() []string {
+	out := make([]string, 0, len(paramSpecs))
+	for n := range paramSpecs {
+		out = append(out, n)
+	}
+	sort.Strings(out)
+	return out
+}
+
+type regionPayload = Region
+
+type paramPayload struct {
+	Name  string          `json:"name"`
+	Value json.RawMessage `json:"value"`
+}
+
+// ConcordanceRow maps an IPC prefix (e.g. "H01M", "G06N3/") to a strategic emerging industry.
+type ConcordanceRow struct {
+	IPCPrefix string `json:"ipc_prefix"`
+	Industry  string `json:"industry"`
+}
+
+type concordancePayload struct {
+	Rows []ConcordanceRow `json:"rows"`
+}
+
+// Seed records the reference data the registry starts from — the city and its 9 units, and
+// every policy parameter at its DESIGN.md default — as ledger entries. What is already
+// recorded is left alone, so Seed may run at every start.
+func (s *Service) Seed(ctx context.Context) error {
+	_, err := s.write(ctx, func(ctx context.Context, tx *ledger.Tx) error {
+		db := tx.DB()
+		have := map[string]bool{}
+		rows, err := db.QueryContext(ctx, `SELECT code FROM registry.regions`)
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			var c string
+			if err := rows.Scan(&c); err != nil {
+				rows.Close()
+				return err
+			}
+			have[c] = true
+		}
+		rows.Close()
+		today := s.Today()
+		for _, r := range seedRegions {
+			if have[r.Code] {
+				continue
+			}
+			if _, err := appendApply(ctx, tx, ledger.Draft{
+				Kind: kindRegionDefined, Subject: "region/" + r.Code, EffectiveOn: today.Time(), Payload: r,
+			}); err != nil {
+				return err
+			}
+		}
+		cur, err := currentParams(ctx, db)
+		if err != nil {
+			return err
+		}
+		for _, name := range ParamNames() {
+			if _, ok := cur[name]; ok {
+				continue
+			}
+			raw, _ := json.Marshal(paramSpecs[name].def)
+			if _, err := appendApply(ctx, tx, ledger.Draft{
+				Kind: kindParamSet, Subject: "param/" + name, EffectiveOn: today.Time(),
+				Payload: paramPayload{Name: name, Value: raw},
+			}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	return err
+}
+
+// Regions returns the city and its units, by code.
+func (s *Service) Regions(ctx context.Context) ([]Region, error) {
+	rows, err := s.db.QueryContext(ctx,
+		`SELECT code, name_zh, name_en, coalesce(parent_code, ''), is_unit FROM registry.regions ORDER BY code`)
+	if err != nil {
+		return nil, fmt.Errorf("registry: regions: %w", err)
+	}
+	defer rows.Close()
+	var out []Region
+	for rows.Next() {
+		var r Region
+		if err := rows.Scan(&r.Code, &r.NameZH, &r.NameEN, &r.ParentCode, &r.IsUnit); err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+// checkUnit refuses a region code that is not one of the units (the city itself is not one).
+func checkUnit(ctx context.Context, db bun.IDB, code, field string) error {
+	var n int
+	if err := db.QueryRowContext(ctx,
+		`SELECT count(*) FROM registry.regions WHERE code = ? AND is_unit`, code).Scan(&n); err != nil {
+		return err
+	}
+	if n == 0 {
+		return Errorf(Invalid, "region_unknown", field,
+			"%q is not one of the city's county-level units (the city code %s itself is not a unit)", code, CityCode)
+	}
+	return nil
+}
+
+func applyRegion(ctx context.Context, db bun.IDB, e ledger.Entry) error {
+	var r regionPayload
+	if err := decode(e, &r); err != nil {
+		return err
+	}
+	var parent any
+	if r.ParentCode != "" {
+		parent = r.ParentCode
+	}
+	_, err := db.ExecContext(ctx, `INSERT INTO registry.regions (code, name_zh, name_en, parent_code, is_unit, seq)
+		VALUES (?, ?, ?, ?, ?, ?)
+		ON CONFLICT (code) DO UPDATE SET name_zh = EXCLUDED.name_zh, name_en = EXCLUDED.name_en,
+		  parent_code = EXCLUDED.parent_code, is_unit = EXCLUDED.is_unit, seq = EXCLUDED.seq`,
+		r.Code, r.NameZH, r.NameEN, parent, r.IsUnit, e.Seq)
+	return err
+}
+
+// SetParam records a new value of a policy parameter (admins), effective on effectiveOn.
+// The value is an integer, or a "YYYY-MM-DD" string for dates. Timelines that depend on it
+// are re-derived in the same write.
+func (s *Service) SetParam(ctx context.Context, name string, value any, effectiveOn term.Date) error {
+	spec, ok := paramSpecs[name]
+	if !ok {
+		return Errorf(Invalid, "param_unknown", "body.name", "no policy parameter %q (known: %s)", name, strings.Join(ParamNames(), ", "))
+	}
+	raw, err := json.Marshal(value)
+	if err != nil {
+		return Errorf(Invalid, "param_value", "body.value", "value is not JSON")
+	}
+	if err := spec.check(raw); err != nil {
+		return err
+	}
+	if effectiveOn.IsZero() {
+		effectiveOn = s.Today()
+	}
+	if effectiveOn.After(s.Today()) {
+		return Errorf(Invalid, "date_in_future", "body.effective_on", "%s is after today", effectiveOn)
+	}
+	_, err = s.write(ctx, func(ctx context.Context, tx *ledger.Tx) error {
+		_, err := appendApply(ctx, tx, ledger.Draft{
+			Kind: kindParamSet, Subject: "param/" + name, EffectiveOn: effectiveOn.Time(),
+			Payload: paramPayload{Name: name, Value: raw},
+		})
+		return err
+	})
+	return err
+}
+
+func (p paramSpec) check(raw json.RawMessage) error {
+	if p.isDate {
+		var d term.Date
+		if err := json.Unmarshal(raw, &d); err != nil || d.IsZero() {
+			return Errorf(Invalid, "param_value", "body.value", "want a date as \"YYYY-MM-DD\"")
+		}
+		return nil
+	}
+	var n int64
+	if err := json.Unmarshal(raw, &n); err != nil {
+		return Errorf(Invalid, "param_value", "body.value", "want an integer")
+	}
+	if n < p.min || n > p.max {
+		return Errorf(Invalid, "param_value", "body.value", "want an integer from %d to %d", p.min, p.max)
+	}
+	return nil
+}
+
+// Params returns the current value of every policy parameter.
+func (s *Service) Params(ctx context.Context) (map[string]json.RawMessage, error) {
+	return currentParams(ctx, s.db)
+}
+
+func currentParams(ctx context.Context, db bun.IDB) (map[string]json.RawMessage, error) {
+	rows, err := db.QueryContext(ctx, `SELECT name, value::text FROM registry.params WHERE known_to IS NULL`)
+	if err != nil {
+		return nil, fmt.Errorf("registry: params: %w", err)
+	}
+	defer rows.Close()
+	out := map[string]json.RawMessage{}
+	for rows.Next() {
+		var n, v string
+		if err := rows.Scan(&n, &v); err != nil {
+			return nil, err
+		}
+		out[n] = json.RawMessage(v)
+	}
+	return out, rows.Err()
+}
+
+func applyParam(ctx context.Context, db bun.IDB, e ledger.Entry) error {
+	var p paramPayload
+	if err := decode(e, &p); err != nil {
+		return err
+	}
+	if _, err := db.ExecContext(ctx,
+		`UPDATE registry.params SET known_to = ? WHERE name = ? AND known_to IS NULL`, e.Seq, p.Name); err != nil {
+		return err
+	}
+	if _, err := db.ExecContext(ctx,
+		`INSERT INTO registry.params (name, value, effective_on, known_from) VALUES (?, ?, ?, ?)`,
+		p.Name, string(p.Value), e.EffectiveDate(), e.Seq); err != nil {
+		return err
+	}
+	if spec, ok := paramSpecs[p.Name]; ok && spec.affects != "" {
+		return recomputeKind(ctx, db, spec.affects, e.Seq)
+	}
+	return nil
+}
+
+// LoadConcordance replaces the IPC → strategic-emerging-industry concordance (admins). Invention
+// patents' high-value classification is re-derived in the same write.
+func (s *Service) LoadConcordance(ctx context.Context, rows []ConcordanceRow) error {
+	clean := make([]ConcordanceRow, 0, len(rows))
+	for i, r := range rows {
+		p := normIPC(r.IPCPrefix)
+		if !ipcPrefixRE.MatchString(p) {
+			return Errorf(Invalid, "ipc_format", fmt.Sprintf("body.rows[%d].ipc_prefix", i),
+				"%q is not an IPC class prefix (e.g. H01M, G06N3/)", r.IPCPrefix)
+		}
+		ind := strings.TrimSpace(r.Industry)
+		if ind == "" {
+			return Errorf(Invalid, "industry_required", fmt.Sprintf("body.rows[%d].industry", i), "industry is required")
+		}
+		clean = append(clean, ConcordanceRow{IPCPrefix: p, Industry: ind})
+	}
+	sort.Slice(clean, func(i, j int) bool {
+		if clean[i].IPCPrefix != clean[j].IPCPrefix {
+			return clean[i].IPCPrefix < clean[j].IPCPrefix
+		}
+		return clean[i].Industry < clean[j].Industry
+	})
+	_, err := s.write(ctx, func(ctx context.Context, tx *ledger.Tx) error {
+		_, err := appendApply(ctx, tx, ledger.Draft{
+			Kind: kindConcordanceLoaded, Subject: "concordance/ipc", EffectiveOn: s.Today().Time(),
+			Payload: concordancePayload{Rows: clean},
+		})
+		return err
+	})
+	return err
+}
+
+// Concordance returns the current concordance.
+func (s *Service) Concordance(ctx context.Context) ([]ConcordanceRow, error) {
+	rows, err := s.db.QueryContext(ctx,
+		`SELECT ipc_prefix, industry FROM registry.ipc_concordance WHERE known_to IS NULL ORDER BY ipc_prefix, industry`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []ConcordanceRow
+	for rows.Next() {
+		var r ConcordanceRow
+		if err := rows.Scan(&r.IPCPrefix, &r.Industry); err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+func applyConcordance(ctx context.Context, db bun.IDB, e ledger.Entry) error {
+	var p concordancePayload
+	if err := decode(e, &p); err != nil {
+		return err
+	}
+	if _, err := db.ExecContext(ctx,
+		`UPDATE registry.ipc_concordance SET known_to = ? WHERE known_to IS NULL`, e.Seq); err != nil {
+		return err
+	}
+	for _, r := range p.Rows {
+		if _, err := db.ExecContext(ctx,
+			`INSERT INTO registry.ipc_concordance (ipc_prefix, industry, known_from) VALUES (?, ?, ?)`,
+			r.IPCPrefix, r.Industry, e.Seq); err != nil {
+			return err
+		}
+	}
+	return recomputeKind(ctx, db, string(ident.InventionPatent), e.Seq)
+}
+
+// IPC symbols: section A–H, class 2 digits, subclass letter, then optionally main group and
+// subgroup ("H01M10/0525"). Stored without spaces, uppercase.
+var (
+	ipcRE       = regexp.MustCompile(`^[A-H][0-9]{2}[A-Z]([0-9]{1,4}/[0-9]{2,6})?$`)
+	ipcPrefixRE = regexp.MustCompile(`^[A-H]([0-9]{2}([A-Z]([0-9]{1,4}(/[0-9]{0,6})?)?)?)?$`)
+)
+
+func normIPC(s string) string {
+	return strings.ToUpper(strings.Join(strings.Fields(s), ""))
+}
+
+// policy is what a timeline needs besides the asset's own events.
+type policy struct {
+	terms        term.Params
+	thresholdFen int64
+	concordance  []ConcordanceRow
+}
+
+func loadPolicy(ctx context.Context, db bun.IDB) (policy, error) {
+	pol := policy{terms: term.DefaultParams(), thresholdFen: paramSpecs[ParamPledgeThresholdFen].def.(int64)}
+	cur, err := currentParams(ctx, db)
+	if err != nil {
+		return pol, err
+	}
+	num := func(name string, dst *int) {
+		var n int
+		if v, ok := cur[name]; ok && json.Unmarshal(v, &n) == nil {
+			*dst = n
+		}
+	}
+	num(ParamMaintainedYears, &pol.terms.MaintainedYears)
+	num(ParamPlantVarietyYears, &pol.terms.PlantVarietyYears)
+	num(ParamPlantVarietyTreeYears, &pol.terms.PlantVarietyTreeYears)
+	num(ParamPlantVarietyYearsBefore, &pol.terms.PlantVarietyYearsBefore)
+	num(ParamPlantVarietyTreeYearsBefore, &pol.terms.PlantVarietyTreeYearsBefore)
+	if v, ok := cur[ParamPlantVarietyChangeOn]; ok {
+		var d term.Date
+		if json.Unmarshal(v, &d) == nil && !d.IsZero() {
+			pol.terms.PlantVarietyChangeOn = d
+		}
+	}
+	if v, ok := cur[ParamPledgeThresholdFen]; ok {
+		var n int64
+		if json.Unmarshal(v, &n) == nil {
+			pol.thresholdFen = n
+		}
+	}
+	rows, err := db.QueryContext(ctx,
+		`SELECT ipc_prefix, industry FROM registry.ipc_concordance WHERE known_to IS NULL ORDER BY ipc_prefix, industry`)
+	if err != nil {
+		return pol, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var r ConcordanceRow
+		if err := rows.Scan(&r.IPCPrefix, &r.Industry); err != nil {
+			return pol, err
+		}
+		pol.concordance = append(pol.concordance, r)
+	}
+	return pol, rows.Err()
+}

@@ -1,0 +1,250 @@
+package registry
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/uptrace/bun"
+
+	"ipledger/ledger"
+	"ipledger/registry/term"
+)
+
+// Office is the registry's calendar: "today" is a day in China Standard Time (no DST).
+var Office = time.FixedZone("CST", 8*3600)
+
+// Service records parties, assets and reference data as ledger entries and keeps their
+// projections. Its methods open their own ledger writes; reads go to the ledger's database.
+type Service struct {
+	l  *ledger.Ledger
+	db bun.IDB
+	// Now is the clock that decides "today" (in Office time) for the not-in-the-future rules
+	// and the default as-of date. Tests pin it.
+	Now func() time.Time
+}
+
+// Option configures New.
+type Option func(*Service)
+
+// WithClock sets the clock (Service.Now).
+func WithClock(now func() time.Time) Option { return func(s *Service) { s.Now = now } }
+
+// WithReadDB sends reads to db (e.g. a replica) instead of the ledger's database.
+func WithReadDB(db bun.IDB) Option { return func(s *Service) { s.db = db } }
+
+// New returns the registry over l.
+func New(l *ledger.Ledger, opts ...Option) *Service {
+	s := &Service{l: l, db: l.DB(), Now: time.Now}
+	for _, o := range opts {
+		o(s)
+	}
+	return s
+}
+
+// Today is the office's current day.
+func (s *Service) Today() term.Date { return term.FromTime(s.Now().In(Office)) }
+
+// Ledger is the ledger the service writes to.
+func (s *Service) Ledger() *ledger.Ledger { return s.l }
+
+// Warning is a notice about an accepted input that the caller must see (never silent).
+type Warning struct {
+	Code    string `json:"code"`
+	Field   string `json:"field,omitempty"`
+	Message string `json:"message"`
+}
+
+// newID returns a UUIDv7 (time-ordered, for index locality and a stable keyset order).
+func newID() uuid.UUID {
+	id, err := uuid.NewV7()
+	if err != nil {
+		return uuid.New()
+	}
+	return id
+}
+
+// write runs fn in a ledger write and unwraps the domain error it returned, if any.
+func (s *Service) write(ctx context.Context, fn func(context.Context, *ledger.Tx) error) ([]ledger.Entry, error) {
+	entries, err := s.l.Write(ctx, fn)
+	if err != nil {
+		if de, ok := AsError(err); ok {
+			return nil, de
+		}
+		return nil, err
+	}
+	return entries, nil
+}
+
+// appendApply appends d and applies it to the projections: the one path of every live write.
+func appendApply(ctx context.Context, tx *ledger.Tx, d ledger.Draft) (ledger.Entry, error) {
+	e, err := tx.Append(d)
+	if err != nil {
+		return e, err
+	}
+	return e, apply(ctx, tx.DB(), e)
+}
+
+// applyFunc projects one entry. It never refuses: validation happened before the append.
+type applyFunc func(ctx context.Context, db bun.IDB, e ledger.Entry) error
+
+// projector is one area's share of the projections: its entry kinds (by prefix, e.g.
+// "pledge.") and the tables Rebuild empties before replaying.
+type projector struct {
+	prefixes []string
+	tables   []string
+	apply    applyFunc
+}
+
+// projectors lists every area's projections in the registry package. Other areas of the
+// package (pledge*.go) add theirs with registerProjector from an init function, so that
+// Rebuild replays them too and RecomputeAsset sees the same state live and on replay.
+var projectors = []projector{{
+	prefixes: []string{"region.", "param.", "concordance.", "party.", "asset."},
+	tables: []string{
+		"registry.regions", "registry.params", "registry.ipc_concordance", "registry.parties",
+		"registry.assets", "registry.asset_owners", "registry.asset_events", "registry.asset_spans",
+	},
+	apply: applyRegistry,
+}}
+
+// registerProjector adds an area's projection to live writes' dispatch and to Rebuild.
+func registerProjector(prefixes, tables []string, fn applyFunc) {
+	projectors = append(projectors, projector{prefixes: prefixes, tables: tables, apply: fn})
+}
+
+// apply dispatches e to the projector that owns its kind; unknown kinds are not projected here.
+func apply(ctx context.Context, db bun.IDB, e ledger.Entry) error {
+	for _, p := range projectors {
+		for _, pre := range p.prefixes {
+			if strings.HasPrefix(e.Kind, pre) {
+				if err := p.apply(ctx, db, e); err != nil {
+					return fmt.Errorf("registry: apply %s #%d: %w", e.Kind, e.Seq, err)
+				}
+				return nil
+			}
+		}
+	}
+	return nil
+}
+
+func applyRegistry(ctx context.Context, db bun.IDB, e ledger.Entry) error {
+	switch {
+	case e.Kind == kindRegionDefined:
+		return applyRegion(ctx, db, e)
+	case e.Kind == kindParamSet:
+		return applyParam(ctx, db, e)
+	case e.Kind == kindConcordanceLoaded:
+		return applyConcordance(ctx, db, e)
+	case strings.HasPrefix(e.Kind, "party."):
+		return applyParty(ctx, db, e)
+	case e.Kind == kindAssetRegistered:
+		return applyAssetsRegistered(ctx, db, []ledger.Entry{e})
+	case strings.HasPrefix(e.Kind, "asset."):
+		return applyAssetEvent(ctx, db, e)
+	}
+	return nil
+}
+
+// Rebuild empties every projection of the registry package and replays the whole ledger
+// into them, holding the ledger's head lock so that no write interleaves. Replay applies
+// exactly what live writes applied, so the result equals the projections it replaced.
+func (s *Service) Rebuild(ctx context.Context) error {
+	tx, err := s.l.DB().BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("registry: rebuild: %w", err)
+	}
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx, `SELECT seq FROM ledger.head FOR UPDATE`); err != nil {
+		return fmt.Errorf("registry: rebuild: lock head: %w", err)
+	}
+	for _, p := range projectors {
+		for _, t := range p.tables {
+			if _, err := tx.ExecContext(ctx, `DELETE FROM `+t); err != nil {
+				return fmt.Errorf("registry: rebuild: empty %s: %w", t, err)
+			}
+		}
+	}
+	var after int64
+	var pending []ledger.Entry // consecutive asset.registered entries, applied as one batch
+	flush := func() error {
+		if len(pending) == 0 {
+			return nil
+		}
+		err := applyAssetsRegistered(ctx, tx, pending)
+		pending = pending[:0]
+		return err
+	}
+	for {
+		page, err := ledger.List(ctx, tx, ledger.Filter{After: after, Limit: 1000})
+		if err != nil {
+			return fmt.Errorf("registry: rebuild: %w", err)
+		}
+		if len(page) == 0 {
+			break
+		}
+		for _, e := range page {
+			if e.Kind == kindAssetRegistered {
+				pending = append(pending, e)
+				if len(pending) >= 1000 {
+					if err := flush(); err != nil {
+						return err
+					}
+				}
+				continue
+			}
+			if err := flush(); err != nil {
+				return err
+			}
+			if err := apply(ctx, tx, e); err != nil {
+				return err
+			}
+		}
+		after = page[len(page)-1].Seq
+	}
+	if err := flush(); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
+// decode unmarshals an entry's payload.
+func decode(e ledger.Entry, v any) error {
+	if err := json.Unmarshal(e.Payload, v); err != nil {
+		return fmt.Errorf("registry: %s #%d payload: %w", e.Kind, e.Seq, err)
+	}
+	return nil
+}
+
+// lastSeq is the seq of the last entry appended in tx.
+func lastSeq(tx *ledger.Tx) (int64, error) {
+	es := tx.Entries()
+	if len(es) == 0 {
+		return 0, errors.New("registry: no entry appended in this write yet")
+	}
+	return es[len(es)-1].Seq, nil
+}
+
+// dateArg is d for a SQL argument: NULL for the zero Date.
+func dateArg(d term.Date) any {
+	if d.IsZero() {
+		return nil
+	}
+	return d.String()
+}
+
+// parseDateCol reads a date column scanned as text (NULL → zero Date).
+func parseDateCol(s *string) term.Date {
+	if s == nil || *s == "" {
+		return term.Date{}
+	}
+	d, err := term.ParseDate(*s)
+	if err != nil {
+		return term.Date{}
+	}
+	return d
+}

@@ -1,0 +1,283 @@
+package registry
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/google/uuid"
+	"github.com/uptrace/bun"
+	"github.com/uptrace/bun/dialect/pgdialect"
+
+	"ipledger/ledger"
+	"ipledger/registry/ident"
+)
+
+// RecomputeAsset re-derives the asset's timeline and, when it changed, supersedes its
+// registry.asset_spans rows with new ones known from the last entry appended in tx. The
+// pledge area calls it after every pledge change touching the asset (its financing counts
+// towards the high-value criterion); replay calls recomputeAsset with the entry's seq.
+func RecomputeAsset(ctx context.Context, tx *ledger.Tx, assetID uuid.UUID) error {
+	seq, err := lastSeq(tx)
+	if err != nil {
+		return err
+	}
+	return recomputeAsset(ctx, tx.DB(), assetID, seq)
+}
+
+// recomputeAsset is RecomputeAsset for apply functions (live and replay): as known at seq.
+func recomputeAsset(ctx context.Context, db bun.IDB, assetID uuid.UUID, seq int64) error {
+	pol, err := loadPolicy(ctx, db)
+	if err != nil {
+		return err
+	}
+	_, err = recompute(ctx, db, pol, seq, `a.id = ?`, assetID.String())
+	return err
+}
+
+// recomputeKind re-derives every asset of a kind (a policy parameter or the concordance changed).
+func recomputeKind(ctx context.Context, db bun.IDB, kind string, seq int64) error {
+	pol, err := loadPolicy(ctx, db)
+	if err != nil {
+		return err
+	}
+	_, err = recompute(ctx, db, pol, seq, `a.kind = ?`, kind)
+	return err
+}
+
+// loaded is an asset with everything its timeline needs.
+type loaded struct {
+	id       uuid.UUID
+	number   string
+	title    string
+	explicit bool
+	regSeq   int64
+	f        facts
+	evs      []event
+	fin      []financing
+}
+
+// loadAssets reads the assets selected by where (over registry.assets a) with owners, events
+// and, as known at seq, the financing of the pledges that include them.
+func loadAssets(ctx context.Context, db bun.IDB, seq int64, where string, args ...any) ([]*loaded, error) {
+	rows, err := db.QueryContext(ctx, `SELECT a.id, a.kind, a.number, a.title, a.region_code, a.region_explicit,
+		a.filed_on::text, a.granted_on::text, a.attributes::text, a.registered_seq
+		FROM registry.assets a WHERE `+where+` ORDER BY a.id`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("registry: load assets: %w", err)
+	}
+	var out []*loaded
+	byID := map[uuid.UUID]*loaded{}
+	for rows.Next() {
+		var l loaded
+		var kind, attrs string
+		var filed, granted *string
+		if err := rows.Scan(&l.id, &kind, &l.number, &l.title, &l.f.Region, &l.explicit, &filed, &granted, &attrs, &l.regSeq); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		l.f.Kind = ident.Kind(kind)
+		l.f.FiledOn = parseDateCol(filed)
+		l.f.GrantedOn = parseDateCol(granted)
+		if err := json.Unmarshal([]byte(attrs), &l.f.Attrs); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		out = append(out, &l)
+		byID[l.id] = &l
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil || len(out) == 0 {
+		return out, err
+	}
+	ids := make([]string, len(out))
+	for i, l := range out {
+		ids[i] = l.id.String()
+	}
+	arr := pgdialect.Array(ids)
+	// Registration facts keep the registration's owners and region; the fold applies events.
+	if err := loadRegistration(ctx, db, byID, arr); err != nil {
+		return nil, err
+	}
+	rows, err = db.QueryContext(ctx, `SELECT asset_id, seq, type, effective_on::text, payload::text
+		FROM registry.asset_events WHERE asset_id = ANY(?::uuid[]) ORDER BY asset_id, effective_on, seq`, arr)
+	if err != nil {
+		return nil, fmt.Errorf("registry: load events: %w", err)
+	}
+	for rows.Next() {
+		var id uuid.UUID
+		var e event
+		var eff, payload string
+		if err := rows.Scan(&id, &e.Seq, &e.Type, &eff, &payload); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		e.EffectiveOn = parseDateCol(&eff)
+		if err := json.Unmarshal([]byte(payload), &e.Data); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		byID[id].evs = append(byID[id].evs, e)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	rows, err = db.QueryContext(ctx, `SELECT pa.asset_id, f.effective_on::text, f.amount_fen
+		FROM registry.pledge_financing f
+		JOIN (SELECT DISTINCT pledge_id, asset_id FROM registry.pledge_assets WHERE asset_id = ANY(?::uuid[])) pa
+		  ON pa.pledge_id = f.pledge_id
+		WHERE f.seq <= ? ORDER BY pa.asset_id, f.effective_on, f.seq`, arr, seq)
+	if err != nil {
+		return nil, fmt.Errorf("registry: load financing: %w", err)
+	}
+	for rows.Next() {
+		var id uuid.UUID
+		var x financing
+		var eff string
+		if err := rows.Scan(&id, &eff, &x.AmountFen); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		x.On = parseDateCol(&eff)
+		byID[id].fin = append(byID[id].fin, x)
+	}
+	rows.Close()
+	return out, rows.Err()
+}
+
+// loadRegistration reads each asset's registration payload for its original owners and region.
+func loadRegistration(ctx context.Context, db bun.IDB, byID map[uuid.UUID]*loaded, arr any) error {
+	rows, err := db.QueryContext(ctx, `SELECT a.id, a.registration::text FROM registry.assets a
+		WHERE a.id = ANY(?::uuid[])`, arr)
+	if err != nil {
+		return fmt.Errorf("registry: load registrations: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id uuid.UUID
+		var payload string
+		if err := rows.Scan(&id, &payload); err != nil {
+			return err
+		}
+		var p assetPayload
+		if err := json.Unmarshal([]byte(payload), &p); err != nil {
+			return err
+		}
+		l := byID[id]
+		l.f.Owners = p.OwnerIDs
+		l.f.Region = p.RegionCode
+		l.f.GrantedOn = p.GrantedOn
+	}
+	return rows.Err()
+}
+
+// recompute folds the selected assets and writes the spans of those whose spans changed,
+// known from seq. It returns the folded timelines by id.
+func recompute(ctx context.Context, db bun.IDB, pol policy, seq int64, where string, args ...any) (map[uuid.UUID]*timeline, error) {
+	ls, err := loadAssets(ctx, db, seq, where, args...)
+	if err != nil || len(ls) == 0 {
+		return nil, err
+	}
+	tls := make(map[uuid.UUID]*timeline, len(ls))
+	want := make(map[uuid.UUID][]span, len(ls))
+	ids := make([]string, len(ls))
+	for i, l := range ls {
+		sortEvents(l.evs)
+		t := fold(l.f, l.evs, pol, l.fin)
+		tls[l.id] = t
+		want[l.id] = t.spans()
+		ids[i] = l.id.String()
+	}
+	have, err := currentSpans(ctx, db, ids)
+	if err != nil {
+		return nil, err
+	}
+	var changed []uuid.UUID
+	for _, l := range ls {
+		if !slices.Equal(have[l.id], want[l.id]) {
+			changed = append(changed, l.id)
+		}
+	}
+	return tls, writeSpans(ctx, db, seq, changed, want)
+}
+
+func currentSpans(ctx context.Context, db bun.IDB, ids []string) (map[uuid.UUID][]span, error) {
+	rows, err := db.QueryContext(ctx, `SELECT asset_id, kind, region_code, valid_from::text, valid_to::text,
+		high_value_from::text, well_known_from::text, foreign_family_from::text
+		FROM registry.asset_spans WHERE known_to IS NULL AND asset_id = ANY(?::uuid[])
+		ORDER BY asset_id, valid_from`, pgdialect.Array(ids))
+	if err != nil {
+		return nil, fmt.Errorf("registry: current spans: %w", err)
+	}
+	defer rows.Close()
+	out := map[uuid.UUID][]span{}
+	for rows.Next() {
+		var id uuid.UUID
+		var s span
+		var kind string
+		var from, to, hv, wk, ff *string
+		if err := rows.Scan(&id, &kind, &s.Region, &from, &to, &hv, &wk, &ff); err != nil {
+			return nil, err
+		}
+		s.Kind = ident.Kind(kind)
+		s.ValidFrom, s.ValidTo = parseDateCol(from), parseDateCol(to)
+		s.HighValueFrom, s.WellKnownFrom, s.ForeignFamilyFrom = parseDateCol(hv), parseDateCol(wk), parseDateCol(ff)
+		out[id] = append(out[id], s)
+	}
+	return out, rows.Err()
+}
+
+// writeSpans closes the current spans of the changed assets and inserts their new ones.
+func writeSpans(ctx context.Context, db bun.IDB, seq int64, changed []uuid.UUID, want map[uuid.UUID][]span) error {
+	if len(changed) == 0 {
+		return nil
+	}
+	ids := make([]string, len(changed))
+	for i, id := range changed {
+		ids[i] = id.String()
+	}
+	if _, err := db.ExecContext(ctx, `UPDATE registry.asset_spans SET known_to = ?
+		WHERE known_to IS NULL AND asset_id = ANY(?::uuid[])`, seq, pgdialect.Array(ids)); err != nil {
+		return fmt.Errorf("registry: close spans: %w", err)
+	}
+	const chunk = 1000
+	var sb strings.Builder
+	var args []any
+	n := 0
+	flush := func() error {
+		if n == 0 {
+			return nil
+		}
+		_, err := db.ExecContext(ctx, sb.String(), args...)
+		sb.Reset()
+		args = args[:0]
+		n = 0
+		if err != nil {
+			return fmt.Errorf("registry: insert spans: %w", err)
+		}
+		return nil
+	}
+	for _, id := range changed {
+		for _, s := range want[id] {
+			if n == 0 {
+				sb.WriteString(`INSERT INTO registry.asset_spans (asset_id, kind, region_code, valid_from, valid_to,
+					high_value_from, well_known_from, foreign_family_from, known_from) VALUES `)
+			} else {
+				sb.WriteByte(',')
+			}
+			sb.WriteString(`(?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+			args = append(args, id.String(), string(s.Kind), s.Region, dateArg(s.ValidFrom), dateArg(s.ValidTo),
+				dateArg(s.HighValueFrom), dateArg(s.WellKnownFrom), dateArg(s.ForeignFamilyFrom), seq)
+			n++
+			if n >= chunk {
+				if err := flush(); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	return flush()
+}
