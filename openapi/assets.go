@@ -153,10 +153,6 @@ func parseIDs(field string, raw []string) ([]uuid.UUID, error) {
 	return out, nil
 }
 
-type asOfQuery struct {
-	AsOf string `query:"as_of" format:"date" doc:"Answer for this date (default today, office time UTC+8)"`
-}
-
 func (s *Server) registerAssets() {
 	register(s, huma.Operation{
 		OperationID: "create-asset", Method: http.MethodPost, Path: "/v1/assets", Tags: []string{"assets"},
@@ -190,8 +186,8 @@ func (s *Server) registerAssets() {
 		OperationID: "get-asset", Method: http.MethodGet, Path: "/v1/assets/{id}", Tags: []string{"assets"},
 		Summary: "One asset, as of a date", Errors: []int{http.StatusNotFound, http.StatusUnprocessableEntity},
 	}, everyone, func(ctx context.Context, in *struct {
-		idPath
-		asOfQuery
+		ID   string `path:"id"`
+		AsOf string `query:"as_of" format:"date" doc:"Answer for this date (default today, office time UTC+8)"`
 	}) (*assetOutput, error) {
 		id, err := parseID("path.id", in.ID, "asset")
 		if err != nil {
@@ -217,7 +213,7 @@ func (s *Server) registerAssets() {
 		Valid     string `query:"valid" enum:"true,false,"`
 		HighValue string `query:"high_value" enum:"true,false,"`
 		Q         string `query:"q" maxLength:"200" doc:"Substring of the title or number"`
-		asOfQuery
+		AsOf      string `query:"as_of" format:"date" doc:"Answer for this date (default today, office time UTC+8)"`
 		Cursor string `query:"cursor" maxLength:"100"`
 		Limit  int    `query:"limit" minimum:"1" maximum:"1000" default:"100"`
 	}) (*assetsOutput, error) {
