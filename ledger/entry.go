@@ -52,24 +52,22 @@ const TimeLayout = "2006-01-02T15:04:05.000000Z"
 // ComputeHash returns the entry's hash over every column but the hash itself, as documented
 // byte by byte in docs/LEDGER.md: SHA-256 over length-prefixed fields.
 func ComputeHash(e *Entry) Hash {
-	var buf [512]byte
-	b := buf[:0]
-	field := func(s []byte) {
-		b = binary.BigEndian.AppendUint32(b, uint32(len(s)))
-		b = append(b, s...)
-	}
 	var num [20]byte
-	var ts [32]byte
-	field([]byte(hashTag))
-	field(strconv.AppendInt(num[:0], e.Seq, 10))
-	field([]byte(e.Kind))
-	field([]byte(e.Subject))
-	field([]byte(e.Actor))
-	field(e.EffectiveOn.AppendFormat(ts[:0], DateLayout))
-	field(e.RecordedAt.UTC().AppendFormat(ts[:0], TimeLayout))
-	field(e.Payload)
-	field([]byte(e.IdempotencyKey))
-	field(e.PrevHash[:])
+	var d, ts [32]byte
+	return hashFields(
+		strconv.AppendInt(num[:0], e.Seq, 10), []byte(e.Kind), []byte(e.Subject), []byte(e.Actor),
+		e.EffectiveOn.AppendFormat(d[:0], DateLayout), e.RecordedAt.UTC().AppendFormat(ts[:0], TimeLayout),
+		e.Payload, []byte(e.IdempotencyKey), e.PrevHash[:])
+}
+
+// hashFields is the encoding itself, over the fields' bytes in their documented form.
+func hashFields(seq, kind, subject, actor, effectiveOn, recordedAt, payload, key, prev []byte) Hash {
+	var buf [1024]byte
+	b := buf[:0]
+	for _, f := range [...][]byte{[]byte(hashTag), seq, kind, subject, actor, effectiveOn, recordedAt, payload, key, prev} {
+		b = binary.BigEndian.AppendUint32(b, uint32(len(f)))
+		b = append(b, f...)
+	}
 	return sha256.Sum256(b)
 }
 

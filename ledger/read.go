@@ -103,7 +103,7 @@ const verifyWorkers = 4
 // Verify recomputes every entry's hash and link, streaming the chain, and reports the first
 // entry that fails. Entries are immutable, so ranges checked on separate connections form
 // one consistent chain up to the head seen at the start.
-func Verify(ctx context.Context, db bun.IDB) (Report, error) {
+func Verify(ctx context.Context, db *bun.DB) (Report, error) {
 	var head int64
 	if err := db.QueryRowContext(ctx, `SELECT coalesce(max(seq), 0) FROM ledger.entries`).Scan(&head); err != nil {
 		return Report{}, fmt.Errorf("ledger: verify: %w", err)
@@ -121,7 +121,7 @@ func Verify(ctx context.Context, db bun.IDB) (Report, error) {
 		wg.Add(1)
 		go func(w int64) {
 			defer wg.Done()
-			parts[w], errs[w] = verifyRange(ctx, db, from, to)
+			parts[w], errs[w] = verifyRangeCopy(ctx, db, from, to)
 		}(w)
 	}
 	wg.Wait()
@@ -131,25 +131,6 @@ func Verify(ctx context.Context, db bun.IDB) (Report, error) {
 		}
 	}
 	return merge(parts), nil
-}
-
-func verifyRange(ctx context.Context, db bun.IDB, from, to int64) (partial, error) {
-	rows, err := db.QueryContext(ctx, `SELECT `+entryColumns+` FROM ledger.entries WHERE seq BETWEEN ? AND ? ORDER BY seq`, from, to)
-	if err != nil {
-		return partial{}, fmt.Errorf("ledger: verify: %w", err)
-	}
-	defer rows.Close()
-	p, err := check(from, nil, func(e *Entry) (bool, error) {
-		if !rows.Next() {
-			return false, rows.Err()
-		}
-		return true, scanEntry(rows, e)
-	})
-	if err == nil && p.last < to && p.firstBad == 0 {
-		// Entries missing at the end of the range.
-		p.firstBad, p.reason = p.last+1, fmt.Sprintf("entry %d is missing", p.last+1)
-	}
-	return p, err
 }
 
 // partial is the outcome of checking one range of the chain.
