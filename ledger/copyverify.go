@@ -143,7 +143,7 @@ func (c *copyChecker) row() error {
 	var num [20]byte
 	var d, ts [32]byte
 	eff := pgEpoch.AddDate(0, 0, int(int32(binary.BigEndian.Uint32(f[4])))).AppendFormat(d[:0], DateLayout)
-	rec := pgEpoch.Add(time.Duration(int64(binary.BigEndian.Uint64(f[5]))) * time.Microsecond).AppendFormat(ts[:0], TimeLayout)
+	rec := pgEpoch.Add(time.Duration(int64(binary.BigEndian.Uint64(f[5])))*time.Microsecond).AppendFormat(ts[:0], TimeLayout)
 	var prev, hash Hash
 	copy(prev[:], f[8])
 	copy(hash[:], f[9])
