@@ -78,6 +78,7 @@ func New(d Deps) *Server {
 	s.registerAccess()
 	s.registerParties()
 	s.registerAssets()
+	s.registerImport()
 	s.registerPledges()
 	s.registerIndicators()
 	return s

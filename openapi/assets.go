@@ -1,15 +1,19 @@
 package openapi
 
 import (
+	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 
 	"github.com/danielgtaylor/huma/v2"
 	"github.com/google/uuid"
 
+	"ipledger/ledger"
 	"ipledger/registry"
 	"ipledger/registry/ident"
+	"ipledger/registry/importer"
 )
 
 // AssetView is an IP asset as of a date.
@@ -214,8 +218,8 @@ func (s *Server) registerAssets() {
 		HighValue string `query:"high_value" enum:"true,false,"`
 		Q         string `query:"q" maxLength:"200" doc:"Substring of the title or number"`
 		AsOf      string `query:"as_of" format:"date" doc:"Answer for this date (default today, office time UTC+8)"`
-		Cursor string `query:"cursor" maxLength:"100"`
-		Limit  int    `query:"limit" minimum:"1" maximum:"1000" default:"100"`
+		Cursor    string `query:"cursor" maxLength:"100"`
+		Limit     int    `query:"limit" minimum:"1" maximum:"1000" default:"100"`
 	}) (*assetsOutput, error) {
 		asOf, err := parseDate("query.as_of", in.AsOf)
 		if err != nil {
@@ -318,4 +322,59 @@ func optBool(s string) *bool {
 		return &b
 	}
 	return nil
+}
+
+type importInput struct {
+	Format  string `query:"format" enum:"csv,xlsx" required:"true" doc:"The file's format"`
+	RawBody []byte `contentType:"text/csv" doc:"The file: CSV (UTF-8) or XLSX, one documented column layout (docs/IMPORT.md)"`
+}
+
+// ImportRowError says why one row was not imported.
+type ImportRowError struct {
+	Row     int    `json:"row" doc:"Row number in the file; the header is row 1"`
+	Column  string `json:"column,omitempty"`
+	Code    string `json:"code"`
+	Message string `json:"message"`
+	Ref     string `json:"ref,omitempty" doc:"The existing asset, for asset_exists"`
+}
+
+type importOutput struct {
+	Body struct {
+		Rows      int              `json:"rows"`
+		Added     int              `json:"added"`
+		Unchanged int              `json:"unchanged" doc:"Already registered with the same data: skipped, so importing a file twice adds nothing"`
+		Failed    int              `json:"failed"`
+		Errors    []ImportRowError `json:"errors" nullable:"false"`
+	}
+}
+
+func (s *Server) registerImport() {
+	register(s, huma.Operation{
+		OperationID: "import-assets", Method: http.MethodPost, Path: "/v1/assets/import", Tags: []string{"assets"},
+		Summary:      "Bulk-import assets from CSV or XLSX",
+		Description:  "Valid rows land, refused rows are reported with their row number and reason; a row already registered with the same data is counted unchanged, so re-sending a file adds nothing. Up to 64 MiB.",
+		MaxBodyBytes: maxImportBody,
+		Errors:       []int{http.StatusRequestEntityTooLarge},
+	}, registrars, func(ctx context.Context, in *importInput) (*importOutput, error) {
+		// The import is idempotent row by row and spans many ledger writes, so it does not
+		// carry the request's idempotency key (one key marks one write).
+		ctx = ledger.WithIdempotency(ctx, "", nil)
+		rep, err := importer.New(s.Registry).Import(ctx, bytes.NewReader(in.RawBody), in.Format, nil)
+		var ie *importer.Error
+		if errors.As(err, &ie) {
+			p := newProblem(http.StatusUnprocessableEntity, "import_file_invalid", ie.Message)
+			p.Errors = []FieldError{{Location: "body", Message: ie.Message}}
+			return nil, p
+		}
+		if err != nil {
+			return nil, s.problemFrom(ctx, err)
+		}
+		out := &importOutput{}
+		out.Body.Rows, out.Body.Added, out.Body.Unchanged, out.Body.Failed = rep.Rows, rep.Added, rep.Unchanged, rep.Failed
+		out.Body.Errors = make([]ImportRowError, 0, len(rep.Errors))
+		for _, e := range rep.Errors {
+			out.Body.Errors = append(out.Body.Errors, ImportRowError(e))
+		}
+		return out, nil
+	})
 }

@@ -1,4 +1,293 @@
 package openapi
 
-// registerIndicators adds the indicators operations.
-func (s *Server) registerIndicators() {}
+import (
+	"context"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/danielgtaylor/huma/v2"
+
+	"ipledger/registry"
+	"ipledger/registry/access"
+	"ipledger/registry/indicator"
+	"ipledger/registry/term"
+)
+
+// Who reads indicators, and who records the plan's reference data.
+var (
+	indicatorReaders = roles(access.Planner, access.Admin, access.Auditor, access.Registrar)
+	referenceWriters = roles(access.Admin)
+)
+
+type indicatorsInput struct {
+	Region  string `query:"region" maxLength:"6" default:"150500" doc:"The city 150500 (the sum of its units) or one of its 9 units"`
+	AsOf    string `query:"as_of" maxLength:"10" doc:"Business date YYYY-MM-DD, 2000-01-01 to today (office time, UTC+8); default today"`
+	KnownAt string `query:"known_at" maxLength:"40" doc:"RFC 3339 time: count only what had been recorded by then; default now"`
+}
+
+type indicatorsOutput struct{ Body indicator.Report }
+
+type seriesInput struct {
+	Code    string `query:"code" required:"true" maxLength:"64"`
+	Region  string `query:"region" maxLength:"6" default:"150500"`
+	From    int    `query:"from" minimum:"2000" maximum:"2100" default:"2021"`
+	To      int    `query:"to" minimum:"0" maximum:"2100" doc:"Last year; default the plan's last year (2025) or the current year, whichever is earlier"`
+	KnownAt string `query:"known_at" maxLength:"40"`
+}
+
+type seriesOutput struct{ Body indicator.SeriesReport }
+
+type exportInput struct {
+	Format  string `query:"format" enum:"xlsx,csv" default:"xlsx"`
+	Region  string `query:"region" maxLength:"6" default:"150500"`
+	AsOf    string `query:"as_of" maxLength:"10" doc:"Default today"`
+	KnownAt string `query:"known_at" maxLength:"40"`
+}
+
+type exportOutput struct {
+	ContentType        string `header:"Content-Type"`
+	ContentDisposition string `header:"Content-Disposition"`
+	Body               []byte
+}
+
+type definitionsBody struct {
+	Rules      map[string]string      `json:"rules" doc:"counting, known_at, population, rounding, targets"`
+	Indicators []indicator.Definition `json:"indicators"`
+}
+
+type definitionsOutput struct{ Body definitionsBody }
+
+type populationInput struct {
+	Body struct {
+		Region    string `json:"region" minLength:"6" maxLength:"6"`
+		Year      int    `json:"year" minimum:"2000" maximum:"2100"`
+		Residents int64  `json:"residents" minimum:"1"`
+		Source    string `json:"source,omitempty" maxLength:"500"`
+	}
+}
+
+type populationOutput struct {
+	Status int
+	Body   indicator.Population
+}
+
+type targetInput struct {
+	Body struct {
+		Code   string `json:"code" maxLength:"64"`
+		Region string `json:"region" minLength:"6" maxLength:"6"`
+		Due    string `json:"due" format:"date"`
+		Basis  string `json:"basis,omitempty" enum:"absolute,percent_over_baseline,increase_over_baseline" default:"absolute"`
+		Value  string `json:"value" maxLength:"30" doc:"Decimal string in the indicator's unit (absolute, increase) or a percentage (percent_over_baseline)"`
+		BaseOn string `json:"base_on,omitempty" format:"date" doc:"The baseline's date for a relative target; default 2020-12-31"`
+		Note   string `json:"note,omitempty" maxLength:"1000"`
+	}
+}
+
+type targetOutput struct {
+	Status int
+	Body   indicator.Target
+}
+
+type baselineInput struct {
+	Body struct {
+		Code   string `json:"code" maxLength:"64"`
+		Region string `json:"region" minLength:"6" maxLength:"6"`
+		On     string `json:"on,omitempty" format:"date" doc:"Default 2020-12-31 (end of the 13th plan)"`
+		Value  string `json:"value" maxLength:"30"`
+		Note   string `json:"note,omitempty" maxLength:"1000"`
+	}
+}
+
+type baselineOutput struct {
+	Status int
+	Body   indicator.Baseline
+}
+
+const indicatorsDoc = `The plan's indicators for a region on an as-of date. Counts are of rights valid on the as-of date in the region's units; the city is the sum of its 9 units. Money is a decimal string in CNY; per-10k figures have 4 decimals, rounded half away from zero. Financing counts each registration once at its registered amount on its registration date, plus each amendment's increase on its date, in the first pledgor's unit; releases do not subtract. ` +
+	"`known_at`" + ` reproduces a figure as published: only entries recorded by then count. ` +
+	"GET /v1/indicators/definitions and docs/INDICATORS.md say how each figure is computed."
+
+func (s *Server) registerIndicators() {
+	var ind *indicator.Service
+	if s.Registry != nil {
+		ind = indicator.New(s.Registry, indicator.WithReadDB(s.ReadDB))
+	}
+	tags := []string{"indicators"}
+
+	register(s, huma.Operation{
+		OperationID: "get-indicators", Method: http.MethodGet, Path: "/v1/indicators", Tags: tags,
+		Summary: "Every indicator for a region and date", Description: indicatorsDoc,
+		Errors: []int{http.StatusUnprocessableEntity},
+	}, indicatorReaders, func(ctx context.Context, in *indicatorsInput) (*indicatorsOutput, error) {
+		asOf, knownAt, err := s.indicatorDates(in.AsOf, in.KnownAt)
+		if err != nil {
+			return nil, err
+		}
+		r, err := ind.Compute(ctx, in.Region, asOf, knownAt)
+		if err != nil {
+			return nil, s.problemFrom(ctx, err)
+		}
+		return &indicatorsOutput{Body: r}, nil
+	})
+
+	register(s, huma.Operation{
+		OperationID: "get-indicator-series", Method: http.MethodGet, Path: "/v1/indicators/series", Tags: tags,
+		Summary:     "One indicator's year-end values",
+		Description: "Values on 31 December of each year from `from` to `to` (the current year: as of today, marked partial), all from one snapshot.",
+		Errors:      []int{http.StatusUnprocessableEntity},
+	}, indicatorReaders, func(ctx context.Context, in *seriesInput) (*seriesOutput, error) {
+		_, knownAt, err := s.indicatorDates("", in.KnownAt)
+		if err != nil {
+			return nil, err
+		}
+		to := in.To
+		if to == 0 {
+			to = min(2025, s.Registry.Today().Year())
+		}
+		r, err := ind.Series(ctx, in.Code, in.Region, in.From, to, knownAt)
+		if err != nil {
+			return nil, s.problemFrom(ctx, err)
+		}
+		return &seriesOutput{Body: r}, nil
+	})
+
+	register(s, huma.Operation{
+		OperationID: "export-indicators", Method: http.MethodGet, Path: "/v1/indicators/export", Tags: tags,
+		Summary:     "The plan's indicator table as a spreadsheet",
+		Description: "XLSX (default) or CSV (UTF-8 with BOM): Chinese and English names, unit, value, baseline, target, progress, status. Numbers are the exact decimal strings of GET /v1/indicators.",
+		Errors:      []int{http.StatusUnprocessableEntity},
+		Responses: map[string]*huma.Response{"200": {Description: "The table", Content: map[string]*huma.MediaType{
+			"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {Schema: &huma.Schema{Type: "string", Format: "binary"}},
+			"text/csv": {Schema: &huma.Schema{Type: "string"}},
+		}}},
+	}, indicatorReaders, func(ctx context.Context, in *exportInput) (*exportOutput, error) {
+		asOf, knownAt, err := s.indicatorDates(in.AsOf, in.KnownAt)
+		if err != nil {
+			return nil, err
+		}
+		r, err := ind.Compute(ctx, in.Region, asOf, knownAt)
+		if err != nil {
+			return nil, s.problemFrom(ctx, err)
+		}
+		name := "indicators-" + r.Region + "-" + r.AsOf.String()
+		if in.Format == "csv" {
+			return &exportOutput{ContentType: "text/csv; charset=utf-8",
+				ContentDisposition: `attachment; filename="` + name + `.csv"`, Body: r.CSV()}, nil
+		}
+		b, err := r.XLSX()
+		if err != nil {
+			return nil, s.problemFrom(ctx, err)
+		}
+		return &exportOutput{ContentType: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+			ContentDisposition: `attachment; filename="` + name + `.xlsx"`, Body: b}, nil
+	})
+
+	register(s, huma.Operation{
+		OperationID: "get-indicator-definitions", Method: http.MethodGet, Path: "/v1/indicators/definitions", Tags: tags,
+		Summary: "How each indicator is computed", Description: "The same text as docs/INDICATORS.md.",
+	}, indicatorReaders, func(ctx context.Context, _ *struct{}) (*definitionsOutput, error) {
+		out := &definitionsOutput{Body: definitionsBody{Rules: map[string]string{}, Indicators: indicator.Definitions()}}
+		for _, r := range indicator.Rules() {
+			out.Body.Rules[r[0]] = r[1]
+		}
+		return out, nil
+	})
+
+	register(s, huma.Operation{
+		OperationID: "record-population", Method: http.MethodPost, Path: "/v1/indicators/population", Tags: tags,
+		Summary:       "Record a year-end resident population",
+		Description:   "Recording the same region and year again corrects the figure from now on; indicators asked with an earlier known_at keep the earlier one.",
+		DefaultStatus: http.StatusCreated,
+	}, referenceWriters, func(ctx context.Context, in *populationInput) (*populationOutput, error) {
+		p, err := ind.RecordPopulation(ctx, indicator.PopulationInput{RegionCode: in.Body.Region, Year: in.Body.Year,
+			Residents: in.Body.Residents, Source: strings.TrimSpace(in.Body.Source)})
+		if err != nil {
+			return nil, s.problemFrom(ctx, err)
+		}
+		return &populationOutput{Status: http.StatusCreated, Body: p}, nil
+	})
+
+	register(s, huma.Operation{
+		OperationID: "set-indicator-target", Method: http.MethodPost, Path: "/v1/indicators/targets", Tags: tags,
+		Summary:       "Set or revise a target",
+		Description:   "One target per indicator, region and due date; setting it again revises it. A relative target (percent_over_baseline, increase_over_baseline) has a value once the baseline of base_on is recorded.",
+		DefaultStatus: http.StatusCreated,
+	}, referenceWriters, func(ctx context.Context, in *targetInput) (*targetOutput, error) {
+		due, err := parseDateField(in.Body.Due, "body.due")
+		if err != nil {
+			return nil, s.problemFrom(ctx, err)
+		}
+		var base term.Date
+		if in.Body.BaseOn != "" {
+			if base, err = parseDateField(in.Body.BaseOn, "body.base_on"); err != nil {
+				return nil, s.problemFrom(ctx, err)
+			}
+		}
+		t, err := ind.SetTarget(ctx, indicator.TargetInput{Code: in.Body.Code, RegionCode: in.Body.Region, Due: due,
+			Basis: in.Body.Basis, Value: in.Body.Value, BaseOn: base, Note: in.Body.Note})
+		if err != nil {
+			return nil, s.problemFrom(ctx, err)
+		}
+		return &targetOutput{Status: http.StatusCreated, Body: t}, nil
+	})
+
+	register(s, huma.Operation{
+		OperationID: "set-indicator-baseline", Method: http.MethodPost, Path: "/v1/indicators/baselines", Tags: tags,
+		Summary:       "Set or correct a baseline",
+		Description:   "An indicator's value on a date as the plan states it (default 2020-12-31, the end of the 13th plan).",
+		DefaultStatus: http.StatusCreated,
+	}, referenceWriters, func(ctx context.Context, in *baselineInput) (*baselineOutput, error) {
+		var on term.Date
+		if in.Body.On != "" {
+			var err error
+			if on, err = parseDateField(in.Body.On, "body.on"); err != nil {
+				return nil, s.problemFrom(ctx, err)
+			}
+		}
+		b, err := ind.SetBaseline(ctx, indicator.BaselineInput{Code: in.Body.Code, RegionCode: in.Body.Region, On: on,
+			Value: in.Body.Value, Note: in.Body.Note})
+		if err != nil {
+			return nil, s.problemFrom(ctx, err)
+		}
+		return &baselineOutput{Status: http.StatusCreated, Body: b}, nil
+	})
+}
+
+func parseDateField(v, field string) (term.Date, error) {
+	d, err := term.ParseDate(v)
+	if err != nil {
+		return term.Date{}, registry.Errorf(registry.Invalid, "date_format", field, "%q is not a date YYYY-MM-DD", v)
+	}
+	return d, nil
+}
+
+// indicatorDates reads as_of (default today, office time; 2000-01-01 to today) and known_at.
+func (s *Server) indicatorDates(asOf, knownAt string) (term.Date, time.Time, error) {
+	today := s.Registry.Today()
+	d := today
+	if asOf != "" {
+		var err error
+		if d, err = term.ParseDate(asOf); err != nil {
+			return d, time.Time{}, fieldProblem("query.as_of", "as_of_invalid", "as_of is a date YYYY-MM-DD", asOf)
+		}
+		if d.Before(term.New(2000, 1, 1)) || d.After(today) {
+			return d, time.Time{}, fieldProblem("query.as_of", "as_of_out_of_range",
+				"as_of must be from 2000-01-01 to today ("+today.String()+")", asOf)
+		}
+	}
+	var t time.Time
+	if knownAt != "" {
+		var err error
+		if t, err = time.Parse(time.RFC3339Nano, knownAt); err != nil {
+			return d, t, fieldProblem("query.known_at", "known_at_invalid", "known_at is an RFC 3339 time, e.g. 2024-01-31T18:00:00+08:00", knownAt)
+		}
+	}
+	return d, t, nil
+}
+
+func fieldProblem(location, code, msg, value string) *Problem {
+	p := newProblem(http.StatusUnprocessableEntity, code, msg)
+	p.Errors = []FieldError{{Location: location, Message: msg, Value: value}}
+	return p
+}

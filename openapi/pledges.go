@@ -1,4 +1,403 @@
 package openapi
 
-// registerPledges adds the pledges operations.
-func (s *Server) registerPledges() {}
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"strconv"
+
+	"github.com/danielgtaylor/huma/v2"
+	"github.com/google/uuid"
+
+	"ipledger/ledger"
+	"ipledger/registry"
+	"ipledger/registry/access"
+	"ipledger/registry/term"
+)
+
+// financingRule is DESIGN.md §2's financing-volume rule, stated where planners read the API.
+const financingRule = "**Financing volume** (the plan's pledge-financing indicators): each registration counts once, " +
+	"at its registered `amount`, on its `registered_on` date, in the unit (`region_code`) of its first pledgor — once, however many rights it covers; " +
+	"an amendment that raises the amount counts the increase on the amendment's `effective_on`; decreases, partial releases, releases (注销) and realisations never subtract. " +
+	"A pledge's `financing` is its counted total so far."
+
+// PledgeView is a pledge as its pledgee bank and the office see it.
+type PledgeView struct {
+	ID           string             `json:"id" format:"uuid"`
+	Status       string             `json:"status" enum:"active,released,realised" doc:"active from registration until released (注销) or realised"`
+	Overdue      bool               `json:"overdue" doc:"Active, and its term ended before today without a release"`
+	Defaulted    bool               `json:"defaulted"`
+	DefaultedOn  *string            `json:"defaulted_on" format:"date"`
+	Pledgee      OwnerView          `json:"pledgee"`
+	Pledgors     []OwnerView        `json:"pledgors" nullable:"false"`
+	Assets       []PledgedAssetView `json:"assets" nullable:"false"`
+	Amount       string             `json:"amount" example:"150000000.00" doc:"Secured amount now, CNY, decimal string"`
+	Financing    string             `json:"financing" example:"150000000.00" doc:"Financing counted so far: the registration plus amendment increases"`
+	ContractNo   string             `json:"contract_no"`
+	RegionCode   string             `json:"region_code" doc:"The first pledgor's unit, where the financing counts"`
+	RegisteredOn *string            `json:"registered_on" format:"date"`
+	StartsOn     *string            `json:"starts_on" format:"date"`
+	EndsOn       *string            `json:"ends_on" format:"date"`
+	EndedOn      *string            `json:"ended_on" format:"date" doc:"Released or realised on"`
+	Realisation  *RealisationView   `json:"realisation" doc:"How a defaulted pledge was realised"`
+	RegSeq       int64              `json:"registered_seq" doc:"The registration's ledger entry"`
+	UpdatedSeq   int64              `json:"updated_seq" doc:"The last ledger entry that changed it"`
+}
+
+// PledgedAssetView is a right a pledge covers or covered.
+type PledgedAssetView struct {
+	ID            string  `json:"id" format:"uuid"`
+	Kind          string  `json:"kind"`
+	Number        string  `json:"number"`
+	DisplayNumber string  `json:"display_number"`
+	Title         string  `json:"title"`
+	Active        bool    `json:"active" doc:"Still in the pledge"`
+	ReleasedOn    *string `json:"released_on" format:"date"`
+}
+
+// RealisationView is how a pledge was realised.
+type RealisationView struct {
+	Method   string `json:"method" enum:"auction,sale,transfer,licence"`
+	Proceeds string `json:"proceeds" example:"1200000.00"`
+}
+
+func pledgeView(p registry.Pledge) PledgeView {
+	v := PledgeView{
+		ID: p.ID.String(), Status: p.Status, Overdue: p.Overdue, Defaulted: p.Defaulted, DefaultedOn: dateStr(p.DefaultedOn),
+		Pledgee: OwnerView{ID: p.Pledgee.ID.String(), Name: p.Pledgee.Name}, Pledgors: make([]OwnerView, 0, len(p.Pledgors)),
+		Assets: make([]PledgedAssetView, 0, len(p.Assets)), Amount: p.Amount.String(), Financing: p.Financing.String(),
+		ContractNo: p.ContractNo, RegionCode: p.RegionCode, RegisteredOn: dateStr(p.RegisteredOn), StartsOn: dateStr(p.StartsOn),
+		EndsOn: dateStr(p.EndsOn), EndedOn: dateStr(p.EndedOn), RegSeq: p.Seq, UpdatedSeq: p.UpdatedSeq,
+	}
+	for _, o := range p.Pledgors {
+		v.Pledgors = append(v.Pledgors, OwnerView{ID: o.ID.String(), Name: o.Name})
+	}
+	for _, a := range p.Assets {
+		v.Assets = append(v.Assets, PledgedAssetView{ID: a.ID.String(), Kind: string(a.Kind), Number: a.Number,
+			DisplayNumber: a.DisplayNumber, Title: a.Title, Active: a.Active, ReleasedOn: dateStr(a.ReleasedOn)})
+	}
+	if p.Realisation != nil {
+		v.Realisation = &RealisationView{Method: p.Realisation.Method, Proceeds: p.Realisation.Proceeds.String()}
+	}
+	return v
+}
+
+// PublicPledgeView is what the public sees: no amount, term or contract.
+type PublicPledgeView struct {
+	PledgeID     string            `json:"pledge_id" format:"uuid"`
+	Status       string            `json:"status" enum:"active,released,realised"`
+	RegisteredOn *string           `json:"registered_on" format:"date" doc:"Pledged since"`
+	EndedOn      *string           `json:"ended_on" format:"date" doc:"Released (注销) or realised on"`
+	Pledgors     []string          `json:"pledgors" nullable:"false" doc:"Pledgors' names"`
+	Pledgee      string            `json:"pledgee" doc:"The pledgee bank's name"`
+	Rights       []PublicRightView `json:"rights" nullable:"false"`
+}
+
+// PublicRightView is a pledged right in the public disclosure.
+type PublicRightView struct {
+	Kind          string  `json:"kind"`
+	Number        string  `json:"number"`
+	DisplayNumber string  `json:"display_number"`
+	Title         string  `json:"title"`
+	ReleasedOn    *string `json:"released_on" format:"date" doc:"Left the pledge on (partial release)"`
+}
+
+type createPledgeInput struct {
+	Body struct {
+		PledgorIDs   []string `json:"pledgor_ids" minItems:"1" maxItems:"50" doc:"Party ids: exactly the current owners of every right (all co-owners); the first pledgor's unit is where the financing counts"`
+		AssetIDs     []string `json:"asset_ids" minItems:"1" maxItems:"200" doc:"The rights pledged: not GI products or GI marks; granted, in force and not frozen"`
+		Amount       string   `json:"amount" maxLength:"32" example:"150000000.00" doc:"Secured debt in CNY as a decimal string: more than 0, at most 2 decimals, up to 1000000000000.00. JSON numbers are refused."`
+		ContractNo   string   `json:"contract_no" maxLength:"200" doc:"The pledge contract's number (required)"`
+		RegisteredOn string   `json:"registered_on,omitempty" format:"date" doc:"Registration date (default today; not after today)"`
+		StartsOn     string   `json:"starts_on,omitempty" format:"date" doc:"Debt term start (default registered_on)"`
+		EndsOn       string   `json:"ends_on" format:"date" doc:"Debt term end: on or before every right's expires_on (its last valid day)"`
+		PledgeeID    string   `json:"pledgee_id,omitempty" doc:"The pledgee bank party. Admins and registrars must name it; a bank's is its own party and it may not name another"`
+		Note         string   `json:"note,omitempty" maxLength:"1000"`
+	}
+}
+
+type pledgeEventInput struct {
+	ID   string `path:"id"`
+	Body struct {
+		Type        string   `json:"type" enum:"amend,extend,release_assets,release,default,realise"`
+		EffectiveOn string   `json:"effective_on,omitempty" format:"date" doc:"Business date (default today; not after today, not before the pledge's last change)"`
+		Amount      string   `json:"amount,omitempty" maxLength:"32" example:"180000000.00" doc:"amend: the new secured amount (decimal string); an increase counts as financing on effective_on"`
+		StartsOn    string   `json:"starts_on,omitempty" format:"date" doc:"amend: new term start"`
+		EndsOn      string   `json:"ends_on,omitempty" format:"date" doc:"amend, extend: new term end, on or before every remaining right's expiry"`
+		ContractNo  string   `json:"contract_no,omitempty" maxLength:"200" doc:"amend: new contract number"`
+		AssetIDs    []string `json:"asset_ids,omitempty" maxItems:"200" doc:"release_assets: the rights leaving the pledge (not all of them)"`
+		Method      string   `json:"method,omitempty" doc:"realise: auction, sale, transfer or licence"`
+		Proceeds    string   `json:"proceeds,omitempty" maxLength:"32" doc:"realise: proceeds in CNY (decimal string)"`
+		Note        string   `json:"note,omitempty" maxLength:"1000"`
+	}
+}
+
+type pledgeOutput struct {
+	Status int
+	Body   PledgeView
+}
+
+type pledgesOutput struct{ Body Page[PledgeView] }
+
+type publicPledgesOutput struct{ Body Page[PublicPledgeView] }
+
+// Who records and reads pledges: banks (their own only), the office, and auditors (read).
+var (
+	pledgeWriters = roles(access.Admin, access.Registrar, access.Bank)
+	pledgeReaders = roles(access.Admin, access.Registrar, access.Bank, access.Auditor)
+)
+
+// pledgeViewer is the calling principal as the registry's pledge viewer: a bank sees its own
+// pledges only.
+func pledgeViewer(ctx context.Context) registry.Viewer {
+	p, _ := principalFrom(ctx)
+	if p.Role == access.Bank {
+		id, err := uuid.Parse(p.PartyID)
+		if err != nil {
+			return registry.Viewer{} // sees nothing
+		}
+		return registry.BankViewer(id)
+	}
+	return registry.OfficeViewer()
+}
+
+// parsePledgeIDs reads a list of ids from the body; code names the rule (pledgor_unknown, asset_unknown).
+func parsePledgeIDs(field, code string, raw []string) ([]uuid.UUID, error) {
+	out := make([]uuid.UUID, 0, len(raw))
+	for i, r := range raw {
+		id, err := uuid.Parse(r)
+		if err != nil {
+			p := newProblem(http.StatusUnprocessableEntity, code, "not an id")
+			p.Errors = []FieldError{{Location: fmt.Sprintf("%s[%d]", field, i), Message: "not an id", Value: r}}
+			return nil, p
+		}
+		out = append(out, id)
+	}
+	return out, nil
+}
+
+func (s *Server) registerPledges() {
+	register(s, huma.Operation{
+		OperationID: "create-pledge", Method: http.MethodPost, Path: "/v1/pledges", Tags: []string{"pledges"},
+		Summary: "Register an IP pledge",
+		Description: "Registers a pledge over one or more rights (DESIGN.md §2). Refused, writing nothing, with a problem whose `code` names the rule and whose `errors[].location` points at the input: " +
+			"`amount_invalid`, `term_invalid` (starts_on after ends_on), `date_in_future` (registered_on), `contract_required`, `pledgee_required`, `pledgee_not_bank`, `pledgor_unknown`, `asset_unknown`, " +
+			"`asset_not_pledgeable` (GI products and GI marks), `asset_not_valid` (not granted, lapsed, expired or invalidated on registered_on or starts_on), `asset_frozen`, " +
+			"`term_past_expiry` (ends_on after a right's expires_on; equal is fine), `pledgor_not_owner`, `co_owner_missing` (every co-owner must join); " +
+			"a right already in an active pledge is 409 `asset_pledged` with `ref` = that pledge. A bank's pledge is always its own (pledgee = its party).\n\n" + financingRule,
+		DefaultStatus: http.StatusCreated,
+		Errors:        []int{http.StatusConflict, http.StatusUnprocessableEntity},
+	}, pledgeWriters, func(ctx context.Context, in *createPledgeInput) (*pledgeOutput, error) {
+		b := in.Body
+		pledgors, err := parsePledgeIDs("body.pledgor_ids", "pledgor_unknown", b.PledgorIDs)
+		if err != nil {
+			return nil, err
+		}
+		assets, err := parsePledgeIDs("body.asset_ids", "asset_unknown", b.AssetIDs)
+		if err != nil {
+			return nil, err
+		}
+		var pledgee uuid.UUID
+		if b.PledgeeID != "" {
+			ids, err := parsePledgeIDs("body.pledgee_id", "pledgee_unknown", []string{b.PledgeeID})
+			if err != nil {
+				return nil, err
+			}
+			pledgee = ids[0]
+		}
+		if p, _ := principalFrom(ctx); p.Role == access.Bank {
+			own, err := uuid.Parse(p.PartyID)
+			if err != nil {
+				return nil, newProblem(http.StatusForbidden, "forbidden", "this bank principal is bound to no bank party")
+			}
+			if pledgee != uuid.Nil && pledgee != own {
+				pr := newProblem(http.StatusForbidden, "pledgee_not_caller", "a bank registers pledges to itself only; pledgee_id names another party")
+				pr.Errors = []FieldError{{Location: "body.pledgee_id", Message: "not the calling bank", Value: b.PledgeeID}}
+				return nil, pr
+			}
+			pledgee = own
+		}
+		dates := [3]string{b.RegisteredOn, b.StartsOn, b.EndsOn}
+		fields := [3]string{"body.registered_on", "body.starts_on", "body.ends_on"}
+		var ds [3]term.Date
+		for i := range dates {
+			d, err := parseDate(fields[i], dates[i])
+			if err != nil {
+				return nil, err
+			}
+			ds[i] = d
+		}
+		p, err := s.Registry.RegisterPledge(ctx, registry.PledgeInput{
+			PledgorIDs: pledgors, AssetIDs: assets, Amount: b.Amount, ContractNo: b.ContractNo,
+			RegisteredOn: ds[0], StartsOn: ds[1], EndsOn: ds[2], PledgeeID: pledgee, Note: b.Note,
+		})
+		if err != nil {
+			return nil, s.problemFrom(ctx, err)
+		}
+		return &pledgeOutput{Status: http.StatusCreated, Body: pledgeView(p)}, nil
+	})
+
+	register(s, huma.Operation{
+		OperationID: "list-pledge-changes", Method: http.MethodGet, Path: "/v1/pledges/changes", Tags: []string{"pledges"},
+		Summary: "The ledger entries about pledges, in chain order",
+		Description: "A feed for banks to keep their books in step: every `pledge.*` entry (`pledge.registered`, `pledge.amended`, `pledge.extended`, `pledge.assets_released`, " +
+			"`pledge.released`, `pledge.defaulted`, `pledge.realised`) with seq > `after`, oldest first. A bank sees its own pledges' entries only; " +
+			"pass the last `seq` seen (or `next_cursor`) as `after`. Amounts in payloads are integer fen (`amount_fen`).",
+		Errors: []int{http.StatusUnprocessableEntity},
+	}, pledgeReaders, func(ctx context.Context, in *struct {
+		After  int64  `query:"after" minimum:"0" doc:"Entries after this seq"`
+		Cursor string `query:"cursor" maxLength:"20" doc:"next_cursor of the previous page (same as after)"`
+		Limit  int    `query:"limit" minimum:"1" maximum:"1000" default:"100"`
+	}) (*entriesOutput, error) {
+		after := in.After
+		if in.Cursor != "" {
+			c, err := strconv.ParseInt(in.Cursor, 10, 64)
+			if err != nil || c < 0 {
+				p := newProblem(http.StatusUnprocessableEntity, "cursor_invalid", "cursor is not one this API gave out")
+				p.Errors = []FieldError{{Location: "query.cursor", Message: "not a valid cursor", Value: in.Cursor}}
+				return nil, p
+			}
+			after = c
+		}
+		es, err := s.Registry.PledgeChanges(ctx, pledgeViewer(ctx), after, in.Limit+1)
+		if err != nil {
+			return nil, s.problemFrom(ctx, err)
+		}
+		return &entriesOutput{Body: pageOf(es, in.Limit, entryView, func(e ledger.Entry) string { return strconv.FormatInt(e.Seq, 10) })}, nil
+	})
+
+	register(s, huma.Operation{
+		OperationID: "get-pledge", Method: http.MethodGet, Path: "/v1/pledges/{id}", Tags: []string{"pledges"},
+		Summary:     "One pledge",
+		Description: "A bank sees its own pledges only: another bank's pledge is 404, as if it did not exist.\n\n" + financingRule,
+		Errors:      []int{http.StatusNotFound},
+	}, pledgeReaders, func(ctx context.Context, in *idPath) (*pledgeOutput, error) {
+		id, err := parseID("path.id", in.ID, "pledge")
+		if err != nil {
+			return nil, err
+		}
+		p, err := s.Registry.GetPledge(ctx, pledgeViewer(ctx), id)
+		if err != nil {
+			return nil, s.problemFrom(ctx, err)
+		}
+		return &pledgeOutput{Status: http.StatusOK, Body: pledgeView(p)}, nil
+	})
+
+	register(s, huma.Operation{
+		OperationID: "list-pledges", Method: http.MethodGet, Path: "/v1/pledges", Tags: []string{"pledges"},
+		Summary:     "List pledges",
+		Description: "In registration (id) order. A bank sees its own pledges only. `from`/`to` select by `registered_on` (inclusive).\n\n" + financingRule,
+		Errors:      []int{http.StatusUnprocessableEntity},
+	}, pledgeReaders, func(ctx context.Context, in *struct {
+		Status    string `query:"status" enum:"active,released,realised"`
+		AssetID   string `query:"asset_id" maxLength:"64" doc:"Pledges that cover or covered this right"`
+		PledgorID string `query:"pledgor_id" maxLength:"64"`
+		From      string `query:"from" format:"date"`
+		To        string `query:"to" format:"date"`
+		Cursor    string `query:"cursor" maxLength:"64"`
+		Limit     int    `query:"limit" minimum:"1" maximum:"1000" default:"100"`
+	}) (*pledgesOutput, error) {
+		f := registry.PledgeFilter{Status: in.Status, Cursor: in.Cursor, Limit: in.Limit}
+		var err error
+		if f.From, err = parseDate("query.from", in.From); err != nil {
+			return nil, err
+		}
+		if f.To, err = parseDate("query.to", in.To); err != nil {
+			return nil, err
+		}
+		for _, q := range []struct {
+			raw, field string
+			dst        *uuid.UUID
+		}{{in.AssetID, "query.asset_id", &f.AssetID}, {in.PledgorID, "query.pledgor_id", &f.PledgorID}} {
+			if q.raw == "" {
+				continue
+			}
+			id, err := uuid.Parse(q.raw)
+			if err != nil {
+				p := newProblem(http.StatusUnprocessableEntity, "id_invalid", "not an id")
+				p.Errors = []FieldError{{Location: q.field, Message: "not an id", Value: q.raw}}
+				return nil, p
+			}
+			*q.dst = id
+		}
+		ps, next, err := s.Registry.ListPledges(ctx, pledgeViewer(ctx), f)
+		if err != nil {
+			return nil, s.problemFrom(ctx, err)
+		}
+		out := &pledgesOutput{Body: Page[PledgeView]{Items: make([]PledgeView, 0, len(ps))}}
+		for _, p := range ps {
+			out.Body.Items = append(out.Body.Items, pledgeView(p))
+		}
+		if next != "" {
+			out.Body.NextCursor = &next
+		}
+		return out, nil
+	})
+
+	register(s, huma.Operation{
+		OperationID: "record-pledge-event", Method: http.MethodPost, Path: "/v1/pledges/{id}/events", Tags: []string{"pledges"},
+		Summary: "Record a change to a pledge",
+		Description: "`amend` (amount, term, contract number), `extend` (a later end, still on or before every right's expiry), `release_assets` (some rights leave, not all), " +
+			"`release` (注销 on repayment: ends the pledge and frees its rights), `default`, `realise` (method auction|sale|transfer|licence and proceeds; only after default; ends the pledge). " +
+			"Each is one ledger entry; nothing is overwritten. Lifecycle violations are 422 with a code: `already_released`, `already_realised`, `already_defaulted`, `not_defaulted`, " +
+			"`before_last_change`, `extend_not_later`, `term_past_expiry`, `asset_not_in_pledge`, `release_all_assets`, `amend_empty`, `method_invalid`, `amount_invalid`. " +
+			"A bank acts on its own pledges only (another bank's is 404).\n\n" + financingRule,
+		Errors: []int{http.StatusNotFound, http.StatusUnprocessableEntity},
+	}, pledgeWriters, func(ctx context.Context, in *pledgeEventInput) (*pledgeOutput, error) {
+		id, err := parseID("path.id", in.ID, "pledge")
+		if err != nil {
+			return nil, err
+		}
+		b := in.Body
+		ev := registry.PledgeEventInput{Type: b.Type, Amount: b.Amount, ContractNo: b.ContractNo, Method: b.Method, Proceeds: b.Proceeds, Note: b.Note}
+		for _, q := range []struct {
+			raw, field string
+			dst        *term.Date
+		}{{b.EffectiveOn, "body.effective_on", &ev.EffectiveOn}, {b.StartsOn, "body.starts_on", &ev.StartsOn}, {b.EndsOn, "body.ends_on", &ev.EndsOn}} {
+			if *q.dst, err = parseDate(q.field, q.raw); err != nil {
+				return nil, err
+			}
+		}
+		if ev.AssetIDs, err = parsePledgeIDs("body.asset_ids", "asset_not_in_pledge", b.AssetIDs); err != nil {
+			return nil, err
+		}
+		// Inputs refused before the pledge is looked up are refused alike for every id, so
+		// another bank learns nothing; the registry answers 404 before applying any rule.
+		p, err := s.Registry.PledgeEvent(ctx, pledgeViewer(ctx), id, ev)
+		if err != nil {
+			return nil, s.problemFrom(ctx, err)
+		}
+		return &pledgeOutput{Status: http.StatusOK, Body: pledgeView(p)}, nil
+	})
+
+	register(s, huma.Operation{
+		OperationID: "list-public-pledges", Method: http.MethodGet, Path: "/v1/public/pledges", Tags: []string{"pledges"},
+		Summary: "Public disclosure of IP pledges",
+		Description: "Which rights are or were pledged, by whom (pledgors' names) to whom (the pledgee's name), since when and released when — as the plan asks pledge information to be made public. " +
+			"Never amounts, terms or contract numbers. `number` takes a right's number in any accepted spelling (ZL2013106997442, 201310699744.2); `pledgor` a pledgor's name (substring) or unified social credit code.",
+		Errors: []int{http.StatusUnprocessableEntity},
+	}, anyone(), func(ctx context.Context, in *struct {
+		Number  string `query:"number" maxLength:"64"`
+		Pledgor string `query:"pledgor" maxLength:"200"`
+		Cursor  string `query:"cursor" maxLength:"64"`
+		Limit   int    `query:"limit" minimum:"1" maximum:"500" default:"100"`
+	}) (*publicPledgesOutput, error) {
+		ps, next, err := s.Registry.PublicPledges(ctx, registry.PublicFilter{Number: in.Number, Pledgor: in.Pledgor, Cursor: in.Cursor, Limit: in.Limit})
+		if err != nil {
+			return nil, s.problemFrom(ctx, err)
+		}
+		out := &publicPledgesOutput{Body: Page[PublicPledgeView]{Items: make([]PublicPledgeView, 0, len(ps))}}
+		for _, p := range ps {
+			v := PublicPledgeView{PledgeID: p.PledgeID.String(), Status: p.Status, RegisteredOn: dateStr(p.RegisteredOn), EndedOn: dateStr(p.EndedOn),
+				Pledgors: append([]string{}, p.Pledgors...), Pledgee: p.Pledgee, Rights: make([]PublicRightView, 0, len(p.Rights))}
+			for _, r := range p.Rights {
+				v.Rights = append(v.Rights, PublicRightView{Kind: string(r.Kind), Number: r.Number, DisplayNumber: r.DisplayNumber, Title: r.Title, ReleasedOn: dateStr(r.ReleasedOn)})
+			}
+			out.Body.Items = append(out.Body.Items, v)
+		}
+		if next != "" {
+			out.Body.NextCursor = &next
+		}
+		return out, nil
+	})
+}

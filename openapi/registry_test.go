@@ -139,3 +139,27 @@ func TestAssetsOverHTTP(t *testing.T) {
 		}
 	})
 }
+
+func TestImportOverHTTP(t *testing.T) {
+	e := newEnv(t)
+	reg := e.tokens[access.Registrar]
+	owner := e.party("导入测试有限公司", "enterprise", "150502", "uscc", "914403001922038216")
+	csv := "kind,number,title,owners,filed_on,granted_on\n" +
+		"invention_patent,ZL2013106997442,一种装置," + owner + ",2013-12-18,2016-05-04\n" +
+		"invention_patent,ZL2013106997443,坏号码," + owner + ",2013-12-18,\n" +
+		"trademark,12345678,商标," + owner + ",,2020-01-02\n"
+	first := e.do("POST", "/v1/assets/import?format=csv", reg, csv, "Content-Type", "text/csv").status(http.StatusOK).json()
+	if first["added"] != 2.0 || first["failed"] != 1.0 {
+		t.Fatalf("first import: %v", first)
+	}
+	row := first["errors"].([]any)[0].(map[string]any)
+	if row["row"] != 3.0 || row["code"] != "patent_check" {
+		t.Fatalf("row error = %v, want row 3 patent_check", row)
+	}
+	second := e.do("POST", "/v1/assets/import?format=csv", reg, csv, "Content-Type", "text/csv", "Idempotency-Key", "imp-1").status(http.StatusOK).json()
+	if second["added"] != 0.0 || second["unchanged"] != 2.0 {
+		t.Fatalf("second import of the same file: %v", second)
+	}
+	e.do("POST", "/v1/assets/import?format=csv", reg, "no,header\n", "Content-Type", "text/csv").problem(http.StatusUnprocessableEntity, "import_file_invalid")
+	e.do("POST", "/v1/assets/import?format=csv", e.tokens[access.Bank], csv, "Content-Type", "text/csv").problem(http.StatusForbidden, "forbidden")
+}

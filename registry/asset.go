@@ -122,7 +122,7 @@ func (s *Service) RegisterAsset(ctx context.Context, in AssetInput) (Asset, erro
 		e.Ref = res[0].ID.String()
 		return Asset{}, e
 	}
-	return s.GetAsset(ctx, res[0].ID, term.Date{})
+	return s.getAsset(ctx, s.l.DB(), res[0].ID, term.Date{})
 }
 
 // BatchResult is the outcome of one input of RegisterAssets.
@@ -525,10 +525,15 @@ func insertSpansAt(ctx context.Context, db bun.IDB, seqOf map[uuid.UUID]int64, w
 
 // GetAsset returns the asset as of asOf (zero: today).
 func (s *Service) GetAsset(ctx context.Context, id uuid.UUID, asOf term.Date) (Asset, error) {
+	return s.getAsset(ctx, s.db, id, asOf)
+}
+
+// getAsset reads from db: after a write, the primary (a replica may lag).
+func (s *Service) getAsset(ctx context.Context, db bun.IDB, id uuid.UUID, asOf term.Date) (Asset, error) {
 	if asOf.IsZero() {
 		asOf = s.Today()
 	}
-	as, err := s.views(ctx, s.db, asOf, `a.id = ?`, id.String())
+	as, err := s.views(ctx, db, asOf, `a.id = ?`, id.String())
 	if err != nil {
 		return Asset{}, err
 	}

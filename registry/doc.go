@@ -27,6 +27,9 @@
 //	func RecomputeAsset(ctx, tx *ledger.Tx, assetID uuid.UUID) error           // pledge area, after pledge changes
 //	func (s *Service) Rebuild(ctx) error                                       // empty projections, replay the ledger
 //
+// Bulk import (CSV, XLSX; docs/IMPORT.md) is registry/importer: importer.New(s).Import(ctx, r,
+// "csv"|"xlsx", progress) (Report, error), over RegisterAssets.
+//
 // Errors are *Error with a Class (Invalid, NotFound, Conflict) and a stable Code; ident's
 // codes (patent_check, uscc_check, …) pass through unchanged. Validity and the high-value
 // classification are functions of the as-of date, folded from the asset's events (timeline.go);

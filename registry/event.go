@@ -162,7 +162,7 @@ func (s *Service) AssetEvent(ctx context.Context, id uuid.UUID, in EventInput) (
 	if err != nil {
 		return Asset{}, err
 	}
-	return s.GetAsset(ctx, id, eff)
+	return s.getAsset(ctx, s.l.DB(), id, eff)
 }
 
 // checkEvent applies the rules of one event type to the asset's timeline as of the event's

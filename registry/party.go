@@ -187,7 +187,7 @@ func (s *Service) PartyEvent(ctx context.Context, id uuid.UUID, in PartyEventInp
 	if err != nil {
 		return Party{}, err
 	}
-	return getParty(ctx, s.db, id)
+	return getParty(ctx, s.l.DB(), id)
 }
 
 func applyParty(ctx context.Context, db bun.IDB, e ledger.Entry) error {

@@ -37,17 +37,30 @@ func (f *fixture) snapshot() map[string][]string {
 
 func TestRebuild(t *testing.T) {
 	f := newFixture(t)
-	// What the pledge area does: project its entries and re-derive the assets they touch,
-	// live and on replay alike.
-	registerProjector([]string{"pledge.test_"}, nil, func(ctx context.Context, db bun.IDB, e ledger.Entry) error {
+	// What the pledge area does: project its entries (here: a pledge's right and financing,
+	// from the payload) and re-derive the assets they touch, live and on replay alike.
+	registerProjector([]string{"testpledge."}, nil, func(ctx context.Context, db bun.IDB, e ledger.Entry) error {
 		var p struct {
-			AssetID uuid.UUID `json:"asset_id"`
+			PledgeID  uuid.UUID `json:"pledge_id"`
+			AssetID   uuid.UUID `json:"asset_id"`
+			PledgorID uuid.UUID `json:"pledgor_id"`
+			AmountFen int64     `json:"amount_fen"`
 		}
 		if err := decode(e, &p); err != nil {
 			return err
 		}
+		if _, err := db.ExecContext(ctx, `INSERT INTO registry.pledge_assets (pledge_id, asset_id, active) VALUES (?, ?, true)`,
+			p.PledgeID.String(), p.AssetID.String()); err != nil {
+			return err
+		}
+		if _, err := db.ExecContext(ctx, `INSERT INTO registry.pledge_financing (pledge_id, seq, effective_on, region_code, pledgor_id, amount_fen, is_registration)
+			VALUES (?, ?, ?, '150502', ?, ?, true)`, p.PledgeID.String(), e.Seq, e.EffectiveDate(), p.PledgorID.String(), p.AmountFen); err != nil {
+			return err
+		}
 		return recomputeAsset(ctx, db, p.AssetID, e.Seq)
 	})
+	// Rebuild empties every registered projector's tables before replaying.
+	projectors[len(projectors)-1].tables = []string{"registry.pledge_assets", "registry.pledge_financing"}
 	t.Cleanup(func() { projectors = projectors[:len(projectors)-1] })
 
 	o1, o2 := f.party("150502"), f.party("150525")
@@ -107,18 +120,9 @@ func TestRebuild(t *testing.T) {
 	}
 	pid := newID()
 	if _, err := f.l.Write(f.ctx, func(ctx context.Context, tx *ledger.Tx) error {
-		e, err := tx.Append(ledger.Draft{Kind: "pledge.test_registered", Subject: "pledge/" + pid.String(), EffectiveOn: d("2023-01-01").Time(),
-			Payload: map[string]any{"asset_id": ids[string(ident.DesignPatent)]}})
-		if err != nil {
-			return err
-		}
-		if _, err := tx.DB().ExecContext(ctx, `INSERT INTO registry.pledge_assets (pledge_id, asset_id, active) VALUES (?, ?, true)`, pid.String(), ids[string(ident.DesignPatent)].String()); err != nil {
-			return err
-		}
-		if _, err := tx.DB().ExecContext(ctx, `INSERT INTO registry.pledge_financing (pledge_id, seq, effective_on, region_code, pledgor_id, amount_fen, is_registration) VALUES (?, ?, '2023-01-01', '150502', ?, 2000000000, true)`, pid.String(), e.Seq, o1.ID.String()); err != nil {
-			return err
-		}
-		return apply(ctx, tx.DB(), e)
+		_, err := appendApply(ctx, tx, ledger.Draft{Kind: "testpledge.registered", Subject: "pledge/" + pid.String(), EffectiveOn: d("2023-01-01").Time(),
+			Payload: map[string]any{"pledge_id": pid, "asset_id": ids[string(ident.DesignPatent)], "pledgor_id": o1.ID, "amount_fen": 2_000_000_000}})
+		return err
 	}); err != nil {
 		t.Fatal(err)
 	}

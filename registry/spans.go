@@ -127,8 +127,9 @@ func loadAssets(ctx context.Context, db bun.IDB, seq int64, where string, args .
 	}
 	rows, err = db.QueryContext(ctx, `SELECT pa.asset_id, f.effective_on::text, f.amount_fen
 		FROM registry.pledge_financing f
-		JOIN (SELECT DISTINCT pledge_id, asset_id FROM registry.pledge_assets WHERE asset_id = ANY(?::uuid[])) pa
-		  ON pa.pledge_id = f.pledge_id
+		JOIN registry.pledge_assets pa ON pa.pledge_id = f.pledge_id AND pa.asset_id = ANY(?::uuid[])
+		  -- an amount counts for the rights in the pledge when it was recorded (not those released before)
+		  AND f.seq >= pa.added_seq AND (pa.released_seq IS NULL OR f.seq < pa.released_seq)
 		WHERE f.seq <= ? ORDER BY pa.asset_id, f.effective_on, f.seq`, arr, seq)
 	if err != nil {
 		return nil, fmt.Errorf("registry: load financing: %w", err)

@@ -1,0 +1,155 @@
+package openapi_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/xuri/excelize/v2"
+
+	"ipledger/ledger"
+	"ipledger/registry/access"
+	"ipledger/registry/indicator"
+)
+
+func TestIndicators(t *testing.T) {
+	e := newEnv(t)
+	ind := indicator.New(e.reg)
+	if err := ind.Seed(ledger.WithActor(t.Context(), "system")); err != nil {
+		t.Fatal(err)
+	}
+	planner, admin := e.tokens[access.Planner], e.tokens[access.Admin]
+	today := e.reg.Today().String()
+
+	t.Run("Report", func(t *testing.T) {
+		m := e.do("GET", "/v1/indicators?region=150500&as_of=2023-06-30", planner, nil).status(http.StatusOK).json()
+		if m["region"] != "150500" || m["as_of"] != "2023-06-30" || m["known_at"] != nil {
+			t.Fatalf("report = %v", m)
+		}
+		pop := m["population"].(map[string]any)
+		if pop["year"].(float64) != 2022 || pop["residents"].(float64) != 2834600 {
+			t.Errorf("population = %v", pop)
+		}
+		codes := map[string]map[string]any{}
+		for _, x := range m["indicators"].([]any) {
+			v := x.(map[string]any)
+			codes[v["code"].(string)] = v
+		}
+		for _, c := range []string{"valid_invention_patents", "valid_invention_patents_per_10k", "high_value_invention_patents",
+			"high_value_invention_patents_per_10k", "valid_trademarks", "well_known_marks", "gi_marks", "gi_products",
+			"pledge_financing_amount_period", "pledge_financing_amount_year", "pledge_financing_growth_yoy", "pledge_count_year",
+			"pledged_enterprises_year", "foreign_family_patents", "software_copyrights", "plant_varieties"} {
+			if codes[c] == nil {
+				t.Errorf("no %s", c)
+			}
+		}
+		if v := codes["pledge_financing_amount_period"]; v["value"] != "0.00" || v["target"].(map[string]any)["value"] != "150000000.00" {
+			t.Errorf("period = %v", v)
+		}
+		if v := codes["valid_invention_patents_per_10k"]; v["value"] != "0.0000" {
+			t.Errorf("per 10k = %v", v)
+		}
+		if v := codes["pledge_financing_growth_yoy"]; v["value"] != nil || v["note"] == "" {
+			t.Errorf("growth = %v", v)
+		}
+		d := e.do("GET", "/v1/indicators", planner, nil).status(http.StatusOK).json()
+		if d["as_of"] != today || d["region"] != "150500" {
+			t.Errorf("defaults: %v %v", d["as_of"], d["region"])
+		}
+		e.do("GET", "/v1/indicators?region=150571&known_at=2024-01-31T18:00:00%2B08:00", e.tokens[access.Auditor], nil).status(http.StatusOK)
+	})
+	t.Run("Refused", func(t *testing.T) {
+		p := e.do("GET", "/v1/indicators?region=999999", planner, nil).problem(http.StatusUnprocessableEntity, "region_unknown")
+		if !strings.Contains(string(mustJSON(t, p["errors"])), "query.region") {
+			t.Errorf("problem does not name query.region: %v", p)
+		}
+		e.do("GET", "/v1/indicators?as_of=1999-12-31", planner, nil).problem(http.StatusUnprocessableEntity, "as_of_out_of_range")
+		e.do("GET", "/v1/indicators?as_of=2999-01-01", planner, nil).problem(http.StatusUnprocessableEntity, "as_of_out_of_range")
+		e.do("GET", "/v1/indicators?as_of=2023-02-29", planner, nil).problem(http.StatusUnprocessableEntity, "as_of_invalid")
+		e.do("GET", "/v1/indicators?known_at=yesterday", planner, nil).problem(http.StatusUnprocessableEntity, "known_at_invalid")
+		e.do("GET", "/v1/indicators", e.tokens[access.Bank], nil).problem(http.StatusForbidden, "forbidden")
+		e.do("POST", "/v1/indicators/population", planner, map[string]any{"region": "150500", "year": 2023, "residents": 1}).problem(http.StatusForbidden, "forbidden")
+	})
+	t.Run("AdminReferenceData", func(t *testing.T) {
+		e.do("POST", "/v1/indicators/population", admin, map[string]any{"region": "150500", "year": 2023, "residents": 2815000}).status(http.StatusCreated)
+		m := e.do("GET", "/v1/indicators?as_of=2024-01-02", planner, nil).status(http.StatusOK).json()
+		if pop := m["population"].(map[string]any); pop["year"].(float64) != 2023 || pop["residents"].(float64) != 2815000 {
+			t.Errorf("population = %v", pop)
+		}
+		e.do("POST", "/v1/indicators/baselines", admin, map[string]any{"code": "valid_invention_patents", "region": "150500", "value": "1000"}).status(http.StatusCreated)
+		e.do("POST", "/v1/indicators/targets", admin, map[string]any{"code": "gi_products", "region": "150500", "due": "2025-12-31", "value": "6"}).status(http.StatusCreated)
+		e.do("POST", "/v1/indicators/targets", admin, map[string]any{"code": "nope", "region": "150500", "due": "2025-12-31", "value": "6"}).problem(http.StatusUnprocessableEntity, "indicator_unknown")
+		e.do("POST", "/v1/indicators/targets", admin, map[string]any{"code": "gi_products", "region": "150500", "due": "2025-12-31", "value": "6.5"}).problem(http.StatusUnprocessableEntity, "value_invalid")
+		m = e.do("GET", "/v1/indicators?as_of=2024-01-02", planner, nil).status(http.StatusOK).json()
+		for _, x := range m["indicators"].([]any) {
+			v := x.(map[string]any)
+			switch v["code"] {
+			case "valid_invention_patents":
+				if tg := v["target"].(map[string]any); tg["value"] != "1200" {
+					t.Errorf("relative target = %v", tg)
+				}
+			case "gi_products":
+				if tg := v["target"].(map[string]any); tg["value"] != "6" {
+					t.Errorf("target = %v", tg)
+				}
+			}
+		}
+	})
+	t.Run("Series", func(t *testing.T) {
+		m := e.do("GET", "/v1/indicators/series?code=valid_trademarks&from=2021&to=2023", planner, nil).status(http.StatusOK).json()
+		if items := m["items"].([]any); len(items) != 3 || items[2].(map[string]any)["as_of"] != "2023-12-31" {
+			t.Errorf("series = %v", m)
+		}
+		e.do("GET", "/v1/indicators/series?code=nope", planner, nil).problem(http.StatusUnprocessableEntity, "indicator_unknown")
+	})
+	t.Run("Export", func(t *testing.T) {
+		r := e.do("GET", "/v1/indicators/export?format=xlsx&as_of=2023-12-31", planner, nil).status(http.StatusOK)
+		if ct := r.Header.Get("Content-Type"); ct != "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" {
+			t.Errorf("Content-Type = %q", ct)
+		}
+		if cd := r.Header.Get("Content-Disposition"); !strings.Contains(cd, `filename="indicators-150500-2023-12-31.xlsx"`) {
+			t.Errorf("Content-Disposition = %q", cd)
+		}
+		f, err := excelize.OpenReader(bytes.NewReader(r.Body))
+		if err != nil {
+			t.Fatalf("not a workbook: %v", err)
+		}
+		rows, err := f.GetRows(f.GetSheetName(0))
+		if err != nil {
+			t.Fatal(err)
+		}
+		found := false
+		for _, row := range rows {
+			if len(row) > 7 && row[0] == "pledge_financing_amount_period" && row[1] != "" && row[2] != "" {
+				found = true
+			}
+		}
+		if !found {
+			t.Errorf("no indicator row in %v", rows)
+		}
+		c := e.do("GET", "/v1/indicators/export?format=csv&as_of=2023-12-31", planner, nil).status(http.StatusOK)
+		if ct := c.Header.Get("Content-Type"); !strings.HasPrefix(ct, "text/csv") {
+			t.Errorf("Content-Type = %q", ct)
+		}
+		if !strings.Contains(string(c.Body), "有效注册商标总量") || !strings.Contains(c.Header.Get("Content-Disposition"), ".csv") {
+			t.Errorf("csv = %s", c.Body)
+		}
+	})
+	t.Run("Definitions", func(t *testing.T) {
+		m := e.do("GET", "/v1/indicators/definitions", planner, nil).status(http.StatusOK).json()
+		if len(m["indicators"].([]any)) < 16 || m["rules"].(map[string]any)["rounding"] == "" {
+			t.Errorf("definitions = %v", m)
+		}
+	})
+}
+
+func mustJSON(t *testing.T, v any) []byte {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}

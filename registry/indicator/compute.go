@@ -1,0 +1,541 @@
+package indicator
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"math/big"
+	"sort"
+	"time"
+
+	"github.com/uptrace/bun"
+	"github.com/uptrace/bun/dialect/pgdialect"
+
+	"ipledger/registry"
+	"ipledger/registry/ident"
+	"ipledger/registry/term"
+)
+
+// Statuses of an indicator against its target.
+const (
+	StatusMet     = "met"
+	StatusOnTrack = "on_track"
+	StatusBehind  = "behind"
+)
+
+// Report is every indicator for a region on an as-of date, as known at a recording time.
+type Report struct {
+	Region     string          `json:"region"`
+	AsOf       term.Date       `json:"as_of"`
+	KnownAt    *time.Time      `json:"known_at"`
+	KnownSeq   int64           `json:"known_seq" doc:"The last ledger entry taken into account"`
+	Population *PopulationUsed `json:"population"`
+	Indicators []Value         `json:"indicators"`
+}
+
+// PopulationUsed names the population figure the per-10k values divide by.
+type PopulationUsed struct {
+	Year      int   `json:"year"`
+	Residents int64 `json:"residents"`
+}
+
+// Value is one indicator's figure.
+type Value struct {
+	Code     string       `json:"code"`
+	NameZH   string       `json:"name_zh"`
+	NameEN   string       `json:"name_en"`
+	Unit     string       `json:"unit"`
+	Value    *string      `json:"value" doc:"Exact decimal string; null when it cannot be computed (see note)"`
+	Baseline *BaselineRef `json:"baseline,omitempty"`
+	Target   *TargetRef   `json:"target,omitempty"`
+	Progress *string      `json:"progress,omitempty" doc:"value ÷ target, 4 decimals"`
+	Status   string       `json:"status,omitempty" enum:"met,on_track,behind"`
+	Note     string       `json:"note,omitempty"`
+}
+
+// BaselineRef is the baseline shown with a value.
+type BaselineRef struct {
+	Value string    `json:"value"`
+	On    term.Date `json:"on"`
+}
+
+// TargetRef is the target a value is measured against.
+type TargetRef struct {
+	Value  string    `json:"value"`
+	Due    term.Date `json:"due"`
+	Basis  string    `json:"basis"`
+	Stated string    `json:"stated,omitempty" doc:"The relative target as recorded (percent or increase over the baseline)"`
+	BaseOn term.Date `json:"base_on,omitzero"`
+}
+
+// querier is what a computation reads through: one repeatable-read transaction, so that the
+// chain head and every table are one snapshot.
+type querier = bun.IDB
+
+// Units returns the units a region sums: itself if it is a unit, the city's units for the city.
+func units(ctx context.Context, db querier, region string) ([]string, error) {
+	rows, err := db.QueryContext(ctx, `SELECT code FROM registry.regions
+		WHERE (code = ? AND is_unit) OR (parent_code = ? AND is_unit) ORDER BY code`, region, region)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var c string
+		if err := rows.Scan(&c); err != nil {
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
+// snapshot runs fn in one read-only repeatable-read transaction.
+func (s *Service) snapshot(ctx context.Context, fn func(q querier) error) error {
+	tx, err := s.db.BeginTx(ctx, &sql.TxOptions{Isolation: sql.LevelRepeatableRead, ReadOnly: true})
+	if err != nil {
+		return fmt.Errorf("indicator: begin: %w", err)
+	}
+	defer tx.Rollback()
+	return fn(tx)
+}
+
+// Compute returns every indicator for region (the city or a unit) on asOf, as known at
+// knownAt (zero: everything recorded so far).
+func (s *Service) Compute(ctx context.Context, region string, asOf term.Date, knownAt time.Time) (Report, error) {
+	var r Report
+	err := s.snapshot(ctx, func(q querier) error {
+		var err error
+		r, err = s.compute(ctx, q, region, asOf, knownAt)
+		return err
+	})
+	return r, err
+}
+
+// scope is one computation's fixed inputs.
+type scope struct {
+	region string
+	units  []string
+	k      int64
+	head   int64
+}
+
+func (s *Service) newScope(ctx context.Context, q querier, region string, knownAt time.Time) (scope, error) {
+	sc := scope{region: region}
+	us, err := units(ctx, q, region)
+	if err != nil {
+		return sc, fmt.Errorf("indicator: units: %w", err)
+	}
+	if len(us) == 0 {
+		return sc, invalid("region_unknown", "query.region", "%q is neither the city %s nor one of its units", region, registry.CityCode)
+	}
+	sc.units = us
+	if sc.head, err = knownSeq(ctx, q, time.Time{}); err != nil {
+		return sc, fmt.Errorf("indicator: head: %w", err)
+	}
+	sc.k = sc.head
+	if !knownAt.IsZero() {
+		if sc.k, err = knownSeq(ctx, q, knownAt); err != nil {
+			return sc, fmt.Errorf("indicator: known_at: %w", err)
+		}
+	}
+	return sc, nil
+}
+
+func (s *Service) compute(ctx context.Context, q querier, region string, asOf term.Date, knownAt time.Time) (Report, error) {
+	sc, err := s.newScope(ctx, q, region, knownAt)
+	if err != nil {
+		return Report{}, err
+	}
+	fig, err := figuresAt(ctx, q, sc, asOf)
+	if err != nil {
+		return Report{}, err
+	}
+	r := Report{Region: region, AsOf: asOf, KnownSeq: sc.k, Population: fig.pop}
+	if !knownAt.IsZero() {
+		t := knownAt.UTC()
+		r.KnownAt = &t
+	}
+	targets, baselines, err := loadGoals(ctx, q, region, sc.k)
+	if err != nil {
+		return Report{}, err
+	}
+	var base *figures // the figures on 2020-12-31, loaded when a projection needs them
+	baseFigures := func() (*figures, error) {
+		if base == nil {
+			b, err := figuresAt(ctx, q, sc, planBase)
+			if err != nil {
+				return nil, err
+			}
+			base = &b
+		}
+		return base, nil
+	}
+	for _, def := range definitions {
+		v := Value{Code: def.Code, NameZH: def.NameZH, NameEN: def.NameEN, Unit: def.Unit, Note: fig.notes[def.Code]}
+		if x, ok := fig.values[def.Code]; ok {
+			v.Value = &x
+		}
+		if err := judge(&v, def, asOf, targets[def.Code], baselines[def.Code], baseFigures); err != nil {
+			return Report{}, err
+		}
+		r.Indicators = append(r.Indicators, v)
+	}
+	return r, nil
+}
+
+// figures are every indicator's value (as shown) on one date; a code missing from values is null.
+type figures struct {
+	values map[string]string
+	notes  map[string]string
+	pop    *PopulationUsed
+}
+
+// figuresAt computes the values on d as known at sc.k.
+func figuresAt(ctx context.Context, q querier, sc scope, d term.Date) (figures, error) {
+	f := figures{values: map[string]string{}, notes: map[string]string{}}
+	c, err := spanCounts(ctx, q, sc, d)
+	if err != nil {
+		return f, err
+	}
+	sum := func(metrics ...string) int64 {
+		var n int64
+		for _, m := range metrics {
+			n += c[m]
+		}
+		return n
+	}
+	inv := string(ident.InventionPatent)
+	tm, gic, gil := string(ident.Trademark), string(ident.GICertificationMark), string(ident.GICollectiveMark)
+	counts := map[string]int64{
+		ValidInventionPatents:     sum(inv),
+		HighValueInventionPatents: sum(inv + "/high_value"),
+		ValidTrademarks:           sum(tm, gic, gil),
+		WellKnownMarks:            sum(tm+"/well_known", gic+"/well_known", gil+"/well_known"),
+		GIMarks:                   sum(gic, gil),
+		GIProducts:                sum(string(ident.GIProduct)),
+		ForeignFamilyPatents:      sum(inv + "/foreign_family"),
+		SoftwareCopyrights:        sum(string(ident.SoftwareCopyright)),
+		PlantVarieties:            sum(string(ident.PlantVariety)),
+	}
+	for code, n := range counts {
+		f.values[code] = fmt.Sprint(n)
+	}
+	pop, err := populationAt(ctx, q, sc.region, d.Year(), sc.k)
+	if err != nil {
+		return f, err
+	}
+	f.pop = pop
+	per10k := map[string]string{
+		ValidInventionPatentsPer10k:     ValidInventionPatents,
+		HighValueInventionPatentsPer10k: HighValueInventionPatents,
+		SoftwareCopyrightsPer10k:        SoftwareCopyrights,
+	}
+	for code, of := range per10k {
+		if pop == nil {
+			f.notes[code] = fmt.Sprintf("no resident population recorded for %s in %d or earlier", sc.region, d.Year())
+			continue
+		}
+		f.values[code] = roundHalfAway(big.NewRat(counts[of]*10_000, pop.Residents), 4)
+	}
+	p, err := pledgeFigures(ctx, q, sc, d)
+	if err != nil {
+		return f, err
+	}
+	f.values[PledgeAmountPeriod] = fenString(p.period)
+	f.values[PledgeAmountYear] = fenString(p.year)
+	f.values[PledgeCountYear] = fmt.Sprint(p.count)
+	f.values[PledgedEnterprisesYear] = fmt.Sprint(p.pledgors)
+	if p.prev.Sign() == 0 {
+		f.notes[PledgeGrowthYoY] = fmt.Sprintf("no pledge financing registered from %d-01-01 to %s: growth over a zero base is undefined",
+			d.Year()-1, d.AddYears(-1))
+	} else {
+		g := new(big.Rat).SetFrac(new(big.Int).Sub(p.year, p.prev), p.prev)
+		g.Mul(g, big.NewRat(100, 1))
+		f.values[PledgeGrowthYoY] = roundHalfAway(g, 2)
+	}
+	return f, nil
+}
+
+// spanCounts sums the span summary by metric for the units on d as known at sc.k: the current
+// count (years before d's year, months of its year before its month, days of its month up to
+// d), minus the changes recorded after k.
+func spanCounts(ctx context.Context, q querier, sc scope, d term.Date) (map[string]int64, error) {
+	ys := term.New(d.Year(), 1, 1)
+	ms := term.New(d.Year(), d.Month(), 1)
+	arr := pgdialect.Array(sc.units)
+	out := map[string]int64{}
+	read := func(query string, sign int64, args ...any) error {
+		rows, err := q.QueryContext(ctx, query, args...)
+		if err != nil {
+			return fmt.Errorf("indicator: counts: %w", err)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var m string
+			var n int64
+			if err := rows.Scan(&m, &n); err != nil {
+				return err
+			}
+			out[m] += sign * n
+		}
+		return rows.Err()
+	}
+	if err := read(`SELECT metric, sum(delta)::bigint FROM registry.indicator_counts
+		WHERE region_code = ANY(?::text[]) AND (
+		  (grain = 'y' AND period < ?::date) OR
+		  (grain = 'm' AND period >= ?::date AND period < ?::date) OR
+		  (grain = 'd' AND period >= ?::date AND period <= ?::date))
+		GROUP BY metric`, 1, arr, ys.String(), ys.String(), ms.String(), ms.String(), d.String()); err != nil {
+		return nil, err
+	}
+	if sc.k < sc.head {
+		if err := read(`SELECT metric, sum(delta)::bigint FROM registry.indicator_count_log
+			WHERE seq > ? AND region_code = ANY(?::text[]) AND day <= ?::date GROUP BY metric`,
+			-1, sc.k, arr, d.String()); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+type pledgeSums struct {
+	period, year, prev *big.Int // fen
+	count, pledgors    int64
+}
+
+// pledgeFigures reads registry.pledge_financing (rows with seq <= k) for the units.
+func pledgeFigures(ctx context.Context, q querier, sc scope, d term.Date) (pledgeSums, error) {
+	p0, p1 := term.MustParseDate(PlanStart), minDate(d, term.MustParseDate(PlanEnd))
+	y0 := term.New(d.Year(), 1, 1)
+	py0, py1 := term.New(d.Year()-1, 1, 1), d.AddYears(-1)
+	var period, year, prev string
+	var out pledgeSums
+	err := q.QueryRowContext(ctx, `SELECT
+		  coalesce(sum(amount_fen) FILTER (WHERE effective_on BETWEEN ?0::date AND ?1::date), 0)::text,
+		  coalesce(sum(amount_fen) FILTER (WHERE effective_on BETWEEN ?2::date AND ?3::date), 0)::text,
+		  coalesce(sum(amount_fen) FILTER (WHERE effective_on BETWEEN ?4::date AND ?5::date), 0)::text,
+		  count(*) FILTER (WHERE is_registration AND effective_on BETWEEN ?2::date AND ?3::date),
+		  count(DISTINCT region_code || '/' || pledgor_id::text) FILTER (WHERE is_registration AND effective_on BETWEEN ?2::date AND ?3::date)
+		FROM registry.pledge_financing
+		WHERE region_code = ANY(?6::text[]) AND seq <= ?7 AND effective_on <= ?3::date
+		  AND effective_on >= least(?0::date, ?4::date)`,
+		p0.String(), p1.String(), y0.String(), d.String(), py0.String(), py1.String(), pgdialect.Array(sc.units), sc.k,
+	).Scan(&period, &year, &prev, &out.count, &out.pledgors)
+	if err != nil {
+		return out, fmt.Errorf("indicator: pledge financing: %w", err)
+	}
+	var ok1, ok2, ok3 bool
+	out.period, ok1 = new(big.Int).SetString(period, 10)
+	out.year, ok2 = new(big.Int).SetString(year, 10)
+	out.prev, ok3 = new(big.Int).SetString(prev, 10)
+	if !ok1 || !ok2 || !ok3 {
+		return out, fmt.Errorf("indicator: pledge financing: unreadable sums")
+	}
+	return out, nil
+}
+
+// populationAt is the region's population of year, or of the latest earlier year, as known at k.
+func populationAt(ctx context.Context, q querier, region string, year int, k int64) (*PopulationUsed, error) {
+	var p PopulationUsed
+	err := q.QueryRowContext(ctx, `SELECT year, residents FROM registry.population
+		WHERE region_code = ? AND year <= ? AND known_from <= ? AND (known_to IS NULL OR known_to > ?)
+		ORDER BY year DESC LIMIT 1`, region, year, k, k).Scan(&p.Year, &p.Residents)
+	if err == sql.ErrNoRows {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("indicator: population: %w", err)
+	}
+	return &p, nil
+}
+
+// loadGoals reads the region's targets and baselines as known at k, by indicator code.
+func loadGoals(ctx context.Context, q querier, region string, k int64) (map[string][]Target, map[string][]Baseline, error) {
+	targets := map[string][]Target{}
+	baselines := map[string][]Baseline{}
+	rows, err := q.QueryContext(ctx, `SELECT code, due::text, basis, value::text, coalesce(base_on::text, ''), note, known_from
+		FROM registry.targets WHERE region_code = ? AND known_from <= ? AND (known_to IS NULL OR known_to > ?)
+		ORDER BY code, due`, region, k, k)
+	if err != nil {
+		return nil, nil, fmt.Errorf("indicator: targets: %w", err)
+	}
+	for rows.Next() {
+		t := Target{RegionCode: region}
+		var due, base string
+		if err := rows.Scan(&t.Code, &due, &t.Basis, &t.Value, &base, &t.Note, &t.Seq); err != nil {
+			rows.Close()
+			return nil, nil, err
+		}
+		t.Due = term.MustParseDate(due)
+		if base != "" {
+			t.BaseOn = term.MustParseDate(base)
+		}
+		targets[t.Code] = append(targets[t.Code], t)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, nil, err
+	}
+	rows, err = q.QueryContext(ctx, `SELECT code, base_on::text, value::text, note, known_from
+		FROM registry.baselines WHERE region_code = ? AND known_from <= ? AND (known_to IS NULL OR known_to > ?)
+		ORDER BY code, base_on`, region, k, k)
+	if err != nil {
+		return nil, nil, fmt.Errorf("indicator: baselines: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		b := Baseline{RegionCode: region}
+		var on string
+		if err := rows.Scan(&b.Code, &on, &b.Value, &b.Note, &b.Seq); err != nil {
+			return nil, nil, err
+		}
+		b.On = term.MustParseDate(on)
+		baselines[b.Code] = append(baselines[b.Code], b)
+	}
+	return targets, baselines, rows.Err()
+}
+
+// judge sets the value's baseline, target, progress and status (RulesTargets).
+func judge(v *Value, def Definition, asOf term.Date, ts []Target, bs []Baseline, baseFigures func() (*figures, error)) error {
+	sc := scale(def.Unit)
+	baselineOn := func(d term.Date) *BaselineRef {
+		for _, b := range bs {
+			if b.On == d {
+				return &BaselineRef{Value: ratOf(b.Value).FloatString(sc), On: b.On}
+			}
+		}
+		return nil
+	}
+	// Which target: by RulesTargets, skipping a relative one whose baseline is missing.
+	sort.Slice(ts, func(i, j int) bool { return ts[i].Due.Before(ts[j].Due) })
+	var cands []Target
+	for _, x := range ts {
+		if def.Scope != ScopeYear || x.Due.Year() == asOf.Year() {
+			cands = append(cands, x)
+		}
+	}
+	var t *Target
+	var target *big.Rat
+	var ref *TargetRef
+	for len(cands) > 0 && t == nil {
+		i := len(cands) - 1
+		for j := range cands {
+			if !cands[j].Due.Before(asOf) {
+				i = j
+				break
+			}
+		}
+		c := cands[i]
+		cands = append(cands[:i:i], cands[i+1:]...)
+		r := &TargetRef{Due: c.Due, Basis: c.Basis, BaseOn: c.BaseOn}
+		switch c.Basis {
+		case BasisAbsolute:
+			r.Value = ratOf(c.Value).FloatString(sc)
+		default:
+			if c.Basis == BasisPercent {
+				r.Stated = "+" + c.Value + "%"
+			} else {
+				r.Stated = "+" + c.Value
+			}
+			b := baselineOn(c.BaseOn)
+			if b == nil {
+				addNote(v, fmt.Sprintf("the target %s over the baseline of %s, due %s, has no value until that baseline is recorded", r.Stated, c.BaseOn, c.Due))
+				continue
+			}
+			base := ratOf(b.Value)
+			if c.Basis == BasisPercent {
+				f := new(big.Rat).Add(big.NewRat(1, 1), new(big.Rat).Quo(ratOf(c.Value), big.NewRat(100, 1)))
+				r.Value = roundUp(new(big.Rat).Mul(base, f), sc)
+			} else {
+				r.Value = roundUp(new(big.Rat).Add(base, ratOf(c.Value)), sc)
+			}
+		}
+		t, ref, target = &c, r, ratOf(r.Value)
+	}
+	// Which baseline is shown.
+	if t != nil && t.Basis != BasisAbsolute {
+		v.Baseline = baselineOn(t.BaseOn)
+	}
+	if v.Baseline == nil {
+		v.Baseline = baselineOn(planBase)
+	}
+	if v.Baseline == nil {
+		for _, b := range bs {
+			if !b.On.After(asOf) {
+				v.Baseline = &BaselineRef{Value: ratOf(b.Value).FloatString(sc), On: b.On}
+			}
+		}
+	}
+	if t == nil {
+		return nil
+	}
+	v.Target = ref
+	if v.Value == nil {
+		return nil
+	}
+	val := ratOf(*v.Value)
+	if target.Sign() > 0 {
+		p := roundHalfAway(new(big.Rat).Quo(val, target), 4)
+		v.Progress = &p
+	}
+	switch {
+	case val.Cmp(target) >= 0:
+		v.Status = StatusMet
+		return nil
+	case asOf.After(t.Due) || def.Code == PledgeGrowthYoY:
+		v.Status = StatusBehind
+		return nil
+	}
+	// Linear projection from the origin through today's value to the due date.
+	var oDate term.Date
+	o := new(big.Rat)
+	switch def.Scope {
+	case ScopePeriod:
+		oDate = planBase
+	case ScopeYear:
+		oDate = term.New(asOf.Year()-1, 12, 31)
+	default:
+		switch {
+		case t.Basis != BasisAbsolute:
+			oDate, o = t.BaseOn, ratOf(v.Baseline.Value)
+		case baselineOn(planBase) != nil:
+			oDate, o = planBase, ratOf(baselineOn(planBase).Value)
+		default:
+			bf, err := baseFigures()
+			if err != nil {
+				return err
+			}
+			x, ok := bf.values[def.Code]
+			if !ok {
+				v.Status = StatusBehind
+				return nil
+			}
+			oDate, o = planBase, ratOf(x)
+		}
+	}
+	elapsed := days(oDate, asOf)
+	if elapsed <= 0 {
+		v.Status = StatusBehind
+		return nil
+	}
+	proj := new(big.Rat).Sub(val, o)
+	proj.Mul(proj, big.NewRat(days(oDate, t.Due), elapsed))
+	proj.Add(proj, o)
+	if proj.Cmp(target) >= 0 {
+		v.Status = StatusOnTrack
+	} else {
+		v.Status = StatusBehind
+	}
+	return nil
+}
+
+func days(a, b term.Date) int64 { return int64(b.Time().Sub(a.Time()) / (24 * time.Hour)) }
+
+func addNote(v *Value, s string) {
+	if v.Note != "" {
+		v.Note += "; "
+	}
+	v.Note += s
+}

@@ -1,0 +1,156 @@
+package indicator
+
+// Units of indicator values.
+const (
+	UnitCount   = "count"   // an integer
+	UnitPer10k  = "per_10k" // per 10,000 residents, 4 decimals
+	UnitCNY     = "CNY"     // yuan, 2 decimals (exact to the fen)
+	UnitPercent = "percent" // percent, 2 decimals
+)
+
+// Indicator codes (DESIGN.md §2). software_copyrights_per_10k is added because the 2023 action
+// plan's item (278) sets its target per 10,000 residents.
+const (
+	ValidInventionPatents           = "valid_invention_patents"
+	ValidInventionPatentsPer10k     = "valid_invention_patents_per_10k"
+	HighValueInventionPatents       = "high_value_invention_patents"
+	HighValueInventionPatentsPer10k = "high_value_invention_patents_per_10k"
+	ValidTrademarks                 = "valid_trademarks"
+	WellKnownMarks                  = "well_known_marks"
+	GIMarks                         = "gi_marks"
+	GIProducts                      = "gi_products"
+	PledgeAmountPeriod              = "pledge_financing_amount_period"
+	PledgeAmountYear                = "pledge_financing_amount_year"
+	PledgeGrowthYoY                 = "pledge_financing_growth_yoy"
+	PledgeCountYear                 = "pledge_count_year"
+	PledgedEnterprisesYear          = "pledged_enterprises_year"
+	ForeignFamilyPatents            = "foreign_family_patents"
+	SoftwareCopyrights              = "software_copyrights"
+	SoftwareCopyrightsPer10k        = "software_copyrights_per_10k"
+	PlantVarieties                  = "plant_varieties"
+)
+
+// Definition says what an indicator is and how it is computed, in words a planner can follow
+// to reproduce any figure. The same text is in docs/INDICATORS.md (a test compares them).
+type Definition struct {
+	Code   string `json:"code"`
+	NameZH string `json:"name_zh"`
+	NameEN string `json:"name_en"`
+	Unit   string `json:"unit"`
+	// Scope says how the indicator is counted over time: "stock" (on the as-of date),
+	// "year" (1 January of the as-of year to the as-of date), "period" (2021-01-01 to the
+	// as-of date, capped at 2025-12-31).
+	Scope      string `json:"scope" enum:"stock,year,period"`
+	Definition string `json:"definition"`
+}
+
+// Scopes.
+const (
+	ScopeStock  = "stock"
+	ScopeYear   = "year"
+	ScopePeriod = "period"
+)
+
+// PlanStart and PlanEnd bound the 14th Five-Year Plan; PlanBaseOn is the date of its
+// baselines (end of the 13th plan).
+const (
+	PlanStart  = "2021-01-01"
+	PlanEnd    = "2025-12-31"
+	PlanBaseOn = "2020-12-31"
+)
+
+// General rules, shown with the definitions.
+var (
+	RulesCounting = "Counts are of rights valid (or registered) on the as-of date and attributed to the region on that date: " +
+		"an asset counts in its unit, which is its first owner's unless the registrar set it; the city 150500 is the sum of its 9 units " +
+		"(8 county-level divisions and the development zone 150571), so the city's counts equal the sum of its units'. " +
+		"A right counts from its grant or registration date up to and including its last valid day; a lapse, an invalidation " +
+		"or an expiry without renewal ends it on that day. Every date is the event's effective date, so history recorded late " +
+		"still lands on the day it happened."
+	RulesKnownAt = "known_at (RFC 3339) reproduces a figure as it was published: only what had been recorded by then counts " +
+		"(ledger entries with seq up to the last one recorded at or before known_at), including population, targets and baselines. " +
+		"Without it, everything recorded so far counts; known_seq in the answer names the last entry taken into account."
+	RulesPopulation = "A per-10k figure is count ÷ (residents ÷ 10,000), with the year-end resident population of the as-of year, " +
+		"or of the latest earlier year recorded for the region; the answer names the year used. The units' 2020 census figures " +
+		"serve as their 2020 population until year-end figures are added; the city uses its own year-end figures. " +
+		"Without any population for the region, per-10k values are null with a note."
+	RulesRounding = "All arithmetic is exact (integers, integer fen, rational numbers); a ratio is rounded once, at the end, " +
+		"half away from zero (四舍五入): per-10k figures and progress to 4 decimals, percentages and money to 2 decimals. " +
+		"A target derived from a baseline (+20% over it, +10 over it) is rounded up to the indicator's scale, so that \"met\" " +
+		"means exactly reaching the relative target."
+	RulesTargets = "Targets and baselines are data recorded by admins. The target shown is the one due on or after the as-of date " +
+		"with the earliest due date, or, when all are past, the last one; a yearly indicator shows only a target due in its year. " +
+		"A relative target has a value only once the baseline of its base date is recorded. progress = value ÷ target (4 decimals, " +
+		"from the values as shown). status: met when value ≥ target; otherwise behind when the due date has passed; otherwise on_track " +
+		"when a straight line from the origin through today's value reaches the target by the due date, else behind. The origin is, " +
+		"for flows, zero on the day before the counting span starts; for stocks, the target's baseline (or the plan's end-2020 baseline, " +
+		"or the indicator's own value on 2020-12-31 when none is recorded). Growth has no projection: met or behind."
+)
+
+var definitions = []Definition{
+	{ValidInventionPatents, "有效发明专利拥有量", "Valid invention patents", UnitCount, ScopeStock,
+		"Invention patents granted on or before the as-of date and still in force on it (not lapsed for an unpaid annuity unless restored, not invalidated, within 20 years of filing), counted in the unit the patent is attributed to on that date."},
+	{ValidInventionPatentsPer10k, "每万人口有效发明专利拥有量", "Valid invention patents per 10,000 residents", UnitPer10k, ScopeStock,
+		"valid_invention_patents ÷ (residents ÷ 10,000), rounded half away from zero to 4 decimals."},
+	{HighValueInventionPatents, "高价值发明专利拥有量", "High-value invention patents", UnitCount, ScopeStock,
+		"Valid invention patents that on the as-of date meet at least one of CNIPA's criteria: in a strategic emerging industry (IPC concordance or the registrar's designation); with an overseas family member; maintained more than 10 years from filing; pledge financing registered over pledges including it reaching the threshold parameter (default 10,000,000 CNY); a China Patent Award or National Science and Technology Award."},
+	{HighValueInventionPatentsPer10k, "每万人口高价值发明专利拥有量", "High-value invention patents per 10,000 residents", UnitPer10k, ScopeStock,
+		"high_value_invention_patents ÷ (residents ÷ 10,000), rounded half away from zero to 4 decimals."},
+	{ValidTrademarks, "有效注册商标总量", "Valid registered trademarks", UnitCount, ScopeStock,
+		"Every registered mark valid on the as-of date — ordinary marks, well-known marks and GI certification and collective marks (as CNIPA counts 有效注册商标): registered on or before it, within its 10-year term or a renewal of it, not invalidated."},
+	{WellKnownMarks, "驰名商标", "Well-known marks", UnitCount, ScopeStock,
+		"Valid registered marks (of any mark kind) recognised as well-known on or before the as-of date."},
+	{GIMarks, "地理标志证明商标和集体商标", "GI certification and collective marks", UnitCount, ScopeStock,
+		"Valid GI certification marks plus valid GI collective marks on the as-of date."},
+	{GIProducts, "地理标志保护产品", "GI-protected products", UnitCount, ScopeStock,
+		"Geographical-indication protected products announced on or before the as-of date and not revoked by it."},
+	{PledgeAmountPeriod, "知识产权质押融资金额（十四五累计）", "IP pledge financing, 2021 to date", UnitCNY, ScopePeriod,
+		"Registered pledge financing with effective dates from 2021-01-01 to the as-of date, or to 2025-12-31 when the as-of date is later: each registration once at its registered amount on its registration date, plus each amendment's increase on its date; releases do not subtract. A registration counts in the unit of its first pledgor, once, however many rights it covers."},
+	{PledgeAmountYear, "知识产权质押融资金额（当年）", "IP pledge financing, year to date", UnitCNY, ScopeYear,
+		"Registered pledge financing (counted as for pledge_financing_amount_period) from 1 January of the as-of year to the as-of date."},
+	{PledgeGrowthYoY, "知识产权质押融资金额同比增长", "IP pledge financing, year-on-year growth", UnitPercent, ScopeYear,
+		"(financing from 1 January to the as-of date ÷ financing over the same calendar span a year earlier − 1) × 100, rounded half away from zero to 2 decimals; a year earlier, 29 February becomes 28 February. Null with a note when the earlier amount is zero."},
+	{PledgeCountYear, "知识产权质押登记笔数（当年）", "Pledge registrations, year to date", UnitCount, ScopeYear,
+		"Pledge registrations with registration dates from 1 January of the as-of year to the as-of date (amendments are not registrations)."},
+	{PledgedEnterprisesYear, "质押融资主体数（当年）", "Distinct pledgors, year to date", UnitCount, ScopeYear,
+		"Distinct first pledgors of the registrations counted in pledge_count_year, per unit; the city sums its units, so a pledgor registering in two units counts in each."},
+	{ForeignFamilyPatents, "有海外同族专利的有效发明专利", "Valid invention patents with an overseas family member", UnitCount, ScopeStock,
+		"Valid invention patents with an overseas (PCT or foreign) family member recorded as of a date on or before the as-of date."},
+	{SoftwareCopyrights, "计算机软件著作权登记量", "Registered software copyrights", UnitCount, ScopeStock,
+		"Software copyrights registered on or before the as-of date and not revoked by it."},
+	{SoftwareCopyrightsPer10k, "每万人口计算机软件著作权登记量", "Registered software copyrights per 10,000 residents", UnitPer10k, ScopeStock,
+		"software_copyrights ÷ (residents ÷ 10,000), rounded half away from zero to 4 decimals (item (278) of the 2023 action plan reads \"计算机著作权数为1个\" next to two per-10k figures: its target is 1 per 10,000 residents)."},
+	{PlantVarieties, "植物新品种权", "Plant variety rights", UnitCount, ScopeStock,
+		"Plant varieties counted in the registry on the as-of date: from the application date (an application counts as registered), until the term from grant ends or the right is invalidated."},
+}
+
+// Definitions returns every indicator's definition, in the plan table's order.
+func Definitions() []Definition { return append([]Definition(nil), definitions...) }
+
+// Rules returns the general rules, by name, in a fixed order.
+func Rules() [][2]string {
+	return [][2]string{
+		{"counting", RulesCounting}, {"known_at", RulesKnownAt}, {"population", RulesPopulation},
+		{"rounding", RulesRounding}, {"targets", RulesTargets},
+	}
+}
+
+func definitionOf(code string) (Definition, bool) {
+	for _, d := range definitions {
+		if d.Code == code {
+			return d, true
+		}
+	}
+	return Definition{}, false
+}
+
+// scale is the number of decimals an indicator's values carry.
+func scale(unit string) int {
+	switch unit {
+	case UnitPer10k:
+		return 4
+	case UnitCNY, UnitPercent:
+		return 2
+	}
+	return 0
+}

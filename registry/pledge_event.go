@@ -1,0 +1,287 @@
+package registry
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/google/uuid"
+	"github.com/uptrace/bun"
+
+	"ipledger/ledger"
+	"ipledger/registry/term"
+)
+
+// Pledge event types (PledgeEventInput.Type), each recorded as one ledger entry.
+const (
+	PledgeAmend         = "amend"          // pledge.amended: amount, term, contract number
+	PledgeExtend        = "extend"         // pledge.extended: a later end date
+	PledgeReleaseAssets = "release_assets" // pledge.assets_released: some rights leave, not all
+	PledgeRelease       = "release"        // pledge.released: 注销 on repayment; ends the pledge
+	PledgeDefault       = "default"        // pledge.defaulted: the debtor defaulted
+	PledgeRealise       = "realise"        // pledge.realised: the pledgee realised the rights; ends the pledge
+)
+
+var pledgeEventKinds = map[string]string{
+	PledgeAmend:         kindPledgeAmended,
+	PledgeExtend:        kindPledgeExtended,
+	PledgeReleaseAssets: kindPledgeAssetsReleased,
+	PledgeRelease:       kindPledgeReleased,
+	PledgeDefault:       kindPledgeDefaulted,
+	PledgeRealise:       kindPledgeRealised,
+}
+
+// PledgeEventTypes lists the pledge event types.
+func PledgeEventTypes() []string {
+	return []string{PledgeAmend, PledgeExtend, PledgeReleaseAssets, PledgeRelease, PledgeDefault, PledgeRealise}
+}
+
+// Realisation methods: the pledgee is paid from the proceeds (a clause handing the right to the
+// pledgee on default is void).
+var RealisationMethods = []string{"auction", "sale", "transfer", "licence"}
+
+// PledgeEventInput is one change to a pledge. EffectiveOn defaults to today; it is never after
+// today nor before the pledge's last recorded change. Per type:
+//
+//	amend           any of Amount, StartsOn, EndsOn, ContractNo (an increase counts as financing on EffectiveOn)
+//	extend          EndsOn, later than the current end
+//	release_assets  AssetIDs: some of the rights still in the pledge, not all
+//	release, default  nothing else
+//	realise         Method (auction | sale | transfer | licence), Proceeds; only after default
+type PledgeEventInput struct {
+	Type        string
+	EffectiveOn term.Date
+	Amount      string
+	StartsOn    term.Date
+	EndsOn      term.Date
+	ContractNo  string
+	AssetIDs    []uuid.UUID
+	Method      string
+	Proceeds    string
+	Note        string
+}
+
+// pledgeEventPayload is a pledge event's ledger payload: self-contained, so that replay needs
+// nothing but the entries.
+type pledgeEventPayload struct {
+	PledgeID          uuid.UUID   `json:"pledge_id"`
+	Type              string      `json:"type"`
+	AmountFen         int64       `json:"amount_fen,omitempty"`          // amend: the new amount
+	PreviousAmountFen int64       `json:"previous_amount_fen,omitempty"` // amend: the amount before
+	IncreaseFen       int64       `json:"increase_fen,omitempty"`        // amend: counted as financing
+	StartsOn          *term.Date  `json:"starts_on,omitempty"`
+	EndsOn            *term.Date  `json:"ends_on,omitempty"`
+	ContractNo        string      `json:"contract_no,omitempty"`
+	AssetIDs          []uuid.UUID `json:"asset_ids,omitempty"`
+	Method            string      `json:"method,omitempty"`
+	ProceedsFen       int64       `json:"proceeds_fen,omitempty"`
+	Note              string      `json:"note,omitempty"`
+}
+
+// PledgeEvent records one change to the pledge id and returns the pledge after it. A viewer
+// that may not see the pledge gets NotFound, as if it did not exist. Lifecycle violations are
+// Invalid with a code naming the rule.
+func (s *Service) PledgeEvent(ctx context.Context, v Viewer, id uuid.UUID, in PledgeEventInput) (Pledge, error) {
+	kind, ok := pledgeEventKinds[in.Type]
+	if !ok {
+		return Pledge{}, Errorf(Invalid, "event_type_unknown", "body.type", "no pledge event %q (known: %s)", in.Type, strings.Join(PledgeEventTypes(), ", "))
+	}
+	today := s.Today()
+	eff := in.EffectiveOn
+	if eff.IsZero() {
+		eff = today
+	}
+	if eff.After(today) {
+		return Pledge{}, Errorf(Invalid, "date_in_future", "body.effective_on", "%s is after today (%s)", eff, today)
+	}
+	_, err := s.write(ctx, func(ctx context.Context, tx *ledger.Tx) error {
+		db := tx.DB()
+		cur, err := loadPledgeRow(ctx, db, v, id)
+		if err != nil {
+			return err
+		}
+		ev, err := checkPledgeEvent(ctx, db, cur, in, eff)
+		if err != nil {
+			return err
+		}
+		ev.PledgeID, ev.Type, ev.Note = id, in.Type, strings.TrimSpace(in.Note)
+		_, err = appendApply(ctx, tx, ledger.Draft{Kind: kind, Subject: pledgeSubject(id), EffectiveOn: eff.Time(), Payload: ev})
+		return err
+	})
+	if err != nil {
+		return Pledge{}, pledgeWriteError(err)
+	}
+	return s.getPledge(ctx, s.l.DB(), v, id)
+}
+
+// pledgeRow is a pledge's current projection, as the rules need it.
+type pledgeRow struct {
+	id          uuid.UUID
+	pledgee     uuid.UUID
+	status      string
+	amount      int64
+	startsOn    term.Date
+	endsOn      term.Date
+	defaultedOn term.Date
+	lastChange  term.Date // the latest effective date recorded: registration or event
+	active      []uuid.UUID
+}
+
+func loadPledgeRow(ctx context.Context, db bun.IDB, v Viewer, id uuid.UUID) (*pledgeRow, error) {
+	r := &pledgeRow{id: id}
+	var starts, ends, last string
+	var defaulted *string
+	err := db.QueryRowContext(ctx, `SELECT p.pledgee_id, p.status, p.amount_fen, p.starts_on::text, p.ends_on::text,
+		p.defaulted_on::text, greatest(p.registered_on, (SELECT max(effective_on) FROM registry.pledge_events e WHERE e.pledge_id = p.id))::text
+		FROM registry.pledges p WHERE p.id = ?`, id.String()).
+		Scan(&r.pledgee, &r.status, &r.amount, &starts, &ends, &defaulted, &last)
+	if errors.Is(err, sql.ErrNoRows) || (err == nil && !v.sees(r.pledgee)) {
+		return nil, Errorf(NotFound, "pledge_not_found", "", "no pledge %s", id)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("registry: load pledge: %w", err)
+	}
+	r.startsOn, r.endsOn, r.defaultedOn, r.lastChange = parseDateCol(&starts), parseDateCol(&ends), parseDateCol(defaulted), parseDateCol(&last)
+	rows, err := db.QueryContext(ctx, `SELECT asset_id FROM registry.pledge_assets WHERE pledge_id = ? AND active ORDER BY position`, id.String())
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var a uuid.UUID
+		if err := rows.Scan(&a); err != nil {
+			return nil, err
+		}
+		r.active = append(r.active, a)
+	}
+	return r, rows.Err()
+}
+
+// checkPledgeEvent applies the lifecycle rules and returns the payload to record.
+func checkPledgeEvent(ctx context.Context, db bun.IDB, cur *pledgeRow, in PledgeEventInput, eff term.Date) (pledgeEventPayload, error) {
+	var ev pledgeEventPayload
+	invalid := func(code, field, format string, args ...any) (pledgeEventPayload, error) {
+		return ev, Errorf(Invalid, code, field, format, args...)
+	}
+	switch cur.status {
+	case PledgeReleased:
+		return invalid("already_released", "body.type", "the pledge was released (注销); it takes no further events")
+	case PledgeRealised:
+		return invalid("already_realised", "body.type", "the pledge was realised; it takes no further events")
+	}
+	if eff.Before(cur.lastChange) {
+		return invalid("before_last_change", "body.effective_on", "%s is before the pledge's last recorded change (%s)", eff, cur.lastChange)
+	}
+	switch in.Type {
+	case PledgeAmend:
+		changed := false
+		if in.Amount != "" {
+			m, ok := ParseMoney(in.Amount)
+			if !ok {
+				return invalid("amount_invalid", "body.amount", "the amount is a decimal string in CNY, more than 0, with at most 2 decimals, up to %s; got %q", MaxMoney, in.Amount)
+			}
+			if int64(m) != cur.amount {
+				ev.AmountFen, ev.PreviousAmountFen = int64(m), cur.amount
+				ev.IncreaseFen = max(int64(m)-cur.amount, 0)
+				changed = true
+			}
+		}
+		starts, ends := cur.startsOn, cur.endsOn
+		if !in.StartsOn.IsZero() && in.StartsOn != cur.startsOn {
+			starts = in.StartsOn
+			ev.StartsOn = &starts
+			changed = true
+		}
+		if !in.EndsOn.IsZero() && in.EndsOn != cur.endsOn {
+			ends = in.EndsOn
+			ev.EndsOn = &ends
+			changed = true
+		}
+		if ends.Before(starts) {
+			return invalid("term_invalid", "body.ends_on", "the term would end on %s, before it starts (%s)", ends, starts)
+		}
+		if ev.EndsOn != nil {
+			if err := checkActiveTerm(ctx, db, cur.active, ends); err != nil {
+				return ev, err
+			}
+		}
+		if c := strings.TrimSpace(in.ContractNo); c != "" {
+			if len(c) > 200 {
+				return invalid("contract_required", "body.contract_no", "the contract number is at most 200 bytes")
+			}
+			ev.ContractNo = c
+			changed = true
+		}
+		if !changed {
+			return invalid("amend_empty", "body", "an amendment changes the amount, the term or the contract number")
+		}
+	case PledgeExtend:
+		if in.EndsOn.IsZero() {
+			return invalid("term_invalid", "body.ends_on", "an extension names the new end date")
+		}
+		if !in.EndsOn.After(cur.endsOn) {
+			return invalid("extend_not_later", "body.ends_on", "the term ends on %s already; an extension ends later", cur.endsOn)
+		}
+		if err := checkActiveTerm(ctx, db, cur.active, in.EndsOn); err != nil {
+			return ev, err
+		}
+		ends := in.EndsOn
+		ev.EndsOn = &ends
+	case PledgeReleaseAssets:
+		if len(in.AssetIDs) == 0 {
+			return invalid("assets_required", "body.asset_ids", "name the rights that leave the pledge")
+		}
+		for i, a := range in.AssetIDs {
+			field := fmt.Sprintf("body.asset_ids[%d]", i)
+			if slices.Contains(in.AssetIDs[:i], a) {
+				return invalid("asset_duplicate", field, "asset %s is listed twice", a)
+			}
+			if !slices.Contains(cur.active, a) {
+				return invalid("asset_not_in_pledge", field, "asset %s is not (or no longer) in this pledge", a)
+			}
+		}
+		if len(in.AssetIDs) == len(cur.active) {
+			return invalid("release_all_assets", "body.asset_ids", "every right would leave: record a release (注销) instead")
+		}
+		ev.AssetIDs = slices.Clone(in.AssetIDs)
+	case PledgeRelease:
+	case PledgeDefault:
+		if !cur.defaultedOn.IsZero() {
+			return invalid("already_defaulted", "body.type", "default was recorded on %s already", cur.defaultedOn)
+		}
+	case PledgeRealise:
+		if cur.defaultedOn.IsZero() {
+			return invalid("not_defaulted", "body.type", "a pledge is realised only after the debtor's default is recorded")
+		}
+		if !slices.Contains(RealisationMethods, in.Method) {
+			return invalid("method_invalid", "body.method", "the method is one of %s", strings.Join(RealisationMethods, ", "))
+		}
+		m, ok := ParseMoney(in.Proceeds)
+		if !ok {
+			return invalid("amount_invalid", "body.proceeds", "the proceeds are a decimal string in CNY, more than 0, with at most 2 decimals; got %q", in.Proceeds)
+		}
+		ev.Method, ev.ProceedsFen = in.Method, int64(m)
+	}
+	return ev, nil
+}
+
+// checkActiveTerm refuses a term end after the expiry of any right still in the pledge.
+func checkActiveTerm(ctx context.Context, db bun.IDB, active []uuid.UUID, endsOn term.Date) error {
+	ls, pol, err := loadPledgeAssets(ctx, db, active)
+	if err != nil {
+		return err
+	}
+	for _, a := range active {
+		l := ls[a]
+		if l == nil {
+			continue
+		}
+		if err := checkTermWithin(fold(l.f, l.evs, pol, l.fin), l, endsOn, "body.ends_on"); err != nil {
+			return err
+		}
+	}
+	return nil
+}
