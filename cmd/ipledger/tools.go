@@ -13,6 +13,8 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/uptrace/bun"
+
 	"ipledger/ledger"
 	"ipledger/migrations"
 	"ipledger/migrations/pgdb"
@@ -164,15 +166,27 @@ func exportCmd(ctx context.Context, log *slog.Logger, args []string) error {
 	if err != nil {
 		return err
 	}
-	w := bufio.NewWriterSize(f, 1<<20)
+	n, err := writeExport(ctx, st.read, f)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(os.Stderr, "exported %d entries to %s\n", n, args[0])
+	return nil
+}
+
+// writeExport writes the whole ledger as JSON lines (exportLine) and returns the count.
+func writeExport(ctx context.Context, db bun.IDB, out io.Writer) (int, error) {
+	w := bufio.NewWriterSize(out, 1<<20)
 	enc := json.NewEncoder(w)
 	enc.SetEscapeHTML(false)
 	after, n := int64(0), 0
 	for {
-		es, err := ledger.List(ctx, st.read, ledger.Filter{After: after, Limit: 1000})
+		es, err := ledger.List(ctx, db, ledger.Filter{After: after, Limit: 1000})
 		if err != nil {
-			f.Close()
-			return err
+			return n, err
 		}
 		if len(es) == 0 {
 			break
@@ -183,22 +197,13 @@ func exportCmd(ctx context.Context, log *slog.Logger, args []string) error {
 				RecordedAt: e.RecordedAt.UTC().Format(ledger.TimeLayout), Payload: string(e.Payload),
 				IdempotencyKey: e.IdempotencyKey, PrevHash: e.PrevHash.String(), Hash: e.Hash.String(),
 			}); err != nil {
-				f.Close()
-				return err
+				return n, err
 			}
 			after = e.Seq
 			n++
 		}
 	}
-	if err := w.Flush(); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	fmt.Fprintf(os.Stderr, "exported %d entries to %s\n", n, args[0])
-	return nil
+	return n, w.Flush()
 }
 
 func verifyCmd(ctx context.Context, log *slog.Logger, args []string) error {
