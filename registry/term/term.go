@@ -1,6 +1,10 @@
 package term
 
-import "ipledger/registry/ident"
+import (
+	"time"
+
+	"ipledger/registry/ident"
+)
 
 // CodeParamsInvalid is returned by Params.Validate.
 const CodeParamsInvalid = "params_invalid"
@@ -72,10 +76,15 @@ func (p Params) Validate() error {
 
 // yearsFrom is "n years from d": the term ends on the day before the n-th
 // anniversary of d, and the result is its last valid day (filed 2003-10-15,
-// 20 years → 2023-10-14). With AddYears' rule, 29 February + n years in a
-// non-leap year is 28 February, so the term ends on 27 February.
+// 20 years → 2023-10-14). A term from 29 February ending in a year without one
+// ends on 28 February: where the end month has no corresponding day, its last
+// day ends the period (Civil Code art. 202), so the right loses no day.
 func yearsFrom(d Date, n int) Date {
-	return d.AddYears(n).AddDays(-1)
+	a := d.AddYears(n)
+	if d.Month() == time.February && d.Day() == 29 && a.Day() == 28 {
+		return a
+	}
+	return a.AddDays(-1)
 }
 
 // Expiry returns the last valid day of a right of the given kind:

@@ -23,7 +23,7 @@ func TestExpiry(t *testing.T) {
 		{"invention filed 1 Mar leap", ident.InventionPatent, "2004-03-01", "", "2024-02-29"},
 		{"invention filed 1 Mar to non-leap", ident.InventionPatent, "2005-03-01", "", "2025-02-28"},
 		{"invention filed 29 Feb to leap", ident.InventionPatent, "2004-02-29", "", "2024-02-28"},
-		{"utility filed 29 Feb to non-leap", ident.UtilityModel, "2020-02-29", "", "2030-02-27"},
+		{"utility filed 29 Feb to non-leap", ident.UtilityModel, "2020-02-29", "", "2030-02-28"},
 		{"utility 10 years", ident.UtilityModel, "2015-06-30", "", "2025-06-29"},
 		{"invention old-form filing", ident.InventionPatent, "2003-09-30", "", "2023-09-29"},
 		{"invention new-form first day", ident.InventionPatent, "2003-10-01", "", "2023-09-30"},
@@ -32,11 +32,11 @@ func TestExpiry(t *testing.T) {
 		{"design first day of 15-year regime", ident.DesignPatent, "2021-06-01", "", "2036-05-31"},
 		{"design day after change", ident.DesignPatent, "2021-06-02", "", "2036-06-01"},
 		{"design granted after change, filed before", ident.DesignPatent, "2021-01-10", "2021-08-01", "2031-01-09"},
-		{"design 29 Feb before change", ident.DesignPatent, "2016-02-29", "", "2026-02-27"},
+		{"design 29 Feb before change", ident.DesignPatent, "2016-02-29", "", "2026-02-28"},
 
 		{"trademark", ident.Trademark, "2013-01-01", "2014-03-07", "2024-03-06"},
 		{"trademark filing ignored", ident.Trademark, "", "2014-03-07", "2024-03-06"},
-		{"trademark registered 29 Feb", ident.Trademark, "", "2012-02-29", "2022-02-27"},
+		{"trademark registered 29 Feb", ident.Trademark, "", "2012-02-29", "2022-02-28"},
 		{"GI certification mark", ident.GICertificationMark, "", "2010-07-14", "2020-07-13"},
 		{"GI collective mark", ident.GICollectiveMark, "", "2010-07-14", "2020-07-13"},
 		{"trademark not yet registered", ident.Trademark, "2024-01-01", "", ""},
@@ -113,7 +113,7 @@ func TestPlantVarietyExpiry(t *testing.T) {
 		{"general from change", "2025-06-01", false, "2045-05-31"},
 		{"tree from change", "2025-06-01", true, "2050-05-31"},
 		{"tree 29 Feb before", "2024-02-29", true, "2044-02-28"},
-		{"general 29 Feb before", "2024-02-29", false, "2039-02-27"},
+		{"general 29 Feb before", "2024-02-29", false, "2039-02-28"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -176,7 +176,7 @@ func TestRenewedExpiry(t *testing.T) {
 		name, prev, want string
 	}{
 		{"plain", "2024-03-06", "2034-03-06"},
-		{"prev 28 Feb leap year", "2024-02-28", "2034-02-27"}, // from 2024-02-29; its anniversary in 2034 is 28 Feb
+		{"prev 28 Feb leap year", "2024-02-28", "2034-02-28"}, // from 2024-02-29: 2034 has no 29 Feb, so its last day ends the term
 		{"prev 27 Feb", "2022-02-27", "2032-02-27"},           // from 2022-02-28
 		{"prev 29 Feb", "2024-02-29", "2034-02-28"},           // from 2024-03-01 → 2034-03-01 − 1
 		{"prev 31 Dec", "2023-12-31", "2033-12-31"},           // from 2024-01-01
