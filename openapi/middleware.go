@@ -22,12 +22,11 @@ import (
 	"ipledger/registry/access"
 )
 
-// statusWriter records the status and, when asked, the body of a response.
+// statusWriter records the status and size of a response, for the request log.
 type statusWriter struct {
 	http.ResponseWriter
-	status  int
-	size    int
-	capture *bytes.Buffer
+	status int
+	size   int
 }
 
 func (w *statusWriter) WriteHeader(code int) {
@@ -40,9 +39,6 @@ func (w *statusWriter) WriteHeader(code int) {
 func (w *statusWriter) Write(b []byte) (int, error) {
 	if w.status == 0 {
 		w.status = http.StatusOK
-	}
-	if w.capture != nil {
-		w.capture.Write(b)
 	}
 	n, err := w.ResponseWriter.Write(b)
 	w.size += n
@@ -232,19 +228,75 @@ func (s *Server) idempotency(next http.Handler) http.Handler {
 		if s.replay(w, r, actor, key, reqHash) {
 			return
 		}
-		sw := &statusWriter{ResponseWriter: w, capture: &bytes.Buffer{}}
+		// Buffered, so that the response is stored before the client can see it (a quick
+		// retry then always finds it) and so that a lost race can answer with the winner's.
+		bw := &bufferedWriter{header: http.Header{}}
 		ctx := ledger.WithIdempotency(r.Context(), key, reqHash)
-		next.ServeHTTP(sw, r.WithContext(ctx))
-		if sw.status == http.StatusConflict && strings.Contains(sw.capture.String(), `"idempotency_in_progress"`) {
-			return // a concurrent twin committed first; the client retries and gets its response
-		}
-		if sw.status < 500 {
+		next.ServeHTTP(bw, r.WithContext(ctx))
+		if bw.status == http.StatusConflict && bytes.Contains(bw.body.Bytes(), []byte(`"idempotency_in_progress"`)) {
+			// A concurrent twin committed first: answer with its response once stored.
+			if s.awaitReplay(w, r, actor, key, reqHash) {
+				return
+			}
+		} else if bw.status < 500 {
 			// Stored only if this request's write committed the key (the row exists).
-			if err := ledger.StoreResponse(r.Context(), s.Ledger.DB(), actor, key, sw.status, sw.Header().Get("Content-Type"), sw.capture.Bytes()); err != nil {
+			if err := ledger.StoreResponse(r.Context(), s.Ledger.DB(), actor, key, bw.status, bw.header.Get("Content-Type"), bw.body.Bytes()); err != nil {
 				s.log.ErrorContext(r.Context(), "store idempotent response", "err", err)
 			}
 		}
+		bw.flushTo(w)
 	})
+}
+
+// awaitReplay waits briefly for the first request's stored response and replays it.
+func (s *Server) awaitReplay(w http.ResponseWriter, r *http.Request, actor, key string, reqHash []byte) bool {
+	deadline := time.Now().Add(3 * time.Second)
+	for time.Now().Before(deadline) {
+		stored, found, err := ledger.LookupIdempotency(r.Context(), s.Ledger.DB(), actor, key)
+		if err != nil || !found {
+			return false
+		}
+		if stored.Status != 0 || !bytes.Equal(stored.RequestHash, reqHash) {
+			return s.replay(w, r, actor, key, reqHash)
+		}
+		select {
+		case <-r.Context().Done():
+			return false
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+	return false
+}
+
+// bufferedWriter holds a whole response until the handler is done.
+type bufferedWriter struct {
+	header http.Header
+	status int
+	body   bytes.Buffer
+}
+
+func (b *bufferedWriter) Header() http.Header { return b.header }
+func (b *bufferedWriter) WriteHeader(code int) {
+	if b.status == 0 {
+		b.status = code
+	}
+}
+func (b *bufferedWriter) Write(p []byte) (int, error) {
+	if b.status == 0 {
+		b.status = http.StatusOK
+	}
+	return b.body.Write(p)
+}
+
+func (b *bufferedWriter) flushTo(w http.ResponseWriter) {
+	for k, v := range b.header {
+		w.Header()[k] = v
+	}
+	if b.status == 0 {
+		b.status = http.StatusOK
+	}
+	w.WriteHeader(b.status)
+	_, _ = w.Write(b.body.Bytes())
 }
 
 // replay answers a retry from the stored response; it reports whether it answered.
