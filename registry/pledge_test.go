@@ -8,12 +8,14 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/google/uuid"
 
 	"ipledger/ledger"
+	"ipledger/migrations/dbtest"
 	"ipledger/registry/ident"
 	"ipledger/registry/term"
 )
@@ -730,34 +732,48 @@ func TestReleasedRightKeepsOnlyWhatCountedForIt(t *testing.T) {
 }
 
 // BenchmarkRegisterPledge registers pledges over distinct rights from parallel writers (the
-// group-committed ledger serialises them).
+// group-committed ledger serialises them, each registration in its own savepoint).
 func BenchmarkRegisterPledge(b *testing.B) {
-	t := &testing.T{}
-	_ = t
-	f := &pledgeFixture{fixture: newFixtureTB(b)}
-	f.o1 = f.party("150502")
-	f.bank = f.bankParty("中国银行通辽分行")
-	ids := make([]uuid.UUID, b.N)
-	var batch []AssetInput
-	for i := range ids {
-		batch = append(batch, AssetInput{Kind: ident.InventionPatent, Number: patentNo(2016, '1', 700000+i), Title: "bench",
-			OwnerIDs: []uuid.UUID{f.o1.ID}, FiledOn: d("2016-01-01"), GrantedOn: d("2018-01-01")})
+	db := dbtest.New(b)
+	l := ledger.New(db.App, ledger.Options{})
+	b.Cleanup(func() { l.Close() })
+	s := New(l, WithClock(func() time.Time { return testToday.Time().Add(3 * time.Hour) }))
+	ctx := ledger.WithActor(context.Background(), "principal/bench")
+	if err := s.Seed(ctx); err != nil {
+		b.Fatal(err)
 	}
-	res, err := f.s.RegisterAssets(f.ctx, batch)
+	owner, _, err := s.RegisterParty(ctx, PartyInput{Name: "owner", Kind: Enterprise, RegionCode: "150502"})
 	if err != nil {
 		b.Fatal(err)
 	}
-	for i, r := range res {
-		ids[i] = r.ID
+	bank, _, err := s.RegisterParty(ctx, PartyInput{Name: "bank", Kind: Bank, RegionCode: "150502"})
+	if err != nil {
+		b.Fatal(err)
 	}
-	var next atomicInt
+	var batch []AssetInput
+	for i := 0; i < b.N; i++ {
+		batch = append(batch, AssetInput{Kind: ident.InventionPatent, Number: patentNo(2016, '1', 700000+i), Title: "bench",
+			OwnerIDs: []uuid.UUID{owner.ID}, FiledOn: d("2016-01-01"), GrantedOn: d("2018-01-01")})
+	}
+	ids := make([]uuid.UUID, 0, b.N)
+	for start := 0; start < len(batch); start += 1000 {
+		res, err := s.RegisterAssets(ctx, batch[start:min(start+1000, len(batch))])
+		if err != nil {
+			b.Fatal(err)
+		}
+		for _, r := range res {
+			ids = append(ids, r.ID)
+		}
+	}
+	var next atomic.Int64
+	b.SetParallelism(8)
 	b.ResetTimer()
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
-			i := next.add()
-			in := PledgeInput{PledgorIDs: []uuid.UUID{f.o1.ID}, AssetIDs: []uuid.UUID{ids[i]}, Amount: "1000000.00", ContractNo: "B",
-				RegisteredOn: d("2025-01-01"), EndsOn: d("2027-01-01"), PledgeeID: f.bank.ID}
-			if _, err := f.s.RegisterPledge(f.ctx, in); err != nil {
+			i := next.Add(1) - 1
+			in := PledgeInput{PledgorIDs: []uuid.UUID{owner.ID}, AssetIDs: []uuid.UUID{ids[i]}, Amount: "1000000.00", ContractNo: "B",
+				RegisteredOn: d("2025-01-01"), EndsOn: d("2027-01-01"), PledgeeID: bank.ID}
+			if _, err := s.RegisterPledge(ctx, in); err != nil {
 				b.Error(err)
 				return
 			}
