@@ -221,7 +221,7 @@ const apiDescription = `The system of record for the city's IP assets and IP ple
 Every change is an entry in one append-only, hash-chained ledger; what the API returns is projected from it.
 
 * **Authentication**: ` + "`Authorization: Bearer <token>`" + `. Unknown or revoked token: 401; known but not allowed: 403.
-* **Errors** are RFC 9457 problems (` + "`application/problem+json`" + `) with a stable ` + "`type`" + ` (/problems/<code>), ` + "`code`" + ` and the field at fault.
+* **Errors** are RFC 9457 problems (` + "`application/problem+json`" + `) with a stable ` + "`type`" + ` (/problems/{code}), ` + "`code`" + ` and the field at fault.
 * **Retries**: every POST accepts ` + "`Idempotency-Key`" + `.
 * **Lists** return ` + "`{\"items\": [...], \"next_cursor\": \"...\" | null}`" + `; pass ` + "`?cursor=&limit=`" + `.
 * **Money** is a decimal string in CNY with at most two decimals ("150000000.00"), exact to the fen.

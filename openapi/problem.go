@@ -14,9 +14,9 @@ import (
 )
 
 // Problem is an RFC 9457 problem document. `type` is a stable relative URI
-// (/problems/<code>) and `code` repeats the code for clients that switch on it.
+// (/problems/{code}) and `code` repeats the code for clients that switch on it.
 type Problem struct {
-	Type     string       `json:"type" doc:"Stable URI reference of the problem type: /problems/<code>"`
+	Type     string       `json:"type" doc:"Stable URI reference of the problem type: /problems/{code}"`
 	Title    string       `json:"title" doc:"Short summary of the problem type"`
 	Status   int          `json:"status" doc:"HTTP status code"`
 	Code     string       `json:"code" doc:"Stable machine-readable code, e.g. patent_check, asset_pledged"`
