@@ -8,6 +8,7 @@ import (
 	"io"
 	"regexp"
 	"sort"
+	"strings"
 	"unicode/utf8"
 )
 
@@ -55,6 +56,11 @@ func writeCanonical(buf *bytes.Buffer, v any) error {
 		s := string(v)
 		if !plainNumber.MatchString(s) || s[0] == '-' && isZero(s[1:]) {
 			return fmt.Errorf("payload: number %q is not a plain decimal", s)
+		}
+		// numeric's limits: 131072 digits before the point, 16383 after.
+		intPart, frac, _ := strings.Cut(strings.TrimPrefix(s, "-"), ".")
+		if len(intPart) > 131072 || len(frac) > 16383 {
+			return errors.New("payload: number out of Postgres numeric range")
 		}
 		buf.WriteString(s)
 	case string:

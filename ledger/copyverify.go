@@ -22,6 +22,11 @@ func verifyRangeCopy(ctx context.Context, db *bun.DB, from, to int64) (partial, 
 		return partial{}, fmt.Errorf("ledger: verify: %w", err)
 	}
 	defer conn.Close()
+	// Long chains take longer than the pool's statement_timeout: lift it for this COPY only.
+	if _, err := conn.ExecContext(ctx, `BEGIN READ ONLY; SET LOCAL statement_timeout = 0`); err != nil {
+		return partial{}, fmt.Errorf("ledger: verify: %w", err)
+	}
+	defer conn.ExecContext(context.WithoutCancel(ctx), `ROLLBACK`)
 	c := &copyChecker{p: partial{from: from, last: from - 1}, want: from}
 	q := fmt.Sprintf(`COPY (SELECT seq, kind, subject, actor, effective_on, recorded_at, payload::text, coalesce(idempotency_key, ''), prev_hash, hash
 		FROM ledger.entries WHERE seq BETWEEN %d AND %d ORDER BY seq) TO STDOUT (FORMAT binary)`, from, to)
@@ -57,6 +62,7 @@ var (
 	errCopyFormat = errors.New("ledger: verify: unexpected COPY data")
 	copySignature = []byte("PGCOPY\n\xff\r\n\x00")
 	pgEpoch       = time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
+	pgEpochMicros = pgEpoch.UnixMicro()
 )
 
 func (c *copyChecker) Write(b []byte) (int, error) {
@@ -143,7 +149,7 @@ func (c *copyChecker) row() error {
 	var num [20]byte
 	var d, ts [32]byte
 	eff := pgEpoch.AddDate(0, 0, int(int32(binary.BigEndian.Uint32(f[4])))).AppendFormat(d[:0], DateLayout)
-	rec := pgEpoch.Add(time.Duration(int64(binary.BigEndian.Uint64(f[5])))*time.Microsecond).AppendFormat(ts[:0], TimeLayout)
+	rec := time.UnixMicro(pgEpochMicros+int64(binary.BigEndian.Uint64(f[5]))).UTC().AppendFormat(ts[:0], TimeLayout)
 	var prev, hash Hash
 	copy(prev[:], f[8])
 	copy(hash[:], f[9])

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/uptrace/bun"
 )
@@ -13,6 +14,7 @@ import (
 type StoredResponse struct {
 	RequestHash []byte
 	FirstSeq    int64
+	RecordedAt  time.Time
 	Status      int // 0 while the response is not stored yet
 	ContentType string
 	Body        []byte
@@ -24,8 +26,8 @@ func LookupIdempotency(ctx context.Context, db bun.IDB, actor, key string) (Stor
 	var status sql.NullInt64
 	var ct sql.NullString
 	err := db.QueryRowContext(ctx,
-		`SELECT request_hash, first_seq, status, content_type, response FROM ledger.idempotency WHERE actor = ? AND key = ?`,
-		actor, key).Scan(&s.RequestHash, &s.FirstSeq, &status, &ct, &s.Body)
+		`SELECT request_hash, first_seq, recorded_at, status, content_type, response FROM ledger.idempotency WHERE actor = ? AND key = ?`,
+		actor, key).Scan(&s.RequestHash, &s.FirstSeq, &s.RecordedAt, &status, &ct, &s.Body)
 	if errors.Is(err, sql.ErrNoRows) {
 		return StoredResponse{}, false, nil
 	}
@@ -37,12 +39,12 @@ func LookupIdempotency(ctx context.Context, db bun.IDB, actor, key string) (Stor
 	return s, true, nil
 }
 
-// StoreResponse keeps the first response to a committed write for replay. Only the first
-// store counts.
-func StoreResponse(ctx context.Context, db bun.IDB, actor, key string, status int, contentType string, body []byte) error {
+// StoreResponse keeps the first response to a committed write for replay. Only the request
+// that committed the key should call it (Idempotency.Committed); only the first store counts.
+func StoreResponse(ctx context.Context, db bun.IDB, actor, key string, requestHash []byte, status int, contentType string, body []byte) error {
 	_, err := db.ExecContext(ctx,
-		`UPDATE ledger.idempotency SET status = ?, content_type = ?, response = ? WHERE actor = ? AND key = ? AND status IS NULL`,
-		status, contentType, body, actor, key)
+		`UPDATE ledger.idempotency SET status = ?, content_type = ?, response = ? WHERE actor = ? AND key = ? AND request_hash = ? AND status IS NULL`,
+		status, contentType, body, actor, key, requestHash)
 	if err != nil {
 		return fmt.Errorf("ledger: store response: %w", err)
 	}

@@ -9,7 +9,9 @@ import (
 	"log/slog"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
+	"unicode/utf8"
 
 	"github.com/uptrace/bun"
 )
@@ -32,9 +34,10 @@ type Ledger struct {
 	log      *slog.Logger
 	reqs     chan *request
 	maxBatch int
-	fnLimit  time.Duration
 
 	closeOnce sync.Once
+	sendMu    sync.RWMutex // held (read) while queueing, so Close knows when no one still can
+	closed    bool         // under sendMu
 	closing   chan struct{}
 	stopped   chan struct{}
 }
@@ -44,18 +47,13 @@ type Options struct {
 	// MaxBatch caps the writes gathered into one transaction (default 48: each write with
 	// projection work runs in a savepoint, and Postgres caches 64 subtransactions a backend).
 	MaxBatch int
-	// WriteTimeout bounds one write's work inside the batch (default 30 s).
-	WriteTimeout time.Duration
-	Log          *slog.Logger
+	Log      *slog.Logger
 }
 
 // New starts the ledger's committer over db. Close stops it.
 func New(db *bun.DB, opts Options) *Ledger {
 	if opts.MaxBatch <= 0 {
 		opts.MaxBatch = 48
-	}
-	if opts.WriteTimeout <= 0 {
-		opts.WriteTimeout = 30 * time.Second
 	}
 	if opts.Log == nil {
 		opts.Log = slog.New(slog.DiscardHandler)
@@ -65,7 +63,6 @@ func New(db *bun.DB, opts Options) *Ledger {
 		log:      opts.Log,
 		reqs:     make(chan *request, 1024),
 		maxBatch: opts.MaxBatch,
-		fnLimit:  opts.WriteTimeout,
 		closing:  make(chan struct{}),
 		stopped:  make(chan struct{}),
 	}
@@ -78,7 +75,12 @@ func (l *Ledger) DB() *bun.DB { return l.db }
 
 // Close stops accepting writes, finishes those queued, and returns.
 func (l *Ledger) Close() error {
-	l.closeOnce.Do(func() { close(l.closing) })
+	l.closeOnce.Do(func() {
+		l.sendMu.Lock() // waits for writers that are queueing right now
+		l.closed = true
+		l.sendMu.Unlock()
+		close(l.closing)
+	})
 	<-l.stopped
 	return nil
 }
@@ -128,7 +130,17 @@ func (t *Tx) Append(d Draft) (Entry, error) {
 	if d.Kind == "" || d.Subject == "" {
 		return Entry{}, errors.New("ledger: entry needs a kind and a subject")
 	}
+	if err := checkText(d.Kind); err != nil {
+		return Entry{}, fmt.Errorf("ledger: kind: %w", err)
+	}
+	if err := checkText(d.Subject); err != nil {
+		return Entry{}, fmt.Errorf("ledger: subject: %w", err)
+	}
 	y, m, dd := d.EffectiveOn.Date()
+	if y < 1 || y > 9999 {
+		// Postgres would take other years, but not in the four-digit form the hash uses.
+		return Entry{}, fmt.Errorf("ledger: effective_on year %d is outside 1..9999", y)
+	}
 	e := Entry{
 		Seq:            t.next,
 		Kind:           d.Kind,
@@ -168,28 +180,47 @@ func ActorFrom(ctx context.Context) string {
 	return s
 }
 
-// Idempotency identifies a retried request: the key its client chose and a hash of what it asked.
+// Idempotency identifies a retried request: the key its client chose and a hash of what it
+// asked. The ledger marks it committed once a write has recorded the key.
 type Idempotency struct {
 	Key         string
 	RequestHash []byte
+	committed   atomic.Bool
 }
 
-// WithIdempotency marks writes under ctx as the one request that key names.
-func WithIdempotency(ctx context.Context, key string, requestHash []byte) context.Context {
-	return context.WithValue(ctx, idemKey, Idempotency{Key: key, RequestHash: requestHash})
+// Committed reports whether a write under this key was committed by this request.
+func (i *Idempotency) Committed() bool { return i != nil && i.committed.Load() }
+
+// WithIdempotency marks writes under ctx as the one request that key names; an empty key
+// removes the mark. The returned *Idempotency tells afterwards whether the key was committed.
+func WithIdempotency(ctx context.Context, key string, requestHash []byte) (context.Context, *Idempotency) {
+	if key == "" {
+		return context.WithValue(ctx, idemKey, (*Idempotency)(nil)), nil
+	}
+	i := &Idempotency{Key: key, RequestHash: requestHash}
+	return context.WithValue(ctx, idemKey, i), i
 }
 
-func idempotencyFrom(ctx context.Context) (Idempotency, bool) {
-	v, ok := ctx.Value(idemKey).(Idempotency)
-	return v, ok && v.Key != ""
+func idempotencyFrom(ctx context.Context) *Idempotency {
+	v, _ := ctx.Value(idemKey).(*Idempotency)
+	return v
 }
+
+type inWriteKey struct{}
 
 type request struct {
 	ctx   context.Context
 	actor string
-	idem  Idempotency
+	idem  *Idempotency
 	fn    func(context.Context, *Tx) error
 	done  chan result
+}
+
+func (r *request) key() string {
+	if r.idem == nil {
+		return ""
+	}
+	return r.idem.Key
 }
 
 type result struct {
@@ -198,22 +229,36 @@ type result struct {
 }
 
 // Write runs fn inside the ledger's transaction and commits what it appended together with
-// its projection writes. fn runs at most once; when it returns an error nothing of it is kept.
-// Writes are serialised: fn sees every earlier write, committed or in the same batch.
+// its projection writes; when fn returns an error nothing of it is kept. Writes are
+// serialised: fn sees every earlier write, committed or in the same batch. fn must act only
+// through tx: if another write in its batch breaks the batch's insert, fn is run again in a
+// transaction of its own. Each statement is bounded by the connection's statement_timeout.
 func (l *Ledger) Write(ctx context.Context, fn func(context.Context, *Tx) error) ([]Entry, error) {
 	actor := ActorFrom(ctx)
 	if actor == "" {
 		return nil, ErrNoActor
 	}
-	idem, _ := idempotencyFrom(ctx)
+	if err := checkText(actor); err != nil {
+		return nil, fmt.Errorf("ledger: actor: %w", err)
+	}
+	if ctx.Value(inWriteKey{}) != nil {
+		// The committer is busy running the caller: waiting for it would never end.
+		return nil, errors.New("ledger: Write called from inside a write")
+	}
+	idem := idempotencyFrom(ctx)
 	r := &request{ctx: ctx, actor: actor, idem: idem, fn: fn, done: make(chan result, 1)}
-	select {
-	case <-l.closing:
+	l.sendMu.RLock()
+	if l.closed {
+		l.sendMu.RUnlock()
 		return nil, ErrClosed
+	}
+	select {
 	case l.reqs <- r:
 	case <-ctx.Done():
+		l.sendMu.RUnlock()
 		return nil, ctx.Err()
 	}
+	l.sendMu.RUnlock()
 	// Once queued, wait for the outcome even if ctx ends: the write may already be committed.
 	res := <-r.done
 	return res.entries, res.err
@@ -270,7 +315,9 @@ type outcome struct {
 }
 
 // commit runs one batch in one transaction. A failing write is rolled back to its savepoint
-// alone; a failing commit fails the whole batch, and nothing of it was acknowledged.
+// alone. If the batch fails before COMMIT is sent (one write's entries broke the insert, say),
+// each write is run again in a transaction of its own, so only the culprit fails; a failure at
+// COMMIT fails the whole batch, and nothing of it was acknowledged.
 func (l *Ledger) commit(batch []*request) {
 	ctx := context.Background()
 	outs := make([]outcome, len(batch))
@@ -278,23 +325,51 @@ func (l *Ledger) commit(batch []*request) {
 		outs[i].r = r
 	}
 	err := l.commitBatch(ctx, outs)
+	var pre *beforeCommitError
+	if err != nil && len(batch) > 1 && errors.As(err, &pre) {
+		for i := range outs {
+			if outs[i].err != nil {
+				continue // its own failure, already rolled back alone
+			}
+			one := []outcome{{r: outs[i].r}}
+			if err := l.commitBatch(ctx, one); err != nil && one[0].err == nil {
+				one[0].err = err
+			}
+			outs[i] = one[0]
+		}
+		err = nil
+	}
 	for _, o := range outs {
 		if err != nil && o.err == nil {
 			o.err = err
 			o.entries = nil
 		}
+		if o.err == nil && o.r.key() != "" && len(o.entries) > 0 {
+			o.r.idem.committed.Store(true)
+		}
 		o.r.done <- result{entries: o.entries, err: o.err}
 	}
 }
+
+// beforeCommitError marks a batch failure that happened before COMMIT was sent: nothing of
+// the batch can have been committed, so its writes may be retried.
+type beforeCommitError struct{ err error }
+
+func (e *beforeCommitError) Error() string { return e.err.Error() }
+func (e *beforeCommitError) Unwrap() error { return e.err }
 
 func (l *Ledger) commitBatch(ctx context.Context, outs []outcome) (err error) {
 	tx, err := l.db.BeginTx(ctx, &sql.TxOptions{})
 	if err != nil {
 		return fmt.Errorf("ledger: begin: %w", err)
 	}
+	committing := false
 	defer func() {
 		if err != nil {
 			_ = tx.Rollback()
+			if !committing {
+				err = &beforeCommitError{err}
+			}
 		}
 	}()
 	if len(outs) == 1 && outs[0].r.ctx.Err() != nil {
@@ -331,10 +406,10 @@ func (l *Ledger) commitBatch(ctx context.Context, outs []outcome) (err error) {
 			o.err = err
 			continue
 		}
-		if r.idem.Key != "" {
+		if r.key() != "" {
 			var n int
 			if err := tx.QueryRowContext(ctx,
-				`SELECT count(*) FROM ledger.idempotency WHERE actor = ? AND key = ?`, r.actor, r.idem.Key,
+				`SELECT count(*) FROM ledger.idempotency WHERE actor = ? AND key = ?`, r.actor, r.key(),
 			).Scan(&n); err != nil {
 				return fmt.Errorf("ledger: idempotency lookup: %w", err)
 			}
@@ -343,23 +418,23 @@ func (l *Ledger) commitBatch(ctx context.Context, outs []outcome) (err error) {
 				continue
 			}
 		}
-		t := &Tx{tx: tx, now: now, actor: r.actor, idemKey: r.idem.Key, next: next, prev: prev}
+		t := &Tx{tx: tx, now: now, actor: r.actor, idemKey: r.key(), next: next, prev: prev}
 		if !single {
 			t.savepoint = func() error {
 				_, err := tx.ExecContext(ctx, `SAVEPOINT w`)
 				return err
 			}
 		}
-		fctx, cancel := context.WithTimeout(context.WithoutCancel(r.ctx), l.fnLimit)
-		ferr := safeRun(fctx, r.fn, t)
-		cancel()
+		// Not the request's own context: cancelling a statement would break the connection
+		// the whole batch shares. The connection's statement_timeout bounds each statement.
+		ferr := safeRun(context.WithValue(context.WithoutCancel(r.ctx), inWriteKey{}, true), r.fn, t)
 		if t.spErr != nil {
 			return fmt.Errorf("ledger: savepoint: %w", t.spErr)
 		}
-		if ferr == nil && r.idem.Key != "" && len(t.entries) > 0 {
+		if ferr == nil && r.key() != "" && len(t.entries) > 0 {
 			if _, err := t.DB().ExecContext(ctx,
 				`INSERT INTO ledger.idempotency (actor, key, request_hash, first_seq, recorded_at) VALUES (?, ?, ?, ?, ?)`,
-				r.actor, r.idem.Key, r.idem.RequestHash, t.entries[0].Seq, now,
+				r.actor, r.key(), r.idem.RequestHash, t.entries[0].Seq, now,
 			); err != nil {
 				ferr = fmt.Errorf("ledger: record idempotency key: %w", err)
 			}
@@ -400,6 +475,7 @@ func (l *Ledger) commitBatch(ctx context.Context, outs []outcome) (err error) {
 	); err != nil {
 		return fmt.Errorf("ledger: move head: %w", err)
 	}
+	committing = true
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("ledger: commit: %w", err)
 	}
@@ -441,6 +517,18 @@ func insertEntries(ctx context.Context, tx bun.Tx, entries []Entry) error {
 		if _, err := tx.ExecContext(ctx, sb.String(), args...); err != nil {
 			return fmt.Errorf("ledger: insert entries %d..%d: %w", entries[start].Seq, entries[end-1].Seq, err)
 		}
+	}
+	return nil
+}
+
+// checkText refuses what a Postgres text column cannot hold, so that one bad write cannot
+// break the insert of a whole batch.
+func checkText(s string) error {
+	if !utf8.ValidString(s) {
+		return errors.New("not valid UTF-8")
+	}
+	if strings.IndexByte(s, 0) >= 0 {
+		return errors.New("contains a NUL byte")
 	}
 	return nil
 }

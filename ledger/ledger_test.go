@@ -2,10 +2,12 @@ package ledger_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -235,11 +237,14 @@ func TestIdempotencyKeyWritesOnce(t *testing.T) {
 	db := dbtest.New(t)
 	l := ledger.New(db.App, ledger.Options{})
 	defer l.Close()
-	ctx := ledger.WithIdempotency(actorCtx(), "key-1", []byte("h1"))
+	ctx, idem := ledger.WithIdempotency(actorCtx(), "key-1", []byte("h1"))
 	d := ledger.Draft{Kind: "k", Subject: "s", EffectiveOn: day, Payload: map[string]any{"a": 1}}
 	first, err := l.Append(ctx, d)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if !idem.Committed() {
+		t.Fatal("the key's write is not marked committed")
 	}
 	if first[0].IdempotencyKey != "key-1" {
 		t.Fatalf("entry key = %q", first[0].IdempotencyKey)
@@ -248,7 +253,7 @@ func TestIdempotencyKeyWritesOnce(t *testing.T) {
 		t.Fatalf("second write: err = %v, want ErrIdempotentReplay", err)
 	}
 	// The same key under another actor is another request.
-	other := ledger.WithIdempotency(ledger.WithActor(context.Background(), "principal/other"), "key-1", []byte("h1"))
+	other, _ := ledger.WithIdempotency(ledger.WithActor(context.Background(), "principal/other"), "key-1", []byte("h1"))
 	if _, err := l.Append(other, d); err != nil {
 		t.Fatalf("other actor: %v", err)
 	}
@@ -373,5 +378,173 @@ func TestVerifyRangesFindBoundaryFaults(t *testing.T) {
 	rep, _ = ledger.Verify(ctx, db.App)
 	if rep.OK || *rep.FirstBadSeq != 3001 {
 		t.Fatalf("changed 3001: %+v", rep)
+	}
+}
+
+func tamperAs(t *testing.T, db *dbtest.DB, stmt string) {
+	t.Helper()
+	super := db.Super(t)
+	for _, s := range []string{`ALTER TABLE ledger.entries DISABLE TRIGGER USER`, stmt, `ALTER TABLE ledger.entries ENABLE TRIGGER USER`} {
+		if _, err := super.ExecContext(context.Background(), s); err != nil {
+			t.Fatalf("%s: %v", s, err)
+		}
+	}
+}
+
+// Entries deleted from the end leave a chain that links perfectly; the head row gives it away.
+func TestVerifyFindsTailTruncation(t *testing.T) {
+	db := dbtest.New(t)
+	l := ledger.New(db.App, ledger.Options{})
+	defer l.Close()
+	mustAppend(t, l, 5)
+	tamperAs(t, db, `DELETE FROM ledger.entries WHERE seq >= 4`)
+	rep, err := ledger.Verify(context.Background(), db.App)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.OK || rep.FirstBadSeq == nil || *rep.FirstBadSeq != 4 {
+		t.Fatalf("truncated chain: %+v, want first bad seq 4", rep)
+	}
+}
+
+// One write whose entries Postgres refuses at insert time must not fail the others in its
+// batch: the batch is retried write by write.
+func TestPoisonedBatchFailsOnlyTheCulprit(t *testing.T) {
+	db := dbtest.New(t)
+	l := ledger.New(db.App, ledger.Options{})
+	defer l.Close()
+	// An index entry cannot exceed ~2.7 kB: a long incompressible subject breaks the insert.
+	var sb strings.Builder
+	for i := 0; sb.Len() < 6000; i++ {
+		fmt.Fprintf(&sb, "%x", i*2654435761)
+	}
+	poison := sb.String()
+	var wg sync.WaitGroup
+	errs := make([]error, 30)
+	for i := range errs {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			subject := fmt.Sprintf("s/%d", i)
+			if i == 7 {
+				subject = "s/" + poison
+			}
+			_, errs[i] = l.Append(actorCtx(), ledger.Draft{Kind: "k", Subject: subject, EffectiveOn: day, Payload: map[string]any{"i": i}})
+		}(i)
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if (i == 7) != (err != nil) {
+			t.Fatalf("write %d: err = %v", i, err)
+		}
+	}
+	rep, err := ledger.Verify(context.Background(), db.App)
+	if err != nil || !rep.OK || rep.Checked != 29 {
+		t.Fatalf("verify: %+v %v", rep, err)
+	}
+}
+
+// A statement that times out fails its own write; the batch's connection survives.
+func TestTimedOutWriteFailsAlone(t *testing.T) {
+	db := dbtest.New(t)
+	l := ledger.New(db.App, ledger.Options{})
+	defer l.Close()
+	var wg sync.WaitGroup
+	errs := make([]error, 10)
+	for i := range errs {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			_, errs[i] = l.Write(actorCtx(), func(ctx context.Context, tx *ledger.Tx) error {
+				if _, err := tx.Append(ledger.Draft{Kind: "k", Subject: fmt.Sprintf("s/%d", i), EffectiveOn: day, Payload: map[string]any{}}); err != nil {
+					return err
+				}
+				if i == 3 {
+					if _, err := tx.DB().ExecContext(ctx, `SET LOCAL statement_timeout = 50`); err != nil {
+						return err
+					}
+					_, err := tx.DB().ExecContext(ctx, `SELECT pg_sleep(1)`)
+					return err
+				}
+				return nil
+			})
+		}(i)
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if (i == 3) != (err != nil) {
+			t.Fatalf("write %d: err = %v", i, err)
+		}
+	}
+	if _, err := l.Append(actorCtx(), ledger.Draft{Kind: "k", Subject: "after", EffectiveOn: day, Payload: map[string]any{}}); err != nil {
+		t.Fatalf("the ledger is broken after a timeout: %v", err)
+	}
+}
+
+func TestCloseNeverStrandsAWriter(t *testing.T) {
+	db := dbtest.New(t)
+	l := ledger.New(db.App, ledger.Options{})
+	var wg sync.WaitGroup
+	var ok, closed atomic.Int64
+	for i := 0; i < 200; i++ {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			_, err := l.Append(actorCtx(), ledger.Draft{Kind: "k", Subject: fmt.Sprintf("s/%d", i), EffectiveOn: day, Payload: map[string]any{}})
+			switch {
+			case err == nil:
+				ok.Add(1)
+			case errors.Is(err, ledger.ErrClosed):
+				closed.Add(1)
+			default:
+				t.Errorf("write %d: %v", i, err)
+			}
+		}(i)
+		if i == 100 {
+			go l.Close()
+		}
+	}
+	done := make(chan struct{})
+	go func() { wg.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(30 * time.Second):
+		t.Fatal("writers still waiting 30 s after Close")
+	}
+	l.Close()
+	rep, err := ledger.Verify(context.Background(), db.App)
+	if err != nil || !rep.OK || rep.Checked != ok.Load() {
+		t.Fatalf("verify %+v %v; %d acknowledged, %d refused", rep, err, ok.Load(), closed.Load())
+	}
+}
+
+func TestNestedWriteIsRefused(t *testing.T) {
+	db := dbtest.New(t)
+	l := ledger.New(db.App, ledger.Options{})
+	defer l.Close()
+	_, err := l.Write(actorCtx(), func(ctx context.Context, tx *ledger.Tx) error {
+		_, err := l.Append(ctx, ledger.Draft{Kind: "k", Subject: "s", EffectiveOn: day, Payload: map[string]any{}})
+		return err
+	})
+	if err == nil || !strings.Contains(err.Error(), "inside a write") {
+		t.Fatalf("nested write: err = %v", err)
+	}
+}
+
+func TestAppendRefusesWhatPostgresWould(t *testing.T) {
+	db := dbtest.New(t)
+	l := ledger.New(db.App, ledger.Options{})
+	defer l.Close()
+	for name, d := range map[string]ledger.Draft{
+		"YearZero":   {Kind: "k", Subject: "s", EffectiveOn: time.Date(0, 1, 1, 0, 0, 0, 0, time.UTC), Payload: map[string]any{}},
+		"NULInKind":  {Kind: "k\x00", Subject: "s", EffectiveOn: day, Payload: map[string]any{}},
+		"BadUTF8":    {Kind: "k", Subject: "s\xff", EffectiveOn: day, Payload: map[string]any{}},
+		"HugeNumber": {Kind: "k", Subject: "s", EffectiveOn: day, Payload: json.RawMessage(`{"n": 0.` + strings.Repeat("1", 16384) + `}`)},
+	} {
+		t.Run(name, func(t *testing.T) {
+			if _, err := l.Append(actorCtx(), d); err == nil {
+				t.Fatal("accepted")
+			}
+		})
 	}
 }

@@ -1,6 +1,7 @@
 package ledger
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"errors"
@@ -104,8 +105,22 @@ const verifyWorkers = 4
 // entry that fails. Entries are immutable, so ranges checked on separate connections form
 // one consistent chain up to the head seen at the start.
 func Verify(ctx context.Context, db *bun.DB) (Report, error) {
-	var head int64
-	if err := db.QueryRowContext(ctx, `SELECT coalesce(max(seq), 0) FROM ledger.entries`).Scan(&head); err != nil {
+	// One verification at a time: each holds several connections for a while.
+	select {
+	case verifying <- struct{}{}:
+		defer func() { <-verifying }()
+	case <-ctx.Done():
+		return Report{}, ctx.Err()
+	}
+	var (
+		head, headRow int64
+		headHash      []byte
+	)
+	// The last entry and the head row, from one snapshot: entries deleted from the end of
+	// the chain leave the head row ahead of them.
+	if err := db.QueryRowContext(ctx,
+		`SELECT (SELECT coalesce(max(seq), 0) FROM ledger.entries), h.seq, h.hash FROM ledger.head h`,
+	).Scan(&head, &headRow, &headHash); err != nil {
 		return Report{}, fmt.Errorf("ledger: verify: %w", err)
 	}
 	workers := int64(verifyWorkers)
@@ -130,8 +145,17 @@ func Verify(ctx context.Context, db *bun.DB) (Report, error) {
 			return Report{}, err
 		}
 	}
-	return merge(parts), nil
+	r := merge(parts)
+	if r.OK && (headRow != r.HeadSeq || !bytes.Equal(headHash, r.HeadHash[:])) {
+		// The chain itself is sound but shorter (or other) than the head it was written to.
+		bad := r.HeadSeq + 1
+		r.OK, r.FirstBadSeq = false, &bad
+		r.Reason = fmt.Sprintf("the chain ends at entry %d but its head row says %d: entries are missing at the end", r.HeadSeq, headRow)
+	}
+	return r, nil
 }
+
+var verifying = make(chan struct{}, 1)
 
 // partial is the outcome of checking one range of the chain.
 type partial struct {

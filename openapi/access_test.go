@@ -227,3 +227,43 @@ func TestServiceEndpoints(t *testing.T) {
 		t.Fatalf("verify = %v", v)
 	}
 }
+
+func TestHardening(t *testing.T) {
+	e := newEnv(t)
+	t.Run("BearerIsCaseInsensitive", func(t *testing.T) {
+		req, _ := http.NewRequest("GET", e.http.URL+"/v1/me", nil)
+		req.Header.Set("Authorization", "bearer "+e.tokens[access.Planner])
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		if res.StatusCode != http.StatusOK {
+			t.Fatalf("status = %d", res.StatusCode)
+		}
+	})
+	t.Run("InvalidUTF8Query", func(t *testing.T) {
+		e.do("GET", "/v1/ledger/entries?subject=%ff", e.tokens[access.Auditor], nil).problem(http.StatusBadRequest, "invalid_encoding")
+	})
+	t.Run("BadJSONDoesNotEchoParserText", func(t *testing.T) {
+		r := e.do("POST", "/v1/principals", e.tokens[access.Admin], `{"name": "x", "role": }`)
+		r.problem(http.StatusBadRequest, "bad_request")
+		if strings.Contains(string(r.Body), "invalid character") || strings.Contains(string(r.Body), `"role": }`) {
+			t.Fatalf("problem carries parser text or the body: %s", r.Body)
+		}
+	})
+	t.Run("BigBodyRefusedBeforeReading", func(t *testing.T) {
+		big := `{"name": "` + strings.Repeat("x", 2<<20) + `", "role": "planner"}`
+		e.do("POST", "/v1/principals", e.tokens[access.Planner], big, "Idempotency-Key", "big").problem(http.StatusRequestEntityTooLarge, "body_too_large")
+	})
+	t.Run("FailedAuthenticationsAreLimited", func(t *testing.T) {
+		limited := false
+		for i := 0; i < 60 && !limited; i++ {
+			r := e.do("GET", "/v1/me", "ipl_"+strings.Repeat("B", 43), nil)
+			limited = r.Code == http.StatusTooManyRequests
+		}
+		if !limited {
+			t.Fatal("60 bad tokens in a row were never limited")
+		}
+	})
+}

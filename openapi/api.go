@@ -10,6 +10,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/danielgtaylor/huma/v2"
 	"github.com/danielgtaylor/huma/v2/adapters/humago"
@@ -46,6 +47,8 @@ type Server struct {
 
 	limitMu  sync.Mutex
 	limiters map[string]*limiter
+	swept    time.Time
+	failures failureLimiter
 }
 
 // New builds the API with every operation registered.
@@ -95,6 +98,7 @@ func (s *Server) Handler() http.Handler {
 	h = s.idempotency(h)
 	h = s.rateLimit(h)
 	h = s.authenticate(h)
+	h = checkEncoding(h)
 	h = s.recoverPanics(h)
 	h = s.logRequests(h)
 	return h
@@ -170,6 +174,9 @@ func register[I, O any](s *Server, op huma.Operation, r rule, h func(context.Con
 }
 
 const maxBody = 1 << 20
+
+// importPath takes bodies up to maxImportBody.
+const importPath = "/v1/assets/import"
 
 func ptr[T any](v T) *T { return &v }
 

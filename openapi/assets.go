@@ -358,7 +358,7 @@ func (s *Server) registerImport() {
 	}, registrars, func(ctx context.Context, in *importInput) (*importOutput, error) {
 		// The import is idempotent row by row and spans many ledger writes, so it does not
 		// carry the request's idempotency key (one key marks one write).
-		ctx = ledger.WithIdempotency(ctx, "", nil)
+		ctx, _ = ledger.WithIdempotency(ctx, "", nil)
 		rep, err := importer.New(s.Registry).Import(ctx, bytes.NewReader(in.RawBody), in.Format, nil)
 		var ie *importer.Error
 		if errors.As(err, &ie) {

@@ -2,7 +2,9 @@ package openapi_test
 
 import (
 	"context"
+	"fmt"
 	"net/http"
+	"strings"
 	"sync"
 	"testing"
 
@@ -101,4 +103,56 @@ func TestIdempotentRetry(t *testing.T) {
 		e.do("POST", "/v1/principals", admin, map[string]any{"name": "b", "role": "bank"}, "Idempotency-Key", "k-bad").
 			problem(http.StatusUnprocessableEntity, "party_required")
 	})
+}
+
+// A twin with the same key but another body, racing the first, is refused like any reuse.
+func TestIdempotentTwinWithOtherBody(t *testing.T) {
+	e := newEnv(t)
+	admin := e.tokens[access.Admin]
+	var wg sync.WaitGroup
+	codes := make([]int, 8)
+	for i := range codes {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			body := map[string]any{"name": fmt.Sprintf("twin %d", i%2), "role": "auditor"}
+			codes[i] = e.do("POST", "/v1/principals", admin, body, "Idempotency-Key", "mixed").Code
+		}(i)
+	}
+	wg.Wait()
+	created, reused := 0, 0
+	for _, c := range codes {
+		switch c {
+		case http.StatusCreated:
+			created++
+		case http.StatusUnprocessableEntity:
+			reused++
+		default:
+			t.Fatalf("codes = %v", codes)
+		}
+	}
+	if created != 4 || reused != 4 {
+		t.Fatalf("codes = %v: want the 4 of the winning body created (replayed) and 4 refused", codes)
+	}
+}
+
+// A key committed long ago whose response was never kept (the process died between commit
+// and store) is reported as done, with where, instead of "in progress" forever.
+func TestIdempotentResponseLost(t *testing.T) {
+	e := newEnv(t)
+	admin := e.tokens[access.Admin]
+	body := map[string]any{"name": "lost", "role": "planner"}
+	e.do("POST", "/v1/principals", admin, body, "Idempotency-Key", "lost-1").status(http.StatusCreated)
+	if _, err := e.db.App.ExecContext(context.Background(),
+		`UPDATE ledger.idempotency SET status = NULL, response = NULL, recorded_at = now() - interval '1 minute' WHERE key = 'lost-1'`); err != nil {
+		t.Fatal(err)
+	}
+	n := principalCount(t, e)
+	p := e.do("POST", "/v1/principals", admin, body, "Idempotency-Key", "lost-1").problem(http.StatusConflict, "idempotency_response_lost")
+	if ref, _ := p["ref"].(string); !strings.HasPrefix(ref, "ledger/") {
+		t.Fatalf("ref = %v", p["ref"])
+	}
+	if got := principalCount(t, e); got != n {
+		t.Fatal("the retry wrote again")
+	}
 }

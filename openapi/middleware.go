@@ -7,6 +7,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"math"
@@ -14,7 +15,9 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
+	"unicode/utf8"
 
 	"golang.org/x/time/rate"
 
@@ -112,15 +115,25 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 			return
 		}
-		token, ok := strings.CutPrefix(h, "Bearer ")
-		if !ok || s.Access == nil {
+		scheme, token, ok := strings.Cut(h, " ")
+		if !ok || !strings.EqualFold(scheme, "Bearer") || s.Access == nil {
 			p := newProblem(http.StatusUnauthorized, "unauthorized", "use Authorization: Bearer <token>")
 			p.headers = http.Header{"Www-Authenticate": {`Bearer realm="ipledger"`}}
 			writeProblem(w, r, p)
 			return
 		}
+		ip := clientIP(r)
+		if !s.failures.ok(ip) {
+			p := newProblem(http.StatusTooManyRequests, "rate_limited", "too many failed authentications from this address")
+			p.headers = http.Header{"Retry-After": {"1"}}
+			writeProblem(w, r, p)
+			return
+		}
 		pr, err := s.Access.Authenticate(r.Context(), strings.TrimSpace(token))
 		if err != nil {
+			if errors.Is(err, access.ErrBadToken) {
+				s.failures.fail(ip)
+			}
 			if !errors.Is(err, access.ErrBadToken) {
 				s.log.ErrorContext(r.Context(), "authenticate", "err", err)
 				writeProblem(w, r, newProblem(http.StatusServiceUnavailable, "unavailable", "cannot check the token now; retry shortly"))
@@ -160,12 +173,13 @@ func (s *Server) rateLimit(next http.Handler) http.Handler {
 		s.limitMu.Lock()
 		l, ok := s.limiters[key]
 		if !ok {
-			if len(s.limiters) > 100000 { // forget idle buckets rather than grow without bound
+			if now.Sub(s.swept) > time.Minute { // forget idle buckets rather than grow without bound
 				for k, v := range s.limiters {
 					if now.Sub(v.seen) > time.Minute {
 						delete(s.limiters, k)
 					}
 				}
+				s.swept = now
 			}
 			l = &limiter{lim: rate.NewLimiter(rate.Limit(s.RateLimit), burst)}
 			s.limiters[key] = l
@@ -195,6 +209,64 @@ func clientIP(r *http.Request) string {
 	return host
 }
 
+// failureLimiter slows down token guessing: each client address may fail authentication a
+// few times a second; beyond that it is refused before any lookup.
+type failureLimiter struct {
+	mu    sync.Mutex
+	by    map[string]*rate.Limiter
+	swept time.Time
+}
+
+func (f *failureLimiter) get(ip string) *rate.Limiter {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.by == nil {
+		f.by = map[string]*rate.Limiter{}
+	}
+	if now := time.Now(); now.Sub(f.swept) > time.Minute {
+		for k, l := range f.by {
+			if l.Tokens() >= failureBurst {
+				delete(f.by, k)
+			}
+		}
+		f.swept = now
+	}
+	l, ok := f.by[ip]
+	if !ok {
+		l = rate.NewLimiter(failureRate, failureBurst)
+		f.by[ip] = l
+	}
+	return l
+}
+
+const (
+	failureRate  = 5
+	failureBurst = 20
+)
+
+func (f *failureLimiter) ok(ip string) bool { return f.get(ip).Tokens() >= 1 }
+func (f *failureLimiter) fail(ip string)    { f.get(ip).Allow() }
+
+// checkEncoding refuses paths and query strings that are not UTF-8 text: the database would
+// refuse them deeper down with an internal error.
+func checkEncoding(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		bad := !utf8.ValidString(r.URL.Path) || strings.IndexByte(r.URL.Path, 0) >= 0
+		for k, vs := range r.URL.Query() {
+			for _, v := range append(vs, k) {
+				if !utf8.ValidString(v) || strings.IndexByte(v, 0) >= 0 {
+					bad = true
+				}
+			}
+		}
+		if bad {
+			writeProblem(w, r, newProblem(http.StatusBadRequest, "invalid_encoding", "the path and query must be UTF-8 text without NUL"))
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
 // idempotency makes POST retries safe. The key is scoped to the principal; the request hash
 // covers method, path, query and body. The ledger records the key in the same transaction as
 // the write, so a retry can never write twice; the first response is stored right after and
@@ -213,8 +285,19 @@ func (s *Server) idempotency(next http.Handler) http.Handler {
 			writeProblem(w, r, pr)
 			return
 		}
-		body, err := io.ReadAll(io.LimitReader(r.Body, maxImportBody+1))
-		if err != nil || len(body) > maxImportBody {
+		// Read no more than the operation would accept: only imports take large bodies.
+		limit := int64(maxBody)
+		if r.URL.Path == importPath && (p.Role == access.Admin || p.Role == access.Registrar) {
+			limit = maxImportBody
+		}
+		if !utf8.ValidString(key) {
+			pr := newProblem(http.StatusUnprocessableEntity, "idempotency_key_invalid", "Idempotency-Key must be UTF-8 text")
+			pr.Errors = []FieldError{{Location: "header.Idempotency-Key", Message: "not UTF-8"}}
+			writeProblem(w, r, pr)
+			return
+		}
+		body, err := io.ReadAll(io.LimitReader(r.Body, limit+1))
+		if err != nil || int64(len(body)) > limit {
 			writeProblem(w, r, newProblem(http.StatusRequestEntityTooLarge, "body_too_large", "request body too large"))
 			return
 		}
@@ -231,41 +314,25 @@ func (s *Server) idempotency(next http.Handler) http.Handler {
 		// Buffered, so that the response is stored before the client can see it (a quick
 		// retry then always finds it) and so that a lost race can answer with the winner's.
 		bw := &bufferedWriter{header: http.Header{}}
-		ctx := ledger.WithIdempotency(r.Context(), key, reqHash)
+		ctx, idem := ledger.WithIdempotency(r.Context(), key, reqHash)
 		next.ServeHTTP(bw, r.WithContext(ctx))
-		if bw.status == http.StatusConflict && bytes.Contains(bw.body.Bytes(), []byte(`"idempotency_in_progress"`)) {
-			// A concurrent twin committed first: answer with its response once stored.
-			if s.awaitReplay(w, r, actor, key, reqHash) {
-				return
-			}
-		} else if bw.status < 500 {
-			// Stored only if this request's write committed the key (the row exists).
-			if err := ledger.StoreResponse(r.Context(), s.Ledger.DB(), actor, key, bw.status, bw.header.Get("Content-Type"), bw.body.Bytes()); err != nil {
+		switch {
+		case idem.Committed() && bw.status < 500:
+			// Even if the client has gone: its retry must find this response.
+			sctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), 5*time.Second)
+			err := ledger.StoreResponse(sctx, s.Ledger.DB(), actor, key, reqHash, bw.status, bw.header.Get("Content-Type"), bw.body.Bytes())
+			cancel()
+			if err != nil {
 				s.log.ErrorContext(r.Context(), "store idempotent response", "err", err)
+			}
+		case bw.status == http.StatusConflict && bytes.Contains(bw.body.Bytes(), []byte(`"idempotency_in_progress"`)):
+			// A concurrent twin committed first: answer with its response once stored.
+			if s.replay(w, r, actor, key, reqHash) {
+				return
 			}
 		}
 		bw.flushTo(w)
 	})
-}
-
-// awaitReplay waits briefly for the first request's stored response and replays it.
-func (s *Server) awaitReplay(w http.ResponseWriter, r *http.Request, actor, key string, reqHash []byte) bool {
-	deadline := time.Now().Add(3 * time.Second)
-	for time.Now().Before(deadline) {
-		stored, found, err := ledger.LookupIdempotency(r.Context(), s.Ledger.DB(), actor, key)
-		if err != nil || !found {
-			return false
-		}
-		if stored.Status != 0 || !bytes.Equal(stored.RequestHash, reqHash) {
-			return s.replay(w, r, actor, key, reqHash)
-		}
-		select {
-		case <-r.Context().Done():
-			return false
-		case <-time.After(20 * time.Millisecond):
-		}
-	}
-	return false
 }
 
 // bufferedWriter holds a whole response until the handler is done.
@@ -299,40 +366,64 @@ func (b *bufferedWriter) flushTo(w http.ResponseWriter) {
 	_, _ = w.Write(b.body.Bytes())
 }
 
-// replay answers a retry from the stored response; it reports whether it answered.
+// replay answers a retry from the stored response, waiting a little for a response being
+// stored right now; it reports whether it answered.
 func (s *Server) replay(w http.ResponseWriter, r *http.Request, actor, key string, reqHash []byte) bool {
-	stored, found, err := ledger.LookupIdempotency(r.Context(), s.Ledger.DB(), actor, key)
-	if err != nil {
-		s.log.ErrorContext(r.Context(), "idempotency lookup", "err", err)
-		writeProblem(w, r, newProblem(http.StatusServiceUnavailable, "unavailable", "retry shortly"))
-		return true
+	deadline := time.Now().Add(3 * time.Second)
+	for {
+		stored, found, err := ledger.LookupIdempotency(r.Context(), s.Ledger.DB(), actor, key)
+		if err != nil {
+			s.log.ErrorContext(r.Context(), "idempotency lookup", "err", err)
+			writeProblem(w, r, newProblem(http.StatusServiceUnavailable, "unavailable", "retry shortly"))
+			return true
+		}
+		if !found {
+			return false
+		}
+		if !bytes.Equal(stored.RequestHash, reqHash) {
+			pr := newProblem(http.StatusUnprocessableEntity, "idempotency_key_reused", "this Idempotency-Key was used for a different request; nothing was written")
+			pr.Errors = []FieldError{{Location: "header.Idempotency-Key", Message: "already used with another body or path"}}
+			writeProblem(w, r, pr)
+			return true
+		}
+		if stored.Status != 0 {
+			if stored.ContentType != "" {
+				w.Header().Set("Content-Type", stored.ContentType)
+			}
+			w.Header().Set("Idempotent-Replayed", "true")
+			w.WriteHeader(stored.Status)
+			_, _ = w.Write(stored.Body)
+			return true
+		}
+		if time.Since(stored.RecordedAt) > lostAfter {
+			// Committed, but its response was never kept (the process died, or answered 5xx
+			// after the commit): the write is done; say where it is rather than wait forever.
+			pr := newProblem(http.StatusConflict, "idempotency_response_lost",
+				fmt.Sprintf("the request with this key was committed as ledger entry %d, but its response was not kept; read the result instead of retrying", stored.FirstSeq))
+			pr.Ref = "ledger/" + strconv.FormatInt(stored.FirstSeq, 10)
+			writeProblem(w, r, pr)
+			return true
+		}
+		// Committed a moment ago; its response is being stored right now.
+		if time.Now().After(deadline) {
+			pr := newProblem(http.StatusConflict, "idempotency_in_progress", "the first request with this key is still finishing; retry shortly")
+			pr.headers = http.Header{"Retry-After": {"1"}}
+			writeProblem(w, r, pr)
+			return true
+		}
+		select {
+		case <-r.Context().Done():
+			return true
+		case <-time.After(20 * time.Millisecond):
+		}
 	}
-	if !found {
-		return false
-	}
-	if !bytes.Equal(stored.RequestHash, reqHash) {
-		pr := newProblem(http.StatusUnprocessableEntity, "idempotency_key_reused", "this Idempotency-Key was used for a different request; nothing was written")
-		pr.Errors = []FieldError{{Location: "header.Idempotency-Key", Message: "already used with another body or path"}}
-		writeProblem(w, r, pr)
-		return true
-	}
-	if stored.Status == 0 {
-		// Committed, response not stored yet: the first request is finishing right now.
-		pr := newProblem(http.StatusConflict, "idempotency_in_progress", "the first request with this key is still finishing; retry shortly")
-		pr.headers = http.Header{"Retry-After": {"1"}}
-		writeProblem(w, r, pr)
-		return true
-	}
-	if stored.ContentType != "" {
-		w.Header().Set("Content-Type", stored.ContentType)
-	}
-	w.Header().Set("Idempotent-Replayed", "true")
-	w.WriteHeader(stored.Status)
-	_, _ = w.Write(stored.Body)
-	return true
 }
 
 const maxImportBody = 64 << 20
+
+// lostAfter is how long a committed key may wait for its response before a retry is told
+// the response is lost.
+const lostAfter = 30 * time.Second
 
 type logHolder struct{ principal string }
 type logKey struct{}

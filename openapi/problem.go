@@ -80,6 +80,9 @@ func init() {
 		if status >= 500 {
 			msg = "internal error" // never the Go error text
 		}
+		if status == http.StatusBadRequest {
+			msg = "the request could not be read: the body must be valid JSON"
+		}
 		p := newProblem(status, code, msg)
 		for _, e := range errs {
 			if e == nil {
@@ -88,8 +91,15 @@ func init() {
 			var d huma.ErrorDetailer
 			if errors.As(e, &d) {
 				dd := d.ErrorDetail()
-				p.Errors = append(p.Errors, FieldError{Location: dd.Location, Message: dd.Message, Value: dd.Value})
-			} else if status < 500 {
+				fe := FieldError{Location: dd.Location, Message: dd.Message, Value: dd.Value}
+				if s, ok := fe.Value.(string); ok && len(s) > 200 {
+					fe.Value = nil // never echo a whole body back
+				}
+				if status == http.StatusBadRequest {
+					fe.Message, fe.Value = "not valid JSON", nil // the parser's own words are Go error text
+				}
+				p.Errors = append(p.Errors, fe)
+			} else if status < 500 && status != http.StatusBadRequest {
 				p.Errors = append(p.Errors, FieldError{Message: e.Error()})
 			}
 		}

@@ -19,7 +19,7 @@ func TestExportVerifiesOffline(t *testing.T) {
 	db := dbtest.New(t)
 	l := ledger.New(db.App, ledger.Options{})
 	defer l.Close()
-	ctx := ledger.WithIdempotency(ledger.WithActor(context.Background(), "principal/x"), "k1", []byte("h"))
+	ctx, _ := ledger.WithIdempotency(ledger.WithActor(context.Background(), "principal/x"), "k1", []byte("h"))
 	if _, err := l.Append(ctx, ledger.Draft{Kind: "k", Subject: "s/0", EffectiveOn: time.Date(2021, 2, 3, 0, 0, 0, 0, time.UTC), Payload: map[string]any{"name": "科尔沁区\t\"x\""}}); err != nil {
 		t.Fatal(err)
 	}

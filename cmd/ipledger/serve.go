@@ -81,7 +81,17 @@ func bootstrapAdmin(ctx context.Context, log *slog.Logger, cfg config, acc *acce
 	if err := os.MkdirAll(cfg.DataDir, 0o755); err != nil {
 		return fmt.Errorf("write admin token: %w", err)
 	}
-	if err := os.WriteFile(path, []byte(tok+"\n"), 0o600); err != nil {
+	// A new file, private from the start; an old one (from a wiped database) is replaced.
+	_ = os.Remove(path)
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return fmt.Errorf("write admin token: %w", err)
+	}
+	if _, err := f.WriteString(tok + "\n"); err != nil {
+		f.Close()
+		return fmt.Errorf("write admin token: %w", err)
+	}
+	if err := f.Close(); err != nil {
 		return fmt.Errorf("write admin token: %w", err)
 	}
 	abs, _ := filepath.Abs(path)

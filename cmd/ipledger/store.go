@@ -120,8 +120,31 @@ func openStore(ctx context.Context, log *slog.Logger, cfg config, migrate bool) 
 		s.Close()
 		return nil, fmt.Errorf("connect to the database: %w", err)
 	}
+	if err := checkServiceRole(ctx, db); err != nil {
+		s.Close()
+		return nil, err
+	}
 	s.ledger = ledger.New(db, ledger.Options{Log: log})
 	return s, nil
+}
+
+// checkServiceRole refuses to serve as a role that could rewrite the ledger: a superuser or
+// the owner of its schema can disable the append-only triggers.
+func checkServiceRole(ctx context.Context, db *bun.DB) error {
+	var user string
+	var super, owner bool
+	err := db.QueryRowContext(ctx, `
+		SELECT current_user, r.rolsuper, coalesce(pg_has_role(current_user, n.nspowner, 'USAGE'), false)
+		FROM pg_roles r LEFT JOIN pg_namespace n ON n.nspname = 'ledger'
+		WHERE r.rolname = current_user`).Scan(&user, &super, &owner)
+	if err != nil {
+		return fmt.Errorf("check the service role: %w", err)
+	}
+	if super || owner {
+		return fmt.Errorf("the service connects as %q, which is a superuser or owns the ledger schema and so could disable its append-only triggers: "+
+			"run migrations as the owner (IPLEDGER_MIGRATE_DATABASE_URL) and serve as a role granted ipledger_app (DATABASE_URL)", user)
+	}
+	return nil
 }
 
 func ensureDatabase(ctx context.Context, c *pgdb.Cluster) error {
