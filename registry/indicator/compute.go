@@ -260,7 +260,8 @@ func figuresAt(ctx context.Context, q querier, sc scope, d term.Date) (figures, 
 
 // spanCounts sums the span summary by metric for the units on d as known at sc.k: the current
 // count (years before d's year, months of its year before its month, days of its month up to
-// d), minus the changes recorded after k.
+// d), minus the changes recorded after k — or, when k is in the older half of the chain, the
+// log's changes up to k.
 func spanCounts(ctx context.Context, q querier, sc scope, d term.Date) (map[string]int64, error) {
 	ys := term.New(d.Year(), 1, 1)
 	ms := term.New(d.Year(), d.Month(), 1)
@@ -282,6 +283,17 @@ func spanCounts(ctx context.Context, q querier, sc scope, d term.Date) (map[stri
 		}
 		return rows.Err()
 	}
+	if min(sc.k, sc.head-sc.k) > naiveAbove {
+		// Far from both ends of the chain the log is as long as the spans themselves: count
+		// the spans directly (bounded by the naive query's cost).
+		return naiveCounts(ctx, q, sc, d)
+	}
+	if sc.k < sc.head-sc.k {
+		// Less was known at k than has been recorded since: sum the log up to k directly.
+		err := read(`SELECT metric, sum(delta)::bigint FROM registry.indicator_count_log
+			WHERE seq <= ? AND region_code = ANY(?::text[]) AND day <= ?::date GROUP BY metric`, 1, sc.k, arr, d.String())
+		return out, err
+	}
 	if err := read(`SELECT metric, sum(delta)::bigint FROM registry.indicator_counts
 		WHERE region_code = ANY(?::text[]) AND (
 		  (grain = 'y' AND period < ?::date) OR
@@ -299,6 +311,10 @@ func spanCounts(ctx context.Context, q querier, sc scope, d term.Date) (map[stri
 	}
 	return out, nil
 }
+
+// naiveAbove is how many entries away from both the start and the head of the chain a known_at
+// may be before spanCounts counts the spans directly instead of summing the log.
+var naiveAbove int64 = 50_000
 
 type pledgeSums struct {
 	period, year, prev *big.Int // fen

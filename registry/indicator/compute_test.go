@@ -214,6 +214,17 @@ func TestCompute(t *testing.T) {
 		}
 	})
 	t.Run("SummaryMatchesSpans", func(t *testing.T) { checkSummary(t, f) })
+	t.Run("KnownAtFarFromBothEnds", func(t *testing.T) {
+		want := f.compute("150500", "2022-07-01", mid)
+		defer func(n int64) { naiveAbove = n }(naiveAbove)
+		naiveAbove = 0
+		got := f.compute("150500", "2022-07-01", mid)
+		for i, v := range got.Indicators {
+			if v.str() != want.Indicators[i].str() {
+				t.Errorf("%s = %s through the spans, %s through the log", v.Code, v.str(), want.Indicators[i].str())
+			}
+		}
+	})
 	t.Run("Rebuild", func(t *testing.T) {
 		before := snapshotTables(t, f)
 		if err := f.ind.Rebuild(f.ctx); err != nil {

@@ -1,0 +1,259 @@
+package indicator
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"sync"
+	"sync/atomic"
+
+	"github.com/google/uuid"
+
+	"ipledger/registry"
+	"ipledger/registry/ident"
+	"ipledger/registry/term"
+)
+
+// GenOptions sizes a generated data set (load tests and benchmarks).
+type GenOptions struct {
+	Parties int    // owners (default 2,000)
+	Assets  int    // rights of every kind (default 100,000)
+	Events  int    // lapses, transfers, renewals, recognitions, family members over 2021–2025
+	Pledges int    // registrations over 2021–2025, a third amended upwards
+	Seed    uint64 // the same seed gives the same data
+	Workers int    // concurrent writers for events and pledges (default 64; the ledger batches them)
+	Batch   int    // assets per RegisterAssets write (default 5,000)
+	// Progress, if set, is told what is being loaded.
+	Progress func(format string, args ...any)
+}
+
+// Generate loads a synthetic city through the registry's own API — RegisterAssets in big
+// batches, and events and pledges from many concurrent writers that the ledger commits in
+// groups — so every row of every projection is what the live system would hold. Dates fall in
+// 2004–2025; ctx must carry an actor.
+func Generate(ctx context.Context, reg *registry.Service, o GenOptions) error {
+	if o.Parties <= 0 {
+		o.Parties = 2000
+	}
+	if o.Assets <= 0 {
+		o.Assets = 100_000
+	}
+	if o.Workers <= 0 {
+		o.Workers = 64
+	}
+	if o.Batch <= 0 {
+		o.Batch = 5000
+	}
+	say := o.Progress
+	if say == nil {
+		say = func(string, ...any) {}
+	}
+	rng := rand.New(rand.NewPCG(o.Seed, o.Seed^0x5eed))
+	units := []string{"150502", "150521", "150522", "150523", "150524", "150525", "150526", "150571", "150581"}
+	today := reg.Today()
+
+	// Parties.
+	parties := make([]uuid.UUID, o.Parties)
+	err := parallel(ctx, o.Parties, o.Workers, func(i int) error {
+		body := fmt.Sprintf("91150500MG%07d", i)
+		c, _ := ident.USCCCheckChar(body)
+		p, _, err := reg.RegisterParty(ctx, registry.PartyInput{Name: fmt.Sprintf("通辽生成企业%d", i), Kind: registry.Enterprise,
+			USCC: body + string(c), RegionCode: units[i%len(units)]})
+		parties[i] = p.ID
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("generate parties: %w", err)
+	}
+	bank, _, err := reg.RegisterParty(ctx, registry.PartyInput{Name: "生成银行", Kind: registry.Bank, RegionCode: "150502"})
+	if err != nil {
+		return err
+	}
+	say("parties: %d", o.Parties)
+
+	// Assets.
+	type made struct {
+		id      uuid.UUID
+		kind    ident.Kind
+		owner   uuid.UUID
+		granted term.Date
+		expires term.Date
+	}
+	var assets []made
+	p := term.DefaultParams()
+	for start := 0; start < o.Assets; start += o.Batch {
+		n := min(o.Batch, o.Assets-start)
+		ins := make([]registry.AssetInput, n)
+		for j := range ins {
+			i := start + j
+			year := 2004 + rng.IntN(22)
+			filed := term.New(year, 1, 1).AddDays(rng.IntN(365))
+			granted := filed.AddDays(120 + rng.IntN(900))
+			if granted.After(today) {
+				granted = term.Date{}
+			}
+			owner := parties[rng.IntN(len(parties))]
+			in := registry.AssetInput{Title: fmt.Sprintf("生成资产%d", i), OwnerIDs: []uuid.UUID{owner}}
+			switch r := rng.IntN(1000); {
+			case r < 400:
+				in.Kind, in.Number, in.FiledOn, in.GrantedOn = ident.InventionPatent, genPatentNo(year, '1', i), filed, granted
+				if rng.IntN(4) == 0 {
+					in.Attributes.IPC = []string{"H01M10/0525"}
+				}
+			case r < 600:
+				in.Kind, in.Number, in.FiledOn, in.GrantedOn = ident.UtilityModel, genPatentNo(year, '2', i), filed, granted
+			case r < 880:
+				in.Kind, in.Number, in.GrantedOn = ident.Trademark, fmt.Sprint(50_000_000+i), filed
+			case r < 890:
+				in.Kind, in.Number, in.GrantedOn = ident.GICertificationMark, fmt.Sprint(50_000_000+i), filed
+			case r < 895:
+				in.Kind, in.Number, in.GrantedOn = ident.GICollectiveMark, fmt.Sprint(50_000_000+i), filed
+			case r < 896:
+				in.Kind, in.Number, in.GrantedOn = ident.GIProduct, fmt.Sprintf("GEN-%d", i), filed
+			case r < 960:
+				in.Kind, in.Number, in.GrantedOn = ident.SoftwareCopyright, fmt.Sprintf("%dSR%07d", year, i), filed
+			default:
+				in.Kind, in.Number, in.FiledOn = ident.PlantVariety, fmt.Sprintf("%d1%07d", year, i), filed
+			}
+			ins[j] = in
+		}
+		res, err := reg.RegisterAssets(ctx, ins)
+		if err != nil {
+			return fmt.Errorf("generate assets: %w", err)
+		}
+		for j, r := range res {
+			if r.Err != nil {
+				return fmt.Errorf("generate asset %s %s: %v", ins[j].Kind, ins[j].Number, r.Err)
+			}
+			in := ins[j]
+			var exp term.Date
+			if !in.GrantedOn.IsZero() && in.Kind != ident.PlantVariety {
+				exp, _ = term.Expiry(in.Kind, in.FiledOn, in.GrantedOn, p)
+			}
+			assets = append(assets, made{r.ID, in.Kind, in.OwnerIDs[0], in.GrantedOn, exp})
+		}
+		say("assets: %d", start+n)
+	}
+
+	// Events over 2021–2025, on rights valid then.
+	var done atomic.Int64
+	evRng := make([]*rand.Rand, o.Workers)
+	for i := range evRng {
+		evRng[i] = rand.New(rand.NewPCG(o.Seed+uint64(i), 7))
+	}
+	pick := func(r *rand.Rand, ok func(made) bool) (made, bool) {
+		for try := 0; try < 20; try++ {
+			a := assets[r.IntN(len(assets))]
+			if ok(a) {
+				return a, true
+			}
+		}
+		return made{}, false
+	}
+	span5 := func(r *rand.Rand) term.Date { return term.New(2021, 1, 1).AddDays(r.IntN(5 * 365)) }
+	err = parallelW(ctx, o.Events, o.Workers, func(w, i int) error {
+		r := evRng[w]
+		on := span5(r)
+		a, ok := pick(r, func(a made) bool {
+			return !a.granted.IsZero() && a.granted.Before(on) && (a.expires.IsZero() || on.Before(a.expires))
+		})
+		if !ok {
+			return nil
+		}
+		in := registry.EventInput{EffectiveOn: on}
+		switch {
+		case a.kind.IsPatent() && r.IntN(2) == 0:
+			in.Type = registry.EventLapse
+		case a.kind == ident.InventionPatent:
+			in.Type, in.Country, in.FamilyNumber, in.FamilyDate = registry.EventForeignFamily, "US", fmt.Sprintf("US%d", i), on
+		case a.kind.IsTrademarkLike() && r.IntN(50) == 0:
+			in.Type = registry.EventWellKnown
+		default:
+			in.Type, in.OwnerIDs, in.PledgeeConsent = registry.EventTransfer, []uuid.UUID{parties[r.IntN(len(parties))]}, true
+		}
+		_, _ = reg.AssetEvent(ctx, a.id, in) // a refused event (e.g. lapsed already) is skipped
+		if n := done.Add(1); n%20000 == 0 {
+			say("events: %d", n)
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("generate events: %w", err)
+	}
+
+	// Pledges over 2021–2025 on pledgeable rights valid on the registration day.
+	var pledged sync.Map
+	done.Store(0)
+	err = parallelW(ctx, o.Pledges, o.Workers, func(w, i int) error {
+		r := evRng[w]
+		on := span5(r)
+		a, ok := pick(r, func(a made) bool {
+			_, taken := pledged.Load(a.id)
+			return !taken && a.kind.Pledgeable() && !a.granted.IsZero() && a.granted.Before(on) &&
+				(a.expires.IsZero() || on.AddDays(365).Before(a.expires))
+		})
+		if !ok {
+			return nil
+		}
+		pledged.Store(a.id, true)
+		pl, err := reg.RegisterPledge(ctx, registry.PledgeInput{PledgorIDs: []uuid.UUID{a.owner}, AssetIDs: []uuid.UUID{a.id},
+			Amount: registry.Money(100_000_00 + r.IntN(5_000_000_00)).String(), ContractNo: fmt.Sprintf("GEN-%d", i),
+			RegisteredOn: on, EndsOn: on.AddDays(365), PledgeeID: bank.ID})
+		if err != nil {
+			return nil // e.g. the right was transferred or lapsed by then
+		}
+		if r.IntN(3) == 0 {
+			amend := minDate(on.AddDays(30+r.IntN(200)), today)
+			_, _ = reg.PledgeEvent(ctx, registry.OfficeViewer(), pl.ID, registry.PledgeEventInput{Type: registry.PledgeAmend,
+				EffectiveOn: amend, Amount: (pl.Amount + registry.Money(50_000_00)).String()})
+		}
+		if n := done.Add(1); n%10000 == 0 {
+			say("pledges: %d", n)
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("generate pledges: %w", err)
+	}
+	return nil
+}
+
+func genPatentNo(year int, typ byte, serial int) string {
+	body := fmt.Sprintf("%04d%c%07d", year, typ, serial%10_000_000)
+	c, _ := ident.PatentCheckChar(body)
+	return body + "." + string(c)
+}
+
+func parallel(ctx context.Context, n, workers int, fn func(i int) error) error {
+	return parallelW(ctx, n, workers, func(_, i int) error { return fn(i) })
+}
+
+// parallelW runs fn(worker, i) for i in [0, n) on workers goroutines; the first error stops it.
+func parallelW(ctx context.Context, n, workers int, fn func(w, i int) error) error {
+	var next atomic.Int64
+	var first error
+	var once sync.Once
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func(w int) {
+			defer wg.Done()
+			for {
+				i := int(next.Add(1) - 1)
+				if i >= n || ctx.Err() != nil {
+					return
+				}
+				if err := fn(w, i); err != nil {
+					once.Do(func() { first = err })
+					next.Store(int64(n))
+					return
+				}
+			}
+		}(w)
+	}
+	wg.Wait()
+	if first == nil {
+		first = ctx.Err()
+	}
+	return first
+}
