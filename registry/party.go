@@ -95,7 +95,7 @@ func (s *Service) RegisterParty(ctx context.Context, in PartyInput) (Party, []Wa
 		case err == nil:
 			uscc = code
 		case ident.CodeOf(err) == ident.CodeUSCCCheck && in.USCCConfirmed:
-			uscc = strings.ToUpper(strings.Join(strings.Fields(in.USCC), ""))
+			uscc = ident.NormalizeUSCC(in.USCC)
 			warns = append(warns, Warning{Code: "uscc_check_confirmed", Field: "body.uscc",
 				Message: "the check character is wrong; accepted because the registrar confirmed the code (" + errDetail(err) + ")"})
 		default:

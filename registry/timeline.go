@@ -178,9 +178,9 @@ func fold(f facts, evs []event, pol policy, fin []financing) *timeline {
 
 	// When it counts.
 	switch {
-	case f.Kind == ident.PlantVariety:
-		t.start = minDate(f.FiledOn, t.granted) // an application counts as registered (DATA_MODEL.md)
-	case needsGrant(f.Kind):
+	case needsGrant(f.Kind) || f.Kind == ident.PlantVariety:
+		// A plant variety counts once its right is granted: an application may still be
+		// rejected or withdrawn, and nothing could then end its count.
 		t.start = t.granted
 	default:
 		t.start = t.granted

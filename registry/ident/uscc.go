@@ -40,7 +40,7 @@ func USCCCheckChar(first17 string) (c byte, ok bool) {
 // uscc_check failure when the registrar explicitly confirms the code — and
 // must never accept the other two.
 func CheckUSCC(raw string) (string, error) {
-	s := []rune(upperASCII(squeeze(raw)))
+	s := []rune(NormalizeUSCC(raw))
 	if len(s) != 18 {
 		return "", errorf(CodeUSCCLength, FieldUSCC,
 			"a unified social credit code has 18 characters, not "+strconv.Itoa(len(s)))
@@ -63,3 +63,8 @@ func CheckUSCC(raw string) (string, error) {
 	}
 	return code, nil
 }
+
+// NormalizeUSCC is the one spelling of a code that CheckUSCC checks and stores: spaces
+// removed, full-width characters folded to ASCII, letters upper-case. A confirmed code whose
+// check character is wrong is stored in this form too, so duplicates are still found.
+func NormalizeUSCC(raw string) string { return upperASCII(squeeze(raw)) }

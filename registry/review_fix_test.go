@@ -1,0 +1,53 @@
+package registry
+
+import (
+	"context"
+	"testing"
+
+	"github.com/google/uuid"
+
+	"ipledger/registry/ident"
+)
+
+// countsOn reports whether the asset has a current span covering day (what indicators count).
+func (f *fixture) countsOn(id uuid.UUID, day string) bool {
+	f.t.Helper()
+	var n int
+	if err := f.db.App.QueryRowContext(context.Background(), `SELECT count(*) FROM registry.asset_spans
+		WHERE asset_id = ? AND known_to IS NULL AND valid_from <= ? AND (valid_to IS NULL OR valid_to > ?)`, id, day, day).Scan(&n); err != nil {
+		f.t.Fatal(err)
+	}
+	return n > 0
+}
+
+// A plant-variety application counts only from the grant of its right: until then it may be
+// rejected or withdrawn, and nothing could end its count.
+func TestPlantVarietyCountsFromGrant(t *testing.T) {
+	f := newFixture(t)
+	owner := f.party("150523")
+	pv := f.asset(AssetInput{Kind: ident.PlantVariety, Number: "20191006012", Title: "通辽杨", OwnerIDs: []uuid.UUID{owner.ID}, FiledOn: d("2019-10-06")})
+	if f.countsOn(pv.ID, "2020-01-01") || f.get(pv.ID, "2020-01-01").Valid {
+		t.Fatal("a pending application counts as registered")
+	}
+	f.event(pv.ID, EventInput{Type: EventGrant, EffectiveOn: d("2021-05-10")})
+	if f.countsOn(pv.ID, "2021-05-09") {
+		t.Fatal("counts the day before its grant")
+	}
+	if !f.countsOn(pv.ID, "2021-05-10") || !f.get(pv.ID, "2021-05-10").Valid {
+		t.Fatal("does not count from its grant")
+	}
+}
+
+// A confirmed nonconforming code is stored in the same spelling as a checked one, so its
+// full-width twin is still a duplicate.
+func TestConfirmedUSCCFullWidthIsADuplicate(t *testing.T) {
+	f := newFixture(t)
+	first, _, err := f.s.RegisterParty(f.ctx, PartyInput{Name: "试点企业", Kind: Enterprise, USCC: "91350203M0001QAY9B", USCCConfirmed: true, RegionCode: "150502"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, _, err = f.s.RegisterParty(f.ctx, PartyInput{Name: "试点企业二", Kind: Enterprise, USCC: "９１３５０２０３Ｍ０００１ＱＡＹ９Ｂ", USCCConfirmed: true, RegionCode: "150502"})
+	if de := wantCode(t, err, Conflict, "uscc_taken"); de.Ref != first.ID.String() {
+		t.Fatalf("ref = %s, want %s", de.Ref, first.ID)
+	}
+}
