@@ -182,7 +182,7 @@ func (s *Service) RegisterAssets(ctx context.Context, ins []AssetInput) ([]Batch
 				out[i].Err = e
 				continue
 			}
-			key := string(p.Kind) + "\x00" + p.Number
+			key := numberKey(p.Kind, p.Number)
 			if ex, ok := existing[key]; ok {
 				if ex.same(p) {
 					out[i] = BatchResult{ID: ex.p.ID, Unchanged: true}
@@ -397,8 +397,9 @@ func existingAssets(ctx context.Context, db bun.IDB, ps []*assetPayload) (map[st
 	rows, err := db.QueryContext(ctx, `SELECT a.id, a.kind, a.number, a.title, a.region_code, a.filed_on::text, a.granted_on::text,
 		a.attributes::text, coalesce((SELECT array_agg(o.party_id::text ORDER BY o.position) FROM registry.asset_owners o WHERE o.asset_id = a.id), '{}')
 		FROM registry.assets a
-		JOIN unnest(?::text[], ?::text[]) AS q(kind, number) ON a.kind = q.kind AND a.number = q.number`,
-		pgdialect.Array(kinds), pgdialect.Array(numbers))
+		JOIN unnest(?::text[], ?::text[]) AS q(kind, number) ON a.number = q.number
+			AND (a.kind = q.kind OR a.kind = ANY(?::text[]) AND q.kind = ANY(?::text[]))`,
+		pgdialect.Array(kinds), pgdialect.Array(numbers), pgdialect.Array(markKinds), pgdialect.Array(markKinds))
 	if err != nil {
 		return nil, fmt.Errorf("registry: existing assets: %w", err)
 	}
@@ -423,9 +424,21 @@ func existingAssets(ctx context.Context, db bun.IDB, ps []*assetPayload) (map[st
 			}
 			x.p.OwnerIDs = append(x.p.OwnerIDs, id)
 		}
-		out[kind+"\x00"+x.p.Number] = x
+		out[numberKey(x.p.Kind, x.p.Number)] = x
 	}
 	return out, rows.Err()
+}
+
+// markKinds share one number space: a trademark registration number names one mark,
+// whether it is recorded as an ordinary mark or as a GI certification or collective mark.
+var markKinds = []string{string(ident.Trademark), string(ident.GICertificationMark), string(ident.GICollectiveMark)}
+
+// numberKey identifies a registration number within its number space.
+func numberKey(kind ident.Kind, number string) string {
+	if kind.IsTrademarkLike() {
+		return "mark\x00" + number
+	}
+	return string(kind) + "\x00" + number
 }
 
 // applyAssetsRegistered projects asset.registered entries, many rows per statement.

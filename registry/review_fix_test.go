@@ -51,3 +51,19 @@ func TestConfirmedUSCCFullWidthIsADuplicate(t *testing.T) {
 		t.Fatalf("ref = %s, want %s", de.Ref, first.ID)
 	}
 }
+
+// One trademark registration number is one mark, whichever mark kind records it: counted
+// once in valid_trademarks.
+func TestMarkKindsShareNumbers(t *testing.T) {
+	f := newFixture(t)
+	owner := f.party("150502")
+	tm := f.asset(AssetInput{Kind: ident.Trademark, Number: "30123456", Title: "科尔沁", OwnerIDs: []uuid.UUID{owner.ID}, GrantedOn: d("2020-01-07")})
+	for _, k := range []ident.Kind{ident.GICertificationMark, ident.GICollectiveMark} {
+		_, err := f.s.RegisterAsset(f.ctx, AssetInput{Kind: k, Number: "30123456", Title: "科尔沁牛", OwnerIDs: []uuid.UUID{owner.ID}, GrantedOn: d("2020-01-07")})
+		if de := wantCode(t, err, Conflict, "asset_exists"); de.Ref != tm.ID.String() {
+			t.Fatalf("%s: ref = %s, want %s", k, de.Ref, tm.ID)
+		}
+	}
+	// Another number is another mark.
+	f.asset(AssetInput{Kind: ident.GICertificationMark, Number: "30123457", Title: "通辽黄玉米", OwnerIDs: []uuid.UUID{owner.ID}, GrantedOn: d("2020-01-07")})
+}

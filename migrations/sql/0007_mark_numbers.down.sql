@@ -1,0 +1,1 @@
+DROP INDEX registry.assets_mark_number;
