@@ -335,9 +335,10 @@ func TestRegisterAsset(t *testing.T) {
 		}
 	})
 	t.Run("SameNumberOtherKind", func(t *testing.T) {
-		// A trademark registration number has its own space.
+		// Digits that are a patent's serial are free as a trademark registration number:
+		// each office numbers its own rights.
 		f.asset(AssetInput{Kind: ident.Trademark, Number: "2013106", Title: "科尔沁", OwnerIDs: []uuid.UUID{owner.ID}, GrantedOn: d("2015-01-01")})
-		_, err := f.s.RegisterAsset(f.ctx, AssetInput{Kind: ident.GICollectiveMark, Number: "2013106", Title: "科尔沁", OwnerIDs: []uuid.UUID{owner.ID}, GrantedOn: d("2015-01-01")})
+		_, err := f.s.RegisterAsset(f.ctx, AssetInput{Kind: ident.SoftwareCopyright, Number: "2015SR2013106", Title: "科尔沁", OwnerIDs: []uuid.UUID{owner.ID}, GrantedOn: d("2015-01-01")})
 		if err != nil {
 			t.Fatal(err)
 		}
