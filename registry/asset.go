@@ -125,9 +125,10 @@ func (s *Service) RegisterAsset(ctx context.Context, in AssetInput) (Asset, erro
 	return s.getAsset(ctx, s.l.DB(), res[0].ID, term.Date{})
 }
 
-// BatchResult is the outcome of one input of RegisterAssets.
+// BatchResult is the outcome of one input of a batch write (RegisterAssets, AssetEvents,
+// RegisterPledges, PledgeEvents).
 type BatchResult struct {
-	ID        uuid.UUID // the new asset, or the existing one when Unchanged
+	ID        uuid.UUID // the new asset or pledge (the existing asset when Unchanged); the subject of an event
 	Unchanged bool      // the asset exists with identical data: nothing recorded
 	Err       *Error    // the input was refused; the others are not affected
 }

@@ -20,6 +20,9 @@
 //	func (s *Service) RegisterAsset(ctx, AssetInput) (Asset, error)
 //	func (s *Service) RegisterAssets(ctx, []AssetInput) ([]BatchResult, error) // one write; imports
 //	func (s *Service) AssetEvent(ctx, id, EventInput) (Asset, error)           // grant, renew, lapse, …
+//	func (s *Service) AssetEvents(ctx, []AssetEventItem) ([]BatchResult, error) // one write; loads
+//	func (s *Service) RegisterPledges(ctx, []PledgeInput) ([]BatchResult, error) // one write; loads
+//	func (s *Service) PledgeEvents(ctx, Viewer, []PledgeEventItem) ([]BatchResult, error)
 //	func (s *Service) GetAsset(ctx, id, asOf term.Date) (Asset, error)         // zero asOf: today
 //	func (s *Service) ListAssets(ctx, AssetFilter) ([]Asset, string, error)
 //	func (s *Service) AssetHistory(ctx, id) ([]ledger.Entry, error)            // oldest first

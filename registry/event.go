@@ -123,46 +123,62 @@ var countryRE = regexp.MustCompile(`^[A-Z]{2}$`)
 // AssetEvent records one lifecycle event and returns the asset as of the event's date.
 // Impossible transitions are Invalid with a code naming the rule.
 func (s *Service) AssetEvent(ctx context.Context, id uuid.UUID, in EventInput) (Asset, error) {
-	kind, ok := eventKinds[in.Type]
-	if !ok {
-		return Asset{}, Errorf(Invalid, "event_type_unknown", "body.type", "no asset event %q (known: %s)", in.Type, strings.Join(EventTypes(), ", "))
-	}
-	today := s.Today()
-	eff := in.EffectiveOn
-	if eff.IsZero() {
-		eff = today
-	}
-	if eff.After(today) {
-		return Asset{}, Errorf(Invalid, "date_in_future", "body.effective_on", "%s is after today (%s)", eff, today)
+	kind, eff, perr := prepareEvent(in, s.Today())
+	if perr != nil {
+		return Asset{}, perr
 	}
 	_, err := s.write(ctx, func(ctx context.Context, tx *ledger.Tx) error {
-		db := tx.DB()
-		pol, err := loadPolicy(ctx, db)
-		if err != nil {
-			return err
-		}
-		ls, err := loadAssets(ctx, db, 1<<62, `a.id = ?`, id.String())
-		if err != nil {
-			return err
-		}
-		if len(ls) == 0 {
-			return Errorf(NotFound, "asset_not_found", "", "no asset %s", id)
-		}
-		l := ls[0]
-		sortEvents(l.evs)
-		t := fold(l.f, l.evs, pol, l.fin)
-		data, err := checkEvent(ctx, db, l, t, in, eff)
-		if err != nil {
-			return err
-		}
-		data.AssetID, data.Type = id, in.Type
-		_, err = appendApply(ctx, tx, ledger.Draft{Kind: kind, Subject: "asset/" + id.String(), EffectiveOn: eff.Time(), Payload: data})
-		return err
+		return recordEvent(ctx, tx, id, in, kind, eff)
 	})
 	if err != nil {
 		return Asset{}, err
 	}
 	return s.getAsset(ctx, s.l.DB(), id, eff)
+}
+
+// prepareEvent checks what needs no database: the event type and its date (default today,
+// never after it). It returns the entry kind and the effective date.
+func prepareEvent(in EventInput, today term.Date) (string, term.Date, *Error) {
+	kind, ok := eventKinds[in.Type]
+	if !ok {
+		return "", term.Date{}, Errorf(Invalid, "event_type_unknown", "body.type", "no asset event %q (known: %s)", in.Type, strings.Join(EventTypes(), ", "))
+	}
+	eff := in.EffectiveOn
+	if eff.IsZero() {
+		eff = today
+	}
+	if eff.After(today) {
+		return "", term.Date{}, Errorf(Invalid, "date_in_future", "body.effective_on", "%s is after today (%s)", eff, today)
+	}
+	return kind, eff, nil
+}
+
+// recordEvent checks one prepared event against the asset as it stands in tx and records it:
+// the one path of AssetEvent and AssetEvents. Every rule is checked before anything is
+// written, so a refusal (*Error) leaves tx as it was.
+func recordEvent(ctx context.Context, tx *ledger.Tx, id uuid.UUID, in EventInput, kind string, eff term.Date) error {
+	db := tx.DB()
+	pol, err := loadPolicy(ctx, db)
+	if err != nil {
+		return err
+	}
+	ls, err := loadAssets(ctx, db, 1<<62, `a.id = ?`, id.String())
+	if err != nil {
+		return err
+	}
+	if len(ls) == 0 {
+		return Errorf(NotFound, "asset_not_found", "", "no asset %s", id)
+	}
+	l := ls[0]
+	sortEvents(l.evs)
+	t := fold(l.f, l.evs, pol, l.fin)
+	data, err := checkEvent(ctx, db, l, t, in, eff)
+	if err != nil {
+		return err
+	}
+	data.AssetID, data.Type = id, in.Type
+	_, err = appendApply(ctx, tx, ledger.Draft{Kind: kind, Subject: "asset/" + id.String(), EffectiveOn: eff.Time(), Payload: data})
+	return err
 }
 
 // checkEvent applies the rules of one event type to the asset's timeline as of the event's

@@ -102,18 +102,24 @@ func (s *Service) RegisterPledge(ctx context.Context, in PledgeInput) (Pledge, e
 	}
 	p.ID = newID()
 	_, err = s.write(ctx, func(ctx context.Context, tx *ledger.Tx) error {
-		db := tx.DB()
-		if err := checkPledge(ctx, db, p); err != nil {
-			return err
-		}
-		_, err := appendApply(ctx, tx, ledger.Draft{Kind: kindPledgeRegistered, Subject: pledgeSubject(p.ID),
-			EffectiveOn: p.RegisteredOn.Time(), Payload: p})
-		return err
+		return recordPledge(ctx, tx, p)
 	})
 	if err != nil {
 		return Pledge{}, pledgeWriteError(err)
 	}
 	return s.getPledge(ctx, s.l.DB(), OfficeViewer(), p.ID)
+}
+
+// recordPledge checks a prepared registration against the state in tx and records it: the
+// one path of RegisterPledge and RegisterPledges. Every rule is checked before anything is
+// written, so a refusal (*Error) leaves tx as it was.
+func recordPledge(ctx context.Context, tx *ledger.Tx, p *pledgePayload) error {
+	if err := checkPledge(ctx, tx.DB(), p); err != nil {
+		return err
+	}
+	_, err := appendApply(ctx, tx, ledger.Draft{Kind: kindPledgeRegistered, Subject: pledgeSubject(p.ID),
+		EffectiveOn: p.RegisteredOn.Time(), Payload: p})
+	return err
 }
 
 func pledgeSubject(id uuid.UUID) string { return "pledge/" + id.String() }

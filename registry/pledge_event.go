@@ -85,36 +85,52 @@ type pledgeEventPayload struct {
 // that may not see the pledge gets NotFound, as if it did not exist. Lifecycle violations are
 // Invalid with a code naming the rule.
 func (s *Service) PledgeEvent(ctx context.Context, v Viewer, id uuid.UUID, in PledgeEventInput) (Pledge, error) {
-	kind, ok := pledgeEventKinds[in.Type]
-	if !ok {
-		return Pledge{}, Errorf(Invalid, "event_type_unknown", "body.type", "no pledge event %q (known: %s)", in.Type, strings.Join(PledgeEventTypes(), ", "))
-	}
-	today := s.Today()
-	eff := in.EffectiveOn
-	if eff.IsZero() {
-		eff = today
-	}
-	if eff.After(today) {
-		return Pledge{}, Errorf(Invalid, "date_in_future", "body.effective_on", "%s is after today (%s)", eff, today)
+	kind, eff, perr := preparePledgeEvent(in, s.Today())
+	if perr != nil {
+		return Pledge{}, perr
 	}
 	_, err := s.write(ctx, func(ctx context.Context, tx *ledger.Tx) error {
-		db := tx.DB()
-		cur, err := loadPledgeRow(ctx, db, v, id)
-		if err != nil {
-			return err
-		}
-		ev, err := checkPledgeEvent(ctx, db, cur, in, eff)
-		if err != nil {
-			return err
-		}
-		ev.PledgeID, ev.Type, ev.Note = id, in.Type, strings.TrimSpace(in.Note)
-		_, err = appendApply(ctx, tx, ledger.Draft{Kind: kind, Subject: pledgeSubject(id), EffectiveOn: eff.Time(), Payload: ev})
-		return err
+		return recordPledgeEvent(ctx, tx, v, id, in, kind, eff)
 	})
 	if err != nil {
 		return Pledge{}, pledgeWriteError(err)
 	}
 	return s.getPledge(ctx, s.l.DB(), v, id)
+}
+
+// preparePledgeEvent checks what needs no database: the type and the date (default today,
+// never after it). It returns the entry kind and the effective date.
+func preparePledgeEvent(in PledgeEventInput, today term.Date) (string, term.Date, *Error) {
+	kind, ok := pledgeEventKinds[in.Type]
+	if !ok {
+		return "", term.Date{}, Errorf(Invalid, "event_type_unknown", "body.type", "no pledge event %q (known: %s)", in.Type, strings.Join(PledgeEventTypes(), ", "))
+	}
+	eff := in.EffectiveOn
+	if eff.IsZero() {
+		eff = today
+	}
+	if eff.After(today) {
+		return "", term.Date{}, Errorf(Invalid, "date_in_future", "body.effective_on", "%s is after today (%s)", eff, today)
+	}
+	return kind, eff, nil
+}
+
+// recordPledgeEvent checks one prepared pledge event against the pledge as it stands in tx and
+// records it: the one path of PledgeEvent and PledgeEvents. Every rule is checked before
+// anything is written, so a refusal (*Error) leaves tx as it was.
+func recordPledgeEvent(ctx context.Context, tx *ledger.Tx, v Viewer, id uuid.UUID, in PledgeEventInput, kind string, eff term.Date) error {
+	db := tx.DB()
+	cur, err := loadPledgeRow(ctx, db, v, id)
+	if err != nil {
+		return err
+	}
+	ev, err := checkPledgeEvent(ctx, db, cur, in, eff)
+	if err != nil {
+		return err
+	}
+	ev.PledgeID, ev.Type, ev.Note = id, in.Type, strings.TrimSpace(in.Note)
+	_, err = appendApply(ctx, tx, ledger.Draft{Kind: kind, Subject: pledgeSubject(id), EffectiveOn: eff.Time(), Payload: ev})
+	return err
 }
 
 // pledgeRow is a pledge's current projection, as the rules need it.

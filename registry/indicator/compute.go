@@ -261,7 +261,8 @@ func figuresAt(ctx context.Context, q querier, sc scope, d term.Date) (figures, 
 // spanCounts sums the span summary by metric for the units on d as known at sc.k: the current
 // count (years before d's year, months of its year before its month, days of its month up to
 // d), minus the changes recorded after k — or, when k is in the older half of the chain, the
-// log's changes up to k.
+// log's changes up to k — or, when a checkpoint of the log is nearer to k than either end, the
+// checkpoint plus the log between it and k.
 func spanCounts(ctx context.Context, q querier, sc scope, d term.Date) (map[string]int64, error) {
 	ys := term.New(d.Year(), 1, 1)
 	ms := term.New(d.Year(), d.Month(), 1)
@@ -283,10 +284,29 @@ func spanCounts(ctx context.Context, q querier, sc scope, d term.Date) (map[stri
 		}
 		return rows.Err()
 	}
-	if min(sc.k, sc.head-sc.k) > naiveAbove {
-		// Far from both ends of the chain the log is as long as the spans themselves: count
-		// the spans directly (bounded by the naive query's cost).
-		return naiveCounts(ctx, q, sc, d)
+	if sc.k < sc.head {
+		// A count as known in the past: from the nearest of the chain's start, its head and the
+		// checkpoints in between, plus the log between it and k.
+		lo, hi, err := checkpointsAround(ctx, q, sc.k)
+		if err != nil {
+			return nil, err
+		}
+		dist := min(sc.k, sc.head-sc.k)
+		var cp, sign int64
+		if lo > 0 && sc.k-lo < dist {
+			cp, sign, dist = lo, 1, sc.k-lo
+		}
+		if hi > 0 && hi-sc.k < dist {
+			cp, sign, dist = hi, -1, hi-sc.k
+		}
+		if cp > 0 {
+			return out, checkpointCounts(ctx, read, sc, d, cp, sc.k, sign)
+		}
+		if dist > naiveAbove {
+			// No checkpoint near k (they are made every registry.indicator_checkpoint_every
+			// seqs): count the spans directly (bounded by the naive query's cost).
+			return naiveCounts(ctx, q, sc, d)
+		}
 	}
 	if sc.k < sc.head-sc.k {
 		// Less was known at k than has been recorded since: sum the log up to k directly.
@@ -310,6 +330,43 @@ func spanCounts(ctx context.Context, q querier, sc scope, d term.Date) (map[stri
 		}
 	}
 	return out, nil
+}
+
+// checkpointsAround returns the checkpoints (migration 0006) nearest to k: the last at or before
+// it and the first after it, 0 where there is none.
+func checkpointsAround(ctx context.Context, q querier, k int64) (lo, hi int64, err error) {
+	err = q.QueryRowContext(ctx, `SELECT
+		  coalesce((SELECT max(seq) FROM registry.indicator_checkpoints WHERE seq <= ?0), 0),
+		  coalesce((SELECT min(seq) FROM registry.indicator_checkpoints WHERE seq > ?0), 0)`, k).Scan(&lo, &hi)
+	if err != nil {
+		return 0, 0, fmt.Errorf("indicator: checkpoints: %w", err)
+	}
+	return lo, hi, nil
+}
+
+// checkpointCounts adds the counts on d as known at k from the checkpoint at c (sign 1: c <= k,
+// the log in (c, k] is added; -1: c > k, the log in (k, c] is taken back): the checkpoint's
+// years and months before d's month, the log up to k on the days of d's month, and the tail.
+func checkpointCounts(ctx context.Context, read func(query string, sign int64, args ...any) error, sc scope, d term.Date, c, k, sign int64) error {
+	ys := term.New(d.Year(), 1, 1)
+	ms := term.New(d.Year(), d.Month(), 1)
+	arr := pgdialect.Array(sc.units)
+	if err := read(`SELECT metric, sum(delta)::bigint FROM registry.indicator_checkpoint_counts
+		WHERE seq = ? AND region_code = ANY(?::text[]) AND (
+		  (grain = 'y' AND period < ?::date) OR
+		  (grain = 'm' AND period >= ?::date AND period < ?::date))
+		GROUP BY metric`, 1, c, arr, ys.String(), ys.String(), ms.String()); err != nil {
+		return err
+	}
+	if err := read(`SELECT metric, sum(delta)::bigint FROM registry.indicator_count_log
+		WHERE region_code = ANY(?::text[]) AND day >= ?::date AND day <= ?::date AND seq <= ?
+		GROUP BY metric`, 1, arr, ms.String(), d.String(), k); err != nil {
+		return err
+	}
+	from, to := min(c, k), max(c, k)
+	return read(`SELECT metric, sum(delta)::bigint FROM registry.indicator_count_log
+		WHERE seq > ? AND seq <= ? AND region_code = ANY(?::text[]) AND day < ?::date GROUP BY metric`,
+		sign, from, to, arr, ms.String())
 }
 
 // naiveAbove is how many entries away from both the start and the head of the chain a known_at

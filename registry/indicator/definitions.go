@@ -121,7 +121,7 @@ var definitions = []Definition{
 	{SoftwareCopyrightsPer10k, "每万人口计算机软件著作权登记量", "Registered software copyrights per 10,000 residents", UnitPer10k, ScopeStock,
 		"software_copyrights ÷ (residents ÷ 10,000), rounded half away from zero to 4 decimals (item (278) of the 2023 action plan reads \"计算机著作权数为1个\" next to two per-10k figures: its target is 1 per 10,000 residents)."},
 	{PlantVarieties, "植物新品种权", "Plant variety rights", UnitCount, ScopeStock,
-		"Plant varieties counted in the registry on the as-of date: from the application date (an application counts as registered), until the term from grant ends or the right is invalidated."},
+		"Plant variety rights valid on the as-of date: from the grant of the right (a pending application does not count: it may still be rejected), until the term from grant ends or the right is invalidated."},
 }
 
 // Definitions returns every indicator's definition, in the plan table's order.

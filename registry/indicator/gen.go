@@ -18,18 +18,21 @@ import (
 type GenOptions struct {
 	Parties int    // owners (default 2,000)
 	Assets  int    // rights of every kind (default 100,000)
-	Events  int    // lapses, transfers, renewals, recognitions, family members over 2021–2025
+	Events  int    // grants, renewals, lapses, transfers, recognitions, family members over 2021–2025
 	Pledges int    // registrations over 2021–2025, a third amended upwards
 	Seed    uint64 // the same seed gives the same data
-	Workers int    // concurrent writers for events and pledges (default 64; the ledger batches them)
+	Workers int    // concurrent writers for parties (default 64; the ledger batches them)
 	Batch   int    // assets per RegisterAssets write (default 5,000)
+	// EventBatch is events, pledges or amendments per AssetEvents / RegisterPledges /
+	// PledgeEvents write (default 1,000).
+	EventBatch int
 	// Progress, if set, is told what is being loaded.
 	Progress func(format string, args ...any)
 }
 
-// Generate loads a synthetic city through the registry's own API — RegisterAssets in big
-// batches, and events and pledges from many concurrent writers that the ledger commits in
-// groups — so every row of every projection is what the live system would hold. Dates fall in
+// Generate loads a synthetic city through the registry's own API — RegisterAssets,
+// AssetEvents, RegisterPledges and PledgeEvents, many items per ledger write — so every row of
+// every projection is what the live system would hold. Dates fall in
 // 2004–2025; ctx must carry an actor.
 func Generate(ctx context.Context, reg *registry.Service, o GenOptions) error {
 	if o.Parties <= 0 {
@@ -43,6 +46,9 @@ func Generate(ctx context.Context, reg *registry.Service, o GenOptions) error {
 	}
 	if o.Batch <= 0 {
 		o.Batch = 5000
+	}
+	if o.EventBatch <= 0 {
+		o.EventBatch = 1000
 	}
 	say := o.Progress
 	if say == nil {
@@ -76,6 +82,7 @@ func Generate(ctx context.Context, reg *registry.Service, o GenOptions) error {
 		id      uuid.UUID
 		kind    ident.Kind
 		owner   uuid.UUID
+		filed   term.Date
 		granted term.Date
 		expires term.Date
 	}
@@ -130,17 +137,14 @@ func Generate(ctx context.Context, reg *registry.Service, o GenOptions) error {
 			if !in.GrantedOn.IsZero() && in.Kind != ident.PlantVariety {
 				exp, _ = term.Expiry(in.Kind, in.FiledOn, in.GrantedOn, p)
 			}
-			assets = append(assets, made{r.ID, in.Kind, in.OwnerIDs[0], in.GrantedOn, exp})
+			assets = append(assets, made{r.ID, in.Kind, in.OwnerIDs[0], in.FiledOn, in.GrantedOn, exp})
 		}
 		say("assets: %d", start+n)
 	}
 
-	// Events over 2021–2025, on rights valid then.
-	var done atomic.Int64
-	evRng := make([]*rand.Rand, o.Workers)
-	for i := range evRng {
-		evRng[i] = rand.New(rand.NewPCG(o.Seed+uint64(i), 7))
-	}
+	// Events over 2021–2025 (grants, renewals, lapses, transfers, recognitions, family members),
+	// drawn up front and recorded in batches of o.EventBatch per ledger write (AssetEvents).
+	evRng := rand.New(rand.NewPCG(o.Seed, 7))
 	pick := func(r *rand.Rand, ok func(made) bool) (made, bool) {
 		for try := 0; try < 20; try++ {
 			a := assets[r.IntN(len(assets))]
@@ -150,71 +154,121 @@ func Generate(ctx context.Context, reg *registry.Service, o GenOptions) error {
 		}
 		return made{}, false
 	}
-	span5 := func(r *rand.Rand) term.Date { return term.New(2021, 1, 1).AddDays(r.IntN(5 * 365)) }
-	err = parallelW(ctx, o.Events, o.Workers, func(w, i int) error {
-		r := evRng[w]
-		on := span5(r)
-		a, ok := pick(r, func(a made) bool {
-			return !a.granted.IsZero() && a.granted.Before(on) && (a.expires.IsZero() || on.Before(a.expires))
-		})
-		if !ok {
-			return nil
-		}
-		in := registry.EventInput{EffectiveOn: on}
-		switch {
-		case a.kind.IsPatent() && r.IntN(2) == 0:
-			in.Type = registry.EventLapse
-		case a.kind == ident.InventionPatent:
-			in.Type, in.Country, in.FamilyNumber, in.FamilyDate = registry.EventForeignFamily, "US", fmt.Sprintf("US%d", i), on
-		case a.kind.IsTrademarkLike() && r.IntN(50) == 0:
-			in.Type = registry.EventWellKnown
+	planStart, planEnd := term.New(2021, 1, 1), minDate(term.New(2025, 12, 31), today)
+	span5 := func(r *rand.Rand) term.Date { return planStart.AddDays(r.IntN(5 * 365)) }
+	var evs []registry.AssetEventItem
+	moved := map[uuid.UUID]bool{} // transferred or lapsed: not pledged below
+	for i := 0; len(evs) < o.Events && i < 2*o.Events; i++ {
+		r := evRng
+		var a made
+		var ok bool
+		in := registry.EventInput{}
+		switch x := r.IntN(100); {
+		case x < 10: // a renewal of a mark expiring in the plan's years, up to 10 months early
+			a, ok = pick(r, func(a made) bool {
+				return a.kind.IsTrademarkLike() && !a.expires.IsZero() && a.expires.After(planStart.AddDays(300)) && a.expires.Before(planEnd)
+			})
+			in.Type, in.EffectiveOn = registry.EventRenew, a.expires.AddDays(-r.IntN(300))
+		case x < 15: // a late grant of a patent or plant variety filed before the plan's end
+			a, ok = pick(r, func(a made) bool {
+				return a.granted.IsZero() && a.kind != ident.GIProduct && !a.filed.IsZero() && a.filed.Before(planEnd)
+			})
+			from := a.filed.AddDays(1)
+			if from.Before(planStart) {
+				from = planStart
+			}
+			if ok && from.Before(planEnd) {
+				in.Type, in.EffectiveOn = registry.EventGrant, from.AddDays(r.IntN(int(days(from, planEnd))+1))
+			} else {
+				ok = false
+			}
 		default:
-			in.Type, in.OwnerIDs, in.PledgeeConsent = registry.EventTransfer, []uuid.UUID{parties[r.IntN(len(parties))]}, true
+			on := span5(r)
+			in.EffectiveOn = on
+			a, ok = pick(r, func(a made) bool {
+				return !a.granted.IsZero() && a.granted.Before(on) && (a.expires.IsZero() || on.Before(a.expires))
+			})
+			switch {
+			case a.kind.IsPatent() && r.IntN(2) == 0:
+				in.Type = registry.EventLapse
+			case a.kind == ident.InventionPatent:
+				in.Type, in.Country, in.FamilyNumber, in.FamilyDate = registry.EventForeignFamily, "US", fmt.Sprintf("US%d", i), on
+			case a.kind.IsTrademarkLike() && r.IntN(50) == 0:
+				in.Type = registry.EventWellKnown
+			default:
+				in.Type, in.OwnerIDs, in.PledgeeConsent = registry.EventTransfer, []uuid.UUID{parties[r.IntN(len(parties))]}, true
+			}
 		}
-		_, _ = reg.AssetEvent(ctx, a.id, in) // a refused event (e.g. lapsed already) is skipped
-		if n := done.Add(1); n%20000 == 0 {
-			say("events: %d", n)
+		if ok {
+			evs = append(evs, registry.AssetEventItem{AssetID: a.id, Event: in})
+			if in.Type == registry.EventTransfer || in.Type == registry.EventLapse {
+				moved[a.id] = true
+			}
 		}
-		return nil
-	})
-	if err != nil {
-		return fmt.Errorf("generate events: %w", err)
+	}
+	recorded := 0
+	for start := 0; start < len(evs); start += o.EventBatch {
+		res, err := reg.AssetEvents(ctx, evs[start:min(start+o.EventBatch, len(evs))])
+		if err != nil {
+			return fmt.Errorf("generate events: %w", err)
+		}
+		for _, r := range res {
+			if r.Err == nil { // a refused event (e.g. the patent lapsed already) is skipped
+				recorded++
+			}
+		}
+		say("events: %d drawn, %d recorded", min(start+o.EventBatch, len(evs)), recorded)
 	}
 
-	// Pledges over 2021–2025 on pledgeable rights valid on the registration day.
-	var pledged sync.Map
-	done.Store(0)
-	err = parallelW(ctx, o.Pledges, o.Workers, func(w, i int) error {
-		r := evRng[w]
+	// Pledges over 2021–2025 on pledgeable rights valid on the registration day (and neither
+	// transferred nor lapsed above), a third amended upwards; RegisterPledges and PledgeEvents in
+	// batches. Events and pledges are drawn until o.Events and o.Pledges are reached (or twice as
+	// many tries); a few are still refused by the rules and skipped.
+	pledged := map[uuid.UUID]bool{}
+	var pls []registry.PledgeInput
+	for i := 0; len(pls) < o.Pledges && i < 2*o.Pledges; i++ {
+		r := evRng
 		on := span5(r)
 		a, ok := pick(r, func(a made) bool {
-			_, taken := pledged.Load(a.id)
-			return !taken && a.kind.Pledgeable() && !a.granted.IsZero() && a.granted.Before(on) &&
+			return !pledged[a.id] && !moved[a.id] && a.kind.Pledgeable() && !a.granted.IsZero() && a.granted.Before(on) &&
 				(a.expires.IsZero() || on.AddDays(365).Before(a.expires))
 		})
 		if !ok {
-			return nil
+			continue
 		}
-		pledged.Store(a.id, true)
-		pl, err := reg.RegisterPledge(ctx, registry.PledgeInput{PledgorIDs: []uuid.UUID{a.owner}, AssetIDs: []uuid.UUID{a.id},
+		pledged[a.id] = true
+		pls = append(pls, registry.PledgeInput{PledgorIDs: []uuid.UUID{a.owner}, AssetIDs: []uuid.UUID{a.id},
 			Amount: registry.Money(100_000_00 + r.IntN(5_000_000_00)).String(), ContractNo: fmt.Sprintf("GEN-%d", i),
 			RegisteredOn: on, EndsOn: on.AddDays(365), PledgeeID: bank.ID})
-		if err != nil {
-			return nil // e.g. the right was transferred or lapsed by then
-		}
-		if r.IntN(3) == 0 {
-			amend := minDate(on.AddDays(30+r.IntN(200)), today)
-			_, _ = reg.PledgeEvent(ctx, registry.OfficeViewer(), pl.ID, registry.PledgeEventInput{Type: registry.PledgeAmend,
-				EffectiveOn: amend, Amount: (pl.Amount + registry.Money(50_000_00)).String()})
-		}
-		if n := done.Add(1); n%10000 == 0 {
-			say("pledges: %d", n)
-		}
-		return nil
-	})
-	if err != nil {
-		return fmt.Errorf("generate pledges: %w", err)
 	}
+	var amends []registry.PledgeEventItem
+	recorded = 0
+	for start := 0; start < len(pls); start += o.EventBatch {
+		chunk := pls[start:min(start+o.EventBatch, len(pls))]
+		res, err := reg.RegisterPledges(ctx, chunk)
+		if err != nil {
+			return fmt.Errorf("generate pledges: %w", err)
+		}
+		for j, r := range res {
+			if r.Err != nil {
+				continue // e.g. the right was transferred or lapsed by then
+			}
+			recorded++
+			if evRng.IntN(3) == 0 {
+				amount, _ := registry.ParseMoney(chunk[j].Amount)
+				amends = append(amends, registry.PledgeEventItem{PledgeID: r.ID, Event: registry.PledgeEventInput{
+					Type: registry.PledgeAmend, EffectiveOn: minDate(chunk[j].RegisteredOn.AddDays(30+evRng.IntN(200)), today),
+					Amount: (amount + registry.Money(50_000_00)).String()}})
+			}
+		}
+		say("pledges: %d drawn, %d registered", start+len(chunk), recorded)
+	}
+	for start := 0; start < len(amends); start += o.EventBatch {
+		if _, err := reg.PledgeEvents(ctx, registry.OfficeViewer(), amends[start:min(start+o.EventBatch, len(amends))]); err != nil {
+			return fmt.Errorf("generate pledge amendments: %w", err)
+		}
+	}
+	say("pledge amendments: %d", len(amends))
 	return nil
 }
 

@@ -522,9 +522,11 @@ func knownSeq(ctx context.Context, db bun.IDB, t time.Time) (int64, error) {
 		err := db.QueryRowContext(ctx, `SELECT seq FROM ledger.head`).Scan(&k)
 		return k, err
 	}
-	// recorded_at never decreases along the chain: find the last instant at or before t, then
-	// the last seq recorded at it.
-	err := db.QueryRowContext(ctx, `SELECT coalesce((SELECT max(seq) FROM ledger.entries WHERE recorded_at =
-		(SELECT max(recorded_at) FROM ledger.entries WHERE recorded_at <= ?)), 0)`, t.UTC()).Scan(&k)
+	// recorded_at never decreases along the chain: the last seq of the last instant at or before
+	// t. (Ordered by recorded_at, then seq: the recorded_at index and an incremental sort of the
+	// one instant's entries. max(seq) WHERE recorded_at = that instant was planned as a backward
+	// walk of the whole seq index: 147 ms at mid-history with 1.3 million entries.)
+	err := db.QueryRowContext(ctx, `SELECT coalesce((SELECT seq FROM ledger.entries WHERE recorded_at <= ?
+		ORDER BY recorded_at DESC, seq DESC LIMIT 1), 0)`, t.UTC()).Scan(&k)
 	return k, err
 }
