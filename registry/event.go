@@ -252,6 +252,10 @@ func checkEvent(ctx context.Context, db bun.IDB, l *loaded, t *timeline, in Even
 			return invalid("not_granted", "the right is not granted on %s", eff)
 		}
 		if in.Type == EventTransfer {
+			if st.Frozen {
+				// Court preservation: the right may not change hands until unfrozen.
+				return invalid("asset_frozen", "the right is frozen by a court on %s: it cannot be transferred", eff)
+			}
 			if len(in.OwnerIDs) == 0 {
 				return d, Errorf(Invalid, "owners_required", "body.owner_ids", "a transfer names the new owners")
 			}

@@ -67,3 +67,15 @@ func TestMarkKindsShareNumbers(t *testing.T) {
 	// Another number is another mark.
 	f.asset(AssetInput{Kind: ident.GICertificationMark, Number: "30123457", Title: "通辽黄玉米", OwnerIDs: []uuid.UUID{owner.ID}, GrantedOn: d("2020-01-07")})
 }
+
+// A right frozen by a court cannot change hands until it is unfrozen.
+func TestFrozenRightCannotBeTransferred(t *testing.T) {
+	f := newFixture(t)
+	owner, buyer := f.party("150502"), f.party("150521")
+	a := f.asset(AssetInput{Kind: ident.InventionPatent, Number: patentNo(2015, '1', 4242), Title: "冻结", OwnerIDs: []uuid.UUID{owner.ID}, FiledOn: d("2015-03-01"), GrantedOn: d("2017-06-01")})
+	f.event(a.ID, EventInput{Type: EventFreeze, EffectiveOn: d("2024-01-10"), CaseNumber: "(2024)内05执保12号"})
+	_, err := f.s.AssetEvent(f.ctx, a.ID, EventInput{Type: EventTransfer, EffectiveOn: d("2024-02-01"), OwnerIDs: []uuid.UUID{buyer.ID}})
+	wantCode(t, err, Invalid, "asset_frozen")
+	f.event(a.ID, EventInput{Type: EventUnfreeze, EffectiveOn: d("2024-03-01"), CaseNumber: "(2024)内05执保12号"})
+	f.event(a.ID, EventInput{Type: EventTransfer, EffectiveOn: d("2024-03-01"), OwnerIDs: []uuid.UUID{buyer.ID}})
+}
