@@ -224,6 +224,11 @@ func checkPledgeEvent(ctx context.Context, db bun.IDB, cur *pledgeRow, in Pledge
 				return ev, err
 			}
 		}
+		if ev.StartsOn != nil {
+			if err := checkActiveStart(ctx, db, cur.active, starts); err != nil {
+				return ev, err
+			}
+		}
 		if c := strings.TrimSpace(in.ContractNo); c != "" {
 			if len(c) > 200 {
 				return invalid("contract_required", "body.contract_no", "the contract number is at most 200 bytes")
@@ -285,6 +290,33 @@ func checkPledgeEvent(ctx context.Context, db bun.IDB, cur *pledgeRow, in Pledge
 }
 
 // checkActiveTerm refuses a term end after the expiry of any right still in the pledge.
+// checkActiveStart holds a moved start date to the registration rules: every right still in
+// the pledge must be in force and not frozen on it.
+func checkActiveStart(ctx context.Context, db bun.IDB, active []uuid.UUID, startsOn term.Date) error {
+	ls, pol, err := loadPledgeAssets(ctx, db, active)
+	if err != nil {
+		return err
+	}
+	for _, a := range active {
+		l := ls[a]
+		if l == nil {
+			continue
+		}
+		st := fold(l.f, l.evs, pol, l.fin).at(startsOn)
+		if !st.Valid {
+			e := Errorf(Invalid, "asset_not_valid", "body.starts_on", "%s %s is %s on %s, not a right in force", l.f.Kind, l.number, st.Status, startsOn)
+			e.Ref = l.id.String()
+			return e
+		}
+		if st.Frozen {
+			e := Errorf(Invalid, "asset_frozen", "body.starts_on", "%s %s is frozen by a court on %s", l.f.Kind, l.number, startsOn)
+			e.Ref = l.id.String()
+			return e
+		}
+	}
+	return nil
+}
+
 func checkActiveTerm(ctx context.Context, db bun.IDB, active []uuid.UUID, endsOn term.Date) error {
 	ls, pol, err := loadPledgeAssets(ctx, db, active)
 	if err != nil {

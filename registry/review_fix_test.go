@@ -79,3 +79,17 @@ func TestFrozenRightCannotBeTransferred(t *testing.T) {
 	f.event(a.ID, EventInput{Type: EventUnfreeze, EffectiveOn: d("2024-03-01"), CaseNumber: "(2024)内05执保12号"})
 	f.event(a.ID, EventInput{Type: EventTransfer, EffectiveOn: d("2024-03-01"), OwnerIDs: []uuid.UUID{buyer.ID}})
 }
+
+// Moving a pledge's start date is held to the registration rules: the rights must be in
+// force and not frozen on the new start.
+func TestAmendStartsOnIsChecked(t *testing.T) {
+	f := newPledgeFixture(t)
+	f.event(f.inv.ID, EventInput{Type: EventFreeze, EffectiveOn: d("2025-01-10"), CaseNumber: "(2025)内05执保1号"})
+	f.event(f.inv.ID, EventInput{Type: EventUnfreeze, EffectiveOn: d("2025-02-10"), CaseNumber: "(2025)内05执保1号"})
+	p := f.pledge(f.input([]uuid.UUID{f.o1.ID}, f.inv.ID))
+	_, err := f.s.PledgeEvent(f.ctx, OfficeViewer(), p.ID, PledgeEventInput{Type: PledgeAmend, EffectiveOn: d("2025-07-01"), StartsOn: d("2025-01-20")})
+	wantCode(t, err, Invalid, "asset_frozen")
+	_, err = f.s.PledgeEvent(f.ctx, OfficeViewer(), p.ID, PledgeEventInput{Type: PledgeAmend, EffectiveOn: d("2025-07-01"), StartsOn: d("2014-01-01")})
+	wantCode(t, err, Invalid, "asset_not_valid")
+	f.pevent(p.ID, PledgeEventInput{Type: PledgeAmend, EffectiveOn: d("2025-07-01"), StartsOn: d("2025-03-01")})
+}
