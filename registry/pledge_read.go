@@ -442,7 +442,7 @@ type FinancingRow struct {
 	RegionCode    string `json:"region_code"`
 	Amount        Money  `json:"amount"`        // registrations at their amount + amendment increases
 	Registrations int    `json:"registrations"` // pledges registered (pledge_count)
-	Pledgors      int    `json:"pledgors"`      // distinct pledgors of those registrations (not additive across rows)
+	Pledgors      int    `json:"pledgors"`      // distinct first pledgors of those registrations, as the pledged_enterprises indicator counts
 }
 
 // FinancingByYearRegion sums registry.pledge_financing by calendar year and unit over the
@@ -463,15 +463,13 @@ func (s *Service) FinancingByYearRegion(ctx context.Context, from, to term.Date,
 		hi = to.String()
 	}
 	rows, err := s.db.QueryContext(ctx, `WITH f AS (
-		  SELECT extract(year FROM effective_on)::int AS y, region_code, amount_fen, is_registration, pledge_id
-		  FROM registry.pledge_financing WHERE seq <= ? AND effective_on BETWEEN ?::date AND ?::date),
-		s AS (SELECT y, region_code, sum(amount_fen)::bigint AS amount, count(*) FILTER (WHERE is_registration) AS regs
-		  FROM f GROUP BY y, region_code),
-		d AS (SELECT f.y, f.region_code, count(DISTINCT x) AS n
-		  FROM f JOIN registry.pledges p ON p.id = f.pledge_id, unnest(p.pledgor_ids) AS x
-		  WHERE f.is_registration GROUP BY f.y, f.region_code)
-		SELECT s.y, s.region_code, s.amount, s.regs, coalesce(d.n, 0)
-		FROM s LEFT JOIN d USING (y, region_code) ORDER BY s.y, s.region_code`, knownAt, lo, hi)
+		  SELECT extract(year FROM effective_on)::int AS y, region_code, amount_fen, is_registration, pledgor_id
+		  FROM registry.pledge_financing WHERE seq <= ? AND effective_on BETWEEN ?::date AND ?::date)
+		-- Distinct first pledgors, as the pledged_enterprises indicator counts them: each
+		-- registration belongs to one unit, so the city stays the sum of its units.
+		SELECT y, region_code, sum(amount_fen)::bigint, count(*) FILTER (WHERE is_registration),
+		  count(DISTINCT pledgor_id) FILTER (WHERE is_registration)
+		FROM f GROUP BY y, region_code ORDER BY y, region_code`, knownAt, lo, hi)
 	if err != nil {
 		return nil, fmt.Errorf("registry: financing: %w", err)
 	}
