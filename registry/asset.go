@@ -327,22 +327,27 @@ func resolveAsset(p *assetPayload, ownerRegion map[uuid.UUID]string, units map[s
 }
 
 func partyRegions(ctx context.Context, db bun.IDB, ids []string) (map[uuid.UUID]string, error) {
+	return partyColumn(ctx, db, ids, "region_code")
+}
+
+// partyColumn maps party ids to one of their text columns (a constant of the caller's).
+func partyColumn(ctx context.Context, db bun.IDB, ids []string, column string) (map[uuid.UUID]string, error) {
 	out := map[uuid.UUID]string{}
 	if len(ids) == 0 {
 		return out, nil
 	}
-	rows, err := db.QueryContext(ctx, `SELECT id, region_code FROM registry.parties WHERE id = ANY(?::uuid[])`, pgdialect.Array(ids))
+	rows, err := db.QueryContext(ctx, `SELECT id, `+column+` FROM registry.parties WHERE id = ANY(?::uuid[])`, pgdialect.Array(ids))
 	if err != nil {
-		return nil, fmt.Errorf("registry: owners: %w", err)
+		return nil, fmt.Errorf("registry: party %s: %w", column, err)
 	}
 	defer rows.Close()
 	for rows.Next() {
 		var id uuid.UUID
-		var r string
-		if err := rows.Scan(&id, &r); err != nil {
+		var v string
+		if err := rows.Scan(&id, &v); err != nil {
 			return nil, err
 		}
-		out[id] = r
+		out[id] = v
 	}
 	return out, rows.Err()
 }

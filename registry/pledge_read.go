@@ -186,24 +186,7 @@ func pledgeDisplayNumber(k ident.Kind, number string, granted bool) string {
 }
 
 func pledgePartyNames(ctx context.Context, db bun.IDB, ids []string) (map[uuid.UUID]string, error) {
-	out := map[uuid.UUID]string{}
-	if len(ids) == 0 {
-		return out, nil
-	}
-	rows, err := db.QueryContext(ctx, `SELECT id, name FROM registry.parties WHERE id = ANY(?::uuid[])`, pgdialect.Array(ids))
-	if err != nil {
-		return nil, fmt.Errorf("registry: party names: %w", err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var id uuid.UUID
-		var n string
-		if err := rows.Scan(&id, &n); err != nil {
-			return nil, err
-		}
-		out[id] = n
-	}
-	return out, rows.Err()
+	return partyColumn(ctx, db, ids, "name")
 }
 
 // PledgeFilter selects pledges for ListPledges. Zero fields select everything.
