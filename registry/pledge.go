@@ -226,7 +226,7 @@ func checkPledge(ctx context.Context, db bun.IDB, p *pledgePayload) error {
 			return err
 		}
 	}
-	return checkNotPledged(ctx, db, p.AssetIDs, uuid.Nil)
+	return checkNotPledged(ctx, db, p.AssetIDs, p.RegisteredOn, uuid.Nil)
 }
 
 // loadPledgeAssets loads and folds the assets, by id.
@@ -307,15 +307,20 @@ func checkTermWithin(t *timeline, l *loaded, endsOn term.Date, field string) err
 
 // checkNotPledged refuses rights in an active pledge other than except: Conflict
 // asset_pledged whose Ref is that pledge.
-func checkNotPledged(ctx context.Context, db bun.IDB, assets []uuid.UUID, except uuid.UUID) error {
+// checkNotPledged refuses rights already pledged in the new pledge's period. A new pledge
+// runs from registeredOn until it is released, so it clashes with any other pledge of the
+// right that is still active or was released after registeredOn (a backdated registration
+// may not overlap a pledge since released).
+func checkNotPledged(ctx context.Context, db bun.IDB, assets []uuid.UUID, registeredOn term.Date, except uuid.UUID) error {
 	strs := make([]string, len(assets))
 	for i, id := range assets {
 		strs[i] = id.String()
 	}
 	var asset, pledge uuid.UUID
 	err := db.QueryRowContext(ctx, `SELECT asset_id, pledge_id FROM registry.pledge_assets
-		WHERE active AND asset_id = ANY(?::uuid[]) AND pledge_id <> ? ORDER BY array_position(?::uuid[], asset_id) LIMIT 1`,
-		pgdialect.Array(strs), except.String(), pgdialect.Array(strs)).Scan(&asset, &pledge)
+		WHERE (active OR released_on > ?::date) AND asset_id = ANY(?::uuid[]) AND pledge_id <> ?
+		ORDER BY array_position(?::uuid[], asset_id), active DESC LIMIT 1`,
+		registeredOn.String(), pgdialect.Array(strs), except.String(), pgdialect.Array(strs)).Scan(&asset, &pledge)
 	if err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
 			return nil
@@ -330,7 +335,7 @@ func assetPledged(asset, pledge uuid.UUID, i int) *Error {
 	if i >= 0 {
 		field = fmt.Sprintf("body.asset_ids[%d]", i)
 	}
-	e := Errorf(Conflict, "asset_pledged", field, "asset %s is in active pledge %s; it is released first", asset, pledge)
+	e := Errorf(Conflict, "asset_pledged", field, "asset %s is in pledge %s during this pledge's period; that pledge is released first", asset, pledge)
 	e.Ref = pledge.String()
 	return e
 }

@@ -93,3 +93,24 @@ func TestAmendStartsOnIsChecked(t *testing.T) {
 	wantCode(t, err, Invalid, "asset_not_valid")
 	f.pevent(p.ID, PledgeEventInput{Type: PledgeAmend, EffectiveOn: d("2025-07-01"), StartsOn: d("2025-03-01")})
 }
+
+// A backdated registration may not overlap a pledge of the same right that was released
+// only after the backdated date.
+func TestBackdatedPledgeMayNotOverlapAReleasedOne(t *testing.T) {
+	f := newPledgeFixture(t)
+	in := f.input([]uuid.UUID{f.o1.ID}, f.inv.ID)
+	in.RegisteredOn, in.StartsOn, in.EndsOn = d("2022-01-01"), d("2022-01-01"), d("2024-12-31")
+	first := f.pledge(in)
+	f.pevent(first.ID, PledgeEventInput{Type: PledgeRelease, EffectiveOn: d("2024-06-01")})
+
+	back := f.input([]uuid.UUID{f.o1.ID}, f.inv.ID)
+	back.RegisteredOn, back.StartsOn, back.EndsOn = d("2023-01-01"), d("2023-01-01"), d("2025-12-31")
+	_, err := f.s.RegisterPledge(f.ctx, back)
+	if de := wantCode(t, err, Conflict, "asset_pledged"); de.Ref != first.ID.String() {
+		t.Fatalf("ref = %s, want %s", de.Ref, first.ID)
+	}
+	// From the day of the release on, the right is free again.
+	after := f.input([]uuid.UUID{f.o1.ID}, f.inv.ID)
+	after.RegisteredOn, after.StartsOn, after.EndsOn = d("2024-06-01"), d("2024-06-01"), d("2026-05-31")
+	f.pledge(after)
+}
