@@ -27,28 +27,3 @@ func TestDocsMatchDefinitions(t *testing.T) {
 		}
 	}
 }
-
-// docTable writes the rows TestDocsMatchDefinitions expects (used to write the document).
-func docTable() string {
-	var sb strings.Builder
-	sb.WriteString("| code | 指标 / indicator | unit | scope | how it is computed |\n|---|---|---|---|---|\n")
-	for _, d := range Definitions() {
-		sb.WriteString("| `" + d.Code + "` | " + d.NameZH + " / " + d.NameEN + " | " + d.Unit + " | " + d.Scope + " | " + d.Definition + " |\n")
-	}
-	return sb.String()
-}
-
-func TestPrintDocTable(t *testing.T) {
-	if os.Getenv("IPLEDGER_PRINT_DOCS") == "" {
-		t.Skip("set IPLEDGER_PRINT_DOCS=1 to print the table for docs/INDICATORS.md")
-	}
-	os.WriteFile(os.Getenv("IPLEDGER_PRINT_DOCS"), []byte(docTable()+"\n"+rulesText()), 0o644)
-}
-
-func rulesText() string {
-	var sb strings.Builder
-	for _, r := range Rules() {
-		sb.WriteString("**" + r[0] + ".** " + r[1] + "\n\n")
-	}
-	return sb.String()
-}
