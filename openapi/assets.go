@@ -142,14 +142,14 @@ type historyOutput struct {
 	}
 }
 
-// parseIDs reads a list of party ids from the body.
-func parseIDs(field string, raw []string) ([]uuid.UUID, error) {
+// parseIDs reads a list of ids from the body; code names the rule (owner_unknown, asset_unknown).
+func parseIDs(field, code string, raw []string) ([]uuid.UUID, error) {
 	out := make([]uuid.UUID, 0, len(raw))
 	for i, r := range raw {
 		id, err := uuid.Parse(r)
 		if err != nil {
-			p := newProblem(http.StatusUnprocessableEntity, "owner_unknown", "not a party id")
-			p.Errors = []FieldError{{Location: fmt.Sprintf("%s[%d]", field, i), Message: "not a party id", Value: r}}
+			p := newProblem(http.StatusUnprocessableEntity, code, "not an id")
+			p.Errors = []FieldError{{Location: fmt.Sprintf("%s[%d]", field, i), Message: "not an id", Value: r}}
 			return nil, p
 		}
 		out = append(out, id)
@@ -164,7 +164,7 @@ func (s *Server) registerAssets() {
 		Description:   "Any of the ten kinds. Numbers are checked per kind (patent check character, type digit against the kind) and stored in one canonical form; a kind+number already registered is 409 naming the asset (`ref`). Validity and expiry follow the term rules as of any date.",
 		DefaultStatus: http.StatusCreated,
 	}, registrars, func(ctx context.Context, in *createAssetInput) (*assetOutput, error) {
-		owners, err := parseIDs("body.owner_ids", in.Body.OwnerIDs)
+		owners, err := parseIDs("body.owner_ids", "owner_unknown", in.Body.OwnerIDs)
 		if err != nil {
 			return nil, err
 		}
@@ -269,7 +269,7 @@ func (s *Server) registerAssets() {
 		if err != nil {
 			return nil, err
 		}
-		owners, err := parseIDs("body.owner_ids", b.OwnerIDs)
+		owners, err := parseIDs("body.owner_ids", "owner_unknown", b.OwnerIDs)
 		if err != nil {
 			return nil, err
 		}

@@ -8,7 +8,6 @@ import (
 
 	"github.com/danielgtaylor/huma/v2"
 
-	"ipledger/registry"
 	"ipledger/registry/access"
 	"ipledger/registry/indicator"
 	"ipledger/registry/term"
@@ -214,15 +213,13 @@ func (s *Server) registerIndicators() {
 		Description:   "One target per indicator, region and due date; setting it again revises it. A relative target (percent_over_baseline, increase_over_baseline) has a value once the baseline of base_on is recorded.",
 		DefaultStatus: http.StatusCreated,
 	}, referenceWriters, func(ctx context.Context, in *targetInput) (*targetOutput, error) {
-		due, err := parseDateField(in.Body.Due, "body.due")
+		due, err := parseDate("body.due", in.Body.Due)
 		if err != nil {
-			return nil, s.problemFrom(ctx, err)
+			return nil, err
 		}
-		var base term.Date
-		if in.Body.BaseOn != "" {
-			if base, err = parseDateField(in.Body.BaseOn, "body.base_on"); err != nil {
-				return nil, s.problemFrom(ctx, err)
-			}
+		base, err := parseDate("body.base_on", in.Body.BaseOn)
+		if err != nil {
+			return nil, err
 		}
 		t, err := ind.SetTarget(ctx, indicator.TargetInput{Code: in.Body.Code, RegionCode: in.Body.Region, Due: due,
 			Basis: in.Body.Basis, Value: in.Body.Value, BaseOn: base, Note: in.Body.Note})
@@ -238,12 +235,9 @@ func (s *Server) registerIndicators() {
 		Description:   "An indicator's value on a date as the plan states it (default 2020-12-31, the end of the 13th plan).",
 		DefaultStatus: http.StatusCreated,
 	}, referenceWriters, func(ctx context.Context, in *baselineInput) (*baselineOutput, error) {
-		var on term.Date
-		if in.Body.On != "" {
-			var err error
-			if on, err = parseDateField(in.Body.On, "body.on"); err != nil {
-				return nil, s.problemFrom(ctx, err)
-			}
+		on, err := parseDate("body.on", in.Body.On)
+		if err != nil {
+			return nil, err
 		}
 		b, err := ind.SetBaseline(ctx, indicator.BaselineInput{Code: in.Body.Code, RegionCode: in.Body.Region, On: on,
 			Value: in.Body.Value, Note: in.Body.Note})
@@ -252,14 +246,6 @@ func (s *Server) registerIndicators() {
 		}
 		return &baselineOutput{Status: http.StatusCreated, Body: b}, nil
 	})
-}
-
-func parseDateField(v, field string) (term.Date, error) {
-	d, err := term.ParseDate(v)
-	if err != nil {
-		return term.Date{}, registry.Errorf(registry.Invalid, "date_format", field, "%q is not a date YYYY-MM-DD", v)
-	}
-	return d, nil
 }
 
 // indicatorDates reads as_of (default today, office time; 2000-01-01 to today) and known_at.

@@ -2,7 +2,6 @@ package openapi
 
 import (
 	"context"
-	"fmt"
 	"net/http"
 	"strconv"
 
@@ -161,21 +160,6 @@ func pledgeViewer(ctx context.Context) registry.Viewer {
 	return registry.OfficeViewer()
 }
 
-// parsePledgeIDs reads a list of ids from the body; code names the rule (pledgor_unknown, asset_unknown).
-func parsePledgeIDs(field, code string, raw []string) ([]uuid.UUID, error) {
-	out := make([]uuid.UUID, 0, len(raw))
-	for i, r := range raw {
-		id, err := uuid.Parse(r)
-		if err != nil {
-			p := newProblem(http.StatusUnprocessableEntity, code, "not an id")
-			p.Errors = []FieldError{{Location: fmt.Sprintf("%s[%d]", field, i), Message: "not an id", Value: r}}
-			return nil, p
-		}
-		out = append(out, id)
-	}
-	return out, nil
-}
-
 func (s *Server) registerPledges() {
 	register(s, huma.Operation{
 		OperationID: "create-pledge", Method: http.MethodPost, Path: "/v1/pledges", Tags: []string{"pledges"},
@@ -189,17 +173,17 @@ func (s *Server) registerPledges() {
 		Errors:        []int{http.StatusConflict, http.StatusUnprocessableEntity},
 	}, pledgeWriters, func(ctx context.Context, in *createPledgeInput) (*pledgeOutput, error) {
 		b := in.Body
-		pledgors, err := parsePledgeIDs("body.pledgor_ids", "pledgor_unknown", b.PledgorIDs)
+		pledgors, err := parseIDs("body.pledgor_ids", "pledgor_unknown", b.PledgorIDs)
 		if err != nil {
 			return nil, err
 		}
-		assets, err := parsePledgeIDs("body.asset_ids", "asset_unknown", b.AssetIDs)
+		assets, err := parseIDs("body.asset_ids", "asset_unknown", b.AssetIDs)
 		if err != nil {
 			return nil, err
 		}
 		var pledgee uuid.UUID
 		if b.PledgeeID != "" {
-			ids, err := parsePledgeIDs("body.pledgee_id", "pledgee_unknown", []string{b.PledgeeID})
+			ids, err := parseIDs("body.pledgee_id", "pledgee_unknown", []string{b.PledgeeID})
 			if err != nil {
 				return nil, err
 			}
@@ -358,7 +342,7 @@ func (s *Server) registerPledges() {
 				return nil, err
 			}
 		}
-		if ev.AssetIDs, err = parsePledgeIDs("body.asset_ids", "asset_not_in_pledge", b.AssetIDs); err != nil {
+		if ev.AssetIDs, err = parseIDs("body.asset_ids", "asset_not_in_pledge", b.AssetIDs); err != nil {
 			return nil, err
 		}
 		// Inputs refused before the pledge is looked up are refused alike for every id, so
