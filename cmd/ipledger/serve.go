@@ -17,15 +17,12 @@ import (
 )
 
 func serve(ctx context.Context, log *slog.Logger) error {
-	cfg, err := loadConfig()
-	if err != nil {
-		return err
-	}
-	st, err := openStore(ctx, log, cfg, true)
+	st, err := openStore(ctx, log, true)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
+	cfg := st.cfg
 
 	sys := ledger.WithActor(ctx, "system")
 	acc := access.New(st.ledger)

@@ -69,7 +69,11 @@ const appDatabase = "ipledger"
 
 // openStore starts the private cluster when no DATABASE_URL is set, migrates, and opens the
 // service's pool.
-func openStore(ctx context.Context, log *slog.Logger, cfg config, migrate bool) (*store, error) {
+func openStore(ctx context.Context, log *slog.Logger, migrate bool) (*store, error) {
+	cfg, err := loadConfig()
+	if err != nil {
+		return nil, err
+	}
 	s := &store{cfg: cfg}
 	appDSN := cfg.DatabaseURL
 	migrateDSN := cfg.MigrateURL

@@ -108,11 +108,7 @@ func tokenCmd(ctx context.Context, log *slog.Logger, args []string) error {
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
 	}
-	cfg, err := loadConfig()
-	if err != nil {
-		return err
-	}
-	st, err := openStore(ctx, log, cfg, true)
+	st, err := openStore(ctx, log, true)
 	if err != nil {
 		return err
 	}
@@ -153,11 +149,7 @@ func exportCmd(ctx context.Context, log *slog.Logger, args []string) error {
 	if len(args) != 1 {
 		return fmt.Errorf("export FILE")
 	}
-	cfg, err := loadConfig()
-	if err != nil {
-		return err
-	}
-	st, err := openStore(ctx, log, cfg, false)
+	st, err := openStore(ctx, log, false)
 	if err != nil {
 		return err
 	}
@@ -217,11 +209,7 @@ func verifyCmd(ctx context.Context, log *slog.Logger, args []string) error {
 		defer f.Close()
 		rep, err = verifyExport(f)
 	} else {
-		cfg, cerr := loadConfig()
-		if cerr != nil {
-			return cerr
-		}
-		st, serr := openStore(ctx, log, cfg, false)
+		st, serr := openStore(ctx, log, false)
 		if serr != nil {
 			return serr
 		}

@@ -50,11 +50,7 @@ func importCmd(ctx context.Context, log *slog.Logger, args []string) error {
 		return err
 	}
 	defer f.Close()
-	cfg, err := loadConfig()
-	if err != nil {
-		return err
-	}
-	st, err := openStore(ctx, log, cfg, true)
+	st, err := openStore(ctx, log, true)
 	if err != nil {
 		return err
 	}
