@@ -114,9 +114,6 @@ func (t *Tx) DB() bun.IDB {
 // Now is the recording time of every entry in this transaction.
 func (t *Tx) Now() time.Time { return t.now }
 
-// Actor is who is writing.
-func (t *Tx) Actor() string { return t.actor }
-
 // Append adds an entry to the chain; it commits with the transaction or not at all.
 func (t *Tx) Append(d Draft) (Entry, error) {
 	raw, err := json.Marshal(d.Payload)

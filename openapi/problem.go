@@ -24,7 +24,6 @@ type Problem struct {
 	Instance string       `json:"instance,omitempty" doc:"The request path"`
 	Ref      string       `json:"ref,omitempty" doc:"Id of the existing thing this request clashes with"`
 	Errors   []FieldError `json:"errors,omitempty" doc:"The inputs at fault"`
-	Warnings []string     `json:"warnings,omitempty" doc:"Non-fatal remarks"`
 	headers  http.Header  `json:"-"`
 }
 

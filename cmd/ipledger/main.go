@@ -4,14 +4,11 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"os"
 	"os/signal"
 	"syscall"
-
-	"ipledger/migrations/pgdb"
 )
 
 const usage = `ipledger — IP asset registry and pledge-financing ledger
@@ -70,10 +67,7 @@ func main() {
 		os.Exit(2)
 	}
 	if err != nil {
-		if errors.Is(err, pgdb.ErrNoBinaries) {
-			fmt.Fprintln(os.Stderr, "ipledger:", err)
-			os.Exit(1)
-		}
+		// One line, no stack trace: errors such as pgdb.ErrNoBinaries say what to do.
 		fmt.Fprintln(os.Stderr, "ipledger:", err)
 		os.Exit(1)
 	}
