@@ -667,7 +667,7 @@ type AssetFilter struct {
 	OwnerID   uuid.UUID
 	Valid     *bool
 	HighValue *bool
-	Q         string // substring of the title or the number
+	Q         string // substring of the title or the number, or the number in any spelling ident accepts
 	AsOf      term.Date
 	Cursor    string
 	Limit     int // 1..1000, default 100
@@ -700,9 +700,17 @@ func (s *Service) ListAssets(ctx context.Context, f AssetFilter) ([]Asset, strin
 		args = append(args, f.OwnerID.String())
 	}
 	if f.Q != "" {
-		where += ` AND (a.title ILIKE ? ESCAPE '\' OR a.number ILIKE ? ESCAPE '\')`
+		// A substring of the title or the stored number, or the number exactly as any kind's
+		// rules read the query (ZL…, CN…, spaces, full-width digits): exact (kind, number)
+		// pairs, which the assets_kind_number index answers.
+		cond := `a.title ILIKE ? ESCAPE '\' OR a.number ILIKE ? ESCAPE '\'`
 		q := "%" + likeEscape(f.Q) + "%"
 		args = append(args, q, q)
+		for _, r := range ident.Readings(f.Q) {
+			cond += ` OR (a.kind = ? AND a.number = ?)`
+			args = append(args, string(r.Kind), r.Number)
+		}
+		where += ` AND (` + cond + `)`
 	}
 	// The spans pre-select what counts on the day; the fold below decides exactly.
 	if f.HighValue != nil && *f.HighValue {

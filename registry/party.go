@@ -245,7 +245,7 @@ func getParty(ctx context.Context, db bun.IDB, id uuid.UUID) (Party, error) {
 
 // PartyFilter selects parties for ListParties. Zero fields select everything.
 type PartyFilter struct {
-	Q      string // substring of the name, case-insensitive
+	Q      string // substring of the name, case-insensitive, or the unified social credit code in any case or width
 	Kind   PartyKind
 	Region string
 	Cursor string // from the previous page's next cursor
@@ -267,8 +267,10 @@ func (s *Service) ListParties(ctx context.Context, f PartyFilter) ([]Party, stri
 		args = append(args, after)
 	}
 	if f.Q != "" {
-		q += ` AND name ILIKE ? ESCAPE '\'`
-		args = append(args, "%"+likeEscape(f.Q)+"%")
+		// A USCC matches as stored: normalised, so "91150502ma0q1xy3rt" or full-width input
+		// finds it through the parties_uscc index.
+		q += ` AND (name ILIKE ? ESCAPE '\' OR uscc = ?)`
+		args = append(args, "%"+likeEscape(f.Q)+"%", ident.NormalizeUSCC(f.Q))
 	}
 	if f.Kind != "" {
 		q += ` AND kind = ?`

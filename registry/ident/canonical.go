@@ -27,7 +27,7 @@ const (
 // Canonical validates raw as an identifier of the given kind and returns the
 // one spelling the registry stores:
 //
-//	patents                application number with the dot, no ZL: "201310699744.2"
+//	patents                application number with the dot, no ZL or CN: "201310699744.2"
 //	trademark, GI marks    the registration number's digits: "1234567"
 //	gi_product             the announcement number, trimmed
 //	software_copyright     "2019SR0123456"
@@ -133,8 +133,12 @@ func PatentCheckChar(body string) (c byte, ok bool) {
 
 func canonicalPatent(kind Kind, raw string) (string, error) {
 	s := squeeze(raw)
-	if len(s) >= 2 && upperASCII(s[:2]) == "ZL" {
-		s = s[2:]
+	// ZL + application number is the patent number; CN + application number is how
+	// WIPO, Espacenet and foreign filings cite it. Either prefix, not both.
+	if len(s) >= 2 {
+		if p := upperASCII(s[:2]); p == "ZL" || p == "CN" {
+			s = s[2:]
+		}
 	}
 	var body string
 	var check byte
@@ -148,7 +152,7 @@ func canonicalPatent(kind Kind, raw string) (string, error) {
 	}
 	if (len(body) != 12 && len(body) != 8) || !allDigits(body) {
 		return "", errorf(CodePatentFormat, FieldNumber,
-			"want an application number of 12 digits (8 before 2003-10-01) and a check character, optionally with ZL and a dot")
+			"want an application number of 12 digits (8 before 2003-10-01) and a check character, optionally with ZL or CN and a dot")
 	}
 	if check == 'x' {
 		check = 'X'

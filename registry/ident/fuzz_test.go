@@ -13,6 +13,7 @@ func FuzzCanonical(f *testing.F) {
 		"ZL2013106997442", "ZL 201310699744.2", "200310000008.x", "88100001.9", "00300001X",
 		"1234567", "0", "2008年第137号公告", "2019sr0123456", "国作登字—2019—f—00812345",
 		"CNA20191006012", "ＺＬ２０１３１０６９９７４４．２", "", " ", "\xff", "ZL.", "..2",
+		"CN201910345678.6", "cn 2019 1034 5678 6", "CNZL201910345678.6", "CN", "ＣＮ８８１００００１９",
 	}
 	for i, s := range seeds {
 		f.Add(uint8(i), s)
@@ -41,9 +42,12 @@ func FuzzCanonical(f *testing.F) {
 			if PatentFilingYear(got) == 0 {
 				t.Fatalf("PatentFilingYear(%q) = 0", got)
 			}
-			// The display form must be accepted back.
+			// The display form and the CN citation must be accepted back.
 			if back, err := Canonical(kind, PatentNumberDisplay(got)); err != nil || back != got {
 				t.Fatalf("display %q re-parses to %q, %v", PatentNumberDisplay(got), back, err)
+			}
+			if back, err := Canonical(kind, "CN"+got); err != nil || back != got {
+				t.Fatalf("CN%s re-parses to %q, %v", got, back, err)
 			}
 		}
 		if kind == PlantVariety {
@@ -53,6 +57,14 @@ func FuzzCanonical(f *testing.F) {
 		}
 		if kind != GIProduct && strings.ContainsAny(got, " \t\r\n") {
 			t.Fatalf("Canonical(%s, %q) = %q keeps white space", kind, raw, got)
+		}
+		// A search reads raw under every kind: this kind's reading must be among them.
+		found := false
+		for _, r := range Readings(raw) {
+			found = found || r == Reading{kind, got}
+		}
+		if !found {
+			t.Fatalf("Readings(%q) lacks %s %q", raw, kind, got)
 		}
 	})
 }

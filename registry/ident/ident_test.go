@@ -132,6 +132,9 @@ func TestCanonicalPatent(t *testing.T) {
 		{"old form 1985", InventionPatent, "ZL85100001.0", "85100001.0"},
 		{"old form 2003", UtilityModel, "03200001.4", "03200001.4"},
 		{"old form 2000 no dot", DesignPatent, "00300001x", "00300001.X"},
+		{"CN prefix", InventionPatent, "CN201310699744.2", "201310699744.2"},
+		{"CN prefix, spaces, no dot", InventionPatent, "cn 2019 1034 5678 6", "201910345678.6"},
+		{"full-width CN", UtilityModel, "ＣＮ２０１９２００００００１．４", "201920000001.4"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -166,7 +169,8 @@ func TestCanonicalPatentErrors(t *testing.T) {
 		{"13 digits", InventionPatent, "2013106997441.2", CodePatentFormat},
 		{"letter in body", InventionPatent, "2013106997A4.2", CodePatentFormat},
 		{"check is a letter", InventionPatent, "201310699744.A", CodePatentFormat},
-		{"CN prefix", InventionPatent, "CN201310699744.2", CodePatentFormat},
+		{"CN and ZL", InventionPatent, "CNZL201310699744.2", CodePatentFormat},
+		{"CN prefix, wrong check", InventionPatent, "CN201310699744.3", CodePatentCheck},
 		{"double ZL", InventionPatent, "ZLZL201310699744.2", CodePatentFormat},
 		{"wrong check", InventionPatent, "201310699744.3", CodePatentCheck},
 		{"X where digit due", InventionPatent, "201310699744.X", CodePatentCheck},
@@ -468,4 +472,50 @@ func TestCheckUSCCErrors(t *testing.T) {
 			t.Fatalf("got %q, want %q", got, want)
 		}
 	})
+}
+
+func TestReadingsFindOneRightUnderEverySpelling(t *testing.T) {
+	for _, raw := range []string{
+		"201910345678.6", "ZL201910345678.6", "CN201910345678.6", "zl 2019 1034 5678 6",
+		"ＣＮ２０１９１０３４５６７８．６", "2019103456786",
+	} {
+		t.Run(raw, func(t *testing.T) {
+			var patents []Reading
+			for _, r := range Readings(raw) {
+				if r.Kind.IsPatent() {
+					patents = append(patents, r)
+				}
+			}
+			if want := []Reading{{InventionPatent, "201910345678.6"}}; len(patents) != 1 || patents[0] != want[0] {
+				t.Fatalf("patent readings %v, want %v", patents, want)
+			}
+		})
+	}
+}
+
+func TestReadingsOfAMistypedNumberAreNotPatents(t *testing.T) {
+	// 201910345678 has check character 6: with 7 no patent kind accepts the number, and
+	// Readings reports no error either — it only has fewer readings.
+	for _, r := range Readings("201910345678.7") {
+		if r.Kind.IsPatent() {
+			t.Fatalf("mistyped check character read as %v", r)
+		}
+	}
+}
+
+func TestReadingsOfDigitsAreEveryKindTheyFit(t *testing.T) {
+	got := map[Kind]string{}
+	for _, r := range Readings(" １２３４５６７８ ") {
+		got[r.Kind] = r.Number
+	}
+	for _, k := range []Kind{Trademark, GICertificationMark, GICollectiveMark} {
+		if got[k] != "12345678" {
+			t.Errorf("%s: %q, want 12345678 (readings %v)", k, got[k], got)
+		}
+	}
+	for _, k := range []Kind{InventionPatent, SoftwareCopyright, WorkCopyright, PlantVariety} {
+		if n, ok := got[k]; ok {
+			t.Errorf("%s read %q from eight digits", k, n)
+		}
+	}
 }
