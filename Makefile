@@ -4,7 +4,7 @@ PKGS    ?= ./...
 BENCH   ?= .
 COUNT   ?= 1
 
-.PHONY: run build test lint bench openapi fuzz clean
+.PHONY: run build test lint bench bench-http openapi fuzz clean
 
 run: ## serve on http://127.0.0.1:8080 with a private Postgres under ./.data
 	$(GO) build -o ipledger ./cmd/ipledger && exec ./ipledger serve
@@ -23,6 +23,10 @@ lint:
 # Benchmarks run against a durable cluster (fsync on), like production.
 bench:
 	IPLEDGER_TEST_DURABLE=1 $(GO) test -run '^$$' -bench '$(BENCH)' -benchmem -count $(COUNT) -timeout 60m $(PKGS)
+
+# HTTP rates beside pgbench on one durable private cluster, as ratios (docs/BENCHMARKS.md).
+bench-http:
+	GO=$(GO) ./scripts/bench-http.sh
 
 openapi: ## regenerate the checked-in OpenAPI document
 	$(GO) run ./cmd/ipledger openapi yaml > openapi/openapi.yaml
