@@ -13,6 +13,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/transparency-dev/merkle/compact"
 	"github.com/uptrace/bun"
 )
 
@@ -40,6 +41,13 @@ type Ledger struct {
 	closed    bool         // under sendMu
 	closing   chan struct{}
 	stopped   chan struct{}
+
+	// The Merkle log (merkle.go). rng and rngHead belong to the committer goroutine.
+	key     *LogKey
+	origin  string
+	noLog   bool
+	rng     *compact.Range
+	rngHead Hash
 }
 
 // Options for New.
@@ -48,6 +56,13 @@ type Options struct {
 	// projection work runs in a savepoint, and Postgres caches 64 subtransactions a backend).
 	MaxBatch int
 	Log      *slog.Logger
+	// Key signs the log's checkpoints; nil: a key made for this process alone (tests).
+	Key *LogKey
+	// Origin is the checkpoints' first line (default DefaultOrigin).
+	Origin string
+	// WithoutLog keeps no Merkle tree and signs no checkpoints: only for measuring what
+	// the log costs (docs/BENCHMARKS.md). A ledger written so cannot give receipts.
+	WithoutLog bool
 }
 
 // New starts the ledger's committer over db. Close stops it.
@@ -58,6 +73,9 @@ func New(db *bun.DB, opts Options) *Ledger {
 	if opts.Log == nil {
 		opts.Log = slog.New(slog.DiscardHandler)
 	}
+	if opts.Origin == "" {
+		opts.Origin = DefaultOrigin
+	}
 	l := &Ledger{
 		db:       db,
 		log:      opts.Log,
@@ -65,8 +83,20 @@ func New(db *bun.DB, opts Options) *Ledger {
 		maxBatch: opts.MaxBatch,
 		closing:  make(chan struct{}),
 		stopped:  make(chan struct{}),
+		key:      opts.Key,
+		origin:   opts.Origin,
+		noLog:    opts.WithoutLog,
 	}
-	go l.run()
+	if l.key == nil {
+		_, k, err := NewLogKey(keyName(opts.Origin))
+		if err != nil {
+			panic(err) // only if the system's random source fails
+		}
+		l.key = k
+	}
+	started := make(chan struct{})
+	go l.run(started)
+	<-started // the log's checkpoint is in place before the first read of it
 	return l
 }
 
@@ -258,6 +288,9 @@ func (l *Ledger) Write(ctx context.Context, fn func(context.Context, *Tx) error)
 	l.sendMu.RUnlock()
 	// Once queued, wait for the outcome even if ctx ends: the write may already be committed.
 	res := <-r.done
+	if res.err == nil && len(res.entries) > 0 {
+		noteWritten(ctx, res.entries[len(res.entries)-1].Seq)
+	}
 	return res.entries, res.err
 }
 
@@ -273,8 +306,14 @@ func (l *Ledger) Append(ctx context.Context, drafts ...Draft) ([]Entry, error) {
 	})
 }
 
-func (l *Ledger) run() {
+func (l *Ledger) run(started chan<- struct{}) {
 	defer close(l.stopped)
+	if !l.noLog {
+		if err := l.startLog(context.Background()); err != nil {
+			l.log.Error("ledger: checkpoint at start", "err", err)
+		}
+	}
+	close(started)
 	batch := make([]*request, 0, l.maxBatch)
 	for {
 		batch = batch[:0]
@@ -464,6 +503,13 @@ func (l *Ledger) commitBatch(ctx context.Context, outs []outcome) (err error) {
 	if len(all) == 0 {
 		return tx.Rollback() // nothing to write; a failed write's error is its own
 	}
+	var step *logStep
+	if !l.noLog {
+		// Before the entries: the tree's nodes and checkpoint, in this same transaction.
+		if step, err = l.extendLog(ctx, tx, headSeq, headHash, all, now); err != nil {
+			return err
+		}
+	}
 	if err := insertEntries(ctx, tx, all); err != nil {
 		return err
 	}
@@ -474,7 +520,11 @@ func (l *Ledger) commitBatch(ctx context.Context, outs []outcome) (err error) {
 	}
 	committing = true
 	if err := tx.Commit(); err != nil {
+		l.rng = nil // committed or not: reload from what the database holds
 		return fmt.Errorf("ledger: commit: %w", err)
+	}
+	if step != nil {
+		l.rng, l.rngHead = step.rng, prev
 	}
 	return nil
 }

@@ -95,6 +95,8 @@ type Report struct {
 	HeadHash    Hash   `json:"head_hash"`
 	FirstBadSeq *int64 `json:"first_bad_seq"`
 	Reason      string `json:"reason,omitempty"`
+	// Log is the Merkle log's check (Verify only; nil offline).
+	Log *LogReport `json:"log,omitempty"`
 }
 
 // verifyWorkers is how many ranges of the chain are checked at once, each on its own
@@ -104,7 +106,7 @@ const verifyWorkers = 4
 // Verify recomputes every entry's hash and link, streaming the chain, and reports the first
 // entry that fails. Entries are immutable, so ranges checked on separate connections form
 // one consistent chain up to the head seen at the start.
-func Verify(ctx context.Context, db *bun.DB) (Report, error) {
+func Verify(ctx context.Context, db *bun.DB, opts ...VerifyOption) (Report, error) {
 	// One verification at a time: each holds several connections for a while.
 	select {
 	case verifying <- struct{}{}:
@@ -151,6 +153,18 @@ func Verify(ctx context.Context, db *bun.DB) (Report, error) {
 		bad := r.HeadSeq + 1
 		r.OK, r.FirstBadSeq = false, &bad
 		r.Reason = fmt.Sprintf("the chain ends at entry %d but its head row says %d: entries are missing at the end", r.HeadSeq, headRow)
+	}
+	var cfg verifyConfig
+	for _, o := range opts {
+		o(&cfg)
+	}
+	lr, bad, reason, err := verifyLog(ctx, db, head, cfg)
+	if err != nil {
+		return Report{}, err
+	}
+	r.Log = &lr
+	if bad != 0 && (r.OK || bad < *r.FirstBadSeq) {
+		r.OK, r.FirstBadSeq, r.Reason = false, &bad, reason
 	}
 	return r, nil
 }

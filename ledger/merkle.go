@@ -1,0 +1,426 @@
+package ledger
+
+import (
+	"context"
+	"crypto/sha256"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/transparency-dev/merkle/compact"
+	"github.com/transparency-dev/merkle/proof"
+	"github.com/transparency-dev/merkle/rfc6962"
+	"github.com/uptrace/bun"
+)
+
+// The Merkle log (docs/LEDGER.md "The Merkle log"): an RFC 6962 tree whose leaf i is the
+// 32-byte hash of entry seq = i + 1. The committer keeps the tree's compact range (the
+// roots of its perfect subtrees, at most 63 hashes) in memory and stores, in the batch's own
+// transaction, every node each batch completes (ledger.tree_nodes, by level and index) and a
+// signed checkpoint of the new size. Proofs and tiles read stored nodes only.
+
+var (
+	hasher = rfc6962.DefaultHasher
+	ranges = &compact.RangeFactory{Hash: hasher.HashChildren}
+)
+
+// LeafHash is the tree's leaf for an entry hash: SHA-256(0x00 ‖ hash).
+func LeafHash(h Hash) Hash {
+	var b [33]byte
+	copy(b[1:], h[:])
+	return sha256.Sum256(b[:])
+}
+
+// ErrNoCheckpoint: the log has no signed checkpoint yet (the service has not started on
+// this database since the log was added).
+var ErrNoCheckpoint = errors.New("ledger: no checkpoint yet")
+
+// ErrProofRange: the sizes asked for are not 1 ≤ from ≤ to ≤ the latest checkpoint's size.
+var ErrProofRange = errors.New("ledger: no such tree sizes")
+
+// logStep is a batch's change to the tree: the new compact range and the nodes to store.
+type logStep struct {
+	rng   *compact.Range
+	nodes []node
+	cp    Checkpoint
+	note  []byte
+}
+
+type node struct {
+	id   compact.NodeID
+	hash []byte
+}
+
+// syncRange returns the in-memory compact range if it is the stored tree at the locked head,
+// else reloads it from the stored nodes: another process may have appended since.
+func (l *Ledger) syncRange(ctx context.Context, db bun.IDB, headSeq int64, headHash Hash) (*compact.Range, error) {
+	if l.rng != nil && l.rng.End() == uint64(headSeq) && l.rngHead == headHash {
+		return l.rng, nil
+	}
+	r, err := loadRange(ctx, db, headSeq)
+	if err != nil {
+		return nil, err
+	}
+	l.rng, l.rngHead = r, headHash
+	return r, nil
+}
+
+// loadRange reads the compact range [0, size) from the stored nodes.
+func loadRange(ctx context.Context, db bun.IDB, size int64) (*compact.Range, error) {
+	ids := compact.RangeNodes(0, uint64(size), nil)
+	hs, err := readNodes(ctx, db, ids)
+	if err != nil {
+		return nil, err
+	}
+	r, err := ranges.NewRange(0, uint64(size), hs)
+	if err != nil {
+		return nil, fmt.Errorf("ledger: tree of size %d: %w", size, err)
+	}
+	return r, nil
+}
+
+func cloneRange(r *compact.Range) *compact.Range {
+	hs := make([][]byte, len(r.Hashes()))
+	copy(hs, r.Hashes())
+	c, _ := ranges.NewRange(r.Begin(), r.End(), hs) // a valid range's own hashes always fit
+	return c
+}
+
+// extendLog appends entries to the tree, stores the nodes they complete and a checkpoint
+// of the new size signed with the ledger's key, all inside tx.
+func (l *Ledger) extendLog(ctx context.Context, tx bun.Tx, headSeq int64, headHash []byte, entries []Entry, now time.Time) (*logStep, error) {
+	var head Hash
+	copy(head[:], headHash)
+	base, err := l.syncRange(ctx, tx, headSeq, head)
+	if err != nil {
+		return nil, err
+	}
+	st := &logStep{rng: cloneRange(base), nodes: make([]node, 0, 2*len(entries)+1)}
+	visit := func(id compact.NodeID, h []byte) { st.nodes = append(st.nodes, node{id, h}) }
+	for i := range entries {
+		lh := LeafHash(entries[i].Hash)
+		if err := st.rng.Append(lh[:], visit); err != nil {
+			return nil, fmt.Errorf("ledger: tree: %w", err)
+		}
+	}
+	root, err := rangeRoot(st.rng)
+	if err != nil {
+		return nil, err
+	}
+	st.cp = Checkpoint{Origin: l.origin, Size: int64(st.rng.End()), Root: root}
+	if st.note, err = st.cp.Sign(l.key); err != nil {
+		return nil, err
+	}
+	if err := storeLog(ctx, tx, st.nodes, st.cp, st.note, now); err != nil {
+		return nil, err
+	}
+	return st, nil
+}
+
+func rangeRoot(r *compact.Range) (Hash, error) {
+	var root Hash
+	if r.End() == 0 {
+		copy(root[:], hasher.EmptyRoot())
+		return root, nil
+	}
+	h, err := r.GetRootHash(nil)
+	if err != nil {
+		return root, fmt.Errorf("ledger: tree root: %w", err)
+	}
+	copy(root[:], h)
+	return root, nil
+}
+
+// storeLog inserts nodes, many rows a statement, and the checkpoint with the last of them.
+func storeLog(ctx context.Context, tx bun.IDB, nodes []node, cp Checkpoint, signed []byte, now time.Time) error {
+	const chunk = 2000
+	var sb strings.Builder
+	for start := 0; ; start += chunk {
+		end := min(start+chunk, len(nodes))
+		last := end == len(nodes)
+		sb.Reset()
+		args := make([]any, 0, 3*(end-start)+4)
+		if start < end {
+			if last {
+				sb.WriteString(`WITH n AS (`)
+			}
+			sb.WriteString(`INSERT INTO ledger.tree_nodes (level, idx, hash) VALUES `)
+			for i, n := range nodes[start:end] {
+				if i > 0 {
+					sb.WriteByte(',')
+				}
+				sb.WriteString(`(?, ?, ?)`)
+				args = append(args, n.id.Level, int64(n.id.Index), n.hash)
+			}
+			if last {
+				sb.WriteString(`) `)
+			}
+		}
+		if last {
+			sb.WriteString(`INSERT INTO ledger.checkpoints (tree_size, root_hash, note, signed_at) VALUES (?, ?, ?, ?)`)
+			args = append(args, cp.Size, cp.Root[:], string(signed), now)
+		}
+		if _, err := tx.ExecContext(ctx, sb.String(), args...); err != nil {
+			return fmt.Errorf("ledger: store tree nodes: %w", err)
+		}
+		if last {
+			return nil
+		}
+	}
+}
+
+// readNodes reads stored nodes by id, in the order asked.
+func readNodes(ctx context.Context, db bun.IDB, ids []compact.NodeID) ([][]byte, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	levels := make([]string, len(ids))
+	idxs := make([]string, len(ids))
+	for i, id := range ids {
+		levels[i] = fmt.Sprint(id.Level)
+		idxs[i] = fmt.Sprint(id.Index)
+	}
+	rows, err := db.QueryContext(ctx, `SELECT n.level, n.idx, n.hash FROM ledger.tree_nodes n
+		JOIN unnest(?::smallint[], ?::bigint[]) AS w(level, idx) ON n.level = w.level AND n.idx = w.idx`,
+		"{"+strings.Join(levels, ",")+"}", "{"+strings.Join(idxs, ",")+"}")
+	if err != nil {
+		return nil, fmt.Errorf("ledger: read tree nodes: %w", err)
+	}
+	defer rows.Close()
+	got := make(map[compact.NodeID][]byte, len(ids))
+	for rows.Next() {
+		var lvl uint
+		var idx int64
+		var h []byte
+		if err := rows.Scan(&lvl, &idx, &h); err != nil {
+			return nil, fmt.Errorf("ledger: read tree nodes: %w", err)
+		}
+		got[compact.NewNodeID(lvl, uint64(idx))] = h
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("ledger: read tree nodes: %w", err)
+	}
+	out := make([][]byte, len(ids))
+	for i, id := range ids {
+		h, ok := got[id]
+		if !ok || len(h) != 32 {
+			return nil, fmt.Errorf("ledger: tree node (%d, %d) is missing", id.Level, id.Index)
+		}
+		out[i] = h
+	}
+	return out, nil
+}
+
+// proofHashes fetches a proof's stored nodes and folds its ephemeral node, if any.
+func proofHashes(ctx context.Context, db bun.IDB, n proof.Nodes) ([][]byte, error) {
+	hs, err := readNodes(ctx, db, n.IDs)
+	if err != nil {
+		return nil, err
+	}
+	out, err := n.Rehash(hs, hasher.HashChildren)
+	if err != nil {
+		return nil, fmt.Errorf("ledger: proof: %w", err)
+	}
+	if out == nil {
+		out = [][]byte{}
+	}
+	return out, nil
+}
+
+// InclusionProof is the RFC 6962 audit path of leaf index in the tree of size size.
+func InclusionProof(ctx context.Context, db bun.IDB, index, size int64) ([][]byte, error) {
+	if index < 0 || index >= size {
+		return nil, ErrProofRange
+	}
+	n, err := proof.Inclusion(uint64(index), uint64(size))
+	if err != nil {
+		return nil, fmt.Errorf("ledger: inclusion proof: %w", err)
+	}
+	return proofHashes(ctx, db, n)
+}
+
+// ConsistencyProof is the RFC 6962 consistency proof between the trees of sizes from and
+// to, both at most the latest checkpoint's size.
+func ConsistencyProof(ctx context.Context, db bun.IDB, from, to int64) (Consistency, error) {
+	cp, err := LatestCheckpoint(ctx, db)
+	if err != nil {
+		return Consistency{}, err
+	}
+	if from < 1 || from > to || to > cp.Size {
+		return Consistency{}, ErrProofRange
+	}
+	n, err := proof.Consistency(uint64(from), uint64(to))
+	if err != nil {
+		return Consistency{}, fmt.Errorf("ledger: consistency proof: %w", err)
+	}
+	hs, err := proofHashes(ctx, db, n)
+	if err != nil {
+		return Consistency{}, err
+	}
+	return Consistency{From: from, To: to, Hashes: hs}, nil
+}
+
+// Consistency is a consistency proof between two tree sizes.
+type Consistency struct {
+	From   int64    `json:"from"`
+	To     int64    `json:"to"`
+	Hashes [][]byte `json:"hashes" nullable:"false" doc:"base64 SHA-256 node hashes, RFC 6962 order"`
+}
+
+// VerifyConsistency checks p against the two trees' roots.
+func VerifyConsistency(p Consistency, fromRoot, toRoot Hash) error {
+	return proof.VerifyConsistency(hasher, uint64(p.From), uint64(p.To), p.Hashes, fromRoot[:], toRoot[:])
+}
+
+// TreeRoot is the root of the stored tree of the given size, from its compact range.
+func TreeRoot(ctx context.Context, db bun.IDB, size int64) (Hash, error) {
+	r, err := loadRange(ctx, db, size)
+	if err != nil {
+		return Hash{}, err
+	}
+	return rangeRoot(r)
+}
+
+// StoredCheckpoint is a checkpoint as stored: its body and the signed note.
+type StoredCheckpoint struct {
+	Checkpoint
+	Note []byte
+}
+
+// LatestCheckpoint is the last checkpoint signed.
+func LatestCheckpoint(ctx context.Context, db bun.IDB) (StoredCheckpoint, error) {
+	var size int64
+	var root []byte
+	var text string
+	err := db.QueryRowContext(ctx, `SELECT tree_size, root_hash, note FROM ledger.checkpoints ORDER BY id DESC LIMIT 1`).Scan(&size, &root, &text)
+	if errors.Is(err, sql.ErrNoRows) {
+		return StoredCheckpoint{}, ErrNoCheckpoint
+	}
+	if err != nil {
+		return StoredCheckpoint{}, fmt.Errorf("ledger: latest checkpoint: %w", err)
+	}
+	cp, err := checkpointBody([]byte(text))
+	if err != nil {
+		return StoredCheckpoint{}, fmt.Errorf("ledger: latest checkpoint: %w", err)
+	}
+	if cp.Size != size || string(cp.Root[:]) != string(root) {
+		return StoredCheckpoint{}, fmt.Errorf("ledger: latest checkpoint: its row and its note disagree")
+	}
+	return StoredCheckpoint{Checkpoint: cp, Note: []byte(text)}, nil
+}
+
+// TileHeight is the C2SP tlog-tiles tile height: a tile holds up to 256 hashes.
+const TileHeight = 8
+
+// ErrNoTile: the tree does not (yet) have the tile asked for.
+var ErrNoTile = errors.New("ledger: no such tile")
+
+// Tile is the C2SP tlog-tiles tile (level, index) of width hashes: the stored nodes at tree
+// level 8·level, indexes 256·index … 256·index + width − 1, concatenated. Level 0 tiles hold
+// leaf hashes. Only tiles of the latest checkpoint's tree exist.
+func Tile(ctx context.Context, db bun.IDB, level int, index int64, width int) ([]byte, error) {
+	if level < 0 || level*TileHeight > 62 || index < 0 || width < 1 || width > 1<<TileHeight || index > (1<<62)>>TileHeight {
+		return nil, ErrNoTile
+	}
+	cp, err := LatestCheckpoint(ctx, db)
+	if err != nil {
+		return nil, err
+	}
+	lvl := level * TileHeight
+	first := index << TileHeight
+	// The nodes at lvl that the checkpoint's tree has: those of its perfect subtrees.
+	if have := cp.Size >> lvl; first+int64(width) > have {
+		return nil, ErrNoTile
+	}
+	rows, err := db.QueryContext(ctx, `SELECT hash FROM ledger.tree_nodes WHERE level = ? AND idx >= ? AND idx < ? ORDER BY idx`,
+		lvl, first, first+int64(width))
+	if err != nil {
+		return nil, fmt.Errorf("ledger: tile: %w", err)
+	}
+	defer rows.Close()
+	out := make([]byte, 0, 32*width)
+	for rows.Next() {
+		var h []byte
+		if err := rows.Scan(&h); err != nil {
+			return nil, fmt.Errorf("ledger: tile: %w", err)
+		}
+		out = append(out, h...)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("ledger: tile: %w", err)
+	}
+	if len(out) != 32*width {
+		return nil, fmt.Errorf("ledger: tile %d/%d: %d of %d nodes stored", level, index, len(out)/32, width)
+	}
+	return out, nil
+}
+
+// startLog makes sure the latest checkpoint is of the whole tree and signed with this
+// ledger's key, signing one under the head lock if not: after the log was added to an
+// existing ledger, or after the key changed. Every receipt then finds a checkpoint.
+func (l *Ledger) startLog(ctx context.Context) error {
+	tx, err := l.db.BeginTx(ctx, &sql.TxOptions{})
+	if err != nil {
+		return fmt.Errorf("ledger: begin: %w", err)
+	}
+	defer tx.Rollback()
+	var headSeq int64
+	var headHash []byte
+	var now time.Time
+	if err := tx.QueryRowContext(ctx, `SELECT seq, hash, greatest(clock_timestamp(), recorded_at) FROM ledger.head FOR UPDATE`).
+		Scan(&headSeq, &headHash, &now); err != nil {
+		return fmt.Errorf("ledger: lock head: %w", err)
+	}
+	var head Hash
+	copy(head[:], headHash)
+	r, err := l.syncRange(ctx, tx, headSeq, head)
+	if err != nil {
+		return err
+	}
+	root, err := rangeRoot(r)
+	if err != nil {
+		return err
+	}
+	if cp, err := LatestCheckpoint(ctx, tx); err == nil && cp.Size == headSeq && cp.Root == root && cp.Origin == l.origin {
+		if _, err := OpenCheckpoint(cp.Note, l.key.Verifier()); err == nil {
+			return nil
+		}
+	} else if err != nil && !errors.Is(err, ErrNoCheckpoint) {
+		return err
+	}
+	cp := Checkpoint{Origin: l.origin, Size: headSeq, Root: root}
+	signed, err := cp.Sign(l.key)
+	if err != nil {
+		return err
+	}
+	if err := storeLog(ctx, tx, nil, cp, signed, now.UTC()); err != nil {
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		l.rng = nil
+		return fmt.Errorf("ledger: commit checkpoint: %w", err)
+	}
+	return nil
+}
+
+// Key is the key the ledger signs its checkpoints with.
+func (l *Ledger) Key() *LogKey { return l.key }
+
+// Origin is the log's origin line.
+func (l *Ledger) Origin() string { return l.origin }
+
+// keyName turns an origin into a valid note key name (no spaces, no '+').
+func keyName(origin string) string {
+	name := strings.Map(func(r rune) rune {
+		if r == '+' || r <= ' ' {
+			return '-'
+		}
+		return r
+	}, origin)
+	if name == "" {
+		name = "ipledger"
+	}
+	return name
+}
