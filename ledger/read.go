@@ -1,11 +1,13 @@
 package ledger
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"database/sql"
 	"errors"
 	"fmt"
+	"io"
 	"sync"
 	"time"
 
@@ -41,6 +43,7 @@ func scanEntry(s scanner, e *Entry) error {
 // Filter selects entries for List.
 type Filter struct {
 	After   int64  // entries with seq > After
+	Before  int64  // and seq < Before, when not 0
 	Subject string // exact subject, or "" for all
 	Limit   int    // at most this many (1..1000; default 100)
 }
@@ -52,6 +55,10 @@ func List(ctx context.Context, db bun.IDB, f Filter) ([]Entry, error) {
 	}
 	q := `SELECT ` + entryColumns + ` FROM ledger.entries WHERE seq > ?`
 	args := []any{f.After}
+	if f.Before != 0 {
+		q += ` AND seq < ?`
+		args = append(args, f.Before)
+	}
 	if f.Subject != "" {
 		q += ` AND subject = ?`
 		args = append(args, f.Subject)
@@ -72,6 +79,15 @@ func List(ctx context.Context, db bun.IDB, f Filter) ([]Entry, error) {
 		out = append(out, e)
 	}
 	return out, rows.Err()
+}
+
+// LastSeq is the seq of the last entry (0 for an empty ledger).
+func LastSeq(ctx context.Context, db bun.IDB) (int64, error) {
+	var seq int64
+	if err := db.QueryRowContext(ctx, `SELECT coalesce(max(seq), 0) FROM ledger.entries`).Scan(&seq); err != nil {
+		return 0, fmt.Errorf("ledger: last seq: %w", err)
+	}
+	return seq, nil
 }
 
 // Get returns the entry at seq.
@@ -97,6 +113,10 @@ type Report struct {
 	Reason      string `json:"reason,omitempty"`
 	// Log is the Merkle log's check (Verify only; nil offline).
 	Log *LogReport `json:"log,omitempty"`
+	// A range that starts after entry 1 (an export of from_seq > 1) is linked to the
+	// prev_hash of its first entry: the caller checks that against a hash it already holds.
+	FromSeq      int64 `json:"from_seq,omitempty"`
+	FromPrevHash *Hash `json:"from_prev_hash,omitempty"`
 }
 
 // verifyWorkers is how many ranges of the chain are checked at once, each on its own
@@ -257,4 +277,78 @@ func VerifyStream(next func(*Entry) (bool, error)) (Report, error) {
 		return Report{}, err
 	}
 	return merge([]partial{p}), nil
+}
+
+// verifyFrom checks entries supplied in order by next from wherever they start: from seq 1
+// as VerifyStream does, or from a later seq, linked to the first entry's own prev_hash.
+func verifyFrom(next func(*Entry) (bool, error)) (Report, error) {
+	var first Entry
+	ok, err := next(&first)
+	if err != nil {
+		return Report{}, fmt.Errorf("ledger: verify: %w", err)
+	}
+	if !ok {
+		return Report{OK: true}, nil
+	}
+	pending := true
+	replay := func(e *Entry) (bool, error) {
+		if pending {
+			pending = false
+			*e = first
+			return true, nil
+		}
+		return next(e)
+	}
+	if first.Seq <= 1 {
+		return VerifyStream(replay)
+	}
+	prev := first.PrevHash
+	p, err := check(first.Seq, &prev, replay)
+	if err != nil {
+		return Report{}, err
+	}
+	// merge links the first range to the genesis hash: link it to its own prev_hash instead.
+	p.firstPrev = Hash{}
+	r := merge([]partial{p})
+	r.FromSeq, r.FromPrevHash = first.Seq, &prev
+	return r, nil
+}
+
+// Export writes the entries from seq from to seq to (both included; to 0 means the last
+// entry when the export starts) as export lines (ExportLine), and returns how many. It reads
+// page by page, each a short query, so a long export holds no snapshot or statement open.
+func Export(ctx context.Context, db bun.IDB, w io.Writer, from, to int64) (int64, error) {
+	if from < 1 {
+		from = 1
+	}
+	if to == 0 {
+		// Entries are immutable and gap-free: the chain up to the head seen now is fixed.
+		var err error
+		if to, err = LastSeq(ctx, db); err != nil {
+			return 0, err
+		}
+	}
+	bw := bufio.NewWriterSize(w, 64<<10)
+	enc := NewExportEncoder(bw)
+	var n int64
+	for after := from - 1; after < to; {
+		es, err := List(ctx, db, Filter{After: after, Before: to + 1, Limit: 1000})
+		if err != nil {
+			return n, fmt.Errorf("ledger: export: %w", err)
+		}
+		if len(es) == 0 {
+			break
+		}
+		for i := range es {
+			if err := enc.Encode(&es[i]); err != nil {
+				return n, err
+			}
+			n++
+		}
+		after = es[len(es)-1].Seq
+	}
+	if err := bw.Flush(); err != nil {
+		return n, fmt.Errorf("ledger: export: %w", err)
+	}
+	return n, nil
 }

@@ -216,7 +216,7 @@ func (s *Server) registerAssets() {
 		OwnerID   string `query:"owner_id" maxLength:"64"`
 		Valid     string `query:"valid" enum:"true,false,"`
 		HighValue string `query:"high_value" enum:"true,false,"`
-		Q         string `query:"q" maxLength:"200" doc:"Substring of the title or number"`
+		Q         string `query:"q" maxLength:"200" doc:"Substring of the title or number, or the number in any accepted spelling (ZL201910345678.6, CN201910345678.6, spaces, full-width digits)"`
 		AsOf      string `query:"as_of" format:"date" doc:"Answer for this date (default today, office time UTC+8)"`
 		Cursor    string `query:"cursor" maxLength:"100"`
 		Limit     int    `query:"limit" minimum:"1" maximum:"1000" default:"100"`

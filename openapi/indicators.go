@@ -154,7 +154,7 @@ func (s *Server) registerIndicators() {
 	register(s, huma.Operation{
 		OperationID: "export-indicators", Method: http.MethodGet, Path: "/v1/indicators/export", Tags: tags,
 		Summary:     "The plan's indicator table as a spreadsheet",
-		Description: "XLSX (default) or CSV (UTF-8 with BOM): Chinese and English names, unit, value, baseline, target, progress, status. Numbers are the exact decimal strings of GET /v1/indicators.",
+		Description: "XLSX (default) or CSV (UTF-8 with BOM): the region named (and, for the city, the units it sums); per indicator its Chinese and English names, unit, value, baseline, target, progress, and status and note in Chinese beside the English (状态 达标/按期/落后 for met/on_track/behind). Numbers are the exact decimal strings of GET /v1/indicators.",
 		Errors:      []int{http.StatusUnprocessableEntity},
 		Responses: map[string]*huma.Response{"200": {Description: "The table", Content: map[string]*huma.MediaType{
 			"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {Schema: &huma.Schema{Type: "string", Format: "binary"}},

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"reflect"
 	"strconv"
 	"time"
 
@@ -47,9 +48,9 @@ type EntryView struct {
 	Subject        string          `json:"subject" example:"asset/0192f1c2-…"`
 	Actor          string          `json:"actor" doc:"The principal who made the change: principal/<id>, or system"`
 	EffectiveOn    string          `json:"effective_on" format:"date"`
-	RecordedAt     time.Time       `json:"recorded_at"`
+	RecordedAt     string          `json:"recorded_at" format:"date-time" example:"2026-11-25T08:30:00.120000Z" doc:"UTC, always six fraction digits: the very text that is hashed"`
 	Payload        json.RawMessage `json:"payload"`
-	IdempotencyKey *string         `json:"idempotency_key"`
+	IdempotencyKey *string         `json:"idempotency_key" doc:"null when none (hashed as the empty string)"`
 	PrevHash       string          `json:"prev_hash" doc:"hex SHA-256"`
 	Hash           string          `json:"hash" doc:"hex SHA-256 over the entry, see docs/LEDGER.md"`
 }
@@ -57,7 +58,7 @@ type EntryView struct {
 func entryView(e ledger.Entry) EntryView {
 	v := EntryView{
 		Seq: e.Seq, Kind: e.Kind, Subject: e.Subject, Actor: e.Actor, EffectiveOn: e.EffectiveDate(),
-		RecordedAt: e.RecordedAt, Payload: e.Payload, PrevHash: e.PrevHash.String(), Hash: e.Hash.String(),
+		RecordedAt: ledger.FormatTime(e.RecordedAt), Payload: e.Payload, PrevHash: e.PrevHash.String(), Hash: e.Hash.String(),
 	}
 	if e.IdempotencyKey != "" {
 		k := e.IdempotencyKey
@@ -146,5 +147,62 @@ func (s *Server) registerLedger() {
 		out.Body.OK, out.Body.Checked, out.Body.HeadSeq = rep.OK, rep.Checked, rep.HeadSeq
 		out.Body.HeadHash, out.Body.FirstBadSeq, out.Body.Reason = rep.HeadHash.String(), rep.FirstBadSeq, rep.Reason
 		return out, nil
+	})
+
+	s.registerLedgerExport()
+}
+
+// exportContentType is the media type of GET /v1/ledger/export: newline-delimited JSON.
+const exportContentType = "application/x-ndjson"
+
+type exportLedgerInput struct {
+	FromSeq int64 `query:"from_seq" minimum:"1" default:"1" doc:"First entry"`
+	ToSeq   int64 `query:"to_seq" minimum:"1" doc:"Last entry; default (and at most) the last entry when the export starts"`
+}
+
+func (s *Server) registerLedgerExport() {
+	line := s.api.OpenAPI().Components.Schemas.Schema(reflect.TypeFor[ledger.ExportLine](), true, "")
+	register(s, huma.Operation{
+		OperationID: "export-ledger", Method: http.MethodGet, Path: "/v1/ledger/export", Tags: []string{"ledger"},
+		Summary: "The ledger as JSON lines, for offline verification",
+		Description: "Streams the entries from `from_seq` to `to_seq` in chain order, one JSON object a line " +
+			"(`" + exportContentType + "`), in exactly the format of `ipledger export` (docs/LEDGER.md): every hashed field as " +
+			"the text that was hashed, so `ipledger verify FILE` or docs/verify_entry.py checks it with no database. " +
+			"A range past the last entry is cut at the last entry (an empty body when it starts after it).",
+		Errors: []int{http.StatusUnprocessableEntity},
+		Responses: map[string]*huma.Response{"200": {
+			Description: "One ExportLine a line, each ended by a newline",
+			Content: map[string]*huma.MediaType{exportContentType: {Schema: &huma.Schema{
+				Type: "string", Description: "Newline-delimited JSON: each line one object, schema " + line.Ref,
+			}}},
+		}},
+	}, roles(access.Admin, access.Auditor), func(ctx context.Context, in *exportLedgerInput) (*huma.StreamResponse, error) {
+		if in.ToSeq != 0 && in.ToSeq < in.FromSeq {
+			p := newProblem(http.StatusUnprocessableEntity, "range_invalid", "to_seq is before from_seq")
+			p.Errors = []FieldError{{Location: "query.to_seq", Message: "must not be less than from_seq", Value: in.ToSeq}}
+			return nil, p
+		}
+		// The end is fixed before the first byte, so a failure to read it is still a problem.
+		last, err := ledger.LastSeq(ctx, s.ReadDB)
+		if err != nil {
+			return nil, s.problemFrom(ctx, err)
+		}
+		to := last
+		if in.ToSeq != 0 {
+			to = min(in.ToSeq, last)
+		}
+		return &huma.StreamResponse{Body: func(hctx huma.Context) {
+			hctx.SetHeader("Content-Type", exportContentType)
+			hctx.SetStatus(http.StatusOK)
+			if in.FromSeq > to {
+				return
+			}
+			if _, err := ledger.Export(hctx.Context(), s.ReadDB, hctx.BodyWriter(), in.FromSeq, to); err != nil {
+				// The status is sent: cut the response, so that a client sees a broken
+				// transfer rather than a short export that looks whole.
+				s.log.ErrorContext(ctx, "ledger export", "err", err, "from_seq", in.FromSeq, "to_seq", to)
+				panic(http.ErrAbortHandler)
+			}
+		}}, nil
 	})
 }

@@ -150,7 +150,7 @@ func (s *Server) registerParties() {
 		OperationID: "list-parties", Method: http.MethodGet, Path: "/v1/parties", Tags: []string{"parties"},
 		Summary: "List parties", Errors: []int{http.StatusUnprocessableEntity},
 	}, everyone, func(ctx context.Context, in *struct {
-		Q      string `query:"q" maxLength:"200" doc:"Substring of the name"`
+		Q      string `query:"q" maxLength:"200" doc:"Substring of the name, or the unified social credit code in any case or width"`
 		Kind   string `query:"kind" enum:"enterprise,university,institute,individual,bank,government,other,"`
 		Region string `query:"region" maxLength:"6"`
 		Cursor string `query:"cursor" maxLength:"100"`

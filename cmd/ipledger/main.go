@@ -1,30 +1,51 @@
 // Command ipledger is the IP asset registry and pledge-financing ledger: the HTTP service
 // and the operator's tools (migrations, tokens, import, export, offline verification).
+//
+// It behaves like a Unix tool: `ipledger help [COMMAND]` and `COMMAND -h` print usage on
+// stdout and exit 0; a usage error prints the usage on stderr and exits 2; a failure prints
+// one line on stderr and exits 1. Flags are the standard library's flag package (one
+// FlagSet per command, ContinueOnError): the commands are few and flat, which needs no more.
 package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 )
 
-const usage = `ipledger — IP asset registry and pledge-financing ledger
+// Exit statuses.
+const (
+	exitOK      = 0
+	exitFailure = 1 // the command ran and failed (or, for import, some rows failed)
+	exitUsage   = 2 // the command line is wrong
+)
 
-Usage:
-  ipledger serve                         run the HTTP service (migrates on start)
-  ipledger migrate up|down [N]|version|force V
-  ipledger token create --name N --role R [--party ID]
-                                         create a principal and print its token
-  ipledger token new                     print a fresh random token (for IPLEDGER_BOOTSTRAP_TOKEN)
-  ipledger import FILE [--kind K]        bulk-import assets from CSV or XLSX
-  ipledger export FILE                   write the whole ledger as JSON lines
-  ipledger verify [FILE]                 verify the hash chain (of an export, or of the database)
-  ipledger openapi [yaml|json]           print the OpenAPI document
+// command is one subcommand. run parses its own flags first, so `help NAME` is `NAME -h`.
+type command struct {
+	name     string
+	synopsis string // lines of the overview, after "ipledger "
+	run      func(ctx context.Context, c *cli, args []string) error
+}
 
-Environment:
+func commands() []command {
+	return []command{
+		{"serve", "serve                         run the HTTP service (migrates on start)", serveCmd},
+		{"migrate", "migrate up|down [N]|version|force V\n                                         run or inspect the database migrations", migrateCmd},
+		{"token", "token create --name N --role R [--party ID]\n                                         create a principal and print its token\n  ipledger token new                     print a fresh random token (for IPLEDGER_BOOTSTRAP_TOKEN)", tokenCmd},
+		{"import", "import [--format csv|xlsx] FILE\n                                         bulk-import assets from CSV or XLSX", importCmd},
+		{"export", "export [--from-seq N] [--to-seq N] [FILE]\n                                         write the ledger as JSON lines (FILE or -: stdout)", exportCmd},
+		{"verify", "verify [FILE]                 verify the hash chain (of an export, or of the database)", verifyCmd},
+		{"openapi", "openapi [yaml|json]           print the OpenAPI document", openapiCmd},
+	}
+}
+
+const environment = `Environment:
   DATABASE_URL               Postgres URL for the service role; unset: a private cluster under the data dir
   IPLEDGER_MIGRATE_DATABASE_URL  URL used for migrations (defaults to DATABASE_URL)
   IPLEDGER_READ_DATABASE_URL     optional replica for reads
@@ -34,41 +55,78 @@ Environment:
   IPLEDGER_RATE_LIMIT        requests/s per token (default 1000, burst twice that; 0 = off)
 `
 
+func overview() string {
+	var b strings.Builder
+	b.WriteString("ipledger — IP asset registry and pledge-financing ledger\n\nUsage:\n")
+	for _, c := range commands() {
+		fmt.Fprintf(&b, "  ipledger %s\n", c.synopsis)
+	}
+	b.WriteString("  ipledger help [COMMAND]               print this, or a command's usage (also: COMMAND -h)\n\n")
+	b.WriteString(environment)
+	b.WriteString("\nExit status: 0 success, 1 failure, 2 usage error.\n")
+	return b.String()
+}
+
 func main() {
-	log := slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
-	slog.SetDefault(log)
-	if len(os.Args) < 2 {
-		fmt.Fprint(os.Stderr, usage)
-		os.Exit(2)
-	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	var err error
-	args := os.Args[2:]
-	switch os.Args[1] {
-	case "serve":
-		err = serve(ctx, log)
-	case "migrate":
-		err = migrateCmd(ctx, log, args)
-	case "token":
-		err = tokenCmd(ctx, log, args)
-	case "import":
-		err = importCmd(ctx, log, args)
-	case "export":
-		err = exportCmd(ctx, log, args)
-	case "verify":
-		err = verifyCmd(ctx, log, args)
-	case "openapi":
-		err = openapiCmd(args)
-	case "help", "-h", "--help":
-		fmt.Print(usage)
-	default:
-		fmt.Fprintf(os.Stderr, "ipledger: unknown command %q\n\n%s", os.Args[1], usage)
-		os.Exit(2)
+	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+// cli is what a command writes to.
+type cli struct {
+	stdout, stderr io.Writer
+	log            *slog.Logger
+}
+
+// run runs one command line (without the program name) and returns the exit status.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	log := slog.New(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	slog.SetDefault(log)
+	c := &cli{stdout: stdout, stderr: stderr, log: log}
+	if len(args) == 0 {
+		fmt.Fprint(stderr, overview())
+		return exitUsage
 	}
-	if err != nil {
+	name, rest := args[0], args[1:]
+	switch name {
+	case "help", "-h", "-help", "--help":
+		if name != "help" || len(rest) == 0 {
+			fmt.Fprint(stdout, overview())
+			return exitOK
+		}
+		if len(rest) > 1 {
+			fmt.Fprintf(stderr, "ipledger help: one command at a time\n\n%s", overview())
+			return exitUsage
+		}
+		name, rest = rest[0], []string{"-h"}
+	}
+	for _, cmd := range commands() {
+		if cmd.name == name {
+			return c.exit(cmd.run(ctx, c, rest))
+		}
+	}
+	fmt.Fprintf(stderr, "ipledger: unknown command %q\n\n%s", name, overview())
+	return exitUsage
+}
+
+// exit reports a command's outcome and turns it into the exit status.
+func (c *cli) exit(err error) int {
+	var help *helpRequested
+	var usage *usageError
+	switch {
+	case err == nil:
+		return exitOK
+	case errors.As(err, &help):
+		fmt.Fprint(c.stdout, help.usage)
+		return exitOK
+	case errors.As(err, &usage):
+		fmt.Fprintf(c.stderr, "%s: %s\n\n%s", usage.cmd, usage.msg, usage.usage)
+		return exitUsage
+	default:
 		// One line, no stack trace: errors such as pgdb.ErrNoBinaries say what to do.
-		fmt.Fprintln(os.Stderr, "ipledger:", err)
-		os.Exit(1)
+		fmt.Fprintln(c.stderr, "ipledger:", err)
+		return exitFailure
 	}
 }

@@ -5,9 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
+	"syscall"
 	"time"
 
 	"ipledger/ledger"
@@ -16,13 +18,53 @@ import (
 	"ipledger/registry/access"
 )
 
+const serveUsage = `Usage: ipledger serve
+
+Runs the HTTP service on IPLEDGER_ADDR: migrates the database, seeds the reference data,
+creates the first admin when there is none, and serves the API (docs at /docs) until
+SIGINT or SIGTERM. The address is taken first, so a port in use fails at once.
+
+` + environment
+
+func serveCmd(ctx context.Context, c *cli, args []string) error {
+	f := newFlags("serve", serveUsage)
+	pos, err := f.parse(args)
+	if err != nil {
+		return err
+	}
+	if len(pos) > 0 {
+		return f.fail("takes no arguments (configure it with the environment)")
+	}
+	return serve(ctx, c.log)
+}
+
+// listen takes the address before anything else starts, so a taken port is one clear line.
+func listen(addr string) (net.Listener, error) {
+	ln, err := net.Listen("tcp", addr)
+	if errors.Is(err, syscall.EADDRINUSE) {
+		return nil, fmt.Errorf("cannot listen on %s: the address is already in use (set IPLEDGER_ADDR to another host:port)", addr)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("cannot listen on %s: %w", addr, err)
+	}
+	return ln, nil
+}
+
 func serve(ctx context.Context, log *slog.Logger) error {
+	cfg, err := loadConfig()
+	if err != nil {
+		return err
+	}
+	ln, err := listen(cfg.Addr)
+	if err != nil {
+		return err
+	}
+	defer ln.Close()
 	st, err := openStore(ctx, log, true)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	cfg := st.cfg
 
 	sys := ledger.WithActor(ctx, "system")
 	acc := access.New(st.ledger)
@@ -45,11 +87,12 @@ func serve(ctx context.Context, log *slog.Logger) error {
 		MaxHeaderBytes:    64 << 10,
 	}
 	errc := make(chan error, 1)
-	go func() { errc <- srv.ListenAndServe() }()
-	log.Info("serving", "addr", "http://"+cfg.Addr, "docs", "http://"+cfg.Addr+"/docs")
+	go func() { errc <- srv.Serve(ln) }()
+	addr := ln.Addr().String()
+	log.Info("serving", "addr", "http://"+addr, "docs", "http://"+addr+"/docs")
 	select {
 	case err := <-errc:
-		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
+		return fmt.Errorf("serve on %s: %w", addr, err)
 	case <-ctx.Done():
 	}
 	log.Info("shutting down")

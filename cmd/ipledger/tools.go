@@ -1,19 +1,13 @@
 package main
 
 import (
-	"bufio"
 	"context"
-	"encoding/hex"
 	"encoding/json"
-	"flag"
 	"fmt"
 	"io"
-	"log/slog"
 	"os"
 	"strconv"
-	"time"
-
-	"github.com/uptrace/bun"
+	"strings"
 
 	"ipledger/ledger"
 	"ipledger/migrations"
@@ -22,9 +16,50 @@ import (
 	"ipledger/registry/access"
 )
 
-func migrateCmd(ctx context.Context, log *slog.Logger, args []string) error {
-	if len(args) == 0 {
-		return fmt.Errorf("migrate: want up, down [N], version or force V")
+const migrateUsage = `Usage: ipledger migrate up|down [N]|version|force V
+
+  up          apply every pending migration
+  down [N]    roll back N migrations (default 1)
+  version     print the current version
+  force V     set the version to V without running anything (after a failed migration)
+
+Runs as IPLEDGER_MIGRATE_DATABASE_URL (default DATABASE_URL), or on the private cluster.
+`
+
+func migrateCmd(ctx context.Context, c *cli, args []string) error {
+	f := newFlags("migrate", migrateUsage)
+	pos, err := f.parse(args)
+	if err != nil {
+		return err
+	}
+	if len(pos) == 0 {
+		return f.fail("want up, down [N], version or force V")
+	}
+	n := 0
+	switch pos[0] {
+	case "up", "version":
+		if len(pos) > 1 {
+			return f.fail("%s takes no argument", pos[0])
+		}
+	case "down":
+		n = 1
+		if len(pos) > 2 {
+			return f.fail("down takes at most one number")
+		}
+		if len(pos) == 2 {
+			if n, err = strconv.Atoi(pos[1]); err != nil || n < 1 {
+				return f.fail("down N: N is a number of migrations ≥ 1, not %q", pos[1])
+			}
+		}
+	case "force":
+		if len(pos) != 2 {
+			return f.fail("force takes one version number")
+		}
+		if n, err = strconv.Atoi(pos[1]); err != nil || n < -1 {
+			return f.fail("force V: V is a migration version, not %q", pos[1])
+		}
+	default:
+		return f.fail("unknown action %q: want up, down [N], version or force V", pos[0])
 	}
 	cfg, err := loadConfig()
 	if err != nil {
@@ -33,16 +68,16 @@ func migrateCmd(ctx context.Context, log *slog.Logger, args []string) error {
 	dsn := cfg.MigrateURL
 	var cluster *pgdb.Cluster
 	if cfg.DatabaseURL == "" {
-		c, err := pgdb.Start(ctx, cfg.DataDir+"/pg", pgdb.Options{Log: log})
+		cl, err := pgdb.Start(ctx, cfg.DataDir+"/pg", pgdb.Options{Log: c.log})
 		if err != nil {
 			return err
 		}
-		cluster = c
+		cluster = cl
 		defer cluster.Stop()
-		if err := ensureDatabase(ctx, c); err != nil {
+		if err := ensureDatabase(ctx, cl); err != nil {
 			return err
 		}
-		dsn = c.DSN(pgdb.Superuser, appDatabase)
+		dsn = cl.DSN(pgdb.Superuser, appDatabase)
 	}
 	db, err := pgdb.Open(dsn, pgdb.Config{MaxConns: 2, AppName: "ipledger-migrate"})
 	if err != nil {
@@ -54,61 +89,76 @@ func migrateCmd(ctx context.Context, log *slog.Logger, args []string) error {
 		return err
 	}
 	defer m.Close()
-	switch args[0] {
+	switch pos[0] {
 	case "up":
 		err = m.Up()
 	case "down":
-		n := 1
-		if len(args) > 1 {
-			if n, err = strconv.Atoi(args[1]); err != nil {
-				return fmt.Errorf("migrate down N: %w", err)
-			}
-		}
 		err = m.Down(n)
 	case "force":
-		if len(args) < 2 {
-			return fmt.Errorf("migrate force V")
-		}
-		v, err := strconv.Atoi(args[1])
-		if err != nil {
-			return fmt.Errorf("migrate force V: %w", err)
-		}
-		return m.Force(v)
-	case "version":
-	default:
-		return fmt.Errorf("migrate: unknown %q", args[0])
+		err = m.Force(n)
 	}
 	if err != nil {
-		return err
+		return fmt.Errorf("migrate %s: %w", pos[0], err)
 	}
 	v, dirty, err := m.Version()
 	if err != nil {
 		return err
 	}
-	fmt.Printf("version %d dirty=%v\n", v, dirty)
+	fmt.Fprintf(c.stdout, "version %d dirty=%v\n", v, dirty)
 	return nil
 }
 
-func tokenCmd(ctx context.Context, log *slog.Logger, args []string) error {
-	if len(args) == 0 {
-		return fmt.Errorf("token: want create or new")
+const tokenUsage = `Usage:
+  ipledger token create --name N --role R [--party ID]
+                     create a principal and print its token (shown once) on stdout
+  ipledger token new  print a fresh random token, e.g. for IPLEDGER_BOOTSTRAP_TOKEN
+
+ipledger token create -h lists its flags.
+`
+
+func tokenCmd(ctx context.Context, c *cli, args []string) error {
+	f := newFlags("token", tokenUsage)
+	// Only help is parsed here: the rest belongs to the action.
+	if len(args) == 0 || strings.HasPrefix(args[0], "-") {
+		if _, err := f.parse(args); err != nil {
+			return err
+		}
+		return f.fail("want create or new")
 	}
 	switch args[0] {
 	case "new":
-		fmt.Println(access.NewToken())
+		nf := newFlags("token new", "Usage: ipledger token new\n\nPrints a fresh random token, e.g. for IPLEDGER_BOOTSTRAP_TOKEN.\n")
+		pos, err := nf.parse(args[1:])
+		if err != nil {
+			return err
+		}
+		if len(pos) > 0 {
+			return nf.fail("takes no arguments")
+		}
+		fmt.Fprintln(c.stdout, access.NewToken())
 		return nil
 	case "create":
 	default:
-		return fmt.Errorf("token: unknown %q", args[0])
+		return f.fail("unknown action %q: want create or new", args[0])
 	}
-	fs := flag.NewFlagSet("token create", flag.ContinueOnError)
-	name := fs.String("name", "", "principal name")
-	role := fs.String("role", "", "admin, registrar, bank, planner or auditor")
-	party := fs.String("party", "", "bank party id (role bank)")
-	if err := fs.Parse(args[1:]); err != nil {
+	cf := newFlags("token create", "Usage: ipledger token create --name N --role R [--party ID]\n\n"+
+		"Creates a principal and prints its token on stdout, once; it is stored only as a hash.\n")
+	name := cf.String("name", "", "principal name (required)")
+	role := cf.String("role", "", "admin, registrar, bank, planner or auditor (required)")
+	party := cf.String("party", "", "the bank's party id (role bank only)")
+	pos, err := cf.parse(args[1:])
+	if err != nil {
 		return err
 	}
-	st, err := openStore(ctx, log, true)
+	switch {
+	case len(pos) > 0:
+		return cf.fail("unexpected argument %q", pos[0])
+	case *name == "":
+		return cf.fail("--name is required")
+	case *role == "":
+		return cf.fail("--role is required")
+	}
+	st, err := openStore(ctx, c.log, true)
 	if err != nil {
 		return err
 	}
@@ -118,8 +168,8 @@ func tokenCmd(ctx context.Context, log *slog.Logger, args []string) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(os.Stderr, "principal %s (%s) created; its token, shown once:\n", p.ID, p.Role)
-	fmt.Println(tok)
+	fmt.Fprintf(c.stderr, "principal %s (%s) created; its token, shown once:\n", p.ID, p.Role)
+	fmt.Fprintln(c.stdout, tok)
 	return nil
 }
 
@@ -130,86 +180,94 @@ func osUser() string {
 	return strconv.Itoa(os.Getuid())
 }
 
-// exportLine is one entry in an export: every hashed field, with the payload as the exact
-// text that was hashed.
-type exportLine struct {
-	Seq            int64  `json:"seq"`
-	Kind           string `json:"kind"`
-	Subject        string `json:"subject"`
-	Actor          string `json:"actor"`
-	EffectiveOn    string `json:"effective_on"`
-	RecordedAt     string `json:"recorded_at"`
-	Payload        string `json:"payload"`
-	IdempotencyKey string `json:"idempotency_key"`
-	PrevHash       string `json:"prev_hash"`
-	Hash           string `json:"hash"`
-}
+const exportUsage = `Usage: ipledger export [--from-seq N] [--to-seq N] [FILE]
 
-func exportCmd(ctx context.Context, log *slog.Logger, args []string) error {
-	if len(args) != 1 {
-		return fmt.Errorf("export FILE")
+Writes ledger entries as JSON lines, one entry a line with every hashed field (the format of
+docs/LEDGER.md, the same bytes as GET /v1/ledger/export), to FILE, or to stdout when FILE is
+absent or -. Without --to-seq the export ends at the last entry when it starts.
+`
+
+func exportCmd(ctx context.Context, c *cli, args []string) error {
+	f := newFlags("export", exportUsage)
+	from := f.Int64("from-seq", 1, "first entry")
+	to := f.Int64("to-seq", 0, "last entry (0: the last entry now)")
+	pos, err := f.parse(args)
+	if err != nil {
+		return err
 	}
-	st, err := openStore(ctx, log, false)
+	switch {
+	case len(pos) > 1:
+		return f.fail("one FILE at most, got %d arguments", len(pos))
+	case *from < 1:
+		return f.fail("--from-seq must be ≥ 1")
+	case *to < 0:
+		return f.fail("--to-seq must be ≥ 1 (or 0 for the last entry)")
+	case *to != 0 && *to < *from:
+		return f.fail("--to-seq %d is before --from-seq %d", *to, *from)
+	}
+	path := "-"
+	if len(pos) == 1 {
+		path = pos[0]
+	}
+	st, err := openStore(ctx, c.log, false)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	f, err := os.Create(args[0])
+	var out io.Writer = c.stdout
+	var file *os.File
+	if path != "-" {
+		if file, err = os.Create(path); err != nil {
+			return err
+		}
+		out = file
+	}
+	n, err := ledger.Export(ctx, st.read, out, *from, *to)
+	if file != nil {
+		if cerr := file.Close(); err == nil {
+			err = cerr
+		}
+	}
 	if err != nil {
 		return err
 	}
-	n, err := writeExport(ctx, st.read, f)
-	if cerr := f.Close(); err == nil {
-		err = cerr
+	if path == "-" {
+		path = "stdout"
 	}
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(os.Stderr, "exported %d entries to %s\n", n, args[0])
+	fmt.Fprintf(c.stderr, "exported %d entries to %s\n", n, path)
 	return nil
 }
 
-// writeExport writes the whole ledger as JSON lines (exportLine) and returns the count.
-func writeExport(ctx context.Context, db bun.IDB, out io.Writer) (int, error) {
-	w := bufio.NewWriterSize(out, 1<<20)
-	enc := json.NewEncoder(w)
-	enc.SetEscapeHTML(false)
-	after, n := int64(0), 0
-	for {
-		es, err := ledger.List(ctx, db, ledger.Filter{After: after, Limit: 1000})
-		if err != nil {
-			return n, err
-		}
-		if len(es) == 0 {
-			break
-		}
-		for _, e := range es {
-			if err := enc.Encode(exportLine{
-				Seq: e.Seq, Kind: e.Kind, Subject: e.Subject, Actor: e.Actor, EffectiveOn: e.EffectiveDate(),
-				RecordedAt: e.RecordedAt.UTC().Format(ledger.TimeLayout), Payload: string(e.Payload),
-				IdempotencyKey: e.IdempotencyKey, PrevHash: e.PrevHash.String(), Hash: e.Hash.String(),
-			}); err != nil {
-				return n, err
-			}
-			after = e.Seq
-			n++
-		}
-	}
-	return n, w.Flush()
-}
+const verifyUsage = `Usage: ipledger verify [FILE]
 
-func verifyCmd(ctx context.Context, log *slog.Logger, args []string) error {
+Recomputes every hash and link of the chain: of an export (FILE, or - for stdin), with no
+database; or, without FILE, of the database itself. Prints a JSON report on stdout and
+exits 1 when the chain is broken. An export that starts after entry 1 is checked from its
+first entry's prev_hash (from_prev_hash in the report): compare that with a hash you hold.
+`
+
+func verifyCmd(ctx context.Context, c *cli, args []string) error {
+	f := newFlags("verify", verifyUsage)
+	pos, err := f.parse(args)
+	if err != nil {
+		return err
+	}
+	if len(pos) > 1 {
+		return f.fail("one FILE at most, got %d arguments", len(pos))
+	}
 	var rep ledger.Report
-	var err error
-	if len(args) == 1 {
-		f, ferr := os.Open(args[0])
+	switch {
+	case len(pos) == 1 && pos[0] == "-":
+		rep, err = ledger.VerifyExport(os.Stdin)
+	case len(pos) == 1:
+		file, ferr := os.Open(pos[0])
 		if ferr != nil {
 			return ferr
 		}
-		defer f.Close()
-		rep, err = verifyExport(f)
-	} else {
-		st, serr := openStore(ctx, log, false)
+		defer file.Close()
+		rep, err = ledger.VerifyExport(file)
+	default:
+		st, serr := openStore(ctx, c.log, false)
 		if serr != nil {
 			return serr
 		}
@@ -220,71 +278,45 @@ func verifyCmd(ctx context.Context, log *slog.Logger, args []string) error {
 		return err
 	}
 	b, _ := json.Marshal(rep)
-	fmt.Println(string(b))
+	fmt.Fprintln(c.stdout, string(b))
 	if !rep.OK {
 		return fmt.Errorf("chain broken at seq %d: %s", *rep.FirstBadSeq, rep.Reason)
 	}
 	return nil
 }
 
-// verifyExport checks an export file offline, with the same rule the server uses.
-func verifyExport(r io.Reader) (ledger.Report, error) {
-	dec := json.NewDecoder(bufio.NewReaderSize(r, 1<<20))
-	return ledger.VerifyStream(func(e *ledger.Entry) (bool, error) {
-		var l exportLine
-		if err := dec.Decode(&l); err == io.EOF {
-			return false, nil
-		} else if err != nil {
-			return false, err
-		}
-		eff, err := time.Parse(ledger.DateLayout, l.EffectiveOn)
-		if err != nil {
-			return false, fmt.Errorf("entry %d effective_on: %w", l.Seq, err)
-		}
-		at, err := time.Parse(ledger.TimeLayout, l.RecordedAt)
-		if err != nil {
-			return false, fmt.Errorf("entry %d recorded_at: %w", l.Seq, err)
-		}
-		*e = ledger.Entry{Seq: l.Seq, Kind: l.Kind, Subject: l.Subject, Actor: l.Actor, EffectiveOn: eff, RecordedAt: at,
-			Payload: []byte(l.Payload), IdempotencyKey: l.IdempotencyKey}
-		if err := decodeHash(l.PrevHash, &e.PrevHash); err != nil {
-			return false, fmt.Errorf("entry %d prev_hash: %w", l.Seq, err)
-		}
-		if err := decodeHash(l.Hash, &e.Hash); err != nil {
-			return false, fmt.Errorf("entry %d hash: %w", l.Seq, err)
-		}
-		return true, nil
-	})
-}
+const openapiUsage = `Usage: ipledger openapi [yaml|json]
 
-func decodeHash(s string, h *ledger.Hash) error {
-	b, err := hex.DecodeString(s)
-	if err != nil || len(b) != 32 {
-		return fmt.Errorf("not 64 hex digits")
+Prints the OpenAPI document of the HTTP API (default yaml); no database needed.
+`
+
+func openapiCmd(_ context.Context, c *cli, args []string) error {
+	f := newFlags("openapi", openapiUsage)
+	pos, err := f.parse(args)
+	if err != nil {
+		return err
 	}
-	copy(h[:], b)
-	return nil
-}
-
-func openapiCmd(args []string) error {
 	format := "yaml"
-	if len(args) > 0 {
-		format = args[0]
+	switch len(pos) {
+	case 0:
+	case 1:
+		format = pos[0]
+	default:
+		return f.fail("one format at most")
 	}
 	doc := openapi.New(openapi.Deps{}).OpenAPI()
 	var b []byte
-	var err error
 	switch format {
 	case "yaml":
 		b, err = doc.YAML()
 	case "json":
 		b, err = json.MarshalIndent(doc, "", "  ")
 	default:
-		return fmt.Errorf("openapi: yaml or json")
+		return f.fail("unknown format %q: want yaml or json", format)
 	}
 	if err != nil {
 		return err
 	}
-	_, err = os.Stdout.Write(b)
+	_, err = c.stdout.Write(b)
 	return err
 }

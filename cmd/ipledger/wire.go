@@ -3,9 +3,8 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"flag"
 	"fmt"
-	"log/slog"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -30,27 +29,49 @@ func seed(ctx context.Context, reg *registry.Service) error {
 	return nil
 }
 
-// importCmd bulk-imports assets from a CSV or XLSX file (docs/IMPORT.md), with a progress bar
-// on a terminal, and prints the report as JSON. Importing the same file again adds nothing.
-func importCmd(ctx context.Context, log *slog.Logger, args []string) error {
-	fs := flag.NewFlagSet("import", flag.ContinueOnError)
-	format := fs.String("format", "", "csv or xlsx (default: from the file name)")
-	if err := fs.Parse(args); err != nil {
+const importUsage = `Usage: ipledger import [--format csv|xlsx] FILE
+
+Bulk-imports assets from a CSV or XLSX file (docs/IMPORT.md), with a progress bar on a
+terminal. Prints the report as JSON on stdout, then the row errors and a summary on stderr.
+Importing the same file again adds nothing. Exit status: 0 when every row was imported or
+already there, 1 when any row failed (the others are imported) or the file was refused,
+2 on a usage error.
+`
+
+// errRowsFailed ends an import in which some rows were refused: exit 1, after the report.
+type errRowsFailed struct{ failed, rows int }
+
+func (e errRowsFailed) Error() string {
+	return fmt.Sprintf("import: %d of %d rows failed (see the errors above)", e.failed, e.rows)
+}
+
+// importCmd bulk-imports assets from a CSV or XLSX file.
+func importCmd(ctx context.Context, c *cli, args []string) error {
+	fl := newFlags("import", importUsage)
+	format := fl.String("format", "", "csv or xlsx (default: from the file name's extension)")
+	pos, err := fl.parse(args)
+	if err != nil {
 		return err
 	}
-	if fs.NArg() != 1 {
-		return fmt.Errorf("import FILE [--format csv|xlsx]")
+	if len(pos) != 1 {
+		return fl.fail("want one FILE, got %d arguments", len(pos))
 	}
-	path := fs.Arg(0)
+	path := pos[0]
 	if *format == "" {
 		*format = strings.TrimPrefix(strings.ToLower(filepath.Ext(path)), ".")
+		if *format != importer.CSV && *format != importer.XLSX {
+			return fl.fail("cannot tell the format of %q from its name: give --format csv or --format xlsx", path)
+		}
+	}
+	if *format != importer.CSV && *format != importer.XLSX {
+		return fl.fail("--format %q: want csv or xlsx", *format)
 	}
 	f, err := os.Open(path)
 	if err != nil {
 		return err
 	}
 	defer f.Close()
-	st, err := openStore(ctx, log, true)
+	st, err := openStore(ctx, c.log, true)
 	if err != nil {
 		return err
 	}
@@ -62,23 +83,51 @@ func importCmd(ctx context.Context, log *slog.Logger, args []string) error {
 	var bar *progressbar.ProgressBar
 	progress := func(done, total int) {
 		if bar == nil {
-			bar = progressbar.NewOptions(total, progressbar.OptionSetWriter(os.Stderr), progressbar.OptionSetDescription("importing"),
+			bar = progressbar.NewOptions(total, progressbar.OptionSetWriter(c.stderr), progressbar.OptionSetDescription("importing"),
 				progressbar.OptionShowCount(), progressbar.OptionThrottle(100e6), progressbar.OptionClearOnFinish())
 		}
 		_ = bar.Set(done)
 	}
-	if fi, err := os.Stderr.Stat(); err != nil || fi.Mode()&os.ModeCharDevice == 0 {
-		progress = nil // not a terminal: no bar
+	if !isTerminal(c.stderr) {
+		progress = nil
 	}
 	rep, err := importer.New(reg).Import(ledger.WithActor(ctx, "operator/"+osUser()), f, *format, progress)
 	if bar != nil {
 		_ = bar.Finish()
 	}
+	if err != nil && rep.Rows == 0 {
+		return err // the file as a whole was refused: nothing to report
+	}
 	out, _ := json.MarshalIndent(rep, "", "  ")
-	fmt.Println(string(out))
+	fmt.Fprintln(c.stdout, string(out))
+	const shown = 20
+	for i, e := range rep.Errors {
+		if i == shown {
+			fmt.Fprintf(c.stderr, "… and %d more row errors (in the report)\n", len(rep.Errors)-shown)
+			break
+		}
+		col := ""
+		if e.Column != "" {
+			col = " " + e.Column
+		}
+		fmt.Fprintf(c.stderr, "row %d%s: %s (%s)\n", e.Row, col, e.Message, e.Code)
+	}
+	fmt.Fprintf(c.stderr, "%d rows: %d added, %d unchanged, %d failed\n", rep.Rows, rep.Added, rep.Unchanged, rep.Failed)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(os.Stderr, "%d rows: %d added, %d unchanged, %d failed\n", rep.Rows, rep.Added, rep.Unchanged, rep.Failed)
+	if rep.Failed > 0 {
+		return errRowsFailed{failed: rep.Failed, rows: rep.Rows}
+	}
 	return nil
+}
+
+// isTerminal says whether w is a terminal (a progress bar would be noise in a file or pipe).
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	fi, err := f.Stat()
+	return err == nil && fi.Mode()&os.ModeCharDevice != 0
 }

@@ -31,6 +31,9 @@ type Report struct {
 	KnownSeq   int64           `json:"known_seq" doc:"The last ledger entry taken into account"`
 	Population *PopulationUsed `json:"population"`
 	Indicators []Value         `json:"indicators"`
+
+	units []string              // the units region sums, for the exports
+	names map[string]regionName // region and unit names, for the exports
 }
 
 // PopulationUsed names the population figure the per-10k values divide by.
@@ -152,7 +155,10 @@ func (s *Service) compute(ctx context.Context, q querier, region string, asOf te
 	if err != nil {
 		return Report{}, err
 	}
-	r := Report{Region: region, AsOf: asOf, KnownSeq: sc.k, Population: fig.pop}
+	r := Report{Region: region, AsOf: asOf, KnownSeq: sc.k, Population: fig.pop, units: sc.units}
+	if r.names, err = regionNames(ctx, q, append([]string{region}, sc.units...)); err != nil {
+		return Report{}, err
+	}
 	if !knownAt.IsZero() {
 		t := knownAt.UTC()
 		r.KnownAt = &t

@@ -2,24 +2,115 @@ package indicator
 
 import (
 	"bytes"
+	"context"
 	"encoding/csv"
 	"fmt"
+	"regexp"
+	"strings"
 
+	"github.com/uptrace/bun/dialect/pgdialect"
 	"github.com/xuri/excelize/v2"
 )
 
 // The plan's indicator table, as CSV and XLSX: one row per indicator with its Chinese and
-// English names, unit, value, baseline, target, progress and status. Numbers are written as
-// the exact decimal strings of the report (in XLSX as numeric cells whose stored text is that
-// string), never through a float.
+// English names, unit, value, baseline, target, progress, and status and note in Chinese
+// beside the English; the caption names the region and, for the city, the units it sums.
+// Numbers are written as the exact decimal strings of the report (in XLSX as numeric cells
+// whose stored text is that string), never through a float.
 
 var tableHeader = []string{"代码 code", "指标", "Indicator", "单位 unit", "数值 value", "基数 baseline", "基数日期 baseline date",
-	"目标 target", "目标期限 due", "进度 progress", "状态 status", "说明 note"}
+	"目标 target", "目标期限 due", "进度 progress", "状态", "status", "说明", "note"}
+
+// statusZH is each status as a Chinese planning table writes it.
+var statusZH = map[string]string{
+	StatusMet:     "达标",
+	StatusOnTrack: "按期",
+	StatusBehind:  "落后",
+}
+
+// regionName is a region's reference-data names.
+type regionName struct{ zh, en string }
+
+// regionNames reads the names of codes from the reference data, for the exports.
+func regionNames(ctx context.Context, q querier, codes []string) (map[string]regionName, error) {
+	rows, err := q.QueryContext(ctx, `SELECT code, name_zh, name_en FROM registry.regions WHERE code = ANY(?::text[])`, pgdialect.Array(codes))
+	if err != nil {
+		return nil, fmt.Errorf("indicator: region names: %w", err)
+	}
+	defer rows.Close()
+	out := map[string]regionName{}
+	for rows.Next() {
+		var c string
+		var n regionName
+		if err := rows.Scan(&c, &n.zh, &n.en); err != nil {
+			return nil, err
+		}
+		out[c] = n
+	}
+	return out, rows.Err()
+}
+
+// label is "150502 科尔沁区 Horqin District", or the bare code when no name is known.
+func (r Report) label(code string) string {
+	if n, ok := r.names[code]; ok {
+		return code + " " + n.zh + " " + n.en
+	}
+	return code
+}
+
+// labelZH is "科尔沁区（150502）", or the bare code when no name is known.
+func (r Report) labelZH(code string) string {
+	if n, ok := r.names[code]; ok {
+		return n.zh + "（" + code + "）"
+	}
+	return code
+}
+
+// notesZH translates the notes compute writes, part by part ("; " joins them). A part no
+// pattern knows is kept in English, so the Chinese column never loses what the English says.
+var notesZH = []struct {
+	re *regexp.Regexp
+	zh func(r Report, m []string) string
+}{
+	{regexp.MustCompile(`^no resident population recorded for (\S+) in (\d+) or earlier$`),
+		func(r Report, m []string) string {
+			return fmt.Sprintf("未录入%s%s年及以前的常住人口，无法计算每万人口指标", r.labelZH(m[1]), m[2])
+		}},
+	{regexp.MustCompile(`^no pledge financing registered from (\S+) to (\S+): growth over a zero base is undefined$`),
+		func(_ Report, m []string) string {
+			return fmt.Sprintf("%s至%s无质押融资登记：上年同期为零，增长率无法计算", m[1], m[2])
+		}},
+	{regexp.MustCompile(`^the target \+(\S+) over the baseline of (\S+), due (\S+), has no value until that baseline is recorded$`),
+		func(_ Report, m []string) string {
+			return fmt.Sprintf("目标为在%s的基数上增加%s（期限%s），该基数录入前目标没有数值", m[2], m[1], m[3])
+		}},
+}
+
+func (r Report) noteZH(note string) string {
+	if note == "" {
+		return ""
+	}
+	parts := strings.Split(note, "; ")
+	for i, p := range parts {
+		for _, n := range notesZH {
+			if m := n.re.FindStringSubmatch(p); m != nil {
+				parts[i] = n.zh(r, m)
+				break
+			}
+		}
+	}
+	return strings.Join(parts, "；")
+}
 
 func (r Report) rows() [][]string {
 	out := make([][]string, 0, len(r.Indicators))
 	for _, v := range r.Indicators {
-		row := []string{v.Code, v.NameZH, v.NameEN, v.Unit, deref(v.Value), "", "", "", "", deref(v.Progress), v.Status, v.Note}
+		zh := statusZH[v.Status]
+		if zh == "" {
+			zh = v.Status
+		}
+		row := []string{v.Code, v.NameZH, v.NameEN, v.Unit, deref(v.Value), "", "", "", "", deref(v.Progress),
+			zh, v.Status, r.noteZH(v.Note), v.Note}
 		if v.Baseline != nil {
 			row[5], row[6] = v.Baseline.Value, v.Baseline.On.String()
 		}
@@ -40,12 +131,19 @@ func (r Report) caption() [][]string {
 	if r.Population != nil {
 		pop = fmt.Sprintf("%d (%d)", r.Population.Residents, r.Population.Year)
 	}
-	return [][]string{
-		{"地区 region", r.Region},
-		{"截至 as of", r.AsOf.String()},
-		{"数据截至 known at", fmt.Sprintf("%s (ledger seq %d)", known, r.KnownSeq)},
-		{"常住人口 residents (year)", pop},
+	out := [][]string{{"地区 region", r.label(r.Region)}}
+	if len(r.units) > 1 || len(r.units) == 1 && r.units[0] != r.Region {
+		us := make([]string, len(r.units))
+		for i, u := range r.units {
+			us[i] = r.labelZH(u)
+		}
+		out = append(out, []string{"统计单元 units summed", strings.Join(us, "、")})
 	}
+	return append(out,
+		[]string{"截至 as of", r.AsOf.String()},
+		[]string{"数据截至 known at", fmt.Sprintf("%s (ledger seq %d)", known, r.KnownSeq)},
+		[]string{"常住人口 residents (year)", pop},
+	)
 }
 
 func deref(s *string) string {
@@ -76,11 +174,14 @@ func (r Report) CSV() []byte {
 // numeric columns of the table (value, baseline, target, progress).
 var numericCols = map[int]bool{4: true, 5: true, 7: true, 9: true}
 
+// XLSXSheet is the name of the workbook's one sheet.
+const XLSXSheet = "指标 indicators"
+
 // XLSX writes the table as an Excel workbook with one sheet.
 func (r Report) XLSX() ([]byte, error) {
 	f := excelize.NewFile()
 	defer f.Close()
-	const sheet = "指标 indicators"
+	const sheet = XLSXSheet
 	if err := f.SetSheetName("Sheet1", sheet); err != nil {
 		return nil, err
 	}
@@ -140,7 +241,7 @@ func (r Report) XLSX() ([]byte, error) {
 			}
 		}
 	}
-	for i, w := range []float64{34, 30, 44, 10, 18, 14, 14, 18, 14, 12, 10, 60} {
+	for i, w := range []float64{34, 30, 44, 10, 18, 14, 14, 18, 14, 12, 8, 10, 60, 60} {
 		col, _ := excelize.ColumnNumberToName(i + 1)
 		_ = f.SetColWidth(sheet, col, col, w)
 	}
