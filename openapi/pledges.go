@@ -14,7 +14,7 @@ import (
 	"ipledger/registry/term"
 )
 
-// financingRule is DESIGN.md §2's financing-volume rule, stated where planners read the API.
+// financingRule is the financing-volume rule (docs/DOMAIN.md, Pledge rules), stated where planners read the API.
 const financingRule = "**Financing volume** (the plan's pledge-financing indicators): each registration counts once, " +
 	"at its registered `amount`, on its `registered_on` date, in the unit (`region_code`) of its first pledgor — once, however many rights it covers; " +
 	"an amendment that raises the amount counts the increase on the amendment's `effective_on`; decreases, partial releases, releases (注销) and realisations never subtract. " +
@@ -164,7 +164,7 @@ func (s *Server) registerPledges() {
 	register(s, huma.Operation{
 		OperationID: "create-pledge", Method: http.MethodPost, Path: "/v1/pledges", Tags: []string{"pledges"},
 		Summary: "Register an IP pledge",
-		Description: "Registers a pledge over one or more rights (DESIGN.md §2). Refused, writing nothing, with a problem whose `code` names the rule and whose `errors[].location` points at the input: " +
+		Description: "Registers a pledge over one or more rights (docs/DOMAIN.md, Pledge rules). Refused, writing nothing, with a problem whose `code` names the rule and whose `errors[].location` points at the input: " +
 			"`amount_invalid`, `term_invalid` (starts_on after ends_on), `date_in_future` (registered_on), `contract_required`, `pledgee_required`, `pledgee_not_bank`, `pledgor_unknown`, `asset_unknown`, " +
 			"`asset_not_pledgeable` (GI products and GI marks), `asset_not_valid` (not granted, lapsed, expired or invalidated on registered_on or starts_on), `asset_frozen`, " +
 			"`term_past_expiry` (ends_on after a right's expires_on; equal is fine), `pledgor_not_owner`, `co_owner_missing` (every co-owner must join); " +

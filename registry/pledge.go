@@ -63,7 +63,7 @@ func (v Viewer) sees(pledgee uuid.UUID) bool {
 	return v.all || (v.bank != uuid.Nil && v.bank == pledgee)
 }
 
-// PledgeInput registers a pledge (DESIGN.md §2, pledge registration rules).
+// PledgeInput registers a pledge (docs/DOMAIN.md, Pledge rules).
 type PledgeInput struct {
 	PledgorIDs   []uuid.UUID // exactly the current owners of every right, the first deciding the region
 	AssetIDs     []uuid.UUID // one or more pledgeable rights
@@ -184,7 +184,7 @@ func preparePledge(in PledgeInput, today term.Date) (*pledgePayload, error) {
 	}, nil
 }
 
-// checkPledge applies the registration rules that read state, in the order DESIGN.md §2
+// checkPledge applies the registration rules that read state, in the order docs/DOMAIN.md (Pledge rules)
 // lists them, and fills the region. It sees every earlier write (writes are serialised).
 func checkPledge(ctx context.Context, db bun.IDB, p *pledgePayload) error {
 	pledgee, err := getParty(ctx, db, p.PledgeeID)

@@ -430,7 +430,7 @@ type FinancingRow struct {
 
 // FinancingByYearRegion sums registry.pledge_financing by calendar year and unit over the
 // business dates from..to (inclusive; zero: unbounded), as known at ledger seq knownAt (0:
-// everything recorded). The rule (DESIGN.md §2): each registration counts once, at its
+// everything recorded). The rule (docs/DOMAIN.md, Pledge rules): each registration counts once, at its
 // registered amount, on its registration date, in the unit of its first pledgor, however many
 // rights it covers; an amendment that raises the amount counts the increase on its date;
 // releases, partial releases, decreases and realisations never subtract.

@@ -34,7 +34,7 @@ type Region struct {
 	IsUnit     bool   `json:"is_unit"`
 }
 
-// seedRegions is the city and its 9 units as DESIGN.md §2 lists them; Seed records them once
+// seedRegions is the city and its 9 units as docs/DOMAIN.md (Regions and population) lists them; Seed records them once
 // as region.defined entries, after which they are data like any other.
 var seedRegions = []Region{
 	{CityCode, "通辽市", "Tongliao", "", false},
@@ -60,7 +60,7 @@ const (
 	ParamPlantVarietyChangeOn        = "plant_variety_change_on"
 )
 
-// paramSpec says what a parameter holds, its DESIGN.md default, and which assets' timelines
+// paramSpec says what a parameter holds, its default (docs/DOMAIN.md, Policy parameters), and which assets' timelines
 // depend on it (recomputed when it is set).
 type paramSpec struct {
 	def     any // int64 or a "YYYY-MM-DD" string
@@ -108,7 +108,7 @@ type concordancePayload struct {
 }
 
 // Seed records the reference data the registry starts from — the city and its 9 units, and
-// every policy parameter at its DESIGN.md default — as ledger entries. What is already
+// every policy parameter at its default (docs/DOMAIN.md, Policy parameters) — as ledger entries. What is already
 // recorded is left alone, so Seed may run at every start.
 func (s *Service) Seed(ctx context.Context) error {
 	_, err := s.write(ctx, func(ctx context.Context, tx *ledger.Tx) error {

@@ -19,7 +19,7 @@ const (
 	StatusInvalidated = "invalidated" // declared invalid or revoked
 )
 
-// High-value criteria (DESIGN.md §2), as the API names them.
+// High-value criteria (docs/DOMAIN.md, High-value invention patents), as the API names them.
 const (
 	CriterionStrategicIndustry = "strategic_industry"
 	CriterionForeignFamily     = "foreign_family"

@@ -104,7 +104,7 @@ func serve(ctx context.Context, log *slog.Logger) error {
 	return nil
 }
 
-// bootstrapAdmin gives a fresh installation its first admin (DESIGN.md §4).
+// bootstrapAdmin gives a fresh installation its first admin (README.md, Configuration).
 func bootstrapAdmin(ctx context.Context, log *slog.Logger, cfg config, acc *access.Service) error {
 	tok, err := acc.Bootstrap(ctx, cfg.BootstrapToken)
 	if err != nil {

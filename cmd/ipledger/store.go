@@ -16,7 +16,7 @@ import (
 	"ipledger/migrations/pgdb"
 )
 
-// config is read from the environment (DESIGN.md §4).
+// config is read from the environment (README.md, Configuration).
 type config struct {
 	DatabaseURL    string
 	MigrateURL     string

@@ -21,7 +21,7 @@ import (
 // ErrNoBinaries means no Postgres server binaries were found on this machine.
 var ErrNoBinaries = errors.New("no PostgreSQL server binaries (initdb, postgres) found on PATH or under /usr/lib/postgresql/*/bin; install PostgreSQL 15 or set DATABASE_URL")
 
-// Superuser is the private cluster's superuser, as DESIGN.md §4 fixes it.
+// Superuser is the private cluster's superuser, as README.md (Configuration) documents it.
 const Superuser = "postgres"
 
 // Cluster is a private Postgres cluster listening on a unix socket inside its data directory.

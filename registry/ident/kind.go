@@ -69,7 +69,7 @@ func (k Kind) IsTrademarkLike() bool {
 
 // Pledgeable reports whether a right of kind k may be pledged. GI products and
 // GI marks belong to a region's producers collectively, so they are not
-// pledged (DESIGN.md §2, pledge rules).
+// pledged (docs/DOMAIN.md, Pledge rules).
 func (k Kind) Pledgeable() bool {
 	return k.Valid() && k != GIProduct && k != GICertificationMark && k != GICollectiveMark
 }

@@ -8,7 +8,7 @@ const (
 	UnitPercent = "percent" // percent, 2 decimals
 )
 
-// Indicator codes (DESIGN.md §2). software_copyrights_per_10k is added because the 2023 action
+// Indicator codes (docs/DOMAIN.md, Indicators and targets). software_copyrights_per_10k is added because the 2023 action
 // plan's item (278) sets its target per 10,000 residents.
 const (
 	ValidInventionPatents           = "valid_invention_patents"

@@ -367,7 +367,7 @@ func (s *Service) Rebuild(ctx context.Context) error {
 	return tx.Commit()
 }
 
-// Seed records DESIGN.md §2's population figures, baselines and targets as ledger entries,
+// Seed records the population figures, baselines and targets of docs/DOMAIN.md as ledger entries,
 // skipping each one already recorded (in any revision), so it may run at every start.
 func (s *Service) Seed(ctx context.Context) error {
 	_, err := s.write(ctx, func(ctx context.Context, tx *ledger.Tx) error {
@@ -435,8 +435,8 @@ type seedTarget struct {
 }
 
 const (
-	srcCityYearEnd = "通辽市年末常住人口 (DESIGN.md §2)"
-	srcCensus      = "第七次全国人口普查 2020-11-01, as the unit's 2020 population (DESIGN.md §2)"
+	srcCityYearEnd = "通辽市年末常住人口 (docs/DOMAIN.md, Regions and population)"
+	srcCensus      = "第七次全国人口普查 2020-11-01, as the unit's 2020 population (docs/DOMAIN.md, Regions and population)"
 )
 
 var seedPopulation = []seedPop{

@@ -38,7 +38,7 @@ type Params struct {
 	MaintainedYears int `json:"maintained_years"`
 }
 
-// DefaultParams returns the terms in force as DESIGN.md §2 states them.
+// DefaultParams returns the terms in force as docs/DOMAIN.md (Dates and terms, Policy parameters) states them.
 func DefaultParams() Params {
 	return Params{
 		InventionYears:              20,
