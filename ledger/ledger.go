@@ -469,8 +469,8 @@ func (l *Ledger) commitBatch(ctx context.Context, outs []outcome) (err error) {
 		}
 		if ferr == nil && r.key() != "" && len(t.entries) > 0 {
 			if _, err := t.DB().ExecContext(ctx,
-				`INSERT INTO ledger.idempotency (actor, key, request_hash, first_seq, recorded_at) VALUES (?, ?, ?, ?, ?)`,
-				r.actor, r.key(), r.idem.RequestHash, t.entries[0].Seq, now,
+				`INSERT INTO ledger.idempotency (actor, key, request_hash, first_seq, last_seq, recorded_at) VALUES (?, ?, ?, ?, ?, ?)`,
+				r.actor, r.key(), r.idem.RequestHash, t.entries[0].Seq, t.entries[len(t.entries)-1].Seq, now,
 			); err != nil {
 				ferr = fmt.Errorf("ledger: record idempotency key: %w", err)
 			}

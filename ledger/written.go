@@ -2,7 +2,12 @@ package ledger
 
 import (
 	"context"
+	"database/sql"
+	"errors"
+	"fmt"
 	"sync/atomic"
+
+	"github.com/uptrace/bun"
 )
 
 // Written collects the last seq that writes under one context committed: the API reports
@@ -31,4 +36,18 @@ func noteWritten(ctx context.Context, seq int64) {
 			return
 		}
 	}
+}
+
+// LastSeqOfKey is the last seq the write under an idempotency key appended, for a replayed
+// response (found false when the key is unknown).
+func LastSeqOfKey(ctx context.Context, db bun.IDB, actor, key string) (int64, bool, error) {
+	var seq int64
+	err := db.QueryRowContext(ctx, `SELECT coalesce(last_seq, first_seq) FROM ledger.idempotency WHERE actor = ? AND key = ?`, actor, key).Scan(&seq)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, false, nil
+	}
+	if err != nil {
+		return 0, false, fmt.Errorf("ledger: idempotency key's last seq: %w", err)
+	}
+	return seq, true, nil
 }

@@ -84,6 +84,7 @@ func New(d Deps) *Server {
 	s.registerImport()
 	s.registerPledges()
 	s.registerIndicators()
+	s.registerTlog() // last: it documents Ipledger-Seq on every write operation
 	return s
 }
 
@@ -96,6 +97,7 @@ func (s *Server) OpenAPI() *huma.OpenAPI { return s.api.OpenAPI() }
 func (s *Server) Handler() http.Handler {
 	var h http.Handler = s.mux
 	h = s.idempotency(h)
+	h = s.writtenSeq(h) // outside idempotency: a replayed response carries it too
 	h = s.rateLimit(h)
 	h = s.authenticate(h)
 	h = checkEncoding(h)

@@ -84,12 +84,13 @@ type entryOutput struct {
 
 type verifyOutput struct {
 	Body struct {
-		OK          bool   `json:"ok"`
-		Checked     int64  `json:"checked"`
-		HeadSeq     int64  `json:"head_seq"`
-		HeadHash    string `json:"head_hash"`
-		FirstBadSeq *int64 `json:"first_bad_seq"`
-		Reason      string `json:"reason,omitempty"`
+		OK          bool              `json:"ok"`
+		Checked     int64             `json:"checked"`
+		HeadSeq     int64             `json:"head_seq"`
+		HeadHash    string            `json:"head_hash"`
+		FirstBadSeq *int64            `json:"first_bad_seq"`
+		Reason      string            `json:"reason,omitempty"`
+		Log         *ledger.LogReport `json:"log,omitempty" doc:"The Merkle log: the stored tree and the latest checkpoint, checked against the chain"`
 	}
 }
 
@@ -135,17 +136,19 @@ func (s *Server) registerLedger() {
 
 	register(s, huma.Operation{
 		OperationID: "verify-ledger", Method: http.MethodGet, Path: "/v1/ledger/verify", Tags: []string{"ledger"},
-		Summary:     "Recompute the whole hash chain",
-		Description: "Streams every entry, recomputes its hash (docs/LEDGER.md) and link, and reports the first entry that fails.",
+		Summary: "Recompute the whole hash chain",
+		Description: "Streams every entry, recomputes its hash (docs/LEDGER.md) and link, and reports the first entry that fails. " +
+			"Also checks the Merkle log: every stored tree node against the chain, and the latest checkpoint's root and signature (`log`).",
 	}, roles(access.Admin, access.Auditor), func(ctx context.Context, _ *struct{}) (*verifyOutput, error) {
 		// Verify the primary, not a replica that may lag.
-		rep, err := ledger.Verify(ctx, s.Ledger.DB())
+		rep, err := ledger.Verify(ctx, s.Ledger.DB(), ledger.WithVerifier(s.Ledger.Key().Verifier()))
 		if err != nil {
 			return nil, s.problemFrom(ctx, err)
 		}
 		out := &verifyOutput{}
 		out.Body.OK, out.Body.Checked, out.Body.HeadSeq = rep.OK, rep.Checked, rep.HeadSeq
 		out.Body.HeadHash, out.Body.FirstBadSeq, out.Body.Reason = rep.HeadHash.String(), rep.FirstBadSeq, rep.Reason
+		out.Body.Log = rep.Log
 		return out, nil
 	})
 

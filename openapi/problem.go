@@ -141,6 +141,8 @@ func (s *Server) problemFrom(ctx context.Context, err error) error {
 		return newProblem(http.StatusConflict, "idempotency_in_progress", "a request with this Idempotency-Key was committed; retry to get its response")
 	case errors.Is(err, ledger.ErrNotFound):
 		return newProblem(http.StatusNotFound, "not_found", "no such ledger entry")
+	case errors.Is(err, ledger.ErrNoCheckpoint):
+		return newProblem(http.StatusServiceUnavailable, "log_not_ready", "the log has no signed checkpoint yet; retry shortly")
 	case errors.Is(err, context.DeadlineExceeded):
 		return newProblem(http.StatusServiceUnavailable, "timeout", "the request took too long; it may be retried with the same Idempotency-Key")
 	case errors.Is(err, ledger.ErrClosed):

@@ -57,5 +57,8 @@ BEGIN
 END
 $$;
 
+-- The last entry a keyed write appended, so a replayed response can name it (Ipledger-Seq).
+ALTER TABLE ledger.idempotency ADD COLUMN last_seq bigint;
+
 REVOKE ALL ON ledger.tree_nodes, ledger.checkpoints FROM PUBLIC;
 GRANT SELECT, INSERT ON ledger.tree_nodes, ledger.checkpoints TO ipledger_app;
