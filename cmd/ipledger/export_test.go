@@ -145,6 +145,24 @@ func TestAPIExportEqualsCLIExport(t *testing.T) {
 		}
 	}
 
+	// The entries API, re-canonicalised as docs/LEDGER.md says, gives the same hashes: its
+	// recorded_at is the hashed text and its payload (escapes, "1.50") rebuilds exactly.
+	if py, err := exec.LookPath("python3"); err == nil {
+		req := httptest.NewRequest(http.MethodGet, "/v1/ledger/entries?limit=1000", nil)
+		req.Header.Set("Authorization", "Bearer "+tok)
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, req)
+		if w.Code != http.StatusOK {
+			t.Fatalf("entries: %d %s", w.Code, w.Body)
+		}
+		cmd := exec.Command(py, "../../docs/verify_entry.py", "--entries")
+		cmd.Stdin = w.Body
+		out, err := cmd.CombinedOutput()
+		if err != nil || !strings.Contains(string(out), fmt.Sprintf("ok: %d entries", last)) {
+			t.Fatalf("docs/verify_entry.py --entries on GET /v1/ledger/entries: %v: %s", err, out)
+		}
+	}
+
 	// Export to stdout is the same bytes again.
 	code, stdout, _ := runCLI(t, "export")
 	_, api := apiExport(t, h, tok, "")
