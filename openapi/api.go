@@ -70,7 +70,7 @@ func New(d Deps) *Server {
 		"bearer": {Type: "http", Scheme: "bearer", Description: "An opaque token issued by an admin (POST /v1/principals) or `ipledger token create`."},
 	}
 	s.api = humago.New(s.mux, cfg)
-	s.api.UseMiddleware(s.authorize)
+	s.api.UseMiddleware(s.authorize, s.gateBody)
 
 	docs := docsui.Handler("/docs", "/openapi.json", "ipledger API")
 	s.mux.Handle("GET /docs", docs)
@@ -101,6 +101,7 @@ func (s *Server) Handler() http.Handler {
 	h = s.rateLimit(h)
 	h = s.authenticate(h)
 	h = checkEncoding(h)
+	h = checkHeaderSize(h)
 	h = s.recoverPanics(h)
 	h = s.logRequests(h)
 	return h

@@ -108,24 +108,47 @@ type createAssetInput struct {
 	}
 }
 
+// awardCode and licenseType take their enums from the registry's lists, so the rule and the
+// document are one list.
+type awardCode string
+
+func (awardCode) Schema(huma.Registry) *huma.Schema {
+	return &huma.Schema{Type: "string", Enum: enumOf(registry.Awards)}
+}
+
+type licenseType string
+
+func (licenseType) Schema(huma.Registry) *huma.Schema {
+	return &huma.Schema{Type: "string", Enum: enumOf(registry.LicenseTypes)}
+}
+
+func enumOf(vs []string) []any {
+	out := make([]any, len(vs))
+	for i, v := range vs {
+		out[i] = v
+	}
+	return out
+}
+
 type assetEventInput struct {
 	ID   string `path:"id"`
+	AsOf string `query:"as_of" format:"date" doc:"Answer with the asset as of this date (default: the event's effective_on, where the event shows)"`
 	Body struct {
-		Type           string   `json:"type" enum:"grant,renew,lapse,restore,invalidate,transfer,license,freeze,unfreeze,designate_strategic_industry,add_foreign_family,award,recognise_well_known,set_region"`
-		EffectiveOn    string   `json:"effective_on" format:"date" doc:"The business date of the event (not after today)"`
-		OwnerIDs       []string `json:"owner_ids,omitempty" maxItems:"50" doc:"transfer: the new owners"`
-		PledgeeConsent bool     `json:"pledgee_consent,omitempty" doc:"transfer/license of a pledged right: the pledgee's consent is recorded with it"`
-		LicenseeID     string   `json:"licensee_id,omitempty" doc:"license: the licensee party"`
-		LicenseType    string   `json:"license_type,omitempty" doc:"license: exclusive, sole or ordinary"`
-		CaseNumber     string   `json:"case_number,omitempty" maxLength:"100" doc:"freeze/unfreeze: the court's case number"`
-		Industry       string   `json:"industry,omitempty" maxLength:"100" doc:"designate_strategic_industry: the category"`
-		Country        string   `json:"country,omitempty" maxLength:"8" doc:"add_foreign_family: office code, e.g. US, EP, WO"`
-		FamilyNumber   string   `json:"family_number,omitempty" maxLength:"64"`
-		FamilyDate     string   `json:"family_date,omitempty" format:"date"`
-		Award          string   `json:"award,omitempty" doc:"award: china_patent_award or national_sci_tech_award"`
-		Level          string   `json:"level,omitempty" maxLength:"50"`
-		RegionCode     string   `json:"region_code,omitempty" maxLength:"6" doc:"set_region: the unit"`
-		Note           string   `json:"note,omitempty" maxLength:"1000"`
+		Type           string      `json:"type" enum:"grant,renew,lapse,restore,invalidate,transfer,license,freeze,unfreeze,designate_strategic_industry,add_foreign_family,award,recognise_well_known,set_region"`
+		EffectiveOn    string      `json:"effective_on" format:"date" doc:"The business date of the event (not after today)"`
+		OwnerIDs       []string    `json:"owner_ids,omitempty" maxItems:"50" doc:"transfer: the new owners"`
+		PledgeeConsent bool        `json:"pledgee_consent,omitempty" doc:"transfer/license of a pledged right: the pledgee's consent is recorded with it"`
+		LicenseeID     string      `json:"licensee_id,omitempty" doc:"license (required): the licensee party"`
+		LicenseType    licenseType `json:"license_type,omitempty" doc:"license (required): exclusive (独占许可), sole (排他许可) or ordinary (普通许可)"`
+		CaseNumber     string      `json:"case_number,omitempty" maxLength:"100" doc:"freeze/unfreeze: the court's case number"`
+		Industry       string      `json:"industry,omitempty" maxLength:"100" doc:"designate_strategic_industry: the category"`
+		Country        string      `json:"country,omitempty" maxLength:"8" doc:"add_foreign_family: office code, e.g. US, EP, WO"`
+		FamilyNumber   string      `json:"family_number,omitempty" maxLength:"64"`
+		FamilyDate     string      `json:"family_date,omitempty" format:"date"`
+		Award          awardCode   `json:"award,omitempty" doc:"award: the China Patent Award or a National Science and Technology Award"`
+		Level          string      `json:"level,omitempty" maxLength:"50"`
+		RegionCode     string      `json:"region_code,omitempty" maxLength:"6" doc:"set_region: the unit"`
+		Note           string      `json:"note,omitempty" maxLength:"1000"`
 	}
 }
 
@@ -252,9 +275,10 @@ func (s *Server) registerAssets() {
 	})
 	register(s, huma.Operation{
 		OperationID: "record-asset-event", Method: http.MethodPost, Path: "/v1/assets/{id}/events", Tags: []string{"assets"},
-		Summary:     "Record a lifecycle event",
-		Description: "grant, renew (trademarks, within 6 months after expiry at the latest), lapse (unpaid annuity), restore, invalidate, transfer (refused while pledged unless pledgee_consent), license, freeze/unfreeze (court preservation), designate_strategic_industry, add_foreign_family, award, recognise_well_known, set_region. Impossible transitions are 422 problems naming the rule.",
-		Errors:      []int{http.StatusNotFound},
+		Summary: "Record a lifecycle event",
+		Description: "grant, renew (trademarks, within 6 months after expiry at the latest), lapse (unpaid annuity), restore, invalidate, transfer (refused while pledged unless pledgee_consent), license (licensee_id and license_type required), freeze/unfreeze (court preservation), designate_strategic_industry, add_foreign_family, award, recognise_well_known, set_region. Impossible transitions are 422 problems naming the rule; a field the type does not take is 422 `field_not_allowed`. " +
+			"The answer is the asset as of the event's effective_on, where the event shows (a renewal shows its new expires_on), or as of `as_of`.",
+		Errors: []int{http.StatusNotFound},
 	}, registrars, func(ctx context.Context, in *assetEventInput) (*assetOutput, error) {
 		id, err := parseID("path.id", in.ID, "asset")
 		if err != nil {
@@ -274,8 +298,8 @@ func (s *Server) registerAssets() {
 			return nil, err
 		}
 		ev := registry.EventInput{Type: b.Type, EffectiveOn: eff, OwnerIDs: owners, PledgeeConsent: b.PledgeeConsent,
-			LicenseType: b.LicenseType, CaseNumber: b.CaseNumber, Industry: b.Industry, Country: b.Country,
-			FamilyNumber: b.FamilyNumber, FamilyDate: famDate, Award: b.Award, Level: b.Level, RegionCode: b.RegionCode, Note: b.Note}
+			LicenseType: string(b.LicenseType), CaseNumber: b.CaseNumber, Industry: b.Industry, Country: b.Country,
+			FamilyNumber: b.FamilyNumber, FamilyDate: famDate, Award: string(b.Award), Level: b.Level, RegionCode: b.RegionCode, Note: b.Note}
 		if b.LicenseeID != "" {
 			lid, err := uuid.Parse(b.LicenseeID)
 			if err != nil {
@@ -285,7 +309,11 @@ func (s *Server) registerAssets() {
 			}
 			ev.LicenseeID = lid
 		}
-		a, err := s.Registry.AssetEvent(ctx, id, ev)
+		asOf, err := parseDate("query.as_of", in.AsOf)
+		if err != nil {
+			return nil, err
+		}
+		a, err := s.Registry.AssetEventAt(ctx, id, ev, asOf)
 		if err != nil {
 			return nil, s.problemFrom(ctx, err)
 		}
@@ -362,8 +390,8 @@ func (s *Server) registerImport() {
 		rep, err := importer.New(s.Registry).Import(ctx, bytes.NewReader(in.RawBody), in.Format, nil)
 		var ie *importer.Error
 		if errors.As(err, &ie) {
-			p := newProblem(http.StatusUnprocessableEntity, "import_file_invalid", ie.Message)
-			p.Errors = []FieldError{{Location: "body", Message: ie.Message}}
+			p := newProblem(http.StatusUnprocessableEntity, ie.Code, ie.Message)
+			p.Errors = []FieldError{{Location: "body", Message: ie.Message}} // the message names the line
 			return nil, p
 		}
 		if err != nil {

@@ -267,6 +267,56 @@ func checkEncoding(next http.Handler) http.Handler {
 	})
 }
 
+// MaxHeaderBytes is the most a request's header fields may add up to. The http.Server's own
+// limit must be higher: past it net/http answers a plain-text 431 before any handler runs.
+const MaxHeaderBytes = 32 << 10
+
+// checkHeaderSize refuses oversize header fields with a problem (431, RFC 6585).
+func checkHeaderSize(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		n := len(r.RequestURI)
+		for k, vs := range r.Header {
+			for _, v := range vs {
+				n += len(k) + len(v) + 4 // "k: v\r\n"
+			}
+		}
+		if n > MaxHeaderBytes {
+			w.Header().Set("Connection", "close")
+			writeProblem(w, r, newProblem(http.StatusRequestHeaderFieldsTooLarge, "header_too_large",
+				fmt.Sprintf("the request line and header fields add up to more than %d bytes", MaxHeaderBytes)))
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// checkIdempotencyKey holds the header to its documented form: 1 to 255 visible characters.
+// net/http already refuses most control characters with a bare 400; a tab gets here.
+func checkIdempotencyKey(r *http.Request) *Problem {
+	vs, present := r.Header["Idempotency-Key"]
+	if !present {
+		return nil
+	}
+	bad := func(status int, code, msg string) *Problem {
+		p := newProblem(status, code, "Idempotency-Key "+msg)
+		p.Errors = []FieldError{{Location: "header.Idempotency-Key", Message: msg}}
+		return p
+	}
+	switch key := vs[0]; {
+	case len(vs) > 1:
+		return bad(http.StatusBadRequest, "header_invalid", "is sent more than once")
+	case key == "":
+		return bad(http.StatusUnprocessableEntity, "idempotency_key_invalid", "is empty: give at least 1 character (minLength 1) or leave the header out")
+	case len(key) > 255:
+		return bad(http.StatusUnprocessableEntity, "idempotency_key_invalid", "is at most 255 characters")
+	case strings.ContainsFunc(key, func(r rune) bool { return r < 0x20 || r == 0x7f }):
+		return bad(http.StatusBadRequest, "header_invalid", "contains a control character")
+	case !utf8.ValidString(key):
+		return bad(http.StatusUnprocessableEntity, "idempotency_key_invalid", "must be UTF-8 text")
+	}
+	return nil
+}
+
 // idempotency makes POST retries safe. The key is scoped to the principal; the request hash
 // covers method, path, query and body. The ledger records the key in the same transaction as
 // the write, so a retry can never write twice; the first response is stored right after and
@@ -275,26 +325,22 @@ func (s *Server) idempotency(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		key := r.Header.Get("Idempotency-Key")
 		p, authed := principalFrom(r.Context())
-		if r.Method != http.MethodPost || key == "" || !authed || s.Ledger == nil {
+		if r.Method != http.MethodPost {
 			next.ServeHTTP(w, r)
 			return
 		}
-		if len(key) > 255 {
-			pr := newProblem(http.StatusUnprocessableEntity, "idempotency_key_invalid", "Idempotency-Key is at most 255 characters")
-			pr.Errors = []FieldError{{Location: "header.Idempotency-Key", Message: "too long"}}
+		if pr := checkIdempotencyKey(r); pr != nil {
 			writeProblem(w, r, pr)
+			return
+		}
+		if key == "" || !authed || s.Ledger == nil {
+			next.ServeHTTP(w, r)
 			return
 		}
 		// Read no more than the operation would accept: only imports take large bodies.
 		limit := int64(maxBody)
 		if r.URL.Path == importPath && (p.Role == access.Admin || p.Role == access.Registrar) {
 			limit = maxImportBody
-		}
-		if !utf8.ValidString(key) {
-			pr := newProblem(http.StatusUnprocessableEntity, "idempotency_key_invalid", "Idempotency-Key must be UTF-8 text")
-			pr.Errors = []FieldError{{Location: "header.Idempotency-Key", Message: "not UTF-8"}}
-			writeProblem(w, r, pr)
-			return
 		}
 		body, err := io.ReadAll(io.LimitReader(r.Body, limit+1))
 		if err != nil || int64(len(body)) > limit {

@@ -54,19 +54,20 @@ func newProblem(status int, code, detail string) *Problem {
 
 // statusCodes names huma's own errors (bad JSON, schema validation, size limits).
 var statusCodes = map[int]string{
-	http.StatusBadRequest:            "bad_request",
-	http.StatusUnauthorized:          "unauthorized",
-	http.StatusForbidden:             "forbidden",
-	http.StatusNotFound:              "not_found",
-	http.StatusMethodNotAllowed:      "method_not_allowed",
-	http.StatusNotAcceptable:         "not_acceptable",
-	http.StatusConflict:              "conflict",
-	http.StatusRequestEntityTooLarge: "body_too_large",
-	http.StatusUnsupportedMediaType:  "unsupported_media_type",
-	http.StatusUnprocessableEntity:   "validation_failed",
-	http.StatusTooManyRequests:       "rate_limited",
-	http.StatusInternalServerError:   "internal",
-	http.StatusServiceUnavailable:    "unavailable",
+	http.StatusBadRequest:                  "bad_request",
+	http.StatusUnauthorized:                "unauthorized",
+	http.StatusForbidden:                   "forbidden",
+	http.StatusNotFound:                    "not_found",
+	http.StatusMethodNotAllowed:            "method_not_allowed",
+	http.StatusNotAcceptable:               "not_acceptable",
+	http.StatusConflict:                    "conflict",
+	http.StatusRequestEntityTooLarge:       "body_too_large",
+	http.StatusUnsupportedMediaType:        "unsupported_media_type",
+	http.StatusUnprocessableEntity:         "validation_failed",
+	http.StatusTooManyRequests:             "rate_limited",
+	http.StatusRequestHeaderFieldsTooLarge: "header_too_large",
+	http.StatusInternalServerError:         "internal",
+	http.StatusServiceUnavailable:          "unavailable",
 }
 
 func init() {
@@ -94,16 +95,35 @@ func init() {
 				if s, ok := fe.Value.(string); ok && len(s) > 200 {
 					fe.Value = nil // never echo a whole body back
 				}
+				if goText(fe.Message) {
+					// Decoding failed after validation passed: the words are Go's, not ours.
+					fe.Message, fe.Value = "this value does not fit the field", nil
+				}
 				if status == http.StatusBadRequest {
 					fe.Message, fe.Value = "not valid JSON", nil // the parser's own words are Go error text
 				}
 				p.Errors = append(p.Errors, fe)
-			} else if status < 500 && status != http.StatusBadRequest {
+			} else if status < 500 && status != http.StatusBadRequest && !goText(e.Error()) {
 				p.Errors = append(p.Errors, FieldError{Message: e.Error()})
 			}
 		}
+		if goText(p.Detail) {
+			p.Detail = http.StatusText(status)
+		}
 		return p
 	}
+}
+
+// goMarkers are fragments of Go, driver and SQL error text: never shown to a client.
+var goMarkers = []string{"json:", "Go struct", "Go value", "strconv.", "pq:", "ERROR:", "SQLSTATE", "parse error", "runtime error", "unexpected end of JSON"}
+
+func goText(s string) bool {
+	for _, m := range goMarkers {
+		if strings.Contains(s, m) {
+			return true
+		}
+	}
+	return false
 }
 
 var classStatus = map[registry.Class]int{

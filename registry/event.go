@@ -65,21 +65,61 @@ func EventTypes() []string {
 	return out
 }
 
-// Awards that make an invention patent high-value.
+// Awards that make an invention patent high-value: the China Patent Award and a National
+// Science and Technology Award. Awards lists every code accepted; the API's enum is this list.
 const (
 	AwardChinaPatent = "china_patent_award"
-	AwardNationalST  = "national_st_award"
+	AwardNationalST  = "national_sci_tech_award"
 )
+
+// Awards are the award codes, in the order the API documents them.
+var Awards = []string{AwardChinaPatent, AwardNationalST}
+
+// Licence types (许可类型): exclusive (独占许可: only the licensee exploits, not even the
+// owner), sole (排他许可: the licensee and the owner) and ordinary (普通许可: the owner may
+// license others too).
+const (
+	LicenseExclusive = "exclusive"
+	LicenseSole      = "sole"
+	LicenseOrdinary  = "ordinary"
+)
+
+// LicenseTypes are the licence types, in the order the API documents them.
+var LicenseTypes = []string{LicenseExclusive, LicenseSole, LicenseOrdinary}
+
+// eventFields says which event types take each optional field of EventInput; a field given
+// to another type is refused (field_not_allowed) rather than silently dropped.
+var eventFields = []struct {
+	name  string
+	given func(EventInput) bool
+	types []string
+}{
+	{"owner_ids", func(in EventInput) bool { return len(in.OwnerIDs) > 0 }, []string{EventTransfer}},
+	{"pledgee_consent", func(in EventInput) bool { return in.PledgeeConsent }, []string{EventTransfer, EventLicense}},
+	{"licensee_id", func(in EventInput) bool { return in.LicenseeID != uuid.Nil }, []string{EventLicense}},
+	{"license_type", func(in EventInput) bool { return in.LicenseType != "" }, []string{EventLicense}},
+	{"case_number", func(in EventInput) bool { return in.CaseNumber != "" }, []string{EventFreeze, EventUnfreeze}},
+	{"industry", func(in EventInput) bool { return in.Industry != "" }, []string{EventDesignate}},
+	{"country", func(in EventInput) bool { return in.Country != "" }, []string{EventForeignFamily}},
+	{"family_number", func(in EventInput) bool { return in.FamilyNumber != "" }, []string{EventForeignFamily}},
+	{"family_date", func(in EventInput) bool { return !in.FamilyDate.IsZero() }, []string{EventForeignFamily}},
+	{"award", func(in EventInput) bool { return in.Award != "" }, []string{EventAward}},
+	{"level", func(in EventInput) bool { return in.Level != "" }, []string{EventAward}},
+	{"region_code", func(in EventInput) bool { return in.RegionCode != "" }, []string{EventSetRegion}},
+}
 
 // EventInput is one lifecycle event. EffectiveOn defaults to today; the other fields are
 // per type:
 //
 //	transfer              OwnerIDs (the new owners, in order); PledgeeConsent if pledged
-//	license               LicenseeID (optional), LicenseType; PledgeeConsent if pledged
+//	license               LicenseeID, LicenseType (exclusive | sole | ordinary); PledgeeConsent if pledged
 //	freeze, unfreeze      CaseNumber (the court's)
 //	designate_strategic_industry  Industry
 //	add_foreign_family    Country (ISO 3166 alpha-2 or WO/EP), FamilyNumber, FamilyDate
-//	award                 Award (china_patent_award | national_st_award), Level
+//	award                 Award (china_patent_award | national_sci_tech_award), Level
+//
+// A field that its type does not take is refused (field_not_allowed).
+//
 //	set_region            RegionCode
 type EventInput struct {
 	Type           string
@@ -120,9 +160,14 @@ type eventData struct {
 
 var countryRE = regexp.MustCompile(`^[A-Z]{2}$`)
 
-// AssetEvent records one lifecycle event and returns the asset as of the event's date.
-// Impossible transitions are Invalid with a code naming the rule.
+// AssetEvent records one lifecycle event and returns the asset as of the event's date, where
+// the event shows. Impossible transitions are Invalid with a code naming the rule.
 func (s *Service) AssetEvent(ctx context.Context, id uuid.UUID, in EventInput) (Asset, error) {
+	return s.AssetEventAt(ctx, id, in, term.Date{})
+}
+
+// AssetEventAt is AssetEvent answering with the asset as of asOf (zero: the event's date).
+func (s *Service) AssetEventAt(ctx context.Context, id uuid.UUID, in EventInput, asOf term.Date) (Asset, error) {
 	kind, eff, perr := prepareEvent(in, s.Today())
 	if perr != nil {
 		return Asset{}, perr
@@ -133,15 +178,47 @@ func (s *Service) AssetEvent(ctx context.Context, id uuid.UUID, in EventInput) (
 	if err != nil {
 		return Asset{}, err
 	}
-	return s.getAsset(ctx, s.l.DB(), id, eff)
+	if asOf.IsZero() {
+		asOf = eff
+	}
+	return s.getAsset(ctx, s.l.DB(), id, asOf)
 }
 
-// prepareEvent checks what needs no database: the event type and its date (default today,
-// never after it). It returns the entry kind and the effective date.
+// prepareEvent checks what needs no database: the event type, the fields it takes and its
+// date (default today, never after it). It returns the entry kind and the effective date.
 func prepareEvent(in EventInput, today term.Date) (string, term.Date, *Error) {
 	kind, ok := eventKinds[in.Type]
 	if !ok {
 		return "", term.Date{}, Errorf(Invalid, "event_type_unknown", "body.type", "no asset event %q (known: %s)", in.Type, strings.Join(EventTypes(), ", "))
+	}
+	for _, f := range eventFields {
+		if f.given(in) && !slices.Contains(f.types, in.Type) {
+			return "", term.Date{}, Errorf(Invalid, "field_not_allowed", "body."+f.name,
+				"%s does not belong to a %s event (only to %s)", f.name, in.Type, strings.Join(f.types, ", "))
+		}
+	}
+	switch in.Type {
+	case EventLicense:
+		if in.LicenseeID == uuid.Nil {
+			return "", term.Date{}, Errorf(Invalid, "licensee_required", "body.licensee_id", "a licence names its licensee (a party id)")
+		}
+		if !slices.Contains(LicenseTypes, in.LicenseType) {
+			return "", term.Date{}, Errorf(Invalid, "license_type_invalid", "body.license_type",
+				"license_type is exclusive (独占许可), sole (排他许可) or ordinary (普通许可)")
+		}
+	case EventAward:
+		if !slices.Contains(Awards, in.Award) {
+			return "", term.Date{}, Errorf(Invalid, "award_unknown", "body.award", "award is %s", strings.Join(Awards, " or "))
+		}
+	}
+	for _, t := range []struct{ field, s string }{{"case_number", in.CaseNumber}, {"industry", in.Industry}, {"country", in.Country},
+		{"family_number", in.FamilyNumber}, {"level", in.Level}, {"region_code", in.RegionCode}} {
+		if err := CheckText("body."+t.field, t.s, false); err != nil {
+			return "", term.Date{}, err
+		}
+	}
+	if err := CheckText("body.note", in.Note, true); err != nil {
+		return "", term.Date{}, err
 	}
 	eff := in.EffectiveOn
 	if eff.IsZero() {
@@ -284,17 +361,15 @@ func checkEvent(ctx context.Context, db bun.IDB, l *loaded, t *timeline, in Even
 				}
 			}
 		} else {
-			if in.LicenseeID != uuid.Nil {
-				if _, err := getParty(ctx, db, in.LicenseeID); err != nil {
-					if de, ok := AsError(err); ok {
-						de.Field = "body.licensee_id"
-					}
-					return d, err
+			if _, err := getParty(ctx, db, in.LicenseeID); err != nil {
+				if de, ok := AsError(err); ok && de.Class == NotFound {
+					return d, Errorf(Invalid, "licensee_unknown", "body.licensee_id", "no party %s", in.LicenseeID)
 				}
-				lid := in.LicenseeID
-				d.LicenseeID = &lid
+				return d, err
 			}
-			d.LicenseType = strings.TrimSpace(in.LicenseType)
+			lid := in.LicenseeID
+			d.LicenseeID = &lid
+			d.LicenseType = in.LicenseType
 		}
 		d.PledgeeConsent = in.PledgeeConsent
 		if !in.PledgeeConsent {
@@ -345,9 +420,6 @@ func checkEvent(ctx context.Context, db bun.IDB, l *loaded, t *timeline, in Even
 	case EventAward:
 		if !k.IsPatent() {
 			return invalid("not_patent", "awards are recorded on patents")
-		}
-		if in.Award != AwardChinaPatent && in.Award != AwardNationalST {
-			return d, Errorf(Invalid, "award_unknown", "body.award", "award is %s or %s", AwardChinaPatent, AwardNationalST)
 		}
 		d.Award, d.Level = in.Award, strings.TrimSpace(in.Level)
 	case EventWellKnown:

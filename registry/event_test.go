@@ -308,7 +308,7 @@ func TestTransferAndRegion(t *testing.T) {
 		if got, want := de.Ref, pid.String(); got != want {
 			t.Fatalf("ref = %q, want %q", got, want)
 		}
-		_, err = f.s.AssetEvent(f.ctx, p.ID, EventInput{Type: EventLicense, EffectiveOn: d("2024-01-01")})
+		_, err = f.s.AssetEvent(f.ctx, p.ID, EventInput{Type: EventLicense, EffectiveOn: d("2024-01-01"), LicenseeID: a2.ID, LicenseType: LicenseOrdinary})
 		wantCode(t, err, Conflict, "asset_pledged")
 		if !f.get(p.ID, "2024-01-01").Pledged {
 			t.Fatal("pledged = false")
@@ -434,4 +434,98 @@ func TestListAssets(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestRenewalShowsItsNewExpiryFromItsDate: a mark renewed before it expires shows the renewed
+// term from the renewal's effective date on (the event's answer is as of that date), not the
+// old expiry as if the renewal had failed.
+func TestRenewalShowsItsNewExpiryFromItsDate(t *testing.T) {
+	f := newFixture(t)
+	owner := f.party("150523")
+	m := f.mark(owner.ID, "12000001", "2009-06-21") // valid through 2019-06-20
+	got := f.event(m.ID, EventInput{Type: EventRenew, EffectiveOn: d("2019-03-01")})
+	if want := d("2029-06-20"); got.ExpiresOn != want || !got.Valid {
+		t.Fatalf("answer to the renewal: expires_on %v valid %v, want %v and valid", got.ExpiresOn, got.Valid, want)
+	}
+	if got, want := f.get(m.ID, "2019-02-28").ExpiresOn, d("2019-06-20"); got != want {
+		t.Fatalf("the day before the renewal: expires_on %v, want %v", got, want)
+	}
+	if got, want := f.get(m.ID, "2019-06-21").ExpiresOn, d("2029-06-20"); got != want {
+		t.Fatalf("in the renewed term: expires_on %v, want %v", got, want)
+	}
+	a, err := f.s.AssetEventAt(f.ctx, m.ID, EventInput{Type: EventFreeze, EffectiveOn: d("2020-01-01"), CaseNumber: "(2020)内05执保1号"}, d("2019-12-31"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a.Frozen || a.AsOf != d("2019-12-31") {
+		t.Fatalf("answer as of 2019-12-31: frozen %v as_of %v, want not frozen yet", a.Frozen, a.AsOf)
+	}
+}
+
+// TestLicenceNeedsLicenseeAndType: a licence names its licensee and one of the three types.
+func TestLicenceNeedsLicenseeAndType(t *testing.T) {
+	f := newFixture(t)
+	owner := f.party("150502")
+	licensee := f.party("150521")
+	p := f.asset(AssetInput{Kind: ident.InventionPatent, Number: "ZL2013106997442", Title: "专利", OwnerIDs: []uuid.UUID{owner.ID}, FiledOn: d("2013-12-18"), GrantedOn: d("2016-05-04")})
+	before := f.head()
+	_, err := f.s.AssetEvent(f.ctx, p.ID, EventInput{Type: EventLicense, EffectiveOn: d("2024-01-01"), LicenseType: LicenseSole})
+	wantCode(t, err, Invalid, "licensee_required")
+	_, err = f.s.AssetEvent(f.ctx, p.ID, EventInput{Type: EventLicense, EffectiveOn: d("2024-01-01"), LicenseeID: licensee.ID, LicenseType: "global"})
+	wantCode(t, err, Invalid, "license_type_invalid")
+	_, err = f.s.AssetEvent(f.ctx, p.ID, EventInput{Type: EventLicense, EffectiveOn: d("2024-01-01"), LicenseeID: licensee.ID})
+	wantCode(t, err, Invalid, "license_type_invalid")
+	_, err = f.s.AssetEvent(f.ctx, p.ID, EventInput{Type: EventLicense, EffectiveOn: d("2024-01-01"), LicenseeID: newID(), LicenseType: LicenseSole})
+	wantCode(t, err, Invalid, "licensee_unknown")
+	if got := f.head(); got != before {
+		t.Fatalf("refused licences moved the ledger head from %d to %d", before, got)
+	}
+	for _, lt := range LicenseTypes {
+		f.event(p.ID, EventInput{Type: EventLicense, EffectiveOn: d("2024-01-01"), LicenseeID: licensee.ID, LicenseType: lt})
+	}
+}
+
+// TestEventFieldsBelongToTheirType: a field the event type does not take is refused, naming
+// it, for asset and pledge events alike; the award is one of the documented codes.
+func TestEventFieldsBelongToTheirType(t *testing.T) {
+	f := newFixture(t)
+	owner := f.party("150502")
+	p := f.asset(AssetInput{Kind: ident.InventionPatent, Number: "ZL2013106997442", Title: "专利", OwnerIDs: []uuid.UUID{owner.ID}, FiledOn: d("2013-12-18"), GrantedOn: d("2016-05-04")})
+	before := f.head()
+	for _, c := range []struct {
+		in    EventInput
+		field string
+	}{
+		{EventInput{Type: EventLapse, EffectiveOn: d("2020-01-01"), Award: AwardChinaPatent}, "body.award"},
+		{EventInput{Type: EventFreeze, EffectiveOn: d("2020-01-01"), OwnerIDs: []uuid.UUID{owner.ID}}, "body.owner_ids"},
+		{EventInput{Type: EventAward, EffectiveOn: d("2020-01-01"), Award: AwardChinaPatent, RegionCode: "150502"}, "body.region_code"},
+		{EventInput{Type: EventGrant, EffectiveOn: d("2020-01-01"), PledgeeConsent: true}, "body.pledgee_consent"},
+	} {
+		_, err := f.s.AssetEvent(f.ctx, p.ID, c.in)
+		if de := wantCode(t, err, Invalid, "field_not_allowed"); de.Field != c.field {
+			t.Fatalf("%s: field %q, want %q", c.in.Type, de.Field, c.field)
+		}
+	}
+	_, err := f.s.AssetEvent(f.ctx, p.ID, EventInput{Type: EventAward, EffectiveOn: d("2020-01-01"), Award: "national_st_award"})
+	wantCode(t, err, Invalid, "award_unknown")
+	_, _, err = preparePledgeEvent(PledgeEventInput{Type: PledgeRelease, Amount: "1.00"}, d("2024-01-01"))
+	if de := wantCode(t, err, Invalid, "field_not_allowed"); de.Field != "body.amount" {
+		t.Fatalf("pledge release with amount: field %q", de.Field)
+	}
+	_, _, err = preparePledgeEvent(PledgeEventInput{Type: PledgeExtend, AssetIDs: []uuid.UUID{p.ID}}, d("2024-01-01"))
+	wantCode(t, err, Invalid, "field_not_allowed")
+	if got := f.head(); got != before {
+		t.Fatalf("refused events moved the ledger head from %d to %d", before, got)
+	}
+	f.event(p.ID, EventInput{Type: EventAward, EffectiveOn: d("2020-01-01"), Award: AwardNationalST, Level: "二等奖"})
+}
+
+// head is the ledger's last seq: a refusal must leave it where it was.
+func (f *fixture) head() int64 {
+	f.t.Helper()
+	rep, err := ledger.Verify(f.ctx, f.db.App)
+	if err != nil || !rep.OK {
+		f.t.Fatalf("verify: %+v %v", rep, err)
+	}
+	return rep.HeadSeq
 }

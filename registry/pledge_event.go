@@ -51,6 +51,8 @@ var RealisationMethods = []string{"auction", "sale", "transfer", "licence"}
 //	release_assets  AssetIDs: some of the rights still in the pledge, not all
 //	release, default  nothing else
 //	realise         Method (auction | sale | transfer | licence), Proceeds; only after default
+//
+// A field that its type does not take is refused (field_not_allowed).
 type PledgeEventInput struct {
 	Type        string
 	EffectiveOn term.Date
@@ -105,6 +107,18 @@ func preparePledgeEvent(in PledgeEventInput, today term.Date) (string, term.Date
 	if !ok {
 		return "", term.Date{}, Errorf(Invalid, "event_type_unknown", "body.type", "no pledge event %q (known: %s)", in.Type, strings.Join(PledgeEventTypes(), ", "))
 	}
+	for _, f := range pledgeEventFields {
+		if f.given(in) && !slices.Contains(f.types, in.Type) {
+			return "", term.Date{}, Errorf(Invalid, "field_not_allowed", "body."+f.name,
+				"%s does not belong to a %s event (only to %s)", f.name, in.Type, strings.Join(f.types, ", "))
+		}
+	}
+	if err := CheckText("body.contract_no", in.ContractNo, false); err != nil {
+		return "", term.Date{}, err
+	}
+	if err := CheckText("body.note", in.Note, true); err != nil {
+		return "", term.Date{}, err
+	}
 	eff := in.EffectiveOn
 	if eff.IsZero() {
 		eff = today
@@ -113,6 +127,22 @@ func preparePledgeEvent(in PledgeEventInput, today term.Date) (string, term.Date
 		return "", term.Date{}, Errorf(Invalid, "date_in_future", "body.effective_on", "%s is after today (%s)", eff, today)
 	}
 	return kind, eff, nil
+}
+
+// pledgeEventFields says which pledge event types take each optional field; a field given to
+// another type is refused (field_not_allowed) rather than silently dropped.
+var pledgeEventFields = []struct {
+	name  string
+	given func(PledgeEventInput) bool
+	types []string
+}{
+	{"amount", func(in PledgeEventInput) bool { return in.Amount != "" }, []string{PledgeAmend}},
+	{"starts_on", func(in PledgeEventInput) bool { return !in.StartsOn.IsZero() }, []string{PledgeAmend}},
+	{"ends_on", func(in PledgeEventInput) bool { return !in.EndsOn.IsZero() }, []string{PledgeAmend, PledgeExtend}},
+	{"contract_no", func(in PledgeEventInput) bool { return in.ContractNo != "" }, []string{PledgeAmend}},
+	{"asset_ids", func(in PledgeEventInput) bool { return len(in.AssetIDs) > 0 }, []string{PledgeReleaseAssets}},
+	{"method", func(in PledgeEventInput) bool { return in.Method != "" }, []string{PledgeRealise}},
+	{"proceeds", func(in PledgeEventInput) bool { return in.Proceeds != "" }, []string{PledgeRealise}},
 }
 
 // recordPledgeEvent checks one prepared pledge event against the pledge as it stands in tx and

@@ -66,6 +66,7 @@ type timeline struct {
 	granted       term.Date
 	start, end    term.Date   // counts on [start, end); zero start: never; zero end: open
 	expiries      []term.Date // the term's last valid day, then after each renewal
+	renewed       []term.Date // each renewal's effective date, in order
 	lapsedOn      term.Date   // a lapse not (yet) restored
 	invalidatedOn term.Date
 	regions       []dated[string]
@@ -125,6 +126,7 @@ func fold(f facts, evs []event, pol policy, fin []financing) *timeline {
 			}
 		case EventRenew:
 			renewals++
+			t.renewed = append(t.renewed, e.EffectiveOn)
 		case EventLapse:
 			t.lapsedOn = e.EffectiveOn
 		case EventRestore:
@@ -285,11 +287,20 @@ func (t *timeline) at(d term.Date) state {
 	if !t.granted.IsZero() && !t.granted.After(d) {
 		s.Granted = t.granted
 	}
-	for _, e := range t.expiries {
-		s.ExpiresOn = e
-		if !e.Before(d) {
-			break
+	if n := len(t.expiries); n > 0 {
+		// The term running on d, or a later one a renewal in effect by d has already added: a
+		// mark renewed before it expires shows its new expiry from the renewal on.
+		k := 0
+		for k < n-1 && t.expiries[k].Before(d) {
+			k++
 		}
+		r := 0
+		for _, on := range t.renewed {
+			if !on.After(d) {
+				r++
+			}
+		}
+		s.ExpiresOn = t.expiries[max(k, min(r, n-1))]
 	}
 	switch {
 	case !t.invalidatedOn.IsZero() && !d.Before(t.invalidatedOn):

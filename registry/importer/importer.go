@@ -63,9 +63,21 @@ type Report struct {
 	Errors    []RowError `json:"errors"`
 }
 
-// Error is a failure of the file as a whole (unreadable, no header, missing columns): nothing
-// was imported.
-type Error struct{ Message string }
+// Error is a failure of the file as a whole: nothing was imported. Code is file_unreadable
+// when the bytes are not a CSV or XLSX file (Row then says where reading stopped, when
+// known), import_file_invalid when the file reads but its layout is wrong (no header,
+// unknown or missing columns). Message is a plain sentence, never a parser's own words.
+type Error struct {
+	Code    string
+	Row     int
+	Message string
+}
+
+// Problem codes of Error.
+const (
+	CodeFileUnreadable = "file_unreadable"
+	CodeFileInvalid    = "import_file_invalid"
+)
 
 func (e *Error) Error() string { return "import: " + e.Message }
 
@@ -82,13 +94,13 @@ func (im *Importer) Import(ctx context.Context, r io.Reader, format string, prog
 	case XLSX:
 		rows, err = readXLSX(r)
 	default:
-		return Report{}, &Error{Message: fmt.Sprintf("unknown format %q (want csv or xlsx)", format)}
+		return Report{}, &Error{Code: CodeFileInvalid, Message: fmt.Sprintf("unknown format %q (want csv or xlsx)", format)}
 	}
 	if err != nil {
 		return Report{}, err
 	}
 	if len(rows) == 0 {
-		return Report{}, &Error{Message: "the file is empty: want a header row first"}
+		return Report{}, &Error{Code: CodeFileInvalid, Message: "the file is empty: want a header row first"}
 	}
 	col, err := header(rows[0].cells)
 	if err != nil {
@@ -222,12 +234,12 @@ func readCSV(r io.Reader) ([]record, error) {
 			break
 		}
 		if err != nil {
-			return nil, &Error{Message: "not readable as CSV: " + err.Error()}
+			return nil, csvError(err)
 		}
 		line, _ := cr.FieldPos(0)
 		for _, c := range cells {
 			if !utf8.ValidString(c) {
-				return nil, &Error{Message: fmt.Sprintf("line %d is not UTF-8 (save the CSV as UTF-8)", line)}
+				return nil, &Error{Code: CodeFileUnreadable, Row: line, Message: fmt.Sprintf("line %d is not UTF-8 (save the CSV as UTF-8)", line)}
 			}
 		}
 		if len(out) == 0 && len(cells) > 0 {
@@ -238,20 +250,38 @@ func readCSV(r io.Reader) ([]record, error) {
 	return out, nil
 }
 
+// csvError says in plain words where and why a CSV stopped being readable.
+func csvError(err error) *Error {
+	var pe *csv.ParseError
+	if !errors.As(err, &pe) {
+		return &Error{Code: CodeFileUnreadable, Message: "the file could not be read as CSV"}
+	}
+	why := "it is not valid CSV there"
+	switch {
+	case errors.Is(pe.Err, csv.ErrBareQuote):
+		why = `a field that does not start with a quote contains a quote ("); put the whole field in double quotes and double the quote inside ("")`
+	case errors.Is(pe.Err, csv.ErrQuote):
+		why = `a quoted field is not closed, or a quote inside it is not doubled ("")`
+	}
+	return &Error{Code: CodeFileUnreadable, Row: pe.Line,
+		Message: fmt.Sprintf("line %d, column %d: %s", pe.Line, pe.Column, why)}
+}
+
 func readXLSX(r io.Reader) ([]record, error) {
 	f, err := excelize.OpenReader(r)
 	if err != nil {
-		return nil, &Error{Message: "not readable as XLSX: " + err.Error()}
+		// excelize's words ("zip: not a valid zip file") mean nothing to a registrar.
+		return nil, &Error{Code: CodeFileUnreadable, Message: "the file is not an XLSX workbook (an .xlsx file saved by Excel or WPS); send a CSV with format=csv"}
 	}
 	defer f.Close()
 	sheets := f.GetSheetList()
 	if len(sheets) == 0 {
-		return nil, &Error{Message: "the workbook has no sheet"}
+		return nil, &Error{Code: CodeFileUnreadable, Message: "the workbook has no sheet"}
 	}
 	// Raw values: a date cell is its serial number, which parseDate converts.
 	rows, err := f.GetRows(sheets[0], excelize.Options{RawCellValue: true})
 	if err != nil {
-		return nil, &Error{Message: "reading sheet " + sheets[0] + ": " + err.Error()}
+		return nil, &Error{Code: CodeFileUnreadable, Message: "the first sheet (" + sheets[0] + ") cannot be read; save the workbook again as .xlsx"}
 	}
 	out := make([]record, len(rows))
 	for i, cells := range rows {
@@ -274,16 +304,16 @@ func header(cells []string) (map[string]int, error) {
 			}
 		}
 		if !known {
-			return nil, &Error{Message: fmt.Sprintf("unknown column %q in the header (columns: %s)", h, strings.Join(Columns, ", "))}
+			return nil, &Error{Code: CodeFileInvalid, Message: fmt.Sprintf("unknown column %q in the header (columns: %s)", h, strings.Join(Columns, ", "))}
 		}
 		if _, dup := col[h]; dup {
-			return nil, &Error{Message: fmt.Sprintf("column %q appears twice in the header", h)}
+			return nil, &Error{Code: CodeFileInvalid, Message: fmt.Sprintf("column %q appears twice in the header", h)}
 		}
 		col[h] = i
 	}
 	for _, c := range required {
 		if _, ok := col[c]; !ok {
-			return nil, &Error{Message: fmt.Sprintf("the header lacks the required column %q", c)}
+			return nil, &Error{Code: CodeFileInvalid, Message: fmt.Sprintf("the header lacks the required column %q", c)}
 		}
 	}
 	return col, nil
@@ -323,6 +353,11 @@ func parseRow(rowNo int, cells []string, col map[string]int) parsedRow {
 	bad := func(column, code, msg string) parsedRow {
 		pr.err = &RowError{Row: rowNo, Column: column, Code: code, Message: msg}
 		return pr
+	}
+	for _, c := range Columns {
+		if p := registry.TextProblem(get(c), false); p != "" {
+			return bad(c, "text_invalid", "the cell "+p) // NUL would fail the whole batch in Postgres
+		}
 	}
 	kind, err := ident.ParseKind(strings.ToLower(get("kind")))
 	if err != nil {

@@ -153,7 +153,8 @@ func (e *Error) ErrorCode() string  { return e.Code }
 func (e *Error) ErrorField() string { return e.Field }
 
 // ParseDate parses exactly YYYY-MM-DD (ISO 8601 calendar date, 4-digit year,
-// zero-padded). It is stricter than time.Parse on purpose: one spelling per
+// zero-padded), years 1 to 9999: there is no year 0 in the calendar the office
+// (and Postgres) uses. It is stricter than time.Parse on purpose: one spelling per
 // day keeps ledger payloads and their hashes canonical. The returned error's
 // Field is empty; the caller knows which field it parsed.
 func ParseDate(s string) (Date, error) {
@@ -163,6 +164,9 @@ func ParseDate(s string) (Date, error) {
 	y, _ := strconv.Atoi(s[:4])
 	m, _ := strconv.Atoi(s[5:7])
 	d, _ := strconv.Atoi(s[8:])
+	if y < 1 {
+		return Date{}, &Error{Code: CodeDateInvalid, Detail: "years run from 0001 to 9999, not " + s[:4]}
+	}
 	if m < 1 || m > 12 || d < 1 || d > daysIn(y, time.Month(m)) {
 		return Date{}, &Error{Code: CodeDateInvalid, Detail: "there is no day " + s}
 	}

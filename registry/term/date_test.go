@@ -55,6 +55,7 @@ func TestParseDateErrors(t *testing.T) {
 		{"2023-13-10", CodeDateInvalid},
 		{"2023-12-00", CodeDateInvalid},
 		{"2023-12-32", CodeDateInvalid},
+		{"0000-01-01", CodeDateInvalid}, // no year 0: Postgres refuses it
 	}
 	for _, tt := range tests {
 		t.Run(tt.in, func(t *testing.T) {
