@@ -42,6 +42,8 @@ func commands() []command {
 		{"export", "export [--from-seq N] [--to-seq N] [FILE]\n                                         write the ledger as JSON lines (FILE or -: stdout)", exportCmd},
 		{"verify", "verify [FILE]                 verify the hash chain (of an export, or of the database)", verifyCmd},
 		{"openapi", "openapi [yaml|json]           print the OpenAPI document", openapiCmd},
+		{"receipt", "receipt verify FILE --key KEY\n                                         check a saved receipt offline: entry hash, inclusion, signature", receiptCmd},
+		{"audit", "audit --checkpoint OLD --url URL\n                                         show that a kept checkpoint is a prefix of the server's log, or where they part", auditCmd},
 	}
 }
 
@@ -53,6 +55,8 @@ const environment = `Environment:
   IPLEDGER_ADDR              listen address (default 127.0.0.1:8080)
   IPLEDGER_BOOTSTRAP_TOKEN   token of the first admin, when none exists
   IPLEDGER_RATE_LIMIT        requests/s per token (default 1000, burst twice that; 0 = off)
+  IPLEDGER_SIGNING_KEY       the log's checkpoint signing key (note signer format); unset: <data dir>/signing.key, made at first start
+  IPLEDGER_LOG_ORIGIN        the log's origin line in checkpoints (default ipledger.local/ledger)
 `
 
 func overview() string {

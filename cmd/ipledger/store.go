@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/uptrace/bun"
@@ -25,6 +26,8 @@ type config struct {
 	Addr           string
 	BootstrapToken string
 	RateLimit      float64
+	SigningKey     string // IPLEDGER_SIGNING_KEY: a note signer key; unset: <DataDir>/signing.key
+	LogOrigin      string // IPLEDGER_LOG_ORIGIN: the checkpoints' origin line
 }
 
 func loadConfig() (config, error) {
@@ -36,6 +39,14 @@ func loadConfig() (config, error) {
 		Addr:           os.Getenv("IPLEDGER_ADDR"),
 		BootstrapToken: os.Getenv("IPLEDGER_BOOTSTRAP_TOKEN"),
 		RateLimit:      1000,
+		SigningKey:     os.Getenv("IPLEDGER_SIGNING_KEY"),
+		LogOrigin:      os.Getenv("IPLEDGER_LOG_ORIGIN"),
+	}
+	if c.LogOrigin == "" {
+		c.LogOrigin = ledger.DefaultOrigin
+	}
+	if strings.ContainsAny(c.LogOrigin, "+ \t\r\n") {
+		return c, fmt.Errorf("IPLEDGER_LOG_ORIGIN=%q: want a schema-less URL without spaces or '+', such as registry.example.gov.cn/ledger", c.LogOrigin)
 	}
 	if c.DataDir == "" {
 		c.DataDir = ".data"
@@ -128,7 +139,12 @@ func openStore(ctx context.Context, log *slog.Logger, migrate bool) (*store, err
 		s.Close()
 		return nil, err
 	}
-	s.ledger = ledger.New(db, ledger.Options{Log: log})
+	key, err := logKey(cfg)
+	if err != nil {
+		s.Close()
+		return nil, err
+	}
+	s.ledger = ledger.New(db, ledger.Options{Log: log, Key: key, Origin: cfg.LogOrigin})
 	return s, nil
 }
 

@@ -272,7 +272,7 @@ func verifyCmd(ctx context.Context, c *cli, args []string) error {
 			return serr
 		}
 		defer st.Close()
-		rep, err = ledger.Verify(ctx, st.db)
+		rep, err = ledger.Verify(ctx, st.db, ledger.WithVerifier(st.ledger.Key().Verifier()))
 	}
 	if err != nil {
 		return err
