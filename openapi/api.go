@@ -49,6 +49,7 @@ type Server struct {
 	limiters map[string]*limiter
 	swept    time.Time
 	failures failureLimiter
+	console  http.Handler // the browser console, mounted by mountConsole
 }
 
 // New builds the API with every operation registered.
@@ -85,6 +86,7 @@ func New(d Deps) *Server {
 	s.registerPledges()
 	s.registerIndicators()
 	s.registerTlog() // last: it documents Ipledger-Seq on every write operation
+	s.mountConsole()
 	return s
 }
 
@@ -101,6 +103,7 @@ func (s *Server) Handler() http.Handler {
 	h = s.rateLimit(h)
 	h = s.authenticate(h)
 	h = checkEncoding(h)
+	h = s.consoleFirst(h) // the console's HTML forms skip the JSON API's middleware
 	h = checkHeaderSize(h)
 	h = s.recoverPanics(h)
 	h = s.logRequests(h)

@@ -84,7 +84,7 @@ func serve(ctx context.Context, log *slog.Logger) error {
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       5 * time.Minute, // bulk imports
 		IdleTimeout:       2 * time.Minute,
-		MaxHeaderBytes:    64 << 10,
+		MaxHeaderBytes:    2 * openapi.MaxHeaderBytes, // above the API's own check, so oversize headers get a problem+json 431
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()

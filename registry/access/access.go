@@ -60,7 +60,17 @@ func (s *Service) Authenticate(ctx context.Context, token string) (Principal, er
 		_ = s.l.DB().QueryRowContext(ctx, `SELECT count(*) FROM access.tokens WHERE digest = ?`, digest(token)).Scan(&n)
 		return Principal{}, ErrBadToken
 	}
-	d := digest(token)
+	return s.AuthenticateDigest(ctx, digest(token))
+}
+
+// TokenDigest is the SHA-256 digest a token is stored under: a verifier, not a secret (the
+// ledger records it too). The console keeps it in a session instead of the token.
+func TokenDigest(token string) []byte { return digest(token) }
+
+// AuthenticateDigest returns the principal holding the token with digest d, like
+// Authenticate: a revoked token or principal is ErrBadToken. The console re-checks its
+// sessions with it on every request, so a revocation ends them at once.
+func (s *Service) AuthenticateDigest(ctx context.Context, d []byte) (Principal, error) {
 	var (
 		p      Principal
 		stored []byte
