@@ -128,3 +128,45 @@ func TestEntriesRecordedAtIsTheHashedText(t *testing.T) {
 		}
 	}
 }
+
+// The export streams: a ledger of several pages goes out chunked (no Content-Length, so it
+// was not gathered first), every entry once, in order, across the page boundaries.
+func TestLedgerExportStreamsAcrossPages(t *testing.T) {
+	e := newEnv(t)
+	drafts := make([]ledger.Draft, 2500)
+	for i := range drafts {
+		drafts[i] = ledger.Draft{Kind: "test.bulk", Subject: fmt.Sprintf("test/%d", i), EffectiveOn: time.Now(), Payload: map[string]any{"i": i}}
+	}
+	if _, err := e.ledger.Append(ledger.WithActor(context.Background(), "system"), drafts...); err != nil {
+		t.Fatal(err)
+	}
+	last, err := ledger.LastSeq(context.Background(), e.db.App)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req, _ := http.NewRequest(http.MethodGet, e.http.URL+"/v1/ledger/export", nil)
+	req.Header.Set("Authorization", "Bearer "+e.tokens[access.Auditor])
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	if res.StatusCode != http.StatusOK || res.ContentLength != -1 || len(res.TransferEncoding) == 0 || res.TransferEncoding[0] != "chunked" {
+		t.Fatalf("status %d, Content-Length %d, Transfer-Encoding %v: want a chunked stream", res.StatusCode, res.ContentLength, res.TransferEncoding)
+	}
+	dec := json.NewDecoder(res.Body)
+	var n int64
+	for dec.More() {
+		var l ledger.ExportLine
+		if err := dec.Decode(&l); err != nil {
+			t.Fatalf("after %d lines: %v", n, err)
+		}
+		n++
+		if l.Seq != n {
+			t.Fatalf("line %d has seq %d", n, l.Seq)
+		}
+	}
+	if n != last {
+		t.Fatalf("%d lines, want %d", n, last)
+	}
+}

@@ -85,6 +85,8 @@ func serve(ctx context.Context, log *slog.Logger) error {
 		ReadTimeout:       5 * time.Minute, // bulk imports
 		IdleTimeout:       2 * time.Minute,
 		MaxHeaderBytes:    2 * openapi.MaxHeaderBytes, // above the API's own check, so oversize headers get a problem+json 431
+		// No WriteTimeout: GET /v1/ledger/export streams the whole ledger for as long as
+		// the client reads it; a stalled client costs a goroutine, not a database session.
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
