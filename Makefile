@@ -15,10 +15,11 @@ build:
 test: lint ## the whole suite, against a private Postgres it starts itself
 	$(GO) test -race -count=1 -timeout 30m $(PKGS)
 
-lint:
+lint: ## go vet, gofmt, and go.mod/go.sum exactly as go mod tidy writes them
 	$(GO) vet $(PKGS)
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 	  if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	@$(GO) mod tidy -diff || { echo "go.mod/go.sum are not tidy: run go mod tidy"; exit 1; }
 
 # Benchmarks run against a durable cluster (fsync on), like production.
 bench:
