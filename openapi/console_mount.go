@@ -21,6 +21,7 @@ func (s *Server) mountConsole() {
 		Viewer: func(p access.Principal) registry.Viewer {
 			return pledgeViewer(withPrincipal(context.Background(), p))
 		},
+		LoginAllowed: s.failures.ok, LoginFailed: s.failures.fail,
 	}).Handler()
 }
 

@@ -46,6 +46,10 @@ type Deps struct {
 	Allows func(op string, role access.Role) bool
 	// Viewer is the pledge viewer of a principal, as the API builds it (a bank sees its own).
 	Viewer func(access.Principal) registry.Viewer
+	// LoginAllowed and LoginFailed limit token guessing per client address: the API's
+	// limiter, so that the login form and bearer tokens share one budget. Default: no limit.
+	LoginAllowed func(ip string) bool
+	LoginFailed  func(ip string)
 	// Now is the clock for session idle times; default time.Now.
 	Now func() time.Time
 }
@@ -53,12 +57,11 @@ type Deps struct {
 // Console serves the pages under Prefix.
 type Console struct {
 	Deps
-	ind      *indicator.Service
-	mux      *http.ServeMux
-	pages    map[string]*template.Template
-	static   map[string]staticFile
-	imports  *importJobs
-	failures failures
+	ind     *indicator.Service
+	mux     *http.ServeMux
+	pages   map[string]*template.Template
+	static  map[string]staticFile
+	imports *importJobs
 }
 
 // contentSecurityPolicy: only this origin, no inline script or style (every script and style
@@ -75,6 +78,9 @@ func New(d Deps) *Console {
 	}
 	if d.Now == nil {
 		d.Now = time.Now
+	}
+	if d.LoginAllowed == nil || d.LoginFailed == nil {
+		d.LoginAllowed, d.LoginFailed = func(string) bool { return true }, func(string) {}
 	}
 	if d.Allows == nil {
 		d.Allows = func(string, access.Role) bool { return false }

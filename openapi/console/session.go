@@ -11,10 +11,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-	"sync"
 	"time"
-
-	"golang.org/x/time/rate"
 
 	"ipledger/registry/access"
 )
@@ -116,7 +113,7 @@ type loginData struct {
 }
 
 // login starts a session for a valid token. A bad token re-shows the form with a message
-// (401); failures are limited per client address, as for the API's bearer tokens.
+// (401); failures count against the client address as the API's bad bearer tokens do.
 func (c *Console) login(w http.ResponseWriter, r *http.Request) {
 	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
 	if err := r.ParseForm(); err != nil {
@@ -125,7 +122,7 @@ func (c *Console) login(w http.ResponseWriter, r *http.Request) {
 	}
 	next := safeNext(r.PostForm.Get("next"))
 	ip := clientIP(r)
-	if !c.failures.ok(ip) {
+	if !c.LoginAllowed(ip) {
 		w.Header().Set("Retry-After", "1")
 		c.render(w, r, http.StatusTooManyRequests, "login", "title_login", loginData{Next: next, Error: c.tr(r, "login_too_many")})
 		return
@@ -137,7 +134,7 @@ func (c *Console) login(w http.ResponseWriter, r *http.Request) {
 			c.errorPage(w, r, http.StatusServiceUnavailable, "err_unavailable")
 			return
 		}
-		c.failures.fail(ip)
+		c.LoginFailed(ip)
 		c.render(w, r, http.StatusUnauthorized, "login", "title_login", loginData{Next: next, Error: c.tr(r, "login_bad_token")})
 		return
 	}
@@ -205,35 +202,3 @@ func clientIP(r *http.Request) string {
 	}
 	return host
 }
-
-// failures slows token guessing at the login form: a few failures a second per address.
-type failures struct {
-	mu    sync.Mutex
-	by    map[string]*rate.Limiter
-	swept time.Time
-}
-
-func (f *failures) get(ip string) *rate.Limiter {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if f.by == nil {
-		f.by = map[string]*rate.Limiter{}
-	}
-	if now := time.Now(); now.Sub(f.swept) > time.Minute {
-		for k, l := range f.by {
-			if l.Tokens() >= 20 {
-				delete(f.by, k)
-			}
-		}
-		f.swept = now
-	}
-	l, ok := f.by[ip]
-	if !ok {
-		l = rate.NewLimiter(5, 20)
-		f.by[ip] = l
-	}
-	return l
-}
-
-func (f *failures) ok(ip string) bool { return f.get(ip).Tokens() >= 1 }
-func (f *failures) fail(ip string)    { f.get(ip).Allow() }
