@@ -65,7 +65,7 @@ func overview() string {
 	for _, c := range commands() {
 		fmt.Fprintf(&b, "  ipledger %s\n", c.synopsis)
 	}
-	b.WriteString("  ipledger help [COMMAND]               print this, or a command's usage (also: COMMAND -h)\n\n")
+	b.WriteString("  ipledger help [COMMAND]                print this, or a command's usage (also: COMMAND -h)\n\n")
 	b.WriteString(environment)
 	b.WriteString("\nExit status: 0 success, 1 failure, 2 usage error.\n")
 	return b.String()

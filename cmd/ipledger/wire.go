@@ -57,6 +57,7 @@ func importCmd(ctx context.Context, c *cli, args []string) error {
 		return fl.fail("want one FILE, got %d arguments", len(pos))
 	}
 	path := pos[0]
+	*format = strings.ToLower(*format)
 	if *format == "" {
 		*format = strings.TrimPrefix(strings.ToLower(filepath.Ext(path)), ".")
 		if *format != importer.CSV && *format != importer.XLSX {
