@@ -101,6 +101,9 @@ if __name__ == "__main__":
     num = dict(parse_float=Number, parse_int=Number)
     if sys.argv[1:] == ["--entries"]:
         sys.exit(check(entries_from_api(json.load(sys.stdin, **num))))
+    if sys.argv[1:] in (["-h"], ["--help"]):
+        print(__doc__)
+        sys.exit(0)
     if sys.argv[1:]:
         print(__doc__, file=sys.stderr)
         sys.exit(2)
