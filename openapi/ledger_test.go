@@ -5,13 +5,20 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
+	"net/http/httptest"
 	"regexp"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/uptrace/bun"
+
 	"ipledger/ledger"
+	"ipledger/migrations/pgdb"
+	"ipledger/openapi"
 	"ipledger/registry/access"
 )
 
@@ -168,5 +175,58 @@ func TestLedgerExportStreamsAcrossPages(t *testing.T) {
 	}
 	if n != last {
 		t.Fatalf("%d lines, want %d", n, last)
+	}
+}
+
+// failSecondPage cancels the second page query of an export, as a database lost mid-stream.
+type failSecondPage struct{ pages atomic.Int32 }
+
+func (h *failSecondPage) BeforeQuery(ctx context.Context, ev *bun.QueryEvent) context.Context {
+	if strings.Contains(ev.Query, "FROM ledger.entries WHERE seq >") && h.pages.Add(1) == 2 {
+		c, cancel := context.WithCancel(ctx)
+		cancel()
+		return c
+	}
+	return ctx
+}
+
+func (h *failSecondPage) AfterQuery(context.Context, *bun.QueryEvent) {}
+
+// A failure after the export has begun cuts the response: the client gets a transfer error,
+// never a clean end after a short export.
+func TestLedgerExportFailureMidStreamIsATransferError(t *testing.T) {
+	e := newEnv(t)
+	// A second server over a pool whose second export page fails.
+	read, err := pgdb.Open(e.db.AppDSN, pgdb.Config{MaxConns: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer read.Close()
+	read.AddQueryHook(&failSecondPage{})
+	drafts := make([]ledger.Draft, 1500)
+	for i := range drafts {
+		drafts[i] = ledger.Draft{Kind: "test.bulk", Subject: fmt.Sprintf("test/%d", i), EffectiveOn: time.Now(), Payload: map[string]any{"i": i}}
+	}
+	if _, err := e.ledger.Append(ledger.WithActor(context.Background(), "system"), drafts...); err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(openapi.New(openapi.Deps{Ledger: e.ledger, ReadDB: read, Access: e.access, Registry: e.reg}).Handler())
+	defer srv.Close()
+	req, _ := http.NewRequest(http.MethodGet, srv.URL+"/v1/ledger/export", nil)
+	req.Header.Set("Authorization", "Bearer "+e.tokens[access.Auditor])
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	if res.StatusCode != http.StatusOK {
+		t.Fatalf("status %d", res.StatusCode)
+	}
+	b, err := io.ReadAll(res.Body)
+	if err == nil {
+		t.Fatalf("the export ended cleanly after %d bytes although its second page failed", len(b))
+	}
+	if n := bytes.Count(b, []byte("\n")); n < 1 || n > 1000 {
+		t.Fatalf("%d lines before the cut, want the first page at most", n)
 	}
 }
