@@ -96,7 +96,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	name, rest := args[0], args[1:]
 	switch name {
 	case "help", "-h", "-help", "--help":
-		if name != "help" || len(rest) == 0 {
+		if name != "help" || len(rest) == 0 || len(rest) == 1 && rest[0] == "help" {
 			fmt.Fprint(stdout, overview())
 			return exitOK
 		}
