@@ -50,3 +50,7 @@ func StoreResponse(ctx context.Context, db bun.IDB, actor, key string, requestHa
 	}
 	return nil
 }
+
+// HasIdempotencyKey reports whether writes under ctx carry a client's idempotency key: such a
+// write must stay one ledger write of its own (the key marks exactly one).
+func HasIdempotencyKey(ctx context.Context) bool { return idempotencyFrom(ctx) != nil }

@@ -110,19 +110,19 @@ type assetPayload struct {
 // RegisterAsset records a new asset (asset.registered) and returns it as of today. A kind and
 // number registered already is a Conflict (asset_exists) whose Ref is the existing asset.
 func (s *Service) RegisterAsset(ctx context.Context, in AssetInput) (Asset, error) {
-	res, err := s.RegisterAssets(ctx, []AssetInput{in})
+	res, err := s.assets.do(ctx, in) // RegisterAssets, with the calls made at the same time
 	if err != nil {
 		return Asset{}, err
 	}
-	if res[0].Err != nil {
-		return Asset{}, res[0].Err
+	if res.Err != nil {
+		return Asset{}, res.Err
 	}
-	if res[0].Unchanged {
+	if res.Unchanged {
 		e := Errorf(Conflict, "asset_exists", "body.number", "this %s is registered already", in.Kind)
-		e.Ref = res[0].ID.String()
+		e.Ref = res.ID.String()
 		return Asset{}, e
 	}
-	return s.getAsset(ctx, s.l.DB(), res[0].ID, term.Date{})
+	return s.getAsset(ctx, s.l.DB(), res.ID, term.Date{})
 }
 
 // BatchResult is the outcome of one input of a batch write (RegisterAssets, AssetEvents,
@@ -457,10 +457,10 @@ func applyAssetsRegistered(ctx context.Context, db bun.IDB, es []ledger.Entry) e
 	ab.WriteString(`INSERT INTO registry.assets (id, kind, number, title, region_code, region_explicit, filed_on, granted_on,
 		attributes, registration, registered_seq, updated_seq) VALUES `)
 	ob.WriteString(`INSERT INTO registry.asset_owners (asset_id, position, party_id) VALUES `)
-	ids := make([]string, len(es))
+	ps := make([]assetPayload, len(es))
 	for i, e := range es {
-		var p assetPayload
-		if err := decode(e, &p); err != nil {
+		p := &ps[i]
+		if err := decode(e, p); err != nil {
 			return err
 		}
 		attrs, _ := json.Marshal(p.Attributes)
@@ -477,7 +477,6 @@ func applyAssetsRegistered(ctx context.Context, db bun.IDB, es []ledger.Entry) e
 			ob.WriteString(`(?, ?, ?)`)
 			oargs = append(oargs, p.ID.String(), j, o.String())
 		}
-		ids[i] = p.ID.String()
 	}
 	if _, err := db.ExecContext(ctx, ab.String(), aargs...); err != nil {
 		return fmt.Errorf("registry: insert assets: %w", err)
@@ -489,24 +488,16 @@ func applyAssetsRegistered(ctx context.Context, db bun.IDB, es []ledger.Entry) e
 	if err != nil {
 		return err
 	}
-	// Each asset's spans are known from its own registration entry.
-	if len(es) == 1 {
-		_, err = recompute(ctx, db, pol, es[0].Seq, `a.id = ?`, ids[0])
-		return err
-	}
+	// A new asset has no events, no pledges and no spans: its timeline folds from the payload
+	// alone, and its spans are known from its own registration entry.
 	seqOf := make(map[uuid.UUID]int64, len(es))
-	for i, e := range es {
-		seqOf[uuid.MustParse(ids[i])] = e.Seq
-	}
-	ls, err := loadAssets(ctx, db, es[len(es)-1].Seq, `a.id = ANY(?::uuid[])`, pgdialect.Array(ids))
-	if err != nil {
-		return err
-	}
-	// New assets have no spans yet and no pledges: write each one's spans at its own seq.
-	want := map[uuid.UUID][]span{}
-	for _, l := range ls {
-		sortEvents(l.evs)
-		want[l.id] = fold(l.f, l.evs, pol, l.fin).spans()
+	want := make(map[uuid.UUID][]span, len(es))
+	for i := range ps {
+		p := &ps[i]
+		seqOf[p.ID] = es[i].Seq
+		f := facts{Kind: p.Kind, FiledOn: p.FiledOn, GrantedOn: p.GrantedOn, Region: p.RegionCode,
+			Owners: p.OwnerIDs, Attrs: p.Attributes}
+		want[p.ID] = fold(f, nil, pol, nil).spans()
 	}
 	return insertSpansAt(ctx, db, seqOf, want)
 }

@@ -11,7 +11,7 @@ import (
 
 // Batch writes: many registrations or events in ONE ledger write (one transaction, one commit),
 // for loads and imports. Each item goes through exactly the path of its single-item method
-// (recordEvent, recordPledge, recordPledgeEvent) and sees every item before it. An item refused
+// (recordEvent, recordPledges, recordPledgeEvent) and sees every item before it. An item refused
 // by a rule gets its own *Error in the result and changes nothing — every rule is checked before
 // an item appends or writes anything — and the other items are recorded. An error that is not a
 // refusal (the database failed, or a projection refused after its entry was appended) fails the
@@ -63,10 +63,29 @@ func (s *Service) RegisterPledges(ctx context.Context, ins []PledgeInput) ([]Bat
 		p.ID = newID()
 		ps[i] = p
 	}
-	res, err := s.batch(ctx, base, func(ctx context.Context, tx *ledger.Tx, i int) (uuid.UUID, error) {
-		return ps[i].ID, recordPledge(ctx, tx, ps[i])
+	res := make([]BatchResult, len(base))
+	copy(res, base)
+	_, err := s.write(ctx, func(ctx context.Context, tx *ledger.Tx) error {
+		// The ledger may run the write again: the results and payloads are rebuilt each time.
+		out := make([]BatchResult, len(base))
+		copy(out, base)
+		run := make([]*pledgePayload, len(ps))
+		for i, p := range ps {
+			if p != nil {
+				c := *p
+				run[i] = &c
+			}
+		}
+		if err := recordPledges(ctx, tx, run, out); err != nil {
+			return err
+		}
+		copy(res, out)
+		return nil
 	})
-	return res, pledgeWriteError(err)
+	if err != nil {
+		return nil, pledgeWriteError(err)
+	}
+	return res, nil
 }
 
 // PledgeEventItem is one event of PledgeEvents: the pledge and the event, as for PledgeEvent.

@@ -2,7 +2,6 @@ package registry
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
 	"slices"
@@ -95,31 +94,17 @@ type pledgePayload struct {
 // unit. Each rule refused is an *Error whose Code names it and whose Field points at the
 // input; nothing is written then.
 func (s *Service) RegisterPledge(ctx context.Context, in PledgeInput) (Pledge, error) {
-	today := s.Today()
-	p, err := preparePledge(in, today)
+	if _, err := preparePledge(in, s.Today()); err != nil {
+		return Pledge{}, err // refused before queueing
+	}
+	res, err := s.pledges.do(ctx, in) // RegisterPledges, with the calls made at the same time
 	if err != nil {
 		return Pledge{}, err
 	}
-	p.ID = newID()
-	_, err = s.write(ctx, func(ctx context.Context, tx *ledger.Tx) error {
-		return recordPledge(ctx, tx, p)
-	})
-	if err != nil {
-		return Pledge{}, pledgeWriteError(err)
+	if res.Err != nil {
+		return Pledge{}, res.Err
 	}
-	return s.getPledge(ctx, s.l.DB(), OfficeViewer(), p.ID)
-}
-
-// recordPledge checks a prepared registration against the state in tx and records it: the
-// one path of RegisterPledge and RegisterPledges. Every rule is checked before anything is
-// written, so a refusal (*Error) leaves tx as it was.
-func recordPledge(ctx context.Context, tx *ledger.Tx, p *pledgePayload) error {
-	if err := checkPledge(ctx, tx.DB(), p); err != nil {
-		return err
-	}
-	_, err := appendApply(ctx, tx, ledger.Draft{Kind: kindPledgeRegistered, Subject: pledgeSubject(p.ID),
-		EffectiveOn: p.RegisteredOn.Time(), Payload: p})
-	return err
+	return s.getPledge(ctx, s.l.DB(), OfficeViewer(), res.ID)
 }
 
 func pledgeSubject(id uuid.UUID) string { return "pledge/" + id.String() }
@@ -182,51 +167,6 @@ func preparePledge(in PledgeInput, today term.Date) (*pledgePayload, error) {
 		AmountFen: int64(amount), ContractNo: contract, RegisteredOn: reg, StartsOn: start, EndsOn: in.EndsOn,
 		Note: strings.TrimSpace(in.Note),
 	}, nil
-}
-
-// checkPledge applies the registration rules that read state, in the order docs/DOMAIN.md (Pledge rules)
-// lists them, and fills the region. It sees every earlier write (writes are serialised).
-func checkPledge(ctx context.Context, db bun.IDB, p *pledgePayload) error {
-	pledgee, err := getParty(ctx, db, p.PledgeeID)
-	if err != nil {
-		if de, ok := AsError(err); ok && de.Class == NotFound {
-			return Errorf(Invalid, "pledgee_unknown", "body.pledgee_id", "no party %s", p.PledgeeID)
-		}
-		return err
-	}
-	if pledgee.Kind != Bank {
-		return Errorf(Invalid, "pledgee_not_bank", "body.pledgee_id", "the pledgee %s is a %s, not a bank", pledgee.Name, pledgee.Kind)
-	}
-	ids := make([]string, len(p.PledgorIDs))
-	for i, id := range p.PledgorIDs {
-		ids[i] = id.String()
-	}
-	regions, err := partyRegions(ctx, db, ids)
-	if err != nil {
-		return err
-	}
-	for i, id := range p.PledgorIDs {
-		if _, ok := regions[id]; !ok {
-			return Errorf(Invalid, "pledgor_unknown", fmt.Sprintf("body.pledgor_ids[%d]", i), "no party %s", id)
-		}
-	}
-	p.RegionCode = regions[p.PledgorIDs[0]]
-
-	ls, pol, err := loadPledgeAssets(ctx, db, p.AssetIDs)
-	if err != nil {
-		return err
-	}
-	for i, id := range p.AssetIDs {
-		field := fmt.Sprintf("body.asset_ids[%d]", i)
-		l := ls[id]
-		if l == nil {
-			return Errorf(Invalid, "asset_unknown", field, "no asset %s", id)
-		}
-		if err := checkPledgeable(l, pol, p, field); err != nil {
-			return err
-		}
-	}
-	return checkNotPledged(ctx, db, p.AssetIDs, p.RegisteredOn, uuid.Nil)
 }
 
 // loadPledgeAssets loads and folds the assets, by id.
@@ -303,31 +243,6 @@ func checkTermWithin(t *timeline, l *loaded, endsOn term.Date, field string) err
 		return e
 	}
 	return nil
-}
-
-// checkNotPledged refuses rights in an active pledge other than except: Conflict
-// asset_pledged whose Ref is that pledge.
-// checkNotPledged refuses rights already pledged in the new pledge's period. A new pledge
-// runs from registeredOn until it is released, so it clashes with any other pledge of the
-// right that is still active or was released after registeredOn (a backdated registration
-// may not overlap a pledge since released).
-func checkNotPledged(ctx context.Context, db bun.IDB, assets []uuid.UUID, registeredOn term.Date, except uuid.UUID) error {
-	strs := make([]string, len(assets))
-	for i, id := range assets {
-		strs[i] = id.String()
-	}
-	var asset, pledge uuid.UUID
-	err := db.QueryRowContext(ctx, `SELECT asset_id, pledge_id FROM registry.pledge_assets
-		WHERE (active OR released_on > ?::date) AND asset_id = ANY(?::uuid[]) AND pledge_id <> ?
-		ORDER BY array_position(?::uuid[], asset_id), active DESC LIMIT 1`,
-		registeredOn.String(), pgdialect.Array(strs), except.String(), pgdialect.Array(strs)).Scan(&asset, &pledge)
-	if err != nil {
-		if errors.Is(err, sql.ErrNoRows) {
-			return nil
-		}
-		return err
-	}
-	return assetPledged(asset, pledge, slices.Index(assets, asset))
 }
 
 func assetPledged(asset, pledge uuid.UUID, i int) *Error {

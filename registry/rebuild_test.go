@@ -2,6 +2,7 @@ package registry
 
 import (
 	"context"
+	"slices"
 	"testing"
 
 	"github.com/google/uuid"
@@ -33,6 +34,22 @@ func (f *fixture) snapshot() map[string][]string {
 		}
 	}
 	return out
+}
+
+// rebuildMatches rebuilds every projection and fails the test where a table differs from
+// what the live writes left.
+func (f *fixture) rebuildMatches() {
+	f.t.Helper()
+	before := f.snapshot()
+	if err := f.s.Rebuild(f.ctx); err != nil {
+		f.t.Fatal(err)
+	}
+	after := f.snapshot()
+	for table, rows := range before {
+		if !slices.Equal(rows, after[table]) {
+			f.t.Errorf("%s differs after Rebuild", table)
+		}
+	}
 }
 
 func TestRebuild(t *testing.T) {

@@ -281,6 +281,7 @@ func currentParams(ctx context.Context, db bun.IDB) (map[string]json.RawMessage,
 }
 
 func applyParam(ctx context.Context, db bun.IDB, e ledger.Entry) error {
+	forgetPolicy(ctx)
 	var p paramPayload
 	if err := decode(e, &p); err != nil {
 		return err
@@ -352,6 +353,7 @@ func (s *Service) Concordance(ctx context.Context) ([]ConcordanceRow, error) {
 }
 
 func applyConcordance(ctx context.Context, db bun.IDB, e ledger.Entry) error {
+	forgetPolicy(ctx)
 	var p concordancePayload
 	if err := decode(e, &p); err != nil {
 		return err
@@ -388,8 +390,43 @@ type policy struct {
 	concordance  []ConcordanceRow
 }
 
+// policyMemo keeps the policy for one ledger write (or one replay), so that a write's checks
+// and its projection read params and concordance once. Applying a param or concordance entry
+// forgets it; a memo never outlives its write, so a rolled-back write leaves nothing behind.
+type policyMemo struct{ pol *policy }
+
+type policyMemoKey struct{}
+
+func withPolicyMemo(ctx context.Context) context.Context {
+	return context.WithValue(ctx, policyMemoKey{}, &policyMemo{})
+}
+
+func forgetPolicy(ctx context.Context) {
+	if m, _ := ctx.Value(policyMemoKey{}).(*policyMemo); m != nil {
+		m.pol = nil
+	}
+}
+
+// loadPolicy reads the current policy, or returns the one ctx's write read already.
 func loadPolicy(ctx context.Context, db bun.IDB) (policy, error) {
-	pol := policy{terms: term.DefaultParams(), thresholdFen: paramSpecs[ParamPledgeThresholdFen].def.(int64)}
+	m, _ := ctx.Value(policyMemoKey{}).(*policyMemo)
+	if m != nil && m.pol != nil {
+		return *m.pol, nil
+	}
+	pol, err := readPolicy(ctx, db)
+	if err == nil && m != nil {
+		m.pol = &pol
+	}
+	return pol, err
+}
+
+// defaultPolicy is the policy with no parameter set and no concordance loaded.
+func defaultPolicy() policy {
+	return policy{terms: term.DefaultParams(), thresholdFen: paramSpecs[ParamPledgeThresholdFen].def.(int64)}
+}
+
+func readPolicy(ctx context.Context, db bun.IDB) (policy, error) {
+	pol := defaultPolicy()
 	cur, err := currentParams(ctx, db)
 	if err != nil {
 		return pol, err

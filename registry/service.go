@@ -26,6 +26,10 @@ type Service struct {
 	// Now is the clock that decides "today" (in Office time) for the not-in-the-future rules
 	// and the default as-of date. Tests pin it.
 	Now func() time.Time
+
+	// Concurrent single registrations are written together through the batch paths.
+	assets  *gather[AssetInput, BatchResult]
+	pledges *gather[PledgeInput, BatchResult]
 }
 
 // Option configures New.
@@ -43,6 +47,8 @@ func New(l *ledger.Ledger, opts ...Option) *Service {
 	for _, o := range opts {
 		o(s)
 	}
+	s.assets = &gather[AssetInput, BatchResult]{max: 500, write: s.RegisterAssets}
+	s.pledges = &gather[PledgeInput, BatchResult]{max: 200, write: s.RegisterPledges}
 	return s
 }
 
@@ -70,7 +76,9 @@ func newID() uuid.UUID {
 
 // write runs fn in a ledger write and unwraps the domain error it returned, if any.
 func (s *Service) write(ctx context.Context, fn func(context.Context, *ledger.Tx) error) ([]ledger.Entry, error) {
-	entries, err := s.l.Write(ctx, fn)
+	entries, err := s.l.Write(ctx, func(ctx context.Context, tx *ledger.Tx) error {
+		return fn(withPolicyMemo(ctx), tx)
+	})
 	if err != nil {
 		if de, ok := AsError(err); ok {
 			return nil, de
@@ -169,6 +177,7 @@ func (s *Service) Rebuild(ctx context.Context) error {
 			}
 		}
 	}
+	ctx = withPolicyMemo(ctx)
 	var after int64
 	var pending []ledger.Entry // consecutive asset.registered entries, applied as one batch
 	flush := func() error {

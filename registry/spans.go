@@ -196,13 +196,16 @@ func recompute(ctx context.Context, db bun.IDB, pol policy, seq int64, where str
 	if err != nil {
 		return nil, err
 	}
-	var changed []uuid.UUID
+	var changed, closing []uuid.UUID
 	for _, l := range ls {
 		if !slices.Equal(have[l.id], want[l.id]) {
 			changed = append(changed, l.id)
+			if len(have[l.id]) > 0 {
+				closing = append(closing, l.id)
+			}
 		}
 	}
-	return tls, writeSpans(ctx, db, seq, changed, want)
+	return tls, writeSpans(ctx, db, seq, changed, closing, want)
 }
 
 func currentSpans(ctx context.Context, db bun.IDB, ids []string) (map[uuid.UUID][]span, error) {
@@ -231,18 +234,22 @@ func currentSpans(ctx context.Context, db bun.IDB, ids []string) (map[uuid.UUID]
 	return out, rows.Err()
 }
 
-// writeSpans closes the current spans of the changed assets and inserts their new ones.
-func writeSpans(ctx context.Context, db bun.IDB, seq int64, changed []uuid.UUID, want map[uuid.UUID][]span) error {
+// writeSpans closes the current spans of the assets in closing (those of changed that have
+// any) and inserts the new spans of the changed assets. An UPDATE that closes nothing is not
+// sent: its statement trigger would still run.
+func writeSpans(ctx context.Context, db bun.IDB, seq int64, changed, closing []uuid.UUID, want map[uuid.UUID][]span) error {
 	if len(changed) == 0 {
 		return nil
 	}
-	ids := make([]string, len(changed))
-	for i, id := range changed {
-		ids[i] = id.String()
-	}
-	if _, err := db.ExecContext(ctx, `UPDATE registry.asset_spans SET known_to = ?
-		WHERE known_to IS NULL AND asset_id = ANY(?::uuid[])`, seq, pgdialect.Array(ids)); err != nil {
-		return fmt.Errorf("registry: close spans: %w", err)
+	if len(closing) > 0 {
+		ids := make([]string, len(closing))
+		for i, id := range closing {
+			ids[i] = id.String()
+		}
+		if _, err := db.ExecContext(ctx, `UPDATE registry.asset_spans SET known_to = ?
+			WHERE known_to IS NULL AND asset_id = ANY(?::uuid[])`, seq, pgdialect.Array(ids)); err != nil {
+			return fmt.Errorf("registry: close spans: %w", err)
+		}
 	}
 	const chunk = 1000
 	var sb strings.Builder

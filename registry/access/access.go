@@ -29,11 +29,12 @@ const TokenPrefix = "ipl_"
 
 // Service issues, rotates, revokes and checks tokens.
 type Service struct {
-	l *ledger.Ledger
+	l     *ledger.Ledger
+	cache *tokenCache
 }
 
 // New returns the access service over the ledger.
-func New(l *ledger.Ledger) *Service { return &Service{l: l} }
+func New(l *ledger.Ledger) *Service { return &Service{l: l, cache: newTokenCache(l.DB().DB)} }
 
 // NewToken returns a fresh token with 256 random bits.
 func NewToken() string {
@@ -71,6 +72,23 @@ func TokenDigest(token string) []byte { return digest(token) }
 // Authenticate: a revoked token or principal is ErrBadToken. The console re-checks its
 // sessions with it on every request, so a revocation ends them at once.
 func (s *Service) AuthenticateDigest(ctx context.Context, d []byte) (Principal, error) {
+	// The count is read before the lookup: a revocation after it moves the count, so the
+	// answer cached below is never trusted past it.
+	epoch, err := s.cache.epoch(ctx)
+	if err != nil {
+		return Principal{}, err
+	}
+	if p, ok := s.cache.get(d, epoch); ok {
+		return p, nil
+	}
+	p, err := s.lookupDigest(ctx, d)
+	if err == nil {
+		s.cache.put(d, epoch, p)
+	}
+	return p, err
+}
+
+func (s *Service) lookupDigest(ctx context.Context, d []byte) (Principal, error) {
 	var (
 		p      Principal
 		stored []byte

@@ -1,0 +1,300 @@
+package registry
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+
+	"github.com/google/uuid"
+	"github.com/uptrace/bun"
+	"github.com/uptrace/bun/dialect/pgdialect"
+
+	"ipledger/ledger"
+	"ipledger/registry/term"
+)
+
+// Pledge registrations, one direction of flow for one item and for a batch: load the read set
+// of the whole batch in a few set-based queries (pledgeView), check every registration in
+// order against it, applying each accepted one to it so that later ones see it (pure
+// functions), append the entries, and project them with one statement per table.
+
+// pledgeParty is what the registration rules read of a party.
+type pledgeParty struct {
+	name   string
+	kind   PartyKind
+	region string
+}
+
+// pledgeHold is one pledge_assets row that can clash with a new pledge: active, or released
+// on a day a backdated registration could overlap.
+type pledgeHold struct {
+	pledge     uuid.UUID
+	active     bool
+	releasedOn term.Date
+}
+
+// pledgeView is the state the registration rules read, for every party and right a batch
+// touches: committed state plus the registrations the batch accepted so far.
+type pledgeView struct {
+	parties map[uuid.UUID]pledgeParty
+	assets  map[uuid.UUID]*loaded // with events and financing, as known now
+	holds   map[uuid.UUID][]pledgeHold
+	pol     policy
+}
+
+// loadPledgeView reads the read set of the registrations ps (nil items are skipped).
+func loadPledgeView(ctx context.Context, db bun.IDB, ps []*pledgePayload) (*pledgeView, error) {
+	var partyIDs, assetIDs []string
+	var assets []uuid.UUID
+	seenParty, seenAsset := map[uuid.UUID]bool{}, map[uuid.UUID]bool{}
+	addParty := func(id uuid.UUID) {
+		if !seenParty[id] {
+			seenParty[id] = true
+			partyIDs = append(partyIDs, id.String())
+		}
+	}
+	for _, p := range ps {
+		if p == nil {
+			continue
+		}
+		addParty(p.PledgeeID)
+		for _, id := range p.PledgorIDs {
+			addParty(id)
+		}
+		for _, id := range p.AssetIDs {
+			if !seenAsset[id] {
+				seenAsset[id] = true
+				assetIDs = append(assetIDs, id.String())
+				assets = append(assets, id)
+			}
+		}
+	}
+	v := &pledgeView{parties: map[uuid.UUID]pledgeParty{}, holds: map[uuid.UUID][]pledgeHold{}}
+	if len(partyIDs) > 0 {
+		rows, err := db.QueryContext(ctx, `SELECT id, name, kind, region_code FROM registry.parties WHERE id = ANY(?::uuid[])`,
+			pgdialect.Array(partyIDs))
+		if err != nil {
+			return nil, fmt.Errorf("registry: pledge parties: %w", err)
+		}
+		for rows.Next() {
+			var id uuid.UUID
+			var p pledgeParty
+			if err := rows.Scan(&id, &p.name, &p.kind, &p.region); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			v.parties[id] = p
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+	}
+	var err error
+	v.assets, v.pol, err = loadPledgeAssets(ctx, db, assets)
+	if err != nil {
+		return nil, err
+	}
+	if len(assetIDs) > 0 {
+		rows, err := db.QueryContext(ctx, `SELECT asset_id, pledge_id, active, released_on::text FROM registry.pledge_assets
+			WHERE asset_id = ANY(?::uuid[]) AND (active OR released_on IS NOT NULL)`, pgdialect.Array(assetIDs))
+		if err != nil {
+			return nil, fmt.Errorf("registry: pledged rights: %w", err)
+		}
+		for rows.Next() {
+			var asset uuid.UUID
+			var h pledgeHold
+			var released *string
+			if err := rows.Scan(&asset, &h.pledge, &h.active, &released); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			h.releasedOn = parseDateCol(released)
+			v.holds[asset] = append(v.holds[asset], h)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+	}
+	return v, nil
+}
+
+// checkRegistration applies the registration rules that read state, in the order
+// docs/DOMAIN.md (Pledge rules) lists them, and fills the region: the same verdicts as
+// checking against the database.
+func (v *pledgeView) checkRegistration(p *pledgePayload) *Error {
+	pledgee, ok := v.parties[p.PledgeeID]
+	if !ok {
+		return Errorf(Invalid, "pledgee_unknown", "body.pledgee_id", "no party %s", p.PledgeeID)
+	}
+	if pledgee.kind != Bank {
+		return Errorf(Invalid, "pledgee_not_bank", "body.pledgee_id", "the pledgee %s is a %s, not a bank", pledgee.name, pledgee.kind)
+	}
+	for i, id := range p.PledgorIDs {
+		if _, ok := v.parties[id]; !ok {
+			return Errorf(Invalid, "pledgor_unknown", fmt.Sprintf("body.pledgor_ids[%d]", i), "no party %s", id)
+		}
+	}
+	p.RegionCode = v.parties[p.PledgorIDs[0]].region
+	for i, id := range p.AssetIDs {
+		field := fmt.Sprintf("body.asset_ids[%d]", i)
+		l := v.assets[id]
+		if l == nil {
+			return Errorf(Invalid, "asset_unknown", field, "no asset %s", id)
+		}
+		if err := checkPledgeable(l, v.pol, p, field); err != nil {
+			de, _ := AsError(err)
+			return de
+		}
+	}
+	return v.checkNotPledged(p.AssetIDs, p.RegisteredOn)
+}
+
+// checkNotPledged refuses the first right (in input order) in another pledge during the new
+// pledge's period — active, or released after registeredOn — naming an active one first.
+func (v *pledgeView) checkNotPledged(assets []uuid.UUID, registeredOn term.Date) *Error {
+	for i, a := range assets {
+		var clash *pledgeHold
+		for j := range v.holds[a] {
+			h := &v.holds[a][j]
+			if h.active {
+				clash = h
+				break
+			}
+			if clash == nil && h.releasedOn.After(registeredOn) {
+				clash = h
+			}
+		}
+		if clash != nil {
+			return assetPledged(a, clash.pledge, i)
+		}
+	}
+	return nil
+}
+
+// accept applies an accepted registration to the view: its rights are held, and its amount
+// counts as their financing from its registration date.
+func (v *pledgeView) accept(p *pledgePayload) {
+	for _, a := range p.AssetIDs {
+		v.holds[a] = append(v.holds[a], pledgeHold{pledge: p.ID, active: true})
+		l := v.assets[a]
+		l.fin = append(l.fin, financing{On: p.RegisteredOn, AmountFen: p.AmountFen})
+		// In (date, seq) order, as loaded: the new amount is the latest of its date.
+		sort.SliceStable(l.fin, func(i, j int) bool { return l.fin[i].On.Before(l.fin[j].On) })
+	}
+}
+
+// recordPledges checks the prepared registrations ps in order (nil: refused already) and
+// records the accepted ones: out[i].Err is a refusal, out[i].ID the new pledge.
+func recordPledges(ctx context.Context, tx *ledger.Tx, ps []*pledgePayload, out []BatchResult) error {
+	db := tx.DB()
+	v, err := loadPledgeView(ctx, db, ps)
+	if err != nil {
+		return err
+	}
+	var entries []ledger.Entry
+	var accepted []*pledgePayload
+	for i, p := range ps {
+		if p == nil {
+			continue
+		}
+		if de := v.checkRegistration(p); de != nil {
+			out[i].Err = de
+			continue
+		}
+		e, err := tx.Append(ledger.Draft{Kind: kindPledgeRegistered, Subject: pledgeSubject(p.ID),
+			EffectiveOn: p.RegisteredOn.Time(), Payload: p})
+		if err != nil {
+			return err
+		}
+		v.accept(p)
+		entries = append(entries, e)
+		accepted = append(accepted, p)
+		out[i].ID = p.ID
+	}
+	return applyPledgesRegistered(ctx, db, v, entries, accepted)
+}
+
+// applyPledgesRegistered projects accepted registrations with one statement per table. It is
+// what applyPledgeRegistered does entry by entry on replay: the rights of the registrations
+// of one batch are distinct (a right in an earlier one is refused), so each right's spans
+// change once, known from its own pledge's seq.
+func applyPledgesRegistered(ctx context.Context, db bun.IDB, v *pledgeView, es []ledger.Entry, ps []*pledgePayload) error {
+	if len(es) == 0 {
+		return nil
+	}
+	var pb, ab, fb strings.Builder
+	var pargs, aargs, fargs []any
+	pb.WriteString(`INSERT INTO registry.pledges (id, pledgee_id, pledgor_ids, region_code, contract_no,
+		amount_fen, registered_on, starts_on, ends_on, status, registered_seq, updated_seq) VALUES `)
+	ab.WriteString(`INSERT INTO registry.pledge_assets (pledge_id, asset_id, active, position, added_seq) VALUES `)
+	fb.WriteString(`INSERT INTO registry.pledge_financing
+		(pledge_id, seq, effective_on, region_code, pledgor_id, amount_fen, is_registration) VALUES `)
+	seqOf := map[uuid.UUID]int64{}
+	var touched []string
+	for k, p := range ps {
+		seq := es[k].Seq
+		pledgors := make([]string, len(p.PledgorIDs))
+		for i, id := range p.PledgorIDs {
+			pledgors[i] = id.String()
+		}
+		if k > 0 {
+			pb.WriteByte(',')
+			fb.WriteByte(',')
+		}
+		pb.WriteString(`(?, ?, ?::uuid[], ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+		pargs = append(pargs, p.ID.String(), p.PledgeeID.String(), pgdialect.Array(pledgors), p.RegionCode, p.ContractNo,
+			p.AmountFen, p.RegisteredOn.String(), p.StartsOn.String(), p.EndsOn.String(), PledgeActive, seq, seq)
+		fb.WriteString(`(?, ?, ?, ?, ?, ?, true)`)
+		fargs = append(fargs, p.ID.String(), seq, p.RegisteredOn.String(), p.RegionCode, p.PledgorIDs[0].String(), p.AmountFen)
+		for i, a := range p.AssetIDs {
+			if len(aargs) > 0 {
+				ab.WriteByte(',')
+			}
+			ab.WriteString(`(?, ?, true, ?, ?)`)
+			aargs = append(aargs, p.ID.String(), a.String(), i, seq)
+			seqOf[a] = seq
+			touched = append(touched, a.String())
+		}
+	}
+	for _, st := range []struct {
+		what string
+		sql  string
+		args []any
+	}{{"pledges", pb.String(), pargs}, {"pledge assets", ab.String(), aargs}, {"pledge financing", fb.String(), fargs}} {
+		if _, err := db.ExecContext(ctx, st.sql, st.args...); err != nil {
+			return fmt.Errorf("registry: insert %s: %w", st.what, err)
+		}
+	}
+	// The rights' spans: the high-value criterion follows the financing.
+	have, err := currentSpans(ctx, db, touched)
+	if err != nil {
+		return err
+	}
+	want := map[uuid.UUID][]span{}
+	var closeIDs []string
+	var closeSeqs []int64
+	for a, seq := range seqOf {
+		l := v.assets[a]
+		w := fold(l.f, l.evs, v.pol, l.fin).spans()
+		if slices.Equal(have[a], w) {
+			continue
+		}
+		want[a] = w
+		if len(have[a]) > 0 {
+			closeIDs = append(closeIDs, a.String())
+			closeSeqs = append(closeSeqs, seq)
+		}
+	}
+	if len(closeIDs) > 0 {
+		if _, err := db.ExecContext(ctx, `UPDATE registry.asset_spans s SET known_to = c.seq
+			FROM unnest(?::uuid[], ?::bigint[]) AS c(asset_id, seq)
+			WHERE s.known_to IS NULL AND s.asset_id = c.asset_id`, pgdialect.Array(closeIDs), pgdialect.Array(closeSeqs)); err != nil {
+			return fmt.Errorf("registry: close spans: %w", err)
+		}
+	}
+	return insertSpansAt(ctx, db, seqOf, want)
+}
