@@ -23,6 +23,7 @@ type form struct {
 	Values  url.Values
 	Errs    map[string]string
 	General string
+	Summary string // "correct the fields marked below", when a refusal sits next to a field
 }
 
 func newForm(v url.Values) *form {
@@ -47,9 +48,6 @@ func (f *form) E(name string) string {
 	}
 	return f.Errs[name]
 }
-
-// Failed reports whether anything was refused.
-func (f *form) Failed() bool { return f != nil && (len(f.Errs) > 0 || f.General != "") }
 
 // Checked reports whether a checkbox was ticked.
 func (f *form) Checked(name string) bool { return f != nil && f.Values.Get(name) != "" }
@@ -88,12 +86,12 @@ func (c *Console) refuse(r *http.Request, f *form, err error, fields ...string) 
 	lang := langOf(r)
 	var rf *refusal
 	if errors.As(err, &rf) {
-		f.put(fieldName(rf.Field), errorText(lang, rf.Code, ownCodes[rf.Code]), fields)
+		f.put(lang, fieldName(rf.Field), errorText(lang, rf.Code, ownCodes[rf.Code]), fields)
 		return http.StatusUnprocessableEntity
 	}
 	if de, ok := registry.AsError(err); ok {
 		msg := errorText(lang, de.Code, de.Message)
-		f.put(fieldName(de.Field), msg, fields)
+		f.put(lang, fieldName(de.Field), msg, fields)
 		status, ok := classStatus[de.Class]
 		if !ok {
 			status = http.StatusUnprocessableEntity
@@ -110,10 +108,11 @@ func (c *Console) refuse(r *http.Request, f *form, err error, fields ...string) 
 }
 
 // put shows msg next to field when the form has it, otherwise above the form.
-func (f *form) put(field, msg string, fields []string) {
+func (f *form) put(lang, field, msg string, fields []string) {
 	for _, x := range fields {
 		if x == field {
 			f.Errs[field] = msg
+			f.Summary = translate(lang, "fix_errors")
 			return
 		}
 	}

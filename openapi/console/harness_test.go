@@ -28,7 +28,7 @@ func TestMain(m *testing.M) { dbtest.Main(m) }
 // env is the whole HTTP service (API and console, as cmd/ipledger serves them) over a fresh
 // database, with one principal per role and a bank party.
 type env struct {
-	t         *testing.T
+	t         testing.TB
 	ledger    *ledger.Ledger
 	access    *access.Service
 	reg       *registry.Service
@@ -39,9 +39,9 @@ type env struct {
 	ctx       context.Context
 }
 
-func newEnv(t *testing.T) *env { return newEnvTLS(t, false) }
+func newEnv(t testing.TB) *env { return newEnvTLS(t, false) }
 
-func newEnvTLS(t *testing.T, tls bool) *env {
+func newEnvTLS(t testing.TB, tls bool) *env {
 	t.Helper()
 	db := dbtest.New(t)
 	l := ledger.New(db.App, ledger.Options{})
@@ -108,7 +108,7 @@ func patentNo(year, serial int) (string, string) {
 }
 
 // testWriter sends the service's warnings and errors to the test's log.
-type testWriter struct{ t *testing.T }
+type testWriter struct{ t testing.TB }
 
 func (w testWriter) Write(p []byte) (int, error) {
 	w.t.Log(strings.TrimSpace(string(p)))
@@ -138,7 +138,7 @@ func (e *env) login(role access.Role) *browser {
 }
 
 type page struct {
-	t      *testing.T
+	t      testing.TB
 	Code   int
 	Header http.Header
 	Body   string
