@@ -504,13 +504,16 @@ func (l *Ledger) commitBatch(ctx context.Context, outs []outcome) (err error) {
 		return tx.Rollback() // nothing to write; a failed write's error is its own
 	}
 	var step *logStep
+	var withLog string
+	var withArgs []any
 	if !l.noLog {
-		// Before the entries: the tree's nodes and checkpoint, in this same transaction.
+		// The tree's new nodes and the signed checkpoint, stored by the entries' INSERT.
 		if step, err = l.extendLog(ctx, tx, headSeq, headHash, all, now); err != nil {
 			return err
 		}
+		withLog, withArgs = step.cte, step.cteArgs
 	}
-	if err := insertEntries(ctx, tx, all); err != nil {
+	if err := insertEntries(ctx, tx, all, withLog, withArgs); err != nil {
 		return err
 	}
 	if _, err := tx.ExecContext(ctx,
@@ -540,15 +543,20 @@ func safeRun(ctx context.Context, fn func(context.Context, *Tx) error, t *Tx) (e
 	return fn(ctx, t)
 }
 
-// insertEntries writes entries in chain order, many rows per statement.
-func insertEntries(ctx context.Context, tx bun.Tx, entries []Entry) error {
+// insertEntries writes entries in chain order, many rows per statement; with (a WITH clause
+// and its arguments) goes before the first.
+func insertEntries(ctx context.Context, tx bun.Tx, entries []Entry, with string, withArgs []any) error {
 	const chunk = 500
 	var sb strings.Builder
 	for start := 0; start < len(entries); start += chunk {
 		end := min(start+chunk, len(entries))
 		sb.Reset()
+		args := make([]any, 0, (end-start)*10+len(withArgs))
+		if start == 0 {
+			sb.WriteString(with)
+			args = append(args, withArgs...)
+		}
 		sb.WriteString(`INSERT INTO ledger.entries (seq, kind, subject, actor, effective_on, recorded_at, payload, idempotency_key, prev_hash, hash) VALUES `)
-		args := make([]any, 0, (end-start)*10)
 		for i, e := range entries[start:end] {
 			if i > 0 {
 				sb.WriteByte(',')

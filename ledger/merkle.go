@@ -18,7 +18,8 @@ import (
 // The Merkle log (docs/LEDGER.md "The Merkle log"): an RFC 6962 tree whose leaf i is the
 // 32-byte hash of entry seq = i + 1. The committer keeps the tree's compact range (the
 // roots of its perfect subtrees, at most 63 hashes) in memory and stores, in the batch's own
-// transaction, every node each batch completes (ledger.tree_nodes, by level and index) and a
+// transaction, every node each batch completes (ledger.tree_runs: per level, one row of
+// consecutive nodes a batch; the view ledger.tree_nodes lists them one by one) and a
 // signed checkpoint of the new size. Proofs and tiles read stored nodes only.
 
 var (
@@ -42,10 +43,12 @@ var ErrProofRange = errors.New("ledger: no such tree sizes")
 
 // logStep is a batch's change to the tree: the new compact range and the nodes to store.
 type logStep struct {
-	rng   *compact.Range
-	nodes []node
-	cp    Checkpoint
-	note  []byte
+	rng     *compact.Range
+	nodes   []node
+	cp      Checkpoint
+	note    []byte
+	cte     string // WITH … for the entries' INSERT: the last nodes and the checkpoint
+	cteArgs []any
 }
 
 type node struct {
@@ -88,8 +91,9 @@ func cloneRange(r *compact.Range) *compact.Range {
 	return c
 }
 
-// extendLog appends entries to the tree, stores the nodes they complete and a checkpoint
-// of the new size signed with the ledger's key, all inside tx.
+// extendLog appends entries to the tree and signs the checkpoint of the new size with the
+// ledger's key. It stores the nodes of all but the last chunk itself; the rest, with the
+// checkpoint, goes into the entries' own INSERT (logStep.cte), saving a round trip a batch.
 func (l *Ledger) extendLog(ctx context.Context, tx bun.Tx, headSeq int64, headHash []byte, entries []Entry, now time.Time) (*logStep, error) {
 	var head Hash
 	copy(head[:], headHash)
@@ -113,7 +117,8 @@ func (l *Ledger) extendLog(ctx context.Context, tx bun.Tx, headSeq int64, headHa
 	if st.note, err = st.cp.Sign(l.key); err != nil {
 		return nil, err
 	}
-	if err := storeLog(ctx, tx, st.nodes, st.cp, st.note, now); err != nil {
+	st.cte, st.cteArgs, err = logStatements(ctx, tx, st.nodes, st.cp, st.note, now)
+	if err != nil {
 		return nil, err
 	}
 	return st, nil
@@ -133,45 +138,84 @@ func rangeRoot(r *compact.Range) (Hash, error) {
 	return root, nil
 }
 
-// storeLog inserts nodes, many rows a statement, and the checkpoint with the last of them.
-func storeLog(ctx context.Context, tx bun.IDB, nodes []node, cp Checkpoint, signed []byte, now time.Time) error {
-	const chunk = 2000
-	var sb strings.Builder
-	for start := 0; ; start += chunk {
-		end := min(start+chunk, len(nodes))
-		last := end == len(nodes)
-		sb.Reset()
-		args := make([]any, 0, 3*(end-start)+4)
-		if start < end {
-			if last {
-				sb.WriteString(`WITH n AS (`)
-			}
-			sb.WriteString(`INSERT INTO ledger.tree_nodes (level, idx, hash) VALUES `)
-			for i, n := range nodes[start:end] {
-				if i > 0 {
-					sb.WriteByte(',')
-				}
-				sb.WriteString(`(?, ?, ?)`)
-				args = append(args, n.id.Level, int64(n.id.Index), n.hash)
-			}
-			if last {
-				sb.WriteString(`) `)
-			}
+const nodeChunk = 2000
+
+// logStatements inserts all but the last chunk of nodes and returns the rest, with the
+// checkpoint, as a WITH clause to put before an INSERT (and its arguments).
+func logStatements(ctx context.Context, tx bun.IDB, nodes []node, cp Checkpoint, signed []byte, now time.Time) (string, []any, error) {
+	for len(nodes) > nodeChunk {
+		q, args := insertNodes(nodes[:nodeChunk])
+		if _, err := tx.ExecContext(ctx, q, args...); err != nil {
+			return "", nil, fmt.Errorf("ledger: store tree nodes: %w", err)
 		}
-		if last {
-			sb.WriteString(`INSERT INTO ledger.checkpoints (tree_size, root_hash, note, signed_at) VALUES (?, ?, ?, ?)`)
-			args = append(args, cp.Size, cp.Root[:], string(signed), now)
-		}
-		if _, err := tx.ExecContext(ctx, sb.String(), args...); err != nil {
-			return fmt.Errorf("ledger: store tree nodes: %w", err)
-		}
-		if last {
-			return nil
-		}
+		nodes = nodes[nodeChunk:]
 	}
+	var sb strings.Builder
+	sb.WriteString(`WITH `)
+	var args []any
+	if len(nodes) > 0 {
+		q, a := insertNodes(nodes)
+		sb.WriteString(`new_nodes AS (` + q + `), `)
+		args = a
+	}
+	sb.WriteString(`new_checkpoint AS (INSERT INTO ledger.checkpoints (tree_size, root_hash, note, signed_at) VALUES (?, ?, ?, ?)) `)
+	args = append(args, cp.Size, cp.Root[:], string(signed), now)
+	return sb.String(), args, nil
 }
 
-// readNodes reads stored nodes by id, in the order asked.
+// maxRun caps the hashes of one tree_runs row.
+const maxRun = 1024
+
+// insertNodes stores nodes as runs: per level, consecutive indexes in one row. A batch's new
+// nodes at each level are consecutive, so that is one row a level.
+func insertNodes(nodes []node) (string, []any) {
+	byLevel := map[uint][]node{}
+	var levels []uint
+	for _, n := range nodes {
+		if _, ok := byLevel[n.id.Level]; !ok {
+			levels = append(levels, n.id.Level)
+		}
+		byLevel[n.id.Level] = append(byLevel[n.id.Level], n)
+	}
+	var sb strings.Builder
+	sb.WriteString(`INSERT INTO ledger.tree_runs (level, first_idx, hashes) VALUES `)
+	var args []any
+	for _, lvl := range levels {
+		ns := byLevel[lvl]
+		for start := 0; start < len(ns); {
+			end := start + 1
+			for end < len(ns) && end-start < maxRun && ns[end].id.Index == ns[end-1].id.Index+1 {
+				end++
+			}
+			run := make([]byte, 0, 32*(end-start))
+			for _, n := range ns[start:end] {
+				run = append(run, n.hash...)
+			}
+			if len(args) > 0 {
+				sb.WriteByte(',')
+			}
+			sb.WriteString(`(?, ?, ?)`)
+			args = append(args, lvl, int64(ns[start].id.Index), run)
+			start = end
+		}
+	}
+	return sb.String(), args
+}
+
+// storeLog stores nodes and a checkpoint on their own.
+func storeLog(ctx context.Context, tx bun.IDB, nodes []node, cp Checkpoint, signed []byte, now time.Time) error {
+	cte, args, err := logStatements(ctx, tx, nodes, cp, signed, now)
+	if err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, cte+`SELECT 1`, args...); err != nil {
+		return fmt.Errorf("ledger: store checkpoint: %w", err)
+	}
+	return nil
+}
+
+// readNodes reads stored nodes by id, in the order asked: each from the run of its level
+// that starts at or before it.
 func readNodes(ctx context.Context, db bun.IDB, ids []compact.NodeID) ([][]byte, error) {
 	if len(ids) == 0 {
 		return nil, nil
@@ -182,8 +226,10 @@ func readNodes(ctx context.Context, db bun.IDB, ids []compact.NodeID) ([][]byte,
 		levels[i] = fmt.Sprint(id.Level)
 		idxs[i] = fmt.Sprint(id.Index)
 	}
-	rows, err := db.QueryContext(ctx, `SELECT n.level, n.idx, n.hash FROM ledger.tree_nodes n
-		JOIN unnest(?::smallint[], ?::bigint[]) AS w(level, idx) ON n.level = w.level AND n.idx = w.idx`,
+	rows, err := db.QueryContext(ctx, `SELECT w.level, w.idx, substring(r.hashes FROM (w.idx - r.first_idx)::int * 32 + 1 FOR 32)
+		FROM unnest(?::smallint[], ?::bigint[]) AS w(level, idx)
+		CROSS JOIN LATERAL (SELECT t.first_idx, t.hashes FROM ledger.tree_runs t
+			WHERE t.level = w.level AND t.first_idx <= w.idx ORDER BY t.first_idx DESC LIMIT 1) r`,
 		"{"+strings.Join(levels, ",")+"}", "{"+strings.Join(idxs, ",")+"}")
 	if err != nil {
 		return nil, fmt.Errorf("ledger: read tree nodes: %w", err)
@@ -334,19 +380,27 @@ func Tile(ctx context.Context, db bun.IDB, level int, index int64, width int) ([
 	if have := cp.Size >> lvl; first+int64(width) > have {
 		return nil, ErrNoTile
 	}
-	rows, err := db.QueryContext(ctx, `SELECT hash FROM ledger.tree_nodes WHERE level = ? AND idx >= ? AND idx < ? ORDER BY idx`,
-		lvl, first, first+int64(width))
+	end := first + int64(width)
+	rows, err := db.QueryContext(ctx, `SELECT first_idx, hashes FROM ledger.tree_runs
+		WHERE level = ? AND first_idx < ? AND first_idx >= coalesce((SELECT max(first_idx) FROM ledger.tree_runs WHERE level = ? AND first_idx <= ?), 0)
+		ORDER BY first_idx`, lvl, end, lvl, first)
 	if err != nil {
 		return nil, fmt.Errorf("ledger: tile: %w", err)
 	}
 	defer rows.Close()
 	out := make([]byte, 0, 32*width)
 	for rows.Next() {
-		var h []byte
-		if err := rows.Scan(&h); err != nil {
+		var at int64
+		var run []byte
+		if err := rows.Scan(&at, &run); err != nil {
 			return nil, fmt.Errorf("ledger: tile: %w", err)
 		}
-		out = append(out, h...)
+		// The part of this run in [first, end), which must continue what came before.
+		from, to := max(at, first), min(at+int64(len(run)/32), end)
+		if from != first+int64(len(out)/32) || to < from {
+			continue // before the tile (or overlapping what is read): the length check says
+		}
+		out = append(out, run[(from-at)*32:(to-at)*32]...)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("ledger: tile: %w", err)

@@ -213,6 +213,15 @@ func TestTwoLedgersShareOneTree(t *testing.T) {
 	}
 	appendConcurrently(t, a, 40)
 	appendConcurrently(t, b, 40)
+	// One write of more leaves than a stored run holds, and than one statement's nodes.
+	drafts := make([]ledger.Draft, 2500)
+	for k := range drafts {
+		drafts[k] = ledger.Draft{Kind: "test.bulk", Subject: fmt.Sprintf("bulk/%d", k), EffectiveOn: day, Payload: map[string]any{"k": k}}
+	}
+	if _, err := b.Append(actorCtx(), drafts...); err != nil {
+		t.Fatal(err)
+	}
+	mustAppend(t, a, 2)
 	entries := allEntries(t, a)
 	n := int64(len(entries))
 	tt := newTlogTree(t, entries)
@@ -225,6 +234,24 @@ func TestTwoLedgersShareOneTree(t *testing.T) {
 	}
 	if !rep.OK {
 		t.Fatalf("verify: %+v", rep)
+	}
+	for _, seq := range []int64{1, 100, 1000, n - 2000, n - 1, n} {
+		r, err := ledger.GetReceipt(context.Background(), db.App, seq)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := ledger.VerifyReceipt(r, key.Verifier()); err != nil {
+			t.Fatalf("receipt %d: %v", seq, err)
+		}
+	}
+	for _, tile := range tlog.NewTiles(ledger.TileHeight, 0, n) {
+		want, err := tlog.ReadTileData(tile, tt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, err := ledger.Tile(context.Background(), db.App, tile.L, tile.N, tile.W); err != nil || string(got) != string(want) {
+			t.Fatalf("tile %s: %v", tile.Path(), err)
+		}
 	}
 }
 
@@ -372,7 +399,7 @@ func TestRewriteCaughtByOldCheckpoint(t *testing.T) {
 
 	// The attacker rebuilds the tree from the rewritten chain and signs it anew (with the
 	// log's own key, the worst case). Everything stored now agrees with itself...
-	exec(`DELETE FROM ledger.tree_nodes`)
+	exec(`DELETE FROM ledger.tree_runs`)
 	exec(backfill)
 	l2 := ledger.New(db.App, ledger.Options{Key: l.Key()})
 	defer l2.Close()

@@ -1,0 +1,155 @@
+package ledger_test
+
+import (
+	"context"
+	"encoding/hex"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"slices"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"golang.org/x/mod/sumdb/tlog"
+
+	"ipledger/ledger"
+	"ipledger/migrations/dbtest"
+)
+
+// BenchmarkAppendLog measures committed entries per second at 32 concurrent writers (one
+// entry a write) without the Merkle log (the reference) and with it, alternately, so that
+// `-count N` interleaves the two in one sitting (docs/BENCHMARKS.md).
+func BenchmarkAppendLog(b *testing.B) {
+	for _, mode := range []string{"off", "on"} {
+		b.Run("log="+mode+"/writers=32", func(b *testing.B) {
+			db := dbtest.New(b)
+			l := ledger.New(db.App, ledger.Options{WithoutLog: mode == "off"})
+			defer l.Close()
+			ctx := ledger.WithActor(context.Background(), "principal/bench")
+			var next atomic.Int64
+			var wg sync.WaitGroup
+			b.ResetTimer()
+			start := time.Now()
+			for w := 0; w < 32; w++ {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					for {
+						i := next.Add(1)
+						if i > int64(b.N) {
+							return
+						}
+						d := ledger.Draft{Kind: "asset.registered", Subject: fmt.Sprintf("asset/%d", i), EffectiveOn: time.Date(2024, 1, 2, 0, 0, 0, 0, time.UTC), Payload: benchPayload(int(i))}
+						if _, err := l.Append(ctx, d); err != nil {
+							b.Error(err)
+							return
+						}
+					}
+				}()
+			}
+			wg.Wait()
+			b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "entries/s")
+		})
+	}
+}
+
+// BenchmarkReceipt measures GET-receipt work (the entry, the latest checkpoint, the proof's
+// stored nodes: one read each) at a large tree: IPLEDGER_BENCH_LOG_N entries (default
+// 1,000,000), generated in SQL as the superuser with the triggers off (their content does not
+// matter to a proof; hashing a real chain of that length would take most of the run), the
+// tree built by migration 0009's backfill, then 1,000 entries appended through the ledger.
+// It reports the latency percentiles of b.N receipts for random entries.
+func BenchmarkReceipt(b *testing.B) {
+	n := int64(1_000_000)
+	if v := os.Getenv("IPLEDGER_BENCH_LOG_N"); v != "" {
+		var err error
+		if n, err = strconv.ParseInt(v, 10, 64); err != nil || n < 1 {
+			b.Fatalf("IPLEDGER_BENCH_LOG_N=%q", v)
+		}
+	}
+	if b.N == 1 {
+		// The runner's first probe: generating the log twice would double the run. Run
+		// with -benchtime Nx (docs/BENCHMARKS.md) so the measured run is the second.
+		return
+	}
+	db := dbtest.New(b)
+	ctx := context.Background()
+	super := db.Super(b)
+	conn, err := super.Conn(ctx)
+	if err != nil {
+		b.Fatal(err)
+	}
+	exec := func(q string, args ...any) {
+		if _, err := conn.ExecContext(ctx, q, args...); err != nil {
+			b.Fatalf("%.60s: %v", q, err)
+		}
+	}
+	genStart := time.Now()
+	exec(`SET session_replication_role = replica`)
+	exec(`SET statement_timeout = 0`)
+	const chunk = 500_000
+	for from := int64(1); from <= n; from += chunk {
+		to := min(from+chunk-1, n)
+		exec(`INSERT INTO ledger.entries (seq, kind, subject, actor, effective_on, recorded_at, payload, prev_hash, hash)
+			SELECT g, 'bench.noted', 'thing/' || g, 'principal/bench', '2024-01-02', '2024-01-02T00:00:00Z'::timestamptz + g * interval '1 ms',
+				jsonb_build_object('i', g), sha256(int8send(g - 1)), sha256(int8send(g))
+			FROM generate_series(?::bigint, ?::bigint) g`, from, to)
+	}
+	exec(`UPDATE ledger.head SET seq = ?, hash = sha256(int8send(?::bigint)), recorded_at = '2024-01-03T00:00:00Z'`, n, n)
+	exec(backfill)
+	exec(`ANALYZE ledger.entries`)
+	exec(`ANALYZE ledger.tree_runs`)
+	conn.Close()
+	b.Logf("generated %d entries and their tree in %v", n, time.Since(genStart).Round(time.Second))
+
+	l := ledger.New(db.App, ledger.Options{})
+	defer l.Close()
+	for i := 0; i < 10; i++ {
+		drafts := make([]ledger.Draft, 100)
+		for k := range drafts {
+			drafts[k] = ledger.Draft{Kind: "asset.registered", Subject: fmt.Sprintf("asset/%d", k), EffectiveOn: time.Date(2024, 1, 2, 0, 0, 0, 0, time.UTC), Payload: benchPayload(k)}
+		}
+		if _, err := l.Append(ledger.WithActor(ctx, "principal/bench"), drafts...); err != nil {
+			b.Fatal(err)
+		}
+	}
+	size := n + 1000
+	rng := rand.New(rand.NewPCG(1, 2))
+	lat := make([]time.Duration, 0, b.N)
+	var proofLen int
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		seq := 1 + rng.Int64N(size)
+		t0 := time.Now()
+		r, err := ledger.GetReceipt(ctx, db.App, seq)
+		lat = append(lat, time.Since(t0))
+		if err != nil {
+			b.Fatal(err)
+		}
+		proofLen = max(proofLen, len(r.Inclusion.Hashes))
+		if i%1000 == 0 { // the proof holds (the generated entries' hashes are not their content's)
+			cp, err := ledger.OpenCheckpoint([]byte(r.Checkpoint), l.Key().Verifier())
+			if err != nil {
+				b.Fatal(err)
+			}
+			h, _ := hex.DecodeString(r.Entry.Hash)
+			p := make(tlog.RecordProof, len(r.Inclusion.Hashes))
+			for j, x := range r.Inclusion.Hashes {
+				copy(p[j][:], x)
+			}
+			if err := tlog.CheckRecord(p, cp.Size, tlog.Hash(cp.Root), seq-1, tlog.RecordHash(h)); err != nil {
+				b.Fatalf("receipt %d: %v", seq, err)
+			}
+		}
+	}
+	b.StopTimer()
+	slices.Sort(lat)
+	pct := func(p float64) float64 { return float64(lat[int(p*float64(len(lat)-1))].Microseconds()) / 1000 }
+	b.ReportMetric(pct(0.50), "p50-ms")
+	b.ReportMetric(pct(0.99), "p99-ms")
+	b.ReportMetric(float64(lat[len(lat)-1].Microseconds())/1000, "max-ms")
+	b.ReportMetric(float64(proofLen), "proof-hashes")
+}
