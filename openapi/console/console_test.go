@@ -594,3 +594,31 @@ func TestConsoleNotInOpenAPI(t *testing.T) {
 		t.Fatalf("%d %v", code, m)
 	}
 }
+
+// Guessing tokens at the login form is limited like guessing bearer tokens: the same budget.
+func TestLoginGuessingLimited(t *testing.T) {
+	e := newEnv(t)
+	b := e.browser()
+	limited := false
+	for i := 0; i < 40 && !limited; i++ {
+		res := b.post("/console/login", url.Values{"token": {"ipl_guess"}})
+		limited = res.Code == http.StatusTooManyRequests
+		if !limited && res.Code != http.StatusUnauthorized {
+			t.Fatalf("status %d", res.Code)
+		}
+	}
+	if !limited {
+		t.Fatal("40 bad tokens in a row were never limited")
+	}
+	// The API's bearer tokens from the same address are limited too now.
+	req, _ := http.NewRequest("GET", e.srv.URL+"/v1/me", nil)
+	req.Header.Set("Authorization", "Bearer ipl_guess")
+	res, err := e.srv.Client().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusTooManyRequests {
+		t.Fatalf("API after console guesses: %d", res.StatusCode)
+	}
+}
