@@ -37,6 +37,7 @@ fuzz: ## a short run of every fuzzer
 	$(GO) test ./registry/ident -run '^$$' -fuzz FuzzCheckUSCC -fuzztime 30s -fuzzminimizetime 2s
 	$(GO) test ./registry/term -run '^$$' -fuzz FuzzParseDate -fuzztime 30s -fuzzminimizetime 2s
 	$(GO) test ./ledger -run '^$$' -fuzz FuzzCanonicalJSON -fuzztime 30s -fuzzminimizetime 2s
+	$(GO) test ./openapi -run '^$$' -fuzz FuzzBodyGate -fuzztime 30s -fuzzminimizetime 2s
 
 clean:
 	rm -f ipledger

@@ -97,7 +97,7 @@ func (s *Server) OpenAPI() *huma.OpenAPI { return s.api.OpenAPI() }
 // request, authentication runs before rate limits (which are per token) and idempotency
 // (whose keys are per principal).
 func (s *Server) Handler() http.Handler {
-	var h http.Handler = s.mux
+	var h http.Handler = s.routeProblems(s.mux)
 	h = s.idempotency(h)
 	h = s.writtenSeq(h) // outside idempotency: a replayed response carries it too
 	h = s.rateLimit(h)

@@ -267,6 +267,29 @@ func checkEncoding(next http.Handler) http.Handler {
 	})
 }
 
+// routeProblems answers a path no operation serves, or a method it does not take, with a
+// problem like every other refusal (ServeMux writes plain text).
+func (s *Server) routeProblems(mux *http.ServeMux) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if _, pattern := mux.Handler(r); pattern != "" {
+			mux.ServeHTTP(w, r)
+			return
+		}
+		bw := &bufferedWriter{header: http.Header{}}
+		mux.ServeHTTP(bw, r)
+		switch bw.status {
+		case http.StatusNotFound:
+			writeProblem(w, r, newProblem(http.StatusNotFound, "not_found", "no operation at this path; see /docs"))
+		case http.StatusMethodNotAllowed:
+			p := newProblem(http.StatusMethodNotAllowed, "method_not_allowed", "this path does not take "+r.Method)
+			p.headers = http.Header{"Allow": bw.header.Values("Allow")}
+			writeProblem(w, r, p)
+		default:
+			bw.flushTo(w)
+		}
+	})
+}
+
 // MaxHeaderBytes is the most a request's header fields may add up to. The http.Server's own
 // limit must be higher: past it net/http answers a plain-text 431 before any handler runs.
 const MaxHeaderBytes = 32 << 10
