@@ -46,6 +46,8 @@ type Ledger struct {
 	key     *LogKey
 	origin  string
 	noLog   bool
+	obs     Observer
+	maxWait time.Duration
 	rng     *compact.Range
 	rngHead Hash
 }
@@ -63,6 +65,15 @@ type Options struct {
 	// WithoutLog keeps no Merkle tree and signs no checkpoints: only for measuring what
 	// the log costs (docs/BENCHMARKS.md). A ledger written so cannot give receipts.
 	WithoutLog bool
+	// Observer, if set, is told of every batch (metrics).
+	Observer Observer
+	// QueueSize bounds the writes waiting for the committer (default 1024); past it a
+	// write is refused at once with ErrBusy rather than wait without bound.
+	QueueSize int
+	// MaxWait bounds how long a write may wait in the queue (0: no bound); past it the
+	// write is answered ErrTimeout without being run, so a stuck database cannot pile up
+	// writes for longer than this plus one statement's timeout.
+	MaxWait time.Duration
 }
 
 // New starts the ledger's committer over db. Close stops it.
@@ -76,16 +87,21 @@ func New(db *bun.DB, opts Options) *Ledger {
 	if opts.Origin == "" {
 		opts.Origin = DefaultOrigin
 	}
+	if opts.QueueSize <= 0 {
+		opts.QueueSize = 1024
+	}
 	l := &Ledger{
 		db:       db,
 		log:      opts.Log,
-		reqs:     make(chan *request, 1024),
+		reqs:     make(chan *request, opts.QueueSize),
 		maxBatch: opts.MaxBatch,
 		closing:  make(chan struct{}),
 		stopped:  make(chan struct{}),
 		key:      opts.Key,
 		origin:   opts.Origin,
 		noLog:    opts.WithoutLog,
+		obs:      opts.Observer,
+		maxWait:  opts.MaxWait,
 	}
 	if l.key == nil {
 		_, k, err := NewLogKey(keyName(opts.Origin))
@@ -241,6 +257,7 @@ type request struct {
 	idem  *Idempotency
 	fn    func(context.Context, *Tx) error
 	done  chan result
+	at    time.Time // when it was queued
 }
 
 func (r *request) key() string {
@@ -273,7 +290,7 @@ func (l *Ledger) Write(ctx context.Context, fn func(context.Context, *Tx) error)
 		return nil, errors.New("ledger: Write called from inside a write")
 	}
 	idem := idempotencyFrom(ctx)
-	r := &request{ctx: ctx, actor: actor, idem: idem, fn: fn, done: make(chan result, 1)}
+	r := &request{ctx: ctx, actor: actor, idem: idem, fn: fn, done: make(chan result, 1), at: time.Now()}
 	l.sendMu.RLock()
 	if l.closed {
 		l.sendMu.RUnlock()
@@ -284,6 +301,9 @@ func (l *Ledger) Write(ctx context.Context, fn func(context.Context, *Tx) error)
 	case <-ctx.Done():
 		l.sendMu.RUnlock()
 		return nil, ctx.Err()
+	default:
+		l.sendMu.RUnlock()
+		return nil, ErrBusy
 	}
 	l.sendMu.RUnlock()
 	// Once queued, wait for the outcome even if ctx ends: the write may already be committed.
@@ -355,7 +375,11 @@ type outcome struct {
 // each write is run again in a transaction of its own, so only the culprit fails; a failure at
 // COMMIT fails the whole batch, and nothing of it was acknowledged.
 func (l *Ledger) commit(batch []*request) {
+	if batch = l.filterDone(batch); len(batch) == 0 {
+		return
+	}
 	ctx := context.Background()
+	start := time.Now()
 	outs := make([]outcome, len(batch))
 	for i, r := range batch {
 		outs[i].r = r
@@ -374,6 +398,13 @@ func (l *Ledger) commit(batch []*request) {
 			outs[i] = one[0]
 		}
 		err = nil
+	}
+	if l.obs != nil {
+		n := 0
+		for _, o := range outs {
+			n += len(o.entries)
+		}
+		l.obs.Batch(len(batch), n, time.Since(start), err)
 	}
 	for _, o := range outs {
 		if err != nil && o.err == nil {

@@ -18,6 +18,7 @@ import (
 
 	"ipledger/ledger"
 	"ipledger/openapi/docsui"
+	"ipledger/openapi/metrics"
 	"ipledger/registry"
 	"ipledger/registry/access"
 )
@@ -35,6 +36,10 @@ type Deps struct {
 	Registry  *registry.Service
 	Log       *slog.Logger
 	RateLimit float64 // requests per second per token; 0 turns limiting off
+	// Metrics, if set, counts requests; /metrics serves it to admins and auditors unless
+	// MetricsElsewhere (IPLEDGER_METRICS_ADDR: the process serves it on its own listener).
+	Metrics          *metrics.Metrics
+	MetricsElsewhere bool
 }
 
 // Server holds the API and its rule table.
@@ -78,6 +83,7 @@ func New(d Deps) *Server {
 	s.mux.Handle("GET /docs/", docs)
 
 	s.registerHealth()
+	s.registerOps() // /readyz, /metrics
 	s.registerLedger()
 	s.registerAccess()
 	s.registerParties()
@@ -107,6 +113,7 @@ func (s *Server) Handler() http.Handler {
 	h = checkHeaderSize(h)
 	h = s.recoverPanics(h)
 	h = s.logRequests(h)
+	h = s.observeRequests(h)
 	return h
 }
 

@@ -142,6 +142,7 @@ func (s *Server) registerLedger() {
 	}, roles(access.Admin, access.Auditor), func(ctx context.Context, _ *struct{}) (*verifyOutput, error) {
 		// Verify the primary, not a replica that may lag.
 		rep, err := ledger.Verify(ctx, s.Ledger.DB(), ledger.WithVerifier(s.Ledger.Key().Verifier()))
+		s.Metrics.Verified(rep.OK, err)
 		if err != nil {
 			return nil, s.problemFrom(ctx, err)
 		}

@@ -136,7 +136,7 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 			}
 			if !errors.Is(err, access.ErrBadToken) {
 				s.log.ErrorContext(r.Context(), "authenticate", "err", err)
-				writeProblem(w, r, newProblem(http.StatusServiceUnavailable, "unavailable", "cannot check the token now; retry shortly"))
+				writeProblem(w, r, s.unavailableProblem(r.Context(), err))
 				return
 			}
 			p := newProblem(http.StatusUnauthorized, "unauthorized", "unknown or revoked token")
@@ -443,7 +443,7 @@ func (s *Server) replay(w http.ResponseWriter, r *http.Request, actor, key strin
 		stored, found, err := ledger.LookupIdempotency(r.Context(), s.Ledger.DB(), actor, key)
 		if err != nil {
 			s.log.ErrorContext(r.Context(), "idempotency lookup", "err", err)
-			writeProblem(w, r, newProblem(http.StatusServiceUnavailable, "unavailable", "retry shortly"))
+			writeProblem(w, r, s.unavailableProblem(r.Context(), err))
 			return true
 		}
 		if !found {

@@ -156,7 +156,22 @@ func (s *Server) problemFrom(ctx context.Context, err error) error {
 		}
 		return p
 	}
+	err = ledger.Classify(err) // driver errors: the database down or too slow, not a bug
 	switch {
+	case errors.Is(err, ledger.ErrUnavailable):
+		s.log.WarnContext(ctx, "database unavailable", "err", err)
+		p := newProblem(http.StatusServiceUnavailable, "database_unavailable", "the database cannot be reached; retry shortly (a write may be retried with the same Idempotency-Key)")
+		p.headers = http.Header{"Retry-After": {"2"}}
+		return p
+	case errors.Is(err, ledger.ErrTimeout):
+		s.log.WarnContext(ctx, "database timeout", "err", err)
+		p := newProblem(http.StatusServiceUnavailable, "timeout", "the database did not answer in time; retry shortly (a write may be retried with the same Idempotency-Key)")
+		p.headers = http.Header{"Retry-After": {"2"}}
+		return p
+	case errors.Is(err, ledger.ErrBusy):
+		p := newProblem(http.StatusServiceUnavailable, "queue_full", "too many writes are waiting for the ledger; nothing was written, retry shortly")
+		p.headers = http.Header{"Retry-After": {"1"}}
+		return p
 	case errors.Is(err, ledger.ErrIdempotentReplay):
 		return newProblem(http.StatusConflict, "idempotency_in_progress", "a request with this Idempotency-Key was committed; retry to get its response")
 	case errors.Is(err, ledger.ErrNotFound):

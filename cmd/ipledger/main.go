@@ -44,6 +44,8 @@ func commands() []command {
 		{"openapi", "openapi [yaml|json]           print the OpenAPI document", openapiCmd},
 		{"receipt", "receipt verify FILE --key KEY\n                                         check a saved receipt offline: entry hash, inclusion, signature", receiptCmd},
 		{"audit", "audit --checkpoint OLD --url URL\n                                         show that a kept checkpoint is a prefix of the server's log, or where they part", auditCmd},
+		{"backup", "backup DIR                    physical base backup of the private cluster (pg_basebackup), with the WAL it needs", backupCmd},
+		{"restore", "restore [--until TIME] DIR    restore a backup into an empty data dir, verify the ledger, print its head", restoreCmd},
 	}
 }
 
@@ -57,6 +59,10 @@ const environment = `Environment:
   IPLEDGER_RATE_LIMIT        requests/s per token (default 1000, burst twice that; 0 = off)
   IPLEDGER_SIGNING_KEY       the log's checkpoint signing key (note signer format); unset: <data dir>/signing.key, made at first start
   IPLEDGER_LOG_ORIGIN        the log's origin line in checkpoints (default ipledger.local/ledger)
+  IPLEDGER_METRICS_ADDR      serve /metrics on this address (unset: on IPLEDGER_ADDR, to admin and auditor tokens)
+  IPLEDGER_STATEMENT_TIMEOUT bound on every SQL statement and on a write's wait in the queue (default 60s)
+  IPLEDGER_WRITE_QUEUE       writes that may wait for the committer (default 1024; past it 503 queue_full)
+  IPLEDGER_WAL_ARCHIVE       a backup directory: the private cluster archives its WAL there (ipledger backup)
 `
 
 func overview() string {

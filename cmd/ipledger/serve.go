@@ -75,8 +75,14 @@ func serve(ctx context.Context, log *slog.Logger) error {
 	if err := bootstrapAdmin(ctx, log, cfg, acc); err != nil {
 		return err
 	}
+	metricsElsewhere, stopOps, err := startOps(ctx, log, st)
+	if err != nil {
+		return err
+	}
+	defer stopOps()
 	api := openapi.New(openapi.Deps{
 		Ledger: st.ledger, ReadDB: st.read, Access: acc, Registry: reg, Log: log, RateLimit: cfg.RateLimit,
+		Metrics: st.metrics, MetricsElsewhere: metricsElsewhere,
 	})
 	srv := &http.Server{
 		Addr:              cfg.Addr,

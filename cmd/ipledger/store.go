@@ -15,6 +15,7 @@ import (
 	"ipledger/ledger"
 	"ipledger/migrations"
 	"ipledger/migrations/pgdb"
+	"ipledger/openapi/metrics"
 )
 
 // config is read from the environment (README.md, Configuration).
@@ -28,6 +29,7 @@ type config struct {
 	RateLimit      float64
 	SigningKey     string // IPLEDGER_SIGNING_KEY: a note signer key; unset: <DataDir>/signing.key
 	LogOrigin      string // IPLEDGER_LOG_ORIGIN: the checkpoints' origin line
+	Ops            opsConfig
 }
 
 func loadConfig() (config, error) {
@@ -45,6 +47,11 @@ func loadConfig() (config, error) {
 	if c.LogOrigin == "" {
 		c.LogOrigin = ledger.DefaultOrigin
 	}
+	ops, err := loadOpsConfig()
+	if err != nil {
+		return c, err
+	}
+	c.Ops = ops
 	if strings.ContainsAny(c.LogOrigin, "+ \t\r\n") {
 		return c, fmt.Errorf("IPLEDGER_LOG_ORIGIN=%q: want a schema-less URL without spaces or '+', such as registry.example.gov.cn/ledger", c.LogOrigin)
 	}
@@ -74,6 +81,7 @@ type store struct {
 	db      *bun.DB // the service role
 	read    *bun.DB
 	ledger  *ledger.Ledger
+	metrics *metrics.Metrics // the ledger reports to it; serve exports it
 }
 
 const appDatabase = "ipledger"
@@ -89,7 +97,7 @@ func openStore(ctx context.Context, log *slog.Logger, migrate bool) (*store, err
 	appDSN := cfg.DatabaseURL
 	migrateDSN := cfg.MigrateURL
 	if cfg.DatabaseURL == "" {
-		c, err := pgdb.Start(ctx, filepath.Join(cfg.DataDir, "pg"), pgdb.Options{Log: log})
+		c, err := pgdb.Start(ctx, filepath.Join(cfg.DataDir, "pg"), pgdb.Options{Log: log, ArchiveDir: cfg.Ops.WALArchive})
 		if err != nil {
 			return nil, err
 		}
@@ -114,7 +122,7 @@ func openStore(ctx context.Context, log *slog.Logger, migrate bool) (*store, err
 			return nil, err
 		}
 	}
-	db, err := pgdb.Open(appDSN, pgdb.Config{StatementTimeout: 60 * time.Second})
+	db, err := pgdb.Open(appDSN, pgdb.Config{StatementTimeout: cfg.Ops.StatementTimeout})
 	if err != nil {
 		s.Close()
 		return nil, err
@@ -122,7 +130,7 @@ func openStore(ctx context.Context, log *slog.Logger, migrate bool) (*store, err
 	s.db = db
 	s.read = db
 	if cfg.ReadURL != "" {
-		r, err := pgdb.Open(cfg.ReadURL, pgdb.Config{StatementTimeout: 60 * time.Second, AppName: "ipledger-read"})
+		r, err := pgdb.Open(cfg.ReadURL, pgdb.Config{StatementTimeout: cfg.Ops.StatementTimeout, AppName: "ipledger-read"})
 		if err != nil {
 			s.Close()
 			return nil, err
@@ -144,7 +152,10 @@ func openStore(ctx context.Context, log *slog.Logger, migrate bool) (*store, err
 		s.Close()
 		return nil, err
 	}
-	s.ledger = ledger.New(db, ledger.Options{Log: log, Key: key, Origin: cfg.LogOrigin})
+	s.metrics = metrics.New()
+	lopts := cfg.Ops.ledgerOptions(s.metrics)
+	lopts.Log, lopts.Key, lopts.Origin = log, key, cfg.LogOrigin
+	s.ledger = ledger.New(db, lopts)
 	return s, nil
 }
 

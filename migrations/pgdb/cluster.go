@@ -14,6 +14,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 )
@@ -29,9 +30,33 @@ type Cluster struct {
 	Dir  string // PGDATA; also the socket directory
 	bin  string
 	cred *syscall.Credential // set when started as root: run as the postgres OS user
-	cmd  *exec.Cmd
-	done chan error
 	log  *slog.Logger
+	opts Options
+
+	mu       sync.Mutex
+	proc     *proc // the server this process started; nil when reused or stopped
+	stopping bool  // Stop was called: the supervisor must not restart
+}
+
+// proc is one run of the postmaster.
+type proc struct {
+	cmd    *exec.Cmd
+	exited chan struct{} // closed when it has exited; err is then its exit
+	err    error
+}
+
+// kill stops p at once (SIGQUIT: immediate shutdown) and waits for it.
+func (p *proc) kill() { p.stop(syscall.SIGQUIT, 10*time.Second) }
+
+// stop sends sig and waits for p to exit, killing it after grace.
+func (p *proc) stop(sig syscall.Signal, grace time.Duration) {
+	_ = p.cmd.Process.Signal(sig)
+	select {
+	case <-p.exited:
+	case <-time.After(grace):
+		_ = p.cmd.Process.Kill()
+		<-p.exited
+	}
 }
 
 // Options tune a cluster for its use.
@@ -39,6 +64,11 @@ type Options struct {
 	// Fast trades durability for speed (fsync off); for throwaway test clusters only.
 	Fast bool
 	Log  *slog.Logger
+	// ArchiveDir, if set, is a backup directory the server archives its WAL into (under
+	// wal/), for point-in-time recovery (IPLEDGER_WAL_ARCHIVE).
+	ArchiveDir string
+	// Args are further server options (-c name=value pairs), e.g. for a standby.
+	Args []string
 }
 
 // FindBinaries returns the directory holding initdb and postgres.
@@ -84,16 +114,9 @@ func Start(ctx context.Context, dir string, opts Options) (*Cluster, error) {
 	if err != nil {
 		return nil, fmt.Errorf("data directory: %w", err)
 	}
-	c := &Cluster{Dir: dir, bin: bin, log: log}
-	if os.Geteuid() == 0 {
-		// initdb and postgres refuse to run as root.
-		u, err := user.Lookup(Superuser)
-		if err != nil {
-			return nil, fmt.Errorf("running as root needs the %q OS user to own the cluster: %w", Superuser, err)
-		}
-		uid, _ := strconv.Atoi(u.Uid)
-		gid, _ := strconv.Atoi(u.Gid)
-		c.cred = &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid)}
+	c := &Cluster{Dir: dir, bin: bin, log: log, opts: opts}
+	if err := c.setCred(); err != nil {
+		return nil, err
 	}
 	if err := c.ensureDir(); err != nil {
 		return nil, err
@@ -111,6 +134,22 @@ func Start(ctx context.Context, dir string, opts Options) (*Cluster, error) {
 		return nil, err
 	}
 	return c, nil
+}
+
+// setCred makes the cluster's programs run as the postgres OS user when we are root:
+// initdb and postgres refuse to run as root.
+func (c *Cluster) setCred() error {
+	if os.Geteuid() != 0 {
+		return nil
+	}
+	u, err := user.Lookup(Superuser)
+	if err != nil {
+		return fmt.Errorf("running as root needs the %q OS user to own the cluster: %w", Superuser, err)
+	}
+	uid, _ := strconv.Atoi(u.Uid)
+	gid, _ := strconv.Atoi(u.Gid)
+	c.cred = &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid)}
+	return nil
 }
 
 func (c *Cluster) ensureDir() error {
@@ -182,6 +221,17 @@ func (c *Cluster) start(ctx context.Context, opts Options) error {
 	if opts.Fast {
 		args = append(args, "-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off")
 	}
+	if opts.ArchiveDir != "" {
+		dir, err := filepath.Abs(opts.ArchiveDir) // archive_command runs in the data directory
+		if err != nil {
+			return fmt.Errorf("WAL archive: %w", err)
+		}
+		if err := c.prepareArchive(dir); err != nil {
+			return err
+		}
+		args = append(args, archiveArgs(dir)...)
+	}
+	args = append(args, opts.Args...)
 	cmd := c.command(context.Background(), "postgres", args...)
 	logf, err := os.OpenFile(filepath.Join(filepath.Dir(c.Dir), filepath.Base(c.Dir)+".log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
 	if err != nil {
@@ -192,9 +242,16 @@ func (c *Cluster) start(ctx context.Context, opts Options) error {
 		logf.Close()
 		return fmt.Errorf("start postgres: %w", err)
 	}
-	c.cmd = cmd
-	c.done = make(chan error, 1)
-	go func() { c.done <- cmd.Wait(); logf.Close() }()
+	p := &proc{cmd: cmd, exited: make(chan struct{})}
+	go func() { p.err = cmd.Wait(); logf.Close(); close(p.exited) }()
+	c.mu.Lock()
+	if c.stopping { // Stop ran while the supervisor was restarting the server
+		c.mu.Unlock()
+		p.kill()
+		return errors.New("postgres: stopped while starting")
+	}
+	c.proc = p
+	c.mu.Unlock()
 
 	deadline := time.Now().Add(60 * time.Second)
 	sock := c.Socket()
@@ -204,16 +261,15 @@ func (c *Cluster) start(ctx context.Context, opts Options) error {
 			return nil
 		}
 		select {
-		case err := <-c.done:
-			c.done <- err
-			return fmt.Errorf("postgres exited during start-up (%v); see %s", err, logf.Name())
+		case <-p.exited:
+			return fmt.Errorf("postgres exited during start-up (%v); see %s", p.err, logf.Name())
 		case <-ctx.Done():
-			c.Stop()
+			p.kill()
 			return ctx.Err()
 		case <-time.After(50 * time.Millisecond):
 		}
 		if time.Now().After(deadline) {
-			c.Stop()
+			p.kill()
 			return fmt.Errorf("postgres did not become ready within 60s; see %s", logf.Name())
 		}
 	}
@@ -241,17 +297,18 @@ func (c *Cluster) DSN(user, database string) string {
 // Stop shuts down a server this process started (a fast shutdown: open transactions roll
 // back, committed work is safe); a reused server is left running.
 func (c *Cluster) Stop() error {
-	if c == nil || c.cmd == nil {
+	if c == nil {
 		return nil
 	}
-	_ = c.cmd.Process.Signal(syscall.SIGINT)
-	select {
-	case <-c.done:
-	case <-time.After(30 * time.Second):
-		_ = c.cmd.Process.Kill()
-		<-c.done
+	c.mu.Lock()
+	c.stopping = true
+	p := c.proc
+	c.proc = nil
+	c.mu.Unlock()
+	if p == nil {
+		return nil
 	}
-	c.cmd = nil
+	p.stop(syscall.SIGINT, 30*time.Second)
 	c.log.Info("private postgres stopped", "dir", c.Dir)
 	return nil
 }

@@ -1,0 +1,1 @@
+REVOKE SELECT ON public.schema_migrations FROM ipledger_app;
