@@ -38,7 +38,10 @@
 // classification are functions of the as-of date, folded from the asset's events (timeline.go);
 // registry.asset_spans stores that fold for the indicators (docs/DATA_MODEL.md).
 //
-// Other areas of this package (pledge*.go) register their projection with registerProjector
-// so that Rebuild replays it, and call recomputeAsset(ctx, db, assetID, entry.Seq) from their
-// apply function so that replay re-derives the same spans.
+// Projections (ledger.Projection) are listed in projection.go and nowhere else: live writes
+// apply through them and ledger.Rebuild replays through them. An area whose entries change
+// an asset's timeline (pledges) re-derives its spans in its Apply (recomputeAsset at the
+// entry's seq), so that replay derives the same spans. Pledge registrations, one or many, are
+// checked against a view of the batch's read set (pledge_batch.go) and projected with one
+// statement per table; concurrent single registrations are written together (gather.go).
 package registry

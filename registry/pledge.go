@@ -36,14 +36,6 @@ const (
 	PledgeRealised = "realised"
 )
 
-func init() {
-	registerProjector(
-		[]string{kindPledgeRegistered, kindPledgeAmended, kindPledgeExtended, kindPledgeAssetsReleased,
-			kindPledgeReleased, kindPledgeDefaulted, kindPledgeRealised},
-		[]string{"registry.pledges", "registry.pledge_events", "registry.pledge_assets", "registry.pledge_financing"},
-		applyPledge)
-}
-
 // Viewer is who reads or acts on pledges: the office (admins, registrars, auditors) sees every
 // pledge; a bank sees only those where it is the pledgee, and another bank's pledge does not
 // exist for it (NotFound). The zero Viewer sees nothing.

@@ -1,14 +1,11 @@
 package registry
 
 import (
-	"context"
 	"slices"
 	"testing"
 
 	"github.com/google/uuid"
-	"github.com/uptrace/bun"
 
-	"ipledger/ledger"
 	"ipledger/registry/ident"
 	"ipledger/registry/term"
 )
@@ -17,8 +14,8 @@ import (
 func (f *fixture) snapshot() map[string][]string {
 	f.t.Helper()
 	out := map[string][]string{}
-	for _, p := range projectors {
-		for _, table := range p.tables {
+	for _, p := range Projections() {
+		for _, table := range p.Tables() {
 			rows, err := f.db.App.QueryContext(f.ctx, `SELECT row_to_json(t)::text AS r FROM `+table+` t ORDER BY r`)
 			if err != nil {
 				f.t.Fatal(err)
@@ -54,32 +51,6 @@ func (f *fixture) rebuildMatches() {
 
 func TestRebuild(t *testing.T) {
 	f := newFixture(t)
-	// What the pledge area does: project its entries (here: a pledge's right and financing,
-	// from the payload) and re-derive the assets they touch, live and on replay alike.
-	registerProjector([]string{"testpledge."}, nil, func(ctx context.Context, db bun.IDB, e ledger.Entry) error {
-		var p struct {
-			PledgeID  uuid.UUID `json:"pledge_id"`
-			AssetID   uuid.UUID `json:"asset_id"`
-			PledgorID uuid.UUID `json:"pledgor_id"`
-			AmountFen int64     `json:"amount_fen"`
-		}
-		if err := decode(e, &p); err != nil {
-			return err
-		}
-		if _, err := db.ExecContext(ctx, `INSERT INTO registry.pledge_assets (pledge_id, asset_id, active) VALUES (?, ?, true)`,
-			p.PledgeID.String(), p.AssetID.String()); err != nil {
-			return err
-		}
-		if _, err := db.ExecContext(ctx, `INSERT INTO registry.pledge_financing (pledge_id, seq, effective_on, region_code, pledgor_id, amount_fen, is_registration)
-			VALUES (?, ?, ?, '150502', ?, ?, true)`, p.PledgeID.String(), e.Seq, e.EffectiveDate(), p.PledgorID.String(), p.AmountFen); err != nil {
-			return err
-		}
-		return recomputeAsset(ctx, db, p.AssetID, e.Seq)
-	})
-	// Rebuild empties every registered projector's tables before replaying.
-	projectors[len(projectors)-1].tables = []string{"registry.pledge_assets", "registry.pledge_financing"}
-	t.Cleanup(func() { projectors = projectors[:len(projectors)-1] })
-
 	o1, o2 := f.party("150502"), f.party("150525")
 	if _, err := f.s.PartyEvent(f.ctx, o1.ID, PartyEventInput{Type: "rename", Name: "改名公司"}); err != nil {
 		t.Fatal(err)
@@ -135,12 +106,13 @@ func TestRebuild(t *testing.T) {
 	if err := f.s.SetParam(f.ctx, ParamPlantVarietyChangeOn, "2020-06-01", term.Date{}); err != nil {
 		t.Fatal(err)
 	}
-	pid := newID()
-	if _, err := f.l.Write(f.ctx, func(ctx context.Context, tx *ledger.Tx) error {
-		_, err := appendApply(ctx, tx, ledger.Draft{Kind: "testpledge.registered", Subject: "pledge/" + pid.String(), EffectiveOn: d("2023-01-01").Time(),
-			Payload: map[string]any{"pledge_id": pid, "asset_id": ids[string(ident.DesignPatent)], "pledgor_id": o1.ID, "amount_fen": 2_000_000_000}})
-		return err
-	}); err != nil {
+	// A pledge: its right's spans follow the financing, live and on replay alike.
+	bank, _, err := f.s.RegisterParty(f.ctx, PartyInput{Name: "银行", Kind: Bank, RegionCode: "150502"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.s.RegisterPledge(f.ctx, PledgeInput{PledgorIDs: []uuid.UUID{o1.ID}, AssetIDs: []uuid.UUID{ids[string(ident.DesignPatent)]},
+		Amount: "20000000.00", ContractNo: "RB-1", RegisteredOn: d("2023-01-01"), EndsOn: d("2030-12-31"), PledgeeID: bank.ID}); err != nil {
 		t.Fatal(err)
 	}
 

@@ -398,6 +398,9 @@ type policyMemo struct{ pol *policy }
 type policyMemoKey struct{}
 
 func withPolicyMemo(ctx context.Context) context.Context {
+	if _, ok := ctx.Value(policyMemoKey{}).(*policyMemo); ok {
+		return ctx // the write's own
+	}
 	return context.WithValue(ctx, policyMemoKey{}, &policyMemo{})
 }
 

@@ -97,49 +97,6 @@ func appendApply(ctx context.Context, tx *ledger.Tx, d ledger.Draft) (ledger.Ent
 	return e, apply(ctx, tx.DB(), e)
 }
 
-// applyFunc projects one entry. It never refuses: validation happened before the append.
-type applyFunc func(ctx context.Context, db bun.IDB, e ledger.Entry) error
-
-// projector is one area's share of the projections: its entry kinds (by prefix, e.g.
-// "pledge.") and the tables Rebuild empties before replaying.
-type projector struct {
-	prefixes []string
-	tables   []string
-	apply    applyFunc
-}
-
-// projectors lists every area's projections in the registry package. Other areas of the
-// package (pledge*.go) add theirs with registerProjector from an init function, so that
-// Rebuild replays them too and RecomputeAsset sees the same state live and on replay.
-var projectors = []projector{{
-	prefixes: []string{"region.", "param.", "concordance.", "party.", "asset."},
-	tables: []string{
-		"registry.regions", "registry.params", "registry.ipc_concordance", "registry.parties",
-		"registry.assets", "registry.asset_owners", "registry.asset_events", "registry.asset_spans",
-	},
-	apply: applyRegistry,
-}}
-
-// registerProjector adds an area's projection to live writes' dispatch and to Rebuild.
-func registerProjector(prefixes, tables []string, fn applyFunc) {
-	projectors = append(projectors, projector{prefixes: prefixes, tables: tables, apply: fn})
-}
-
-// apply dispatches e to the projector that owns its kind; unknown kinds are not projected here.
-func apply(ctx context.Context, db bun.IDB, e ledger.Entry) error {
-	for _, p := range projectors {
-		for _, pre := range p.prefixes {
-			if strings.HasPrefix(e.Kind, pre) {
-				if err := p.apply(ctx, db, e); err != nil {
-					return fmt.Errorf("registry: apply %s #%d: %w", e.Kind, e.Seq, err)
-				}
-				return nil
-			}
-		}
-	}
-	return nil
-}
-
 func applyRegistry(ctx context.Context, db bun.IDB, e ledger.Entry) error {
 	switch {
 	case e.Kind == kindRegionDefined:
@@ -159,66 +116,13 @@ func applyRegistry(ctx context.Context, db bun.IDB, e ledger.Entry) error {
 }
 
 // Rebuild empties every projection of the registry package and replays the whole ledger
-// into them, holding the ledger's head lock so that no write interleaves. Replay applies
-// exactly what live writes applied, so the result equals the projections it replaced.
+// into them (ledger.Rebuild): replay applies exactly what live writes applied, so the result
+// equals the projections it replaced.
 func (s *Service) Rebuild(ctx context.Context) error {
-	tx, err := s.l.DB().BeginTx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("registry: rebuild: %w", err)
+	if err := ledger.Rebuild(ctx, s.l.DB(), Projections()...); err != nil {
+		return fmt.Errorf("registry: %w", err)
 	}
-	defer tx.Rollback()
-	if _, err := tx.ExecContext(ctx, `SELECT seq FROM ledger.head FOR UPDATE`); err != nil {
-		return fmt.Errorf("registry: rebuild: lock head: %w", err)
-	}
-	for _, p := range projectors {
-		for _, t := range p.tables {
-			if _, err := tx.ExecContext(ctx, `DELETE FROM `+t); err != nil {
-				return fmt.Errorf("registry: rebuild: empty %s: %w", t, err)
-			}
-		}
-	}
-	ctx = withPolicyMemo(ctx)
-	var after int64
-	var pending []ledger.Entry // consecutive asset.registered entries, applied as one batch
-	flush := func() error {
-		if len(pending) == 0 {
-			return nil
-		}
-		err := applyAssetsRegistered(ctx, tx, pending)
-		pending = pending[:0]
-		return err
-	}
-	for {
-		page, err := ledger.List(ctx, tx, ledger.Filter{After: after, Limit: 1000})
-		if err != nil {
-			return fmt.Errorf("registry: rebuild: %w", err)
-		}
-		if len(page) == 0 {
-			break
-		}
-		for _, e := range page {
-			if e.Kind == kindAssetRegistered {
-				pending = append(pending, e)
-				if len(pending) >= 1000 {
-					if err := flush(); err != nil {
-						return err
-					}
-				}
-				continue
-			}
-			if err := flush(); err != nil {
-				return err
-			}
-			if err := apply(ctx, tx, e); err != nil {
-				return err
-			}
-		}
-		after = page[len(page)-1].Seq
-	}
-	if err := flush(); err != nil {
-		return err
-	}
-	return tx.Commit()
+	return nil
 }
 
 // decode unmarshals an entry's payload.

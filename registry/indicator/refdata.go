@@ -331,40 +331,35 @@ func apply(ctx context.Context, db bun.IDB, e ledger.Entry) error {
 	return nil
 }
 
-// Rebuild empties this area's projections and replays the ledger into them, holding the
-// ledger's head lock so that no write interleaves. (The span summary follows
-// registry.asset_spans by trigger and is rebuilt with it.)
+// Projection is this area's projection: population figures, targets and baselines. (The
+// span summary follows registry.asset_spans by trigger and is rebuilt with it.)
+var Projection ledger.Projection = &projection{}
+
+type projection struct{}
+
+func (*projection) Owns(kind string) bool {
+	return kind == KindPopulationRecorded || kind == KindTargetSet || kind == KindBaselineSet
+}
+
+func (*projection) Tables() []string {
+	return []string{"registry.population", "registry.targets", "registry.baselines"}
+}
+
+func (*projection) Apply(ctx context.Context, db bun.IDB, es []ledger.Entry) error {
+	for _, e := range es {
+		if err := apply(ctx, db, e); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Rebuild empties this area's projections and replays the ledger into them (ledger.Rebuild).
 func (s *Service) Rebuild(ctx context.Context) error {
-	tx, err := s.l.DB().BeginTx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("indicator: rebuild: %w", err)
+	if err := ledger.Rebuild(ctx, s.l.DB(), Projection); err != nil {
+		return fmt.Errorf("indicator: %w", err)
 	}
-	defer tx.Rollback()
-	if _, err := tx.ExecContext(ctx, `SELECT seq FROM ledger.head FOR UPDATE`); err != nil {
-		return fmt.Errorf("indicator: rebuild: lock head: %w", err)
-	}
-	for _, t := range []string{"registry.population", "registry.targets", "registry.baselines"} {
-		if _, err := tx.ExecContext(ctx, `DELETE FROM `+t); err != nil {
-			return fmt.Errorf("indicator: rebuild: %w", err)
-		}
-	}
-	var after int64
-	for {
-		page, err := ledger.List(ctx, tx, ledger.Filter{After: after, Limit: 1000})
-		if err != nil {
-			return fmt.Errorf("indicator: rebuild: %w", err)
-		}
-		if len(page) == 0 {
-			break
-		}
-		for _, e := range page {
-			if err := apply(ctx, tx, e); err != nil {
-				return err
-			}
-		}
-		after = page[len(page)-1].Seq
-	}
-	return tx.Commit()
+	return nil
 }
 
 // Seed records the population figures, baselines and targets of docs/DOMAIN.md as ledger entries,

@@ -1,0 +1,96 @@
+package registry
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/uptrace/bun"
+
+	"ipledger/ledger"
+)
+
+// The registry's projections, listed here and nowhere else: where an entry kind is projected
+// has one answer, for live writes (apply) and for ledger.Rebuild alike.
+var (
+	core    = &coreProjection{}
+	pledges = &pledgeProjection{}
+)
+
+// Projections are the registry's projections, in the order a rebuild empties their tables.
+func Projections() []ledger.Projection { return []ledger.Projection{core, pledges} }
+
+// apply projects one entry a live write appended, through the projection that owns its kind.
+func apply(ctx context.Context, db bun.IDB, e ledger.Entry) error {
+	for _, p := range Projections() {
+		if p.Owns(e.Kind) {
+			return p.Apply(ctx, db, []ledger.Entry{e})
+		}
+	}
+	return nil
+}
+
+// coreProjection: reference data (regions, params, the IPC concordance), parties and assets.
+type coreProjection struct{}
+
+func (*coreProjection) Owns(kind string) bool {
+	for _, pre := range []string{"region.", "param.", "concordance.", "party.", "asset."} {
+		if strings.HasPrefix(kind, pre) {
+			return true
+		}
+	}
+	return false
+}
+
+func (*coreProjection) Tables() []string {
+	return []string{"registry.regions", "registry.params", "registry.ipc_concordance", "registry.parties",
+		"registry.assets", "registry.asset_owners", "registry.asset_events", "registry.asset_spans"}
+}
+
+// Apply projects consecutive asset registrations together (one statement per table), every
+// other entry by itself.
+func (*coreProjection) Apply(ctx context.Context, db bun.IDB, es []ledger.Entry) error {
+	ctx = withPolicyMemo(ctx)
+	for len(es) > 0 {
+		n := 0
+		for n < len(es) && es[n].Kind == kindAssetRegistered {
+			n++
+		}
+		if n > 0 {
+			if err := applyAssetsRegistered(ctx, db, es[:n]); err != nil {
+				return fmt.Errorf("registry: apply %s #%d..#%d: %w", kindAssetRegistered, es[0].Seq, es[n-1].Seq, err)
+			}
+			es = es[n:]
+			continue
+		}
+		if err := applyRegistry(ctx, db, es[0]); err != nil {
+			return fmt.Errorf("registry: apply %s #%d: %w", es[0].Kind, es[0].Seq, err)
+		}
+		es = es[1:]
+	}
+	return nil
+}
+
+// pledgeProjection: pledges, their rights and financing (and, through the financing, the
+// rights' spans).
+type pledgeProjection struct{}
+
+var pledgeKinds = []string{kindPledgeRegistered, kindPledgeAmended, kindPledgeExtended, kindPledgeAssetsReleased,
+	kindPledgeReleased, kindPledgeDefaulted, kindPledgeRealised}
+
+func (*pledgeProjection) Owns(kind string) bool { return slices.Contains(pledgeKinds, kind) }
+
+func (*pledgeProjection) Tables() []string {
+	return []string{"registry.pledges", "registry.pledge_events", "registry.pledge_assets", "registry.pledge_financing"}
+}
+
+func (*pledgeProjection) Apply(ctx context.Context, db bun.IDB, es []ledger.Entry) error {
+	ctx = withPolicyMemo(ctx)
+	for _, e := range es {
+		if err := applyPledge(ctx, db, e); err != nil {
+			return fmt.Errorf("registry: apply %s #%d: %w", e.Kind, e.Seq, err)
+		}
+	}
+	return nil
+}
