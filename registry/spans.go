@@ -63,7 +63,7 @@ type loaded struct {
 // and, as known at seq, the financing of the pledges that include them.
 func loadAssets(ctx context.Context, db bun.IDB, seq int64, where string, args ...any) ([]*loaded, error) {
 	rows, err := db.QueryContext(ctx, `SELECT a.id, a.kind, a.number, a.title, a.region_code, a.region_explicit,
-		a.filed_on::text, a.granted_on::text, a.attributes::text, a.registered_seq
+		a.filed_on::text, a.attributes::text, a.registered_seq, a.registration::text
 		FROM registry.assets a WHERE `+where+` ORDER BY a.id`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("registry: load assets: %w", err)
@@ -72,19 +72,26 @@ func loadAssets(ctx context.Context, db bun.IDB, seq int64, where string, args .
 	byID := map[uuid.UUID]*loaded{}
 	for rows.Next() {
 		var l loaded
-		var kind, attrs string
-		var filed, granted *string
-		if err := rows.Scan(&l.id, &kind, &l.number, &l.title, &l.f.Region, &l.explicit, &filed, &granted, &attrs, &l.regSeq); err != nil {
+		var kind, attrs, registration string
+		var filed *string
+		if err := rows.Scan(&l.id, &kind, &l.number, &l.title, &l.f.Region, &l.explicit, &filed, &attrs, &l.regSeq, &registration); err != nil {
 			rows.Close()
 			return nil, err
 		}
 		l.f.Kind = ident.Kind(kind)
 		l.f.FiledOn = parseDateCol(filed)
-		l.f.GrantedOn = parseDateCol(granted)
 		if err := json.Unmarshal([]byte(attrs), &l.f.Attrs); err != nil {
 			rows.Close()
 			return nil, err
 		}
+		// Registration facts keep the registration's owners, region and grant date; the fold
+		// applies the events after it.
+		var reg assetPayload
+		if err := json.Unmarshal([]byte(registration), &reg); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		l.f.Owners, l.f.Region, l.f.GrantedOn = reg.OwnerIDs, reg.RegionCode, reg.GrantedOn
 		out = append(out, &l)
 		byID[l.id] = &l
 	}
@@ -97,10 +104,6 @@ func loadAssets(ctx context.Context, db bun.IDB, seq int64, where string, args .
 		ids[i] = l.id.String()
 	}
 	arr := pgdialect.Array(ids)
-	// Registration facts keep the registration's owners and region; the fold applies events.
-	if err := loadRegistration(ctx, db, byID, arr); err != nil {
-		return nil, err
-	}
 	rows, err = db.QueryContext(ctx, `SELECT asset_id, seq, type, effective_on::text, payload::text
 		FROM registry.asset_events WHERE asset_id = ANY(?::uuid[]) ORDER BY asset_id, effective_on, seq`, arr)
 	if err != nil {
@@ -147,32 +150,6 @@ func loadAssets(ctx context.Context, db bun.IDB, seq int64, where string, args .
 	}
 	rows.Close()
 	return out, rows.Err()
-}
-
-// loadRegistration reads each asset's registration payload for its original owners and region.
-func loadRegistration(ctx context.Context, db bun.IDB, byID map[uuid.UUID]*loaded, arr any) error {
-	rows, err := db.QueryContext(ctx, `SELECT a.id, a.registration::text FROM registry.assets a
-		WHERE a.id = ANY(?::uuid[])`, arr)
-	if err != nil {
-		return fmt.Errorf("registry: load registrations: %w", err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var id uuid.UUID
-		var payload string
-		if err := rows.Scan(&id, &payload); err != nil {
-			return err
-		}
-		var p assetPayload
-		if err := json.Unmarshal([]byte(payload), &p); err != nil {
-			return err
-		}
-		l := byID[id]
-		l.f.Owners = p.OwnerIDs
-		l.f.Region = p.RegionCode
-		l.f.GrantedOn = p.GrantedOn
-	}
-	return rows.Err()
 }
 
 // recompute folds the selected assets and writes the spans of those whose spans changed,
