@@ -324,7 +324,8 @@ func (s *Server) registerPledges() {
 		Description: "`amend` (amount, term, contract number), `extend` (a later end, still on or before every right's expiry), `release_assets` (some rights leave, not all), " +
 			"`release` (注销 on repayment: ends the pledge and frees its rights), `default`, `realise` (method auction|sale|transfer|licence and proceeds; only after default; ends the pledge). " +
 			"Each is one ledger entry; nothing is overwritten. Lifecycle violations are 422 with a code: `already_released`, `already_realised`, `already_defaulted`, `not_defaulted`, " +
-			"`before_last_change`, `extend_not_later`, `term_past_expiry`, `asset_not_in_pledge`, `release_all_assets`, `amend_empty`, `method_invalid`, `amount_invalid`. " +
+			"`before_last_change`, `extend_not_later`, `term_past_expiry`, `asset_not_in_pledge`, `release_all_assets`, `amend_empty`, `method_invalid`, `amount_invalid`; " +
+			"a field the type does not take (e.g. `amount` on a `release`) is `field_not_allowed`. " +
 			"A bank acts on its own pledges only (another bank's is 404).\n\n" + financingRule,
 		Errors: []int{http.StatusNotFound, http.StatusUnprocessableEntity},
 	}, pledgeWriters, func(ctx context.Context, in *pledgeEventInput) (*pledgeOutput, error) {
