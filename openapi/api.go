@@ -241,7 +241,8 @@ const apiDescription = `The system of record for the city's IP assets and IP ple
 Every change is an entry in one append-only, hash-chained ledger; what the API returns is projected from it.
 
 * **Authentication**: ` + "`Authorization: Bearer <token>`" + `. Unknown or revoked token: 401; known but not allowed: 403.
-* **Errors** are RFC 9457 problems (` + "`application/problem+json`" + `) with a stable ` + "`type`" + ` (/problems/{code}), ` + "`code`" + ` and the field at fault.
+* **Errors** are RFC 9457 problems (` + "`application/problem+json`" + `) with a stable ` + "`type`" + ` (/problems/{code}), ` + "`code`" + ` and the field at fault; docs/ERRORS.md lists the codes.
+* **Bodies** are JSON sent as ` + "`Content-Type: application/json`" + ` in UTF-8: each property once, spelt as documented (names are case-sensitive), no ` + "`null`" + ` where the type has none, integers written as digits, strings without NUL or control characters (a ` + "`note`" + ` may keep line breaks).
 * **Retries**: every POST accepts ` + "`Idempotency-Key`" + `.
 * **Lists** return ` + "`{\"items\": [...], \"next_cursor\": \"...\" | null}`" + `; pass ` + "`?cursor=&limit=`" + `.
 * **Money** is a decimal string in CNY with at most two decimals ("150000000.00"), exact to the fen.
