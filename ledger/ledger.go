@@ -386,7 +386,9 @@ func (l *Ledger) commit(batch []*request) {
 	}
 	err := l.commitBatch(ctx, outs)
 	var pre *beforeCommitError
-	if err != nil && len(batch) > 1 && errors.As(err, &pre) {
+	// A database that is down or stuck is no one write's fault: running each alone would
+	// only wait for it once per write.
+	if err != nil && len(batch) > 1 && errors.As(err, &pre) && !transient(err) {
 		for i := range outs {
 			if outs[i].err != nil {
 				continue // its own failure, already rolled back alone

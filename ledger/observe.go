@@ -87,6 +87,12 @@ func Classify(err error) error {
 	return err
 }
 
+// transient reports whether err says the database is unavailable or timed out.
+func transient(err error) bool {
+	err = Classify(err)
+	return errors.Is(err, ErrUnavailable) || errors.Is(err, ErrTimeout)
+}
+
 func isDial(err error) bool {
 	var op *net.OpError
 	return errors.As(err, &op) && op.Op == "dial"
