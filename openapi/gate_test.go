@@ -147,6 +147,11 @@ func TestDuplicateAndCaseVariantKeysAreRefused(t *testing.T) {
 	long := strings.Repeat("x", 100000)
 	e.refused(e.rawJSON("POST", "/v1/parties", reg, `{"name":"ok","NAME":"`+long+`","kind":"enterprise","region_code":"150502"}`),
 		http.StatusUnprocessableEntity, "key_case", "body.NAME", head)
+	// Go's decoder also folds ſ to s and the Kelvin sign to k.
+	e.refused(e.rawJSON("POST", "/v1/parties", reg, `{"name":"ok","kind":"enterprise","region_code":"150502","uſcc":"x"}`),
+		http.StatusUnprocessableEntity, "key_case", "body.uſcc", head)
+	e.refused(e.rawJSON("POST", "/v1/parties", reg, `{"name":"ok","Kind":"enterprise","region_code":"150502"}`),
+		http.StatusUnprocessableEntity, "key_case", "body.Kind", head)
 	e.refused(e.rawJSON("POST", "/v1/parties", reg, `{"name":"ok","kind":1,"kind":"enterprise","region_code":"150502"}`),
 		http.StatusUnprocessableEntity, "key_duplicate", "body.kind", head)
 	e.refused(e.rawJSON("POST", "/v1/assets", reg, `{"kind":"invention_patent","number":"ZL2013106997442","title":"t","owner_ids":["`+owner+`"],"filed_on":"2013-12-18","attributes":{"ipc":["H01M"],"IPC":["A01B"]}}`),
