@@ -90,7 +90,7 @@ func serve(ctx context.Context, log *slog.Logger) error {
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       5 * time.Minute, // bulk imports
 		IdleTimeout:       2 * time.Minute,
-		MaxHeaderBytes:    2 * openapi.MaxHeaderBytes, // above the API's own check, so oversize headers get a problem+json 431
+		MaxHeaderBytes:    http.DefaultMaxHeaderBytes, // 1 MiB, far above the API's own 32 KiB check: oversize headers get a problem+json 431
 		// No WriteTimeout: GET /v1/ledger/export streams the whole ledger for as long as
 		// the client reads it; a stalled client costs a goroutine, not a database session.
 	}
