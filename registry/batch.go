@@ -51,9 +51,22 @@ func (s *Service) AssetEvents(ctx context.Context, items []AssetEventItem) ([]Ba
 // earlier ones (a right pledged by an earlier item is refused with asset_pledged). res[i].ID is
 // the new pledge of ins[i]; res[i].Err says why it was refused.
 func (s *Service) RegisterPledges(ctx context.Context, ins []PledgeInput) ([]BatchResult, error) {
+	outs, err := s.registerPledges(ctx, ins)
+	if err != nil {
+		return nil, err
+	}
+	res := make([]BatchResult, len(outs))
+	for i, o := range outs {
+		res[i] = o.BatchResult
+	}
+	return res, nil
+}
+
+// registerPledges is RegisterPledges with each new pledge as recorded.
+func (s *Service) registerPledges(ctx context.Context, ins []PledgeInput) ([]pledgeOutcome, error) {
 	today := s.Today()
 	ps := make([]*pledgePayload, len(ins))
-	base := make([]BatchResult, len(ins))
+	base := make([]pledgeOutcome, len(ins))
 	for i, in := range ins {
 		p, err := preparePledge(in, today)
 		if err != nil {
@@ -63,11 +76,11 @@ func (s *Service) RegisterPledges(ctx context.Context, ins []PledgeInput) ([]Bat
 		p.ID = newID()
 		ps[i] = p
 	}
-	res := make([]BatchResult, len(base))
+	res := make([]pledgeOutcome, len(base))
 	copy(res, base)
 	_, err := s.write(ctx, func(ctx context.Context, tx *ledger.Tx) error {
 		// The ledger may run the write again: the results and payloads are rebuilt each time.
-		out := make([]BatchResult, len(base))
+		out := make([]pledgeOutcome, len(base))
 		copy(out, base)
 		run := make([]*pledgePayload, len(ps))
 		for i, p := range ps {

@@ -96,7 +96,10 @@ func (s *Service) RegisterPledge(ctx context.Context, in PledgeInput) (Pledge, e
 	if res.Err != nil {
 		return Pledge{}, res.Err
 	}
-	return s.getPledge(ctx, s.l.DB(), OfficeViewer(), res.ID)
+	// The answer is what was written, not a read of it.
+	p := res.pledge
+	p.Overdue = p.EndsOn.Before(s.Today())
+	return p, nil
 }
 
 func pledgeSubject(id uuid.UUID) string { return "pledge/" + id.String() }

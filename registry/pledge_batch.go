@@ -187,9 +187,33 @@ func (v *pledgeView) accept(p *pledgePayload) {
 	}
 }
 
+// pledgeOutcome is a registration's result and, when accepted, the pledge as recorded: what
+// a read of it right after the write returns (but Overdue, which depends on the day asked).
+type pledgeOutcome struct {
+	BatchResult
+	pledge Pledge
+}
+
+// recorded is the new pledge p, entered at seq, as the view holds its parties and rights.
+func (v *pledgeView) recorded(p *pledgePayload, seq int64) Pledge {
+	out := Pledge{ID: p.ID, Status: PledgeActive, Pledgee: Owner{ID: p.PledgeeID, Name: v.parties[p.PledgeeID].name},
+		Amount: Money(p.AmountFen), Financing: Money(p.AmountFen), ContractNo: p.ContractNo, RegionCode: p.RegionCode,
+		RegisteredOn: p.RegisteredOn, StartsOn: p.StartsOn, EndsOn: p.EndsOn, Seq: seq, UpdatedSeq: seq}
+	for _, id := range p.PledgorIDs {
+		out.Pledgors = append(out.Pledgors, Owner{ID: id, Name: v.parties[id].name})
+	}
+	for _, id := range p.AssetIDs {
+		l := v.assets[id]
+		// A pledged right is in force, so granted: its number is shown in its granted form.
+		out.Assets = append(out.Assets, PledgedAsset{ID: id, Kind: l.f.Kind, Number: l.number,
+			DisplayNumber: pledgeDisplayNumber(l.f.Kind, l.number, true), Title: l.title, Active: true})
+	}
+	return out
+}
+
 // recordPledges checks the prepared registrations ps in order (nil: refused already) and
 // records the accepted ones: out[i].Err is a refusal, out[i].ID the new pledge.
-func recordPledges(ctx context.Context, tx *ledger.Tx, ps []*pledgePayload, out []BatchResult) error {
+func recordPledges(ctx context.Context, tx *ledger.Tx, ps []*pledgePayload, out []pledgeOutcome) error {
 	db := tx.DB()
 	v, err := loadPledgeView(ctx, db, ps)
 	if err != nil {
@@ -214,6 +238,7 @@ func recordPledges(ctx context.Context, tx *ledger.Tx, ps []*pledgePayload, out 
 		entries = append(entries, e)
 		accepted = append(accepted, p)
 		out[i].ID = p.ID
+		out[i].pledge = v.recorded(p, e.Seq)
 	}
 	return applyPledgesRegistered(ctx, db, v, entries, accepted)
 }

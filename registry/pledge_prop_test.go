@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"reflect"
 	"slices"
 	"testing"
 
@@ -59,7 +60,7 @@ func oldVerdicts(t *testing.T, f *pledgeFixture, ps []*pledgePayload) []verdict 
 // it back.
 func newVerdicts(t *testing.T, f *pledgeFixture, ps []*pledgePayload) []verdict {
 	t.Helper()
-	res := make([]BatchResult, len(ps))
+	res := make([]pledgeOutcome, len(ps))
 	_, err := f.l.Write(f.ctx, func(ctx context.Context, tx *ledger.Tx) error {
 		if err := recordPledges(ctx, tx, ps, res); err != nil {
 			return err
@@ -99,8 +100,8 @@ func clonePayloads(ps []*pledgePayload) []*pledgePayload {
 // frozen rights, terms past expiry, backdated overlaps with a released pledge, and several
 // registrations of one right in one batch — the view-based checks give every item the
 // verdict the database-backed rules of before gave it, item by item in order. Each batch is
-// then committed, so later batches meet the pledges of earlier ones; at the end a rebuild of
-// the projections equals the live ones.
+// then committed, so later batches meet the pledges of earlier ones, and each accepted
+// registration's answer equals a read of it; at the end a rebuild equals the live projections.
 func TestPledgeChecksMatchDatabaseRules(t *testing.T) {
 	f := newPledgeFixture(t)
 	o1, o2 := f.o1.ID, f.o2.ID
@@ -126,7 +127,7 @@ func TestPledgeChecksMatchDatabaseRules(t *testing.T) {
 	pick := func(xs ...uuid.UUID) uuid.UUID { return xs[r.IntN(len(xs))] }
 	dates := []string{"2023-03-01", "2024-01-15", "2025-06-01", "2025-10-01", "2026-02-01"}
 	ends := []string{"2026-12-31", "2026-12-31", "2031-06-30", "2040-01-01"}
-	compared, inBatch, refused := 0, 0, map[string]int{}
+	compared, inBatch, answered, refused := 0, 0, 0, map[string]int{}
 	for batch := range 40 {
 		// Fresh rights each batch, so that registrations of one batch also clash among
 		// themselves and not only with the pledges of earlier batches.
@@ -183,11 +184,31 @@ func TestPledgeChecksMatchDatabaseRules(t *testing.T) {
 					ContractNo: p.ContractNo, RegisteredOn: p.RegisteredOn, EndsOn: p.EndsOn, PledgeeID: p.PledgeeID})
 			}
 		}
-		if _, err := f.s.RegisterPledges(f.ctx, ins); err != nil {
+		outs, err := f.s.registerPledges(f.ctx, ins)
+		if err != nil {
 			t.Fatalf("batch %d: %v", batch, err)
+		}
+		// The answer is what a read returns right after.
+		for _, o := range outs {
+			if o.Err != nil {
+				continue
+			}
+			read, err := f.s.GetPledge(f.ctx, OfficeViewer(), o.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			answer := o.pledge
+			answer.Overdue = answer.EndsOn.Before(f.s.Today())
+			if !reflect.DeepEqual(answer, read) {
+				t.Fatalf("batch %d: the answer\n%+v\nis not what is read\n%+v", batch, answer, read)
+			}
+			answered++
 		}
 	}
 	t.Logf("%d registrations compared; refusals by code: %v; %d clashes within a batch", compared, refused, inBatch)
+	if answered == 0 {
+		t.Error("no registration was accepted: the answers were never compared with a read")
+	}
 	if inBatch == 0 {
 		t.Error("no registration clashed with an earlier one of its own batch")
 	}

@@ -29,7 +29,7 @@ type Service struct {
 
 	// Concurrent single registrations are written together through the batch paths.
 	assets  *gather[AssetInput, BatchResult]
-	pledges *gather[PledgeInput, BatchResult]
+	pledges *gather[PledgeInput, pledgeOutcome]
 }
 
 // Option configures New.
@@ -48,7 +48,7 @@ func New(l *ledger.Ledger, opts ...Option) *Service {
 		o(s)
 	}
 	s.assets = &gather[AssetInput, BatchResult]{max: 500, write: s.RegisterAssets}
-	s.pledges = &gather[PledgeInput, BatchResult]{max: 200, write: s.RegisterPledges}
+	s.pledges = &gather[PledgeInput, pledgeOutcome]{max: 200, write: s.registerPledges}
 	return s
 }
 
