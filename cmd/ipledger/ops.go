@@ -11,7 +11,9 @@ import (
 	"time"
 
 	"ipledger/ledger"
+	"ipledger/openapi"
 	"ipledger/openapi/metrics"
+	"ipledger/registry"
 )
 
 // opsConfig is how the service behaves on a bad day (README.md, Operations).
@@ -84,4 +86,20 @@ func startOps(ctx context.Context, log *slog.Logger, st *store) (elsewhere bool,
 	}()
 	log.Info("serving metrics", "addr", "http://"+ln.Addr().String()+"/metrics")
 	return true, func() { cancel(); _ = srv.Close() }, nil
+}
+
+// readYourWritesWait bounds how long a read that names its write's seq waits for the replica
+// before it is answered from the primary.
+const readYourWritesWait = 2 * time.Second
+
+// handler is the API. With reads on a replica (IPLEDGER_READ_DATABASE_URL), a read that
+// carries Ipledger-Seq is answered from the primary when the replica has not replayed that
+// entry in time (openapi.ReadYourWrites).
+func handler(api *openapi.Server, st *store) http.Handler {
+	if st.read == st.db {
+		return api.Handler()
+	}
+	d := api.Deps
+	d.ReadDB, d.Registry = st.db, registry.New(st.ledger)
+	return openapi.ReadYourWrites(api.Handler(), openapi.New(d).Handler(), st.read, readYourWritesWait)
 }

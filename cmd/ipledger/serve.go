@@ -86,7 +86,7 @@ func serve(ctx context.Context, log *slog.Logger) error {
 	})
 	srv := &http.Server{
 		Addr:              cfg.Addr,
-		Handler:           api.Handler(),
+		Handler:           handler(api, st),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       5 * time.Minute, // bulk imports
 		IdleTimeout:       2 * time.Minute,

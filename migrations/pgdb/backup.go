@@ -78,7 +78,7 @@ func (c *Cluster) BaseBackup(ctx context.Context, dir string) error {
 	if out, err := cmd.CombinedOutput(); err != nil {
 		return fmt.Errorf("pg_basebackup: %w\n%s", err, tail(out))
 	}
-	return nil
+	return dropSocketLock(base)
 }
 
 // Restore makes dataDir (absent or empty) a copy of the base backup in backupDir. With a WAL
@@ -236,4 +236,37 @@ func (c *Cluster) WaitPromoted(ctx context.Context, d time.Duration) error {
 		case <-time.After(100 * time.Millisecond):
 		}
 	}
+}
+
+// Standby makes dir (absent or empty) a streaming replica of the running cluster:
+// pg_basebackup -R writes standby.signal and primary_conninfo, so that a server started on
+// dir (Start) follows this one, read-only, over its unix socket.
+func (c *Cluster) Standby(ctx context.Context, dir string) error {
+	dir, err := filepath.Abs(dir)
+	if err != nil {
+		return err
+	}
+	if entries, err := os.ReadDir(dir); err == nil && len(entries) > 0 {
+		return fmt.Errorf("%s is not empty", dir)
+	}
+	if err := c.mkdirOwned(dir); err != nil {
+		return err
+	}
+	cmd := c.command(ctx, "pg_basebackup", "-D", dir, "-h", c.Dir, "-p", "5432", "-U", Superuser,
+		"-Fp", "-X", "stream", "-c", "fast", "-R", "--no-password")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return fmt.Errorf("pg_basebackup -R: %w\n%s", err, tail(out))
+	}
+	return dropSocketLock(dir)
+}
+
+// dropSocketLock removes the socket's lock file that pg_basebackup copies along: the socket
+// lives in the data directory, and a copy naming a live postmaster would stop the new
+// server from starting.
+func dropSocketLock(dir string) error {
+	err := os.Remove(filepath.Join(dir, ".s.PGSQL.5432.lock"))
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("remove the copied socket lock: %w", err)
+	}
+	return nil
 }
