@@ -2,6 +2,7 @@ package registry
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"strings"
 	"time"
@@ -71,28 +72,34 @@ func (s *Service) getPledge(ctx context.Context, db bun.IDB, v Viewer, id uuid.U
 	return ps[0], nil
 }
 
-// loadPledges reads the pledges selected by where (over registry.pledges p), in id order.
+// loadPledges reads the pledges selected by where (over registry.pledges p), in id order: one
+// statement, with each pledge's rights and its parties' names aggregated beside it.
 func (s *Service) loadPledges(ctx context.Context, db bun.IDB, where string, args ...any) ([]Pledge, error) {
 	rows, err := db.QueryContext(ctx, `SELECT p.id, p.status, p.defaulted_on::text, p.pledgee_id, p.pledgor_ids::text[],
 		p.amount_fen, p.contract_no, p.region_code, p.registered_on::text, p.starts_on::text, p.ends_on::text,
 		p.ended_on::text, coalesce(p.realisation_method, ''), coalesce(p.proceeds_fen, 0), p.registered_seq, p.updated_seq,
-		coalesce((SELECT sum(f.amount_fen) FROM registry.pledge_financing f WHERE f.pledge_id = p.id), 0)
+		coalesce((SELECT sum(f.amount_fen) FROM registry.pledge_financing f WHERE f.pledge_id = p.id), 0),
+		coalesce((SELECT json_agg(json_build_object('id', a.id, 'kind', a.kind, 'number', a.number, 'title', a.title,
+			'granted', a.granted_on IS NOT NULL, 'active', pa.active, 'released_on', pa.released_on) ORDER BY pa.position)
+			FROM registry.pledge_assets pa JOIN registry.assets a ON a.id = pa.asset_id WHERE pa.pledge_id = p.id), '[]')::text,
+		coalesce((SELECT json_object_agg(x.id, x.name) FROM registry.parties x
+			WHERE x.id = p.pledgee_id OR x.id = ANY(p.pledgor_ids)), '{}')::text
 		FROM registry.pledges p WHERE `+where+` ORDER BY p.id`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("registry: load pledges: %w", err)
 	}
+	defer rows.Close()
 	var out []Pledge
 	today := s.Today()
 	for rows.Next() {
 		var p Pledge
 		var defaulted, ended *string
-		var reg, starts, ends string
+		var reg, starts, ends, assets, names string
 		var pledgors []string
 		var method string
 		var amount, proceeds, fin int64
 		if err := rows.Scan(&p.ID, &p.Status, &defaulted, &p.Pledgee.ID, pgdialect.Array(&pledgors), &amount, &p.ContractNo,
-			&p.RegionCode, &reg, &starts, &ends, &ended, &method, &proceeds, &p.Seq, &p.UpdatedSeq, &fin); err != nil {
-			rows.Close()
+			&p.RegionCode, &reg, &starts, &ends, &ended, &method, &proceeds, &p.Seq, &p.UpdatedSeq, &fin, &assets, &names); err != nil {
 			return nil, err
 		}
 		p.DefaultedOn, p.EndedOn = parseDateCol(defaulted), parseDateCol(ended)
@@ -103,74 +110,35 @@ func (s *Service) loadPledges(ctx context.Context, db bun.IDB, where string, arg
 		if method != "" {
 			p.Realisation = &Realisation{Method: method, Proceeds: Money(proceeds)}
 		}
+		nameOf := map[uuid.UUID]string{}
+		if err := json.Unmarshal([]byte(names), &nameOf); err != nil {
+			return nil, fmt.Errorf("registry: pledge %s parties: %w", p.ID, err)
+		}
+		p.Pledgee.Name = nameOf[p.Pledgee.ID]
 		for _, o := range pledgors {
 			id, err := uuid.Parse(o)
 			if err != nil {
-				rows.Close()
 				return nil, err
 			}
-			p.Pledgors = append(p.Pledgors, Owner{ID: id})
+			p.Pledgors = append(p.Pledgors, Owner{ID: id, Name: nameOf[id]})
+		}
+		var as []struct {
+			ID         uuid.UUID  `json:"id"`
+			Kind       ident.Kind `json:"kind"`
+			Number     string     `json:"number"`
+			Title      string     `json:"title"`
+			Granted    bool       `json:"granted"`
+			Active     bool       `json:"active"`
+			ReleasedOn term.Date  `json:"released_on"`
+		}
+		if err := json.Unmarshal([]byte(assets), &as); err != nil {
+			return nil, fmt.Errorf("registry: pledge %s rights: %w", p.ID, err)
+		}
+		for _, a := range as {
+			p.Assets = append(p.Assets, PledgedAsset{ID: a.ID, Kind: a.Kind, Number: a.Number, Title: a.Title,
+				DisplayNumber: pledgeDisplayNumber(a.Kind, a.Number, a.Granted), Active: a.Active, ReleasedOn: a.ReleasedOn})
 		}
 		out = append(out, p)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil || len(out) == 0 {
-		return out, err
-	}
-	ids := make([]string, len(out))
-	var partyIDs []string
-	byID := make(map[uuid.UUID]*Pledge, len(out))
-	for i := range out {
-		ids[i] = out[i].ID.String()
-		byID[out[i].ID] = &out[i]
-		partyIDs = append(partyIDs, out[i].Pledgee.ID.String())
-		for _, o := range out[i].Pledgors {
-			partyIDs = append(partyIDs, o.ID.String())
-		}
-	}
-	assets, err := pledgedAssets(ctx, db, ids)
-	if err != nil {
-		return nil, err
-	}
-	for id, as := range assets {
-		byID[id].Assets = as
-	}
-	names, err := pledgePartyNames(ctx, db, partyIDs)
-	if err != nil {
-		return nil, err
-	}
-	for i := range out {
-		out[i].Pledgee.Name = names[out[i].Pledgee.ID]
-		for j := range out[i].Pledgors {
-			out[i].Pledgors[j].Name = names[out[i].Pledgors[j].ID]
-		}
-	}
-	return out, nil
-}
-
-func pledgedAssets(ctx context.Context, db bun.IDB, pledgeIDs []string) (map[uuid.UUID][]PledgedAsset, error) {
-	rows, err := db.QueryContext(ctx, `SELECT pa.pledge_id, a.id, a.kind, a.number, a.title, a.granted_on IS NOT NULL,
-		pa.active, pa.released_on::text
-		FROM registry.pledge_assets pa JOIN registry.assets a ON a.id = pa.asset_id
-		WHERE pa.pledge_id = ANY(?::uuid[]) ORDER BY pa.pledge_id, pa.position`, pgdialect.Array(pledgeIDs))
-	if err != nil {
-		return nil, fmt.Errorf("registry: pledged assets: %w", err)
-	}
-	defer rows.Close()
-	out := map[uuid.UUID][]PledgedAsset{}
-	for rows.Next() {
-		var pid uuid.UUID
-		var a PledgedAsset
-		var kind string
-		var granted bool
-		var released *string
-		if err := rows.Scan(&pid, &a.ID, &kind, &a.Number, &a.Title, &granted, &a.Active, &released); err != nil {
-			return nil, err
-		}
-		a.Kind = ident.Kind(kind)
-		a.DisplayNumber = pledgeDisplayNumber(a.Kind, a.Number, granted)
-		a.ReleasedOn = parseDateCol(released)
-		out[pid] = append(out[pid], a)
 	}
 	return out, rows.Err()
 }
@@ -183,10 +151,6 @@ func pledgeDisplayNumber(k ident.Kind, number string, granted bool) string {
 		return ident.PlantVarietyRightNumber(number)
 	}
 	return number
-}
-
-func pledgePartyNames(ctx context.Context, db bun.IDB, ids []string) (map[uuid.UUID]string, error) {
-	return partyColumn(ctx, db, ids, "name")
 }
 
 // PledgeFilter selects pledges for ListPledges. Zero fields select everything.
