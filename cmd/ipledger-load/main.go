@@ -28,6 +28,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"golang.org/x/time/rate"
+
 	"ipledger/registry/ident"
 )
 
@@ -40,8 +42,12 @@ func main() {
 		duration = flag.Duration("duration", 10*time.Second, "measured time per run")
 		warmup   = flag.Duration("warmup", time.Second, "unmeasured time before each run")
 		ref      = flag.Float64("ref", 0, "reference rate (req/s) to print ratios against; 0: none")
+		perSec   = flag.Float64("rate", 0, "requests/s across all clients, for a soak at a modest rate; 0: each client as fast as it is answered")
 	)
 	flag.Parse()
+	if *perSec > 0 {
+		pace = rate.NewLimiter(rate.Limit(*perSec), 1)
+	}
 	if *token == "" {
 		fail(fmt.Errorf("no token: pass -token or set IPLEDGER_TOKEN"))
 	}
@@ -291,6 +297,9 @@ type report struct {
 }
 
 // run keeps n clients busy for warmup+d and reports on the requests that started within d.
+// pace, when set (-rate), spaces requests across all clients.
+var pace *rate.Limiter
+
 func run(ctx context.Context, sc scenario, n int, warmup, d time.Duration) report {
 	var (
 		seq      atomic.Int64
@@ -311,7 +320,10 @@ func run(ctx context.Context, sc scenario, n int, warmup, d time.Duration) repor
 			myErrs := 0
 			myFirst := ""
 			for {
-				t0 := time.Now()
+				if pace != nil && pace.Wait(ctx) != nil {
+					break
+				}
+				t0 := time.Now() // after the pacing wait: latency is the service's alone
 				if !t0.Before(end) {
 					break
 				}
