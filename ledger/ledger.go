@@ -50,6 +50,7 @@ type Ledger struct {
 	maxWait time.Duration
 	rng     *compact.Range
 	rngHead Hash
+	signed  atomic.Pointer[StoredCheckpoint] // the last checkpoint this process signed or saw
 }
 
 // Options for New.
@@ -561,6 +562,7 @@ func (l *Ledger) commitBatch(ctx context.Context, outs []outcome) (err error) {
 	}
 	if step != nil {
 		l.rng, l.rngHead = step.rng, prev
+		l.signed.Store(&StoredCheckpoint{Checkpoint: step.cp, Note: step.note})
 	}
 	return nil
 }

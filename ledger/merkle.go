@@ -439,6 +439,7 @@ func (l *Ledger) startLog(ctx context.Context) error {
 	}
 	if cp, err := LatestCheckpoint(ctx, tx); err == nil && cp.Size == headSeq && cp.Root == root && cp.Origin == l.origin {
 		if _, err := OpenCheckpoint(cp.Note, l.key.Verifier()); err == nil {
+			l.signed.Store(&cp)
 			return nil
 		}
 	} else if err != nil && !errors.Is(err, ErrNoCheckpoint) {
@@ -456,6 +457,7 @@ func (l *Ledger) startLog(ctx context.Context) error {
 		l.rng = nil
 		return fmt.Errorf("ledger: commit checkpoint: %w", err)
 	}
+	l.signed.Store(&StoredCheckpoint{Checkpoint: cp, Note: signed})
 	return nil
 }
 

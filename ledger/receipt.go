@@ -42,6 +42,19 @@ func ReceiptFor(ctx context.Context, db bun.IDB, e Entry) (Receipt, error) {
 	if err != nil {
 		return Receipt{}, err
 	}
+	return receiptAt(ctx, db, e, cp)
+}
+
+// ReceiptFor is the receipt of e against the last checkpoint this process signed, when that
+// covers e (one read less: only the proof's nodes), else against the latest stored.
+func (l *Ledger) ReceiptFor(ctx context.Context, e Entry) (Receipt, error) {
+	if cp := l.signed.Load(); cp != nil && cp.Size >= e.Seq {
+		return receiptAt(ctx, l.db, e, *cp)
+	}
+	return ReceiptFor(ctx, l.db, e)
+}
+
+func receiptAt(ctx context.Context, db bun.IDB, e Entry, cp StoredCheckpoint) (Receipt, error) {
 	if cp.Size < e.Seq {
 		return Receipt{}, fmt.Errorf("ledger: receipt %d: the latest checkpoint (size %d) does not cover it", e.Seq, cp.Size)
 	}

@@ -96,7 +96,7 @@ func (s *Server) registerTlog() {
 		} else if !ok {
 			return nil, s.problemFrom(ctx, ledger.ErrNotFound)
 		}
-		r, err := ledger.ReceiptFor(ctx, db, e)
+		r, err := s.Ledger.ReceiptFor(ctx, e)
 		if err != nil {
 			return nil, s.problemFrom(ctx, err)
 		}
