@@ -8,6 +8,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -178,6 +179,8 @@ type call struct {
 	key    string
 	body   []byte
 	status int // 0: no response (connection refused or cut)
+	// refused: the connection was refused, so the request never reached a server
+	refused bool
 	header http.Header
 	resp   []byte
 	took   time.Duration
@@ -205,6 +208,7 @@ func (s *server) post(path, key string, body []byte) call {
 	res, err := httpClient.Do(req)
 	c.took = time.Since(start)
 	if err != nil {
+		c.refused = errors.Is(err, syscall.ECONNREFUSED)
 		return c
 	}
 	defer res.Body.Close()
@@ -333,6 +337,10 @@ func checkAfterRestart(t *testing.T, s *server, calls []call, mayLoseResponse bo
 						c.key, r.status, r.header.Get("Idempotent-Replayed"), c.status, r.resp)
 				}
 			})
+		case c.refused:
+			if counts[c.key] != 0 {
+				t.Errorf("refused connection %s wrote", c.key)
+			}
 		case c.status == 0:
 			mu.Lock()
 			unanswered++
@@ -358,7 +366,7 @@ func checkAfterRestart(t *testing.T, s *server, calls []call, mayLoseResponse bo
 		}
 	}
 	verifyOK(t, s)
-	t.Logf("%d calls: %d acknowledged, %d unanswered", len(calls), acked, unanswered)
+	t.Logf("%d calls: %d acknowledged, %d unanswered (sent, no answer)", len(calls), acked, unanswered)
 }
 
 // kill -9 of the server mid-load loses nothing acknowledged and writes nothing twice.
@@ -439,7 +447,8 @@ func TestFaultKillPostgresMidLoad(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Back by itself: a new postmaster, and ready.
-	deadline := time.Now().Add(40 * time.Second)
+	killed := time.Now()
+	deadline := killed.Add(40 * time.Second)
 	for {
 		res, err := http.Get(s.url + "/readyz")
 		if err == nil {
@@ -455,6 +464,7 @@ func TestFaultKillPostgresMidLoad(t *testing.T) {
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
+	t.Logf("ready again %s after the kill", time.Since(killed).Round(time.Millisecond))
 	time.Sleep(time.Second) // writes succeed again
 	close(stop)
 	calls := wait()
