@@ -181,9 +181,9 @@ type call struct {
 	status int // 0: no response (connection refused or cut)
 	// refused: the connection was refused, so the request never reached a server
 	refused bool
-	header http.Header
-	resp   []byte
-	took   time.Duration
+	header  http.Header
+	resp    []byte
+	took    time.Duration
 }
 
 func (c call) acked() bool { return c.status/100 == 2 }
