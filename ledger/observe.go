@@ -1,6 +1,7 @@
 package ledger
 
 import (
+	"context"
 	"database/sql/driver"
 	"errors"
 	"io"
@@ -60,8 +61,9 @@ func (e *unavailableError) Is(target error) bool { return target == e.kind }
 // reached or is going away) or ErrTimeout (statement or lock timeout), keeping the original
 // in the chain; other errors are returned as they are. Callers map the marks with errors.Is.
 func Classify(err error) error {
-	if err == nil || errors.Is(err, ErrUnavailable) || errors.Is(err, ErrTimeout) {
-		return err
+	if err == nil || errors.Is(err, ErrUnavailable) || errors.Is(err, ErrTimeout) ||
+		errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
+		return err // the caller's own deadline (which is also a net.Error) is not the database's fault
 	}
 	var pg pgdriver.Error
 	if errors.As(err, &pg) {
@@ -76,7 +78,7 @@ func Classify(err error) error {
 		}
 		return err
 	}
-	var netErr net.Error
+	var netErr *net.OpError // dial, read and write on the connection (not any Errno, which is a net.Error too)
 	switch {
 	case errors.Is(err, driver.ErrBadConn), errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF),
 		errors.Is(err, syscall.ECONNREFUSED), errors.Is(err, syscall.ECONNRESET), errors.Is(err, syscall.EPIPE),
