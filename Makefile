@@ -4,7 +4,7 @@ PKGS    ?= ./...
 BENCH   ?= .
 COUNT   ?= 1
 
-.PHONY: run build test lint bench bench-http openapi fuzz clean
+.PHONY: run build test lint bench bench-http soak openapi fuzz clean
 
 run: ## serve on http://127.0.0.1:8080 with a private Postgres under ./.data
 	$(GO) build -o ipledger ./cmd/ipledger && exec ./ipledger serve
@@ -28,6 +28,10 @@ bench:
 # HTTP rates beside pgbench on one durable private cluster, as ratios (docs/BENCHMARKS.md).
 bench-http:
 	GO=$(GO) ./scripts/bench-http.sh
+
+# Mixed load at a modest rate for MINUTES (default 30), memory sampled (docs/BENCHMARKS.md, Soak).
+soak:
+	GO=$(GO) ./scripts/soak.sh
 
 openapi: ## regenerate the checked-in OpenAPI document
 	$(GO) run ./cmd/ipledger openapi yaml > openapi/openapi.yaml
