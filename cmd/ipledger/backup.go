@@ -26,7 +26,7 @@ Continuous archiving: start the service with IPLEDGER_WAL_ARCHIVE=DIR and the cl
 every finished WAL segment (at least once a minute) into DIR/wal; a base backup taken into
 the same DIR can then be restored to any moment after it (ipledger restore --until TIME).
 
-With DATABASE_URL (an external Postgres) use that server's own tools: README.md, Backups.
+With DATABASE_URL (an external Postgres) use that server's own tools: README.md, Operations.
 `
 
 const restoreUsage = `Usage: ipledger restore [--until TIME] DIR
@@ -63,7 +63,7 @@ func backupCmd(ctx context.Context, c *cli, args []string) error {
 		return err
 	}
 	if cfg.DatabaseURL != "" {
-		return errors.New("backup copies the private cluster; with DATABASE_URL set, back up that server with its own tools (README.md, Backups)")
+		return errors.New("backup copies the private cluster; with DATABASE_URL set, back up that server with its own tools (README.md, Operations)")
 	}
 	// The running service's cluster is reused as it is; else one is started for the backup.
 	cl, err := pgdb.Start(ctx, filepath.Join(cfg.DataDir, "pg"), pgdb.Options{Log: c.log, ArchiveDir: cfg.Ops.WALArchive})
@@ -120,7 +120,7 @@ func restoreCmd(ctx context.Context, c *cli, args []string) error {
 		return err
 	}
 	if cfg.DatabaseURL != "" {
-		return errors.New("restore rebuilds the private cluster; with DATABASE_URL set, restore that server with its own tools (README.md, Backups)")
+		return errors.New("restore rebuilds the private cluster; with DATABASE_URL set, restore that server with its own tools (README.md, Operations)")
 	}
 	var rep restoreReport
 	if b, err := os.ReadFile(filepath.Join(dir, "backup.json")); err == nil {

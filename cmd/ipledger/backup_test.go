@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -133,5 +134,27 @@ func TestBackupRestoreRoundTripWithPointInTime(t *testing.T) {
 	t.Setenv("IPLEDGER_DATA_DIR", data)
 	if code, _, errOut := runCLI(t, "restore", bk); code != exitFailure {
 		t.Errorf("restore over a non-empty data dir: exit %d, want 1: %s", code, errOut)
+	}
+}
+
+// backup and restore refuse a wrong command line (exit 2) and an external database (exit 1)
+// before touching anything.
+func TestBackupRestoreRefuse(t *testing.T) {
+	t.Chdir(t.TempDir())
+	t.Setenv("IPLEDGER_DATA_DIR", t.TempDir())
+	t.Setenv("DATABASE_URL", "")
+	for _, args := range [][]string{{"backup"}, {"backup", "a", "b"}, {"restore"}, {"restore", "--until", "yesterday", "d"}} {
+		if code, out, errOut := runCLI(t, args...); code != exitUsage || out != "" || !strings.Contains(errOut, "Usage: ipledger "+args[0]) {
+			t.Errorf("%v: exit %d, stdout %q, stderr %q; want 2 and the usage", args, code, out, errOut)
+		}
+	}
+	t.Setenv("DATABASE_URL", "postgres://nobody@127.0.0.1:1/none?sslmode=disable")
+	for _, args := range [][]string{{"backup", "bk"}, {"restore", "bk"}} {
+		if code, _, errOut := runCLI(t, args...); code != exitFailure || !strings.Contains(errOut, "README.md, Operations") {
+			t.Errorf("%v with DATABASE_URL: exit %d, stderr %q; want 1 and where to read how", args, code, errOut)
+		}
+	}
+	if entries, _ := os.ReadDir("."); len(entries) != 0 {
+		t.Errorf("refused commands wrote files: %v", entries)
 	}
 }
