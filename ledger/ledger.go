@@ -386,17 +386,32 @@ func (l *Ledger) commit(batch []*request) {
 		outs[i].r = r
 	}
 	err := l.commitBatch(ctx, outs)
-	var pre *beforeCommitError
-	// A database that is down or stuck is no one write's fault: running each alone would
-	// only wait for it once per write.
-	if err != nil && len(batch) > 1 && errors.As(err, &pre) && !transient(err) {
+	var (
+		pre        *beforeCommitError
+		notStarted *notStartedError
+	)
+	// A batch that could not even lock the head found the database down or stuck before any
+	// write ran: no write is at fault, and running each alone would wait once per write.
+	if err != nil && len(batch) > 1 && errors.As(err, &pre) && !(errors.As(err, &notStarted) && transient(err)) {
+		// Run each write alone so that only the culprit fails. A connection one write broke
+		// (a statement timeout can) looks like a database that is down, so that is no reason
+		// to skip this; but once a write run alone finds the database down or stuck, the rest
+		// are answered with that instead of waiting for it once per write.
+		var down error
 		for i := range outs {
 			if outs[i].err != nil {
 				continue // its own failure, already rolled back alone
 			}
+			if down != nil {
+				outs[i].err, outs[i].entries = down, nil
+				continue
+			}
 			one := []outcome{{r: outs[i].r}}
 			if err := l.commitBatch(ctx, one); err != nil && one[0].err == nil {
 				one[0].err = err
+				if transient(err) {
+					down = err
+				}
 			}
 			outs[i] = one[0]
 		}
@@ -421,6 +436,12 @@ func (l *Ledger) commit(batch []*request) {
 	}
 }
 
+// notStartedError marks a batch failure before any write's work ran (begin, head lock).
+type notStartedError struct{ err error }
+
+func (e *notStartedError) Error() string { return e.err.Error() }
+func (e *notStartedError) Unwrap() error { return e.err }
+
 // beforeCommitError marks a batch failure that happened before COMMIT was sent: nothing of
 // the batch can have been committed, so its writes may be retried.
 type beforeCommitError struct{ err error }
@@ -431,7 +452,7 @@ func (e *beforeCommitError) Unwrap() error { return e.err }
 func (l *Ledger) commitBatch(ctx context.Context, outs []outcome) (err error) {
 	tx, err := l.db.BeginTx(ctx, &sql.TxOptions{})
 	if err != nil {
-		return fmt.Errorf("ledger: begin: %w", err)
+		return &notStartedError{fmt.Errorf("ledger: begin: %w", err)}
 	}
 	committing := false
 	defer func() {
@@ -455,7 +476,7 @@ func (l *Ledger) commitBatch(ctx context.Context, outs []outcome) (err error) {
 	if err := tx.QueryRowContext(ctx,
 		`SELECT seq, hash, recorded_at, clock_timestamp() FROM ledger.head FOR UPDATE`,
 	).Scan(&headSeq, &headHash, &headAt, &clock); err != nil {
-		return fmt.Errorf("ledger: lock head: %w", err)
+		return &notStartedError{fmt.Errorf("ledger: lock head: %w", err)}
 	}
 	// One clock (the database's), never running backwards along the chain, so that
 	// "known at T" is always a prefix of it.
