@@ -122,7 +122,23 @@ func (s *Service) RegisterAsset(ctx context.Context, in AssetInput) (Asset, erro
 		e.Ref = res.ID.String()
 		return Asset{}, e
 	}
-	return s.getAsset(ctx, s.l.DB(), res.ID, term.Date{})
+	// The answer is what was written (as of today), with the owners' names.
+	a := res.asset
+	if today := s.Today(); today != a.AsOf {
+		return s.getAsset(ctx, s.l.DB(), res.ID, today) // the day turned during the write
+	}
+	ids := make([]string, len(a.Owners))
+	for i, o := range a.Owners {
+		ids[i] = o.ID.String()
+	}
+	names, err := partyColumn(ctx, s.l.DB(), ids, "name")
+	if err != nil {
+		return Asset{}, err
+	}
+	for i := range a.Owners {
+		a.Owners[i].Name = names[a.Owners[i].ID]
+	}
+	return a, nil
 }
 
 // BatchResult is the outcome of one input of a batch write (RegisterAssets, AssetEvents,
@@ -137,8 +153,28 @@ type BatchResult struct {
 // number exist already with identical data is reported Unchanged (so a re-import adds nothing);
 // with different data it is refused with asset_exists.
 func (s *Service) RegisterAssets(ctx context.Context, ins []AssetInput) ([]BatchResult, error) {
+	outs, err := s.registerAssets(ctx, ins)
+	if err != nil {
+		return nil, err
+	}
+	res := make([]BatchResult, len(outs))
+	for i, o := range outs {
+		res[i] = o.BatchResult
+	}
+	return res, nil
+}
+
+// assetOutcome is an asset registration's result and, for a new asset, the asset as recorded,
+// as of the day it was registered (owners without names).
+type assetOutcome struct {
+	BatchResult
+	asset Asset
+}
+
+// registerAssets is RegisterAssets with each new asset as recorded.
+func (s *Service) registerAssets(ctx context.Context, ins []AssetInput) ([]assetOutcome, error) {
 	today := s.Today()
-	res := make([]BatchResult, len(ins))
+	res := make([]assetOutcome, len(ins))
 	payloads := make([]*assetPayload, len(ins))
 	for i, in := range ins {
 		p, err := prepareAsset(in, today)
@@ -150,7 +186,7 @@ func (s *Service) RegisterAssets(ctx context.Context, ins []AssetInput) ([]Batch
 	}
 	_, err := s.write(ctx, func(ctx context.Context, tx *ledger.Tx) error {
 		db := tx.DB()
-		out := make([]BatchResult, len(ins))
+		out := make([]assetOutcome, len(ins))
 		copy(out, res)
 		// Owners and units, in bulk.
 		var ownerIDs []string
@@ -186,7 +222,7 @@ func (s *Service) RegisterAssets(ctx context.Context, ins []AssetInput) ([]Batch
 			key := numberKey(p.Kind, p.Number)
 			if ex, ok := existing[key]; ok {
 				if ex.same(p) {
-					out[i] = BatchResult{ID: ex.p.ID, Unchanged: true}
+					out[i].BatchResult = BatchResult{ID: ex.p.ID, Unchanged: true}
 					continue
 				}
 				e := Errorf(Conflict, "asset_exists", "body.number", "a %s numbered %s is registered already", p.Kind, p.Number)
@@ -196,7 +232,7 @@ func (s *Service) RegisterAssets(ctx context.Context, ins []AssetInput) ([]Batch
 			}
 			if prev, ok := seen[key]; ok {
 				if samePayload(prev, p) {
-					out[i] = BatchResult{ID: prev.ID, Unchanged: true}
+					out[i].BatchResult = BatchResult{ID: prev.ID, Unchanged: true}
 					continue
 				}
 				e := Errorf(Conflict, "asset_exists", "body.number", "a %s numbered %s is registered already", p.Kind, p.Number)
@@ -215,6 +251,19 @@ func (s *Service) RegisterAssets(ctx context.Context, ins []AssetInput) ([]Batch
 		}
 		if err := applyAssetsRegistered(ctx, db, entries); err != nil {
 			return err
+		}
+		// The answers: a new asset folds from its payload alone (no events, no pledges yet).
+		pol, err := loadPolicy(ctx, db) // the write's, read by the apply
+		if err != nil {
+			return err
+		}
+		for i, p := range payloads {
+			if p == nil || out[i].Err != nil || out[i].Unchanged {
+				continue
+			}
+			l := &loaded{id: p.ID, number: p.Number, title: p.Title, f: facts{Kind: p.Kind, FiledOn: p.FiledOn,
+				GrantedOn: p.GrantedOn, Region: p.RegionCode, Owners: p.OwnerIDs, Attrs: p.Attributes}}
+			out[i].asset = assetAt(l, pol, today, false)
 		}
 		copy(res, out)
 		return nil
@@ -585,46 +634,9 @@ func (s *Service) views(ctx context.Context, db bun.IDB, asOf term.Date, where s
 	out := make([]Asset, 0, len(ls))
 	var partyIDs []string
 	for _, l := range ls {
-		sortEvents(l.evs)
-		t := fold(l.f, l.evs, pol, l.fin)
-		st := t.at(asOf)
-		a := Asset{
-			ID: l.id, Kind: l.f.Kind, Number: l.number, DisplayNumber: l.number, Title: l.title,
-			RegionCode: st.Region, FiledOn: l.f.FiledOn, GrantedOn: st.Granted, AsOf: asOf,
-			Status: st.Status, Valid: st.Valid, ExpiresOn: st.ExpiresOn, Frozen: st.Frozen, Pledged: pledged[l.id],
-			WellKnown: st.WellKnown, Attributes: l.f.Attrs,
-		}
-		if l.f.Kind == ident.InventionPatent {
-			a.HighValue = HighValue{Value: st.HighValue, Criteria: st.Criteria}
-			if a.HighValue.Criteria == nil {
-				a.HighValue.Criteria = []string{}
-			}
-			if slices.Contains(st.Criteria, CriterionStrategicIndustry) {
-				a.StrategicIndustry = t.industry
-			}
-		} else {
-			a.HighValue.Criteria = []string{}
-		}
-		switch {
-		case l.f.Kind.IsPatent() && !st.Granted.IsZero():
-			a.DisplayNumber = ident.PatentNumberDisplay(l.number)
-		case l.f.Kind == ident.PlantVariety && !st.Granted.IsZero():
-			a.DisplayNumber = ident.PlantVarietyRightNumber(l.number)
-		}
-		for _, e := range l.evs {
-			if e.EffectiveOn.After(asOf) {
-				continue
-			}
-			switch e.Type {
-			case EventForeignFamily:
-				a.ForeignFamily = append(a.ForeignFamily, FamilyMember{Country: e.Data.Country, Number: e.Data.FamilyNumber, Date: e.Data.FamilyDate})
-			case EventAward:
-				a.Awards = append(a.Awards, Award{Award: e.Data.Award, Level: e.Data.Level, On: e.EffectiveOn})
-			}
-		}
-		for _, o := range st.Owners {
-			a.Owners = append(a.Owners, Owner{ID: o})
-			partyIDs = append(partyIDs, o.String())
+		a := assetAt(l, pol, asOf, pledged[l.id])
+		for _, o := range a.Owners {
+			partyIDs = append(partyIDs, o.ID.String())
 		}
 		out = append(out, a)
 	}
@@ -648,6 +660,51 @@ func (s *Service) views(ctx context.Context, db bun.IDB, asOf term.Date, where s
 		}
 	}
 	return out, rows.Err()
+}
+
+// assetAt renders a loaded asset as of asOf; its owners' names are the caller's to fill.
+func assetAt(l *loaded, pol policy, asOf term.Date, pledged bool) Asset {
+	sortEvents(l.evs)
+	t := fold(l.f, l.evs, pol, l.fin)
+	st := t.at(asOf)
+	a := Asset{
+		ID: l.id, Kind: l.f.Kind, Number: l.number, DisplayNumber: l.number, Title: l.title,
+		RegionCode: st.Region, FiledOn: l.f.FiledOn, GrantedOn: st.Granted, AsOf: asOf,
+		Status: st.Status, Valid: st.Valid, ExpiresOn: st.ExpiresOn, Frozen: st.Frozen, Pledged: pledged,
+		WellKnown: st.WellKnown, Attributes: l.f.Attrs,
+	}
+	if l.f.Kind == ident.InventionPatent {
+		a.HighValue = HighValue{Value: st.HighValue, Criteria: st.Criteria}
+		if a.HighValue.Criteria == nil {
+			a.HighValue.Criteria = []string{}
+		}
+		if slices.Contains(st.Criteria, CriterionStrategicIndustry) {
+			a.StrategicIndustry = t.industry
+		}
+	} else {
+		a.HighValue.Criteria = []string{}
+	}
+	switch {
+	case l.f.Kind.IsPatent() && !st.Granted.IsZero():
+		a.DisplayNumber = ident.PatentNumberDisplay(l.number)
+	case l.f.Kind == ident.PlantVariety && !st.Granted.IsZero():
+		a.DisplayNumber = ident.PlantVarietyRightNumber(l.number)
+	}
+	for _, e := range l.evs {
+		if e.EffectiveOn.After(asOf) {
+			continue
+		}
+		switch e.Type {
+		case EventForeignFamily:
+			a.ForeignFamily = append(a.ForeignFamily, FamilyMember{Country: e.Data.Country, Number: e.Data.FamilyNumber, Date: e.Data.FamilyDate})
+		case EventAward:
+			a.Awards = append(a.Awards, Award{Award: e.Data.Award, Level: e.Data.Level, On: e.EffectiveOn})
+		}
+	}
+	for _, o := range st.Owners {
+		a.Owners = append(a.Owners, Owner{ID: o})
+	}
+	return a
 }
 
 // AssetFilter selects assets for ListAssets. Zero fields select everything; Valid and

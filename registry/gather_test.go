@@ -2,6 +2,7 @@ package registry
 
 import (
 	"fmt"
+	"reflect"
 	"sync"
 	"testing"
 
@@ -9,6 +10,7 @@ import (
 
 	"ipledger/ledger"
 	"ipledger/registry/ident"
+	"ipledger/registry/term"
 )
 
 // TestGatheredAssetRegistrations: concurrent RegisterAsset calls, written together, answer as
@@ -61,6 +63,14 @@ func TestGatheredAssetRegistrations(t *testing.T) {
 			if de.Ref != winner.a.ID.String() {
 				t.Fatalf("number %d: asset_exists names %s, want %s", n, de.Ref, winner.a.ID)
 			}
+		}
+		// The answer is what was written: what a read returns.
+		read, err := f.s.GetAsset(f.ctx, winner.a.ID, term.Date{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(winner.a, read) {
+			t.Fatalf("number %d: the answer\n%+v\nis not what is read\n%+v", n, winner.a, read)
 		}
 		var actor string
 		if err := f.db.App.QueryRowContext(f.ctx, `SELECT actor FROM ledger.entries WHERE subject = ?`, "asset/"+winner.a.ID.String()).Scan(&actor); err != nil {

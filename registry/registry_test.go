@@ -3,6 +3,7 @@ package registry
 import (
 	"context"
 	"fmt"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -80,6 +81,10 @@ func (f *fixture) asset(in AssetInput) Asset {
 	a, err := f.s.RegisterAsset(f.ctx, in)
 	if err != nil {
 		f.t.Fatalf("register asset %s %s: %v", in.Kind, in.Number, err)
+	}
+	// The answer (built from what was written) is what a read returns.
+	if read, err := f.s.GetAsset(f.ctx, a.ID, term.Date{}); err != nil || !reflect.DeepEqual(a, read) {
+		f.t.Fatalf("register asset %s %s: the answer\n%+v\nis not what is read\n%+v (%v)", in.Kind, in.Number, a, read, err)
 	}
 	return a
 }

@@ -28,7 +28,7 @@ type Service struct {
 	Now func() time.Time
 
 	// Concurrent single registrations are written together through the batch paths.
-	assets  *gather[AssetInput, BatchResult]
+	assets  *gather[AssetInput, assetOutcome]
 	pledges *gather[PledgeInput, pledgeOutcome]
 }
 
@@ -47,7 +47,7 @@ func New(l *ledger.Ledger, opts ...Option) *Service {
 	for _, o := range opts {
 		o(s)
 	}
-	s.assets = &gather[AssetInput, BatchResult]{max: 500, write: s.RegisterAssets}
+	s.assets = &gather[AssetInput, assetOutcome]{max: 500, write: s.registerAssets}
 	s.pledges = &gather[PledgeInput, pledgeOutcome]{max: 200, write: s.registerPledges}
 	return s
 }
