@@ -153,15 +153,7 @@ type BatchResult struct {
 // number exist already with identical data is reported Unchanged (so a re-import adds nothing);
 // with different data it is refused with asset_exists.
 func (s *Service) RegisterAssets(ctx context.Context, ins []AssetInput) ([]BatchResult, error) {
-	outs, err := s.registerAssets(ctx, ins)
-	if err != nil {
-		return nil, err
-	}
-	res := make([]BatchResult, len(outs))
-	for i, o := range outs {
-		res[i] = o.BatchResult
-	}
-	return res, nil
+	return batchResults(s.registerAssets(ctx, ins))
 }
 
 // assetOutcome is an asset registration's result and, for a new asset, the asset as recorded,

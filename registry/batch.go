@@ -51,15 +51,7 @@ func (s *Service) AssetEvents(ctx context.Context, items []AssetEventItem) ([]Ba
 // earlier ones (a right pledged by an earlier item is refused with asset_pledged). res[i].ID is
 // the new pledge of ins[i]; res[i].Err says why it was refused.
 func (s *Service) RegisterPledges(ctx context.Context, ins []PledgeInput) ([]BatchResult, error) {
-	outs, err := s.registerPledges(ctx, ins)
-	if err != nil {
-		return nil, err
-	}
-	res := make([]BatchResult, len(outs))
-	for i, o := range outs {
-		res[i] = o.BatchResult
-	}
-	return res, nil
+	return batchResults(s.registerPledges(ctx, ins))
 }
 
 // registerPledges is RegisterPledges with each new pledge as recorded.
@@ -166,6 +158,20 @@ func (s *Service) batch(ctx context.Context, base []BatchResult,
 	}
 	return res, nil
 }
+
+// batchResults drops the recorded pledges or assets from a batch's outcomes.
+func batchResults[O interface{ result() BatchResult }](outs []O, err error) ([]BatchResult, error) {
+	if err != nil {
+		return nil, err
+	}
+	res := make([]BatchResult, len(outs))
+	for i, o := range outs {
+		res[i] = o.result()
+	}
+	return res, nil
+}
+
+func (r BatchResult) result() BatchResult { return r }
 
 // asDomain returns err's *Error (the prepare functions return nothing else).
 func asDomain(err error) *Error {
