@@ -280,6 +280,9 @@ func prepareAsset(in AssetInput, today term.Date) (*assetPayload, *Error) {
 	if title == "" {
 		return nil, Errorf(Invalid, "title_required", "body.title", "an asset needs a title")
 	}
+	if err := CheckText("body.title", title, false); err != nil {
+		return nil, err
+	}
 	if len(in.OwnerIDs) == 0 {
 		return nil, Errorf(Invalid, "owners_required", "body.owner_ids", "an asset needs at least one owner")
 	}

@@ -85,6 +85,9 @@ func (s *Service) RegisterParty(ctx context.Context, in PartyInput) (Party, []Wa
 	if name == "" {
 		return Party{}, nil, Errorf(Invalid, "name_required", "body.name", "a party needs a name")
 	}
+	if err := CheckText("body.name", name, false); err != nil {
+		return Party{}, nil, err
+	}
 	if !in.Kind.Valid() {
 		return Party{}, nil, Errorf(Invalid, "party_kind_unknown", "body.kind", "unknown party kind %q", in.Kind)
 	}
@@ -161,6 +164,9 @@ func (s *Service) PartyEvent(ctx context.Context, id uuid.UUID, in PartyEventInp
 		pl.Name = strings.TrimSpace(in.Name)
 		if pl.Name == "" {
 			return Party{}, Errorf(Invalid, "name_required", "body.name", "a rename needs the new name")
+		}
+		if err := CheckText("body.name", pl.Name, false); err != nil {
+			return Party{}, err
 		}
 	case "move":
 		kind = kindPartyMoved

@@ -115,6 +115,9 @@ func preparePledge(in PledgeInput, today term.Date) (*pledgePayload, error) {
 	if contract == "" {
 		return nil, Errorf(Invalid, "contract_required", "body.contract_no", "the pledge contract's number is required")
 	}
+	if err := CheckText("body.contract_no", contract, false); err != nil {
+		return nil, err
+	}
 	if len(contract) > 200 {
 		return nil, Errorf(Invalid, "contract_required", "body.contract_no", "the contract number is at most 200 bytes")
 	}

@@ -142,6 +142,9 @@ func (s *Service) create(ctx context.Context, name string, role Role, partyID, t
 	if name == "" || len(name) > 200 {
 		return Principal{}, "", registry.Errorf(registry.Invalid, "name_invalid", "body.name", "name is required, at most 200 characters")
 	}
+	if err := registry.CheckText("body.name", name, false); err != nil {
+		return Principal{}, "", err
+	}
 	if !role.Valid() {
 		return Principal{}, "", registry.Errorf(registry.Invalid, "role_unknown", "body.role", "role must be one of admin, registrar, bank, planner, auditor")
 	}
