@@ -27,11 +27,11 @@ bench:
 
 # HTTP rates beside pgbench on one durable private cluster, as ratios (docs/BENCHMARKS.md).
 bench-http:
-	GO=$(GO) ./scripts/bench-http.sh
+	GO=$(GO) ./cmd/ipledger-load/bench-http.sh
 
 # Mixed load at a modest rate for MINUTES (default 30), memory sampled (docs/BENCHMARKS.md, Soak).
 soak:
-	GO=$(GO) ./scripts/soak.sh
+	GO=$(GO) ./cmd/ipledger-load/soak.sh
 
 openapi: ## regenerate the checked-in OpenAPI document
 	$(GO) run ./cmd/ipledger openapi yaml > openapi/openapi.yaml

@@ -1,7 +1,7 @@
 #!/bin/sh
 # Soak: MINUTES of mixed load at a modest rate on a durable private cluster; prints each
 # minute's rate and latencies per scenario, and the server's memory every 30 s.
-#   MINUTES=30 ./scripts/soak.sh        (docs/BENCHMARKS.md, Soak)
+#   MINUTES=30 ./cmd/ipledger-load/soak.sh        (docs/BENCHMARKS.md, Soak)
 set -eu
 MINUTES=${MINUTES:-30}
 WRITES=${WRITES:-20}   # asset registrations per second
