@@ -484,3 +484,35 @@ func TestMigrationBackfillsTheTree(t *testing.T) {
 		t.Fatalf("verify after backfill: %+v %v", rep, err)
 	}
 }
+
+// A stored node changed by hand (the entries untouched) is named by verification.
+func TestVerifyFindsATamperedNode(t *testing.T) {
+	db := dbtest.New(t)
+	l := ledger.New(db.App, ledger.Options{})
+	defer l.Close()
+	appendConcurrently(t, l, 40)
+	ctx := context.Background()
+	super := db.Super(t)
+	conn, err := super.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	for _, q := range []string{
+		`SET session_replication_role = replica`,
+		// Flip one bit of node (2, 5), which covers entries 21..24.
+		`UPDATE ledger.tree_runs SET hashes = overlay(hashes PLACING decode('ff', 'hex') FROM (5 - first_idx)::int * 32 + 1 FOR 1)
+		 WHERE level = 2 AND first_idx = (SELECT max(first_idx) FROM ledger.tree_runs WHERE level = 2 AND first_idx <= 5)`,
+	} {
+		if _, err := conn.ExecContext(ctx, q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	rep, err := ledger.Verify(ctx, db.App)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.OK || rep.FirstBadSeq == nil || *rep.FirstBadSeq != 21 || !strings.Contains(rep.Reason, "level 2, index 5") {
+		t.Fatalf("tampered node: %+v", rep)
+	}
+}

@@ -2,6 +2,7 @@ package ledger
 
 import (
 	"context"
+	"database/sql"
 	"encoding/base64"
 	"errors"
 	"fmt"
@@ -39,44 +40,29 @@ func verifyLog(ctx context.Context, db bun.IDB, head int64, cfg verifyConfig) (L
 			bad, reason = seq, why
 		}
 	}
-	var leafBad *int64
-	if err := db.QueryRowContext(ctx, `SELECT min(e.seq) FROM ledger.entries e
-		LEFT JOIN ledger.tree_nodes n ON n.level = 0 AND n.idx = e.seq - 1
-		WHERE e.seq <= ? AND (n.hash IS NULL OR n.hash <> sha256('\x00'::bytea || e.hash))`, head).Scan(&leafBad); err != nil {
-		return rep, 0, "", fmt.Errorf("ledger: verify tree leaves: %w", err)
-	}
-	if leafBad != nil {
-		fail(*leafBad, fmt.Sprintf("the tree's leaf for entry %d is not SHA-256(0x00 ‖ its hash)", *leafBad))
-	}
-	for lvl := 1; head>>lvl > 0; lvl++ {
-		var idx *int64
-		if err := db.QueryRowContext(ctx, `SELECT min(l.idx / 2) FROM ledger.tree_nodes l
-			JOIN ledger.tree_nodes r ON r.level = l.level AND r.idx = l.idx + 1
-			LEFT JOIN ledger.tree_nodes p ON p.level = l.level + 1 AND p.idx = l.idx / 2
-			WHERE l.level = ? AND l.idx % 2 = 0 AND r.idx < ?
-			  AND (p.hash IS NULL OR p.hash <> sha256('\x01'::bytea || l.hash || r.hash))`, lvl-1, head>>(lvl-1)).Scan(&idx); err != nil {
-			return rep, 0, "", fmt.Errorf("ledger: verify tree level %d: %w", lvl, err)
-		}
-		if idx != nil {
-			fail(*idx<<lvl+1, fmt.Sprintf("tree node (level %d, index %d) is not the hash of its children", lvl, *idx))
-		}
-	}
-	// No node beyond the tree of size head, and none missing (a missing one whose children
-	// are also missing was not seen above).
-	rows, err := db.QueryContext(ctx, `SELECT level, count(*), max(idx) FROM ledger.tree_nodes GROUP BY level ORDER BY level`)
+	// Shape: at each level, runs that follow one another from index 0 without gap or
+	// overlap, as many nodes as the tree of size head has.
+	rows, err := db.QueryContext(ctx, `SELECT level, sum(length(hashes) / 32), bool_and(first_idx = coalesce(prev_end, 0))
+		FROM (SELECT level, first_idx, hashes, lag(first_idx + length(hashes) / 32) OVER (PARTITION BY level ORDER BY first_idx) AS prev_end
+		      FROM ledger.tree_runs) t
+		GROUP BY level ORDER BY level`)
 	if err != nil {
 		return rep, 0, "", fmt.Errorf("ledger: verify tree: %w", err)
 	}
 	counts := map[int]int64{}
 	for rows.Next() {
 		var lvl int
-		var n, maxIdx int64
-		if err := rows.Scan(&lvl, &n, &maxIdx); err != nil {
+		var n int64
+		var contiguous bool
+		if err := rows.Scan(&lvl, &n, &contiguous); err != nil {
 			rows.Close()
 			return rep, 0, "", fmt.Errorf("ledger: verify tree: %w", err)
 		}
 		counts[lvl] = n
-		if want := head >> lvl; n != want || maxIdx != want-1 {
+		switch want := head >> lvl; {
+		case !contiguous:
+			fail(1, fmt.Sprintf("the tree's nodes at level %d have gaps or overlaps", lvl))
+		case n != want:
 			first := head + 1 // nodes over leaves the chain does not have
 			if n < want {
 				first = n<<lvl + 1 // the first missing node's first leaf
@@ -91,6 +77,38 @@ func verifyLog(ctx context.Context, db bun.IDB, head int64, cfg verifyConfig) (L
 	for lvl := 0; head>>lvl > 0; lvl++ {
 		if _, ok := counts[lvl]; !ok {
 			fail(1, fmt.Sprintf("the tree has no nodes at level %d", lvl))
+		}
+	}
+	// Hashes: each run against what its entries (level 0) or the level below give, one
+	// indexed range read a run; the first run that differs is then compared node by node.
+	var found [][2]int64 // (level, index) of the bad nodes found
+	for lvl := 0; head>>lvl > 0; lvl++ {
+		q := verifyLeavesSQL
+		if lvl > 0 {
+			q = verifyParentsSQL
+		}
+		var first int64
+		var stored, want []byte
+		err := db.QueryRowContext(ctx, q, lvl).Scan(&first, &stored, &want)
+		if errors.Is(err, sql.ErrNoRows) {
+			continue
+		}
+		if err != nil {
+			return rep, 0, "", fmt.Errorf("ledger: verify tree level %d: %w", lvl, err)
+		}
+		k := int64(0)
+		for k*32 < int64(len(stored)) && (k+1)*32 <= int64(len(want)) && string(stored[k*32:(k+1)*32]) == string(want[k*32:(k+1)*32]) {
+			k++
+		}
+		idx := first + k
+		if below(found, lvl, idx) {
+			continue // the ancestor of a bad node found below: that one is the news
+		}
+		found = append(found, [2]int64{int64(lvl), idx})
+		if lvl == 0 {
+			fail(idx+1, fmt.Sprintf("the tree's leaf for entry %d is not SHA-256(0x00 ‖ its hash)", idx+1))
+		} else {
+			fail(idx<<lvl+1, fmt.Sprintf("tree node (level %d, index %d) is not the hash of its children", lvl, idx))
 		}
 	}
 	if bad != 0 {
@@ -129,4 +147,42 @@ func verifyLog(ctx context.Context, db bun.IDB, head int64, cfg verifyConfig) (L
 		}
 	}
 	return rep, 0, "", nil
+}
+
+// verifyLeavesSQL finds the first level-0 run that is not SHA-256(0x00 ‖ hash) of its
+// entries: its first index, its hashes, and what they should be.
+const verifyLeavesSQL = `SELECT r.first_idx, r.hashes, coalesce(x.want, ''::bytea) FROM ledger.tree_runs r
+	CROSS JOIN LATERAL (SELECT string_agg(sha256('\x00'::bytea || e.hash), ''::bytea ORDER BY e.seq) AS want
+		FROM ledger.entries e WHERE e.seq > r.first_idx AND e.seq <= r.first_idx + length(r.hashes) / 32) x
+	WHERE r.level = ? AND r.hashes IS DISTINCT FROM x.want
+	ORDER BY r.first_idx LIMIT 1`
+
+// verifyParentsSQL finds the first run at a level whose nodes are not SHA-256(0x01 ‖ left ‖
+// right) of their children: the children's bytes are cut from the runs of the level below
+// that overlap [2·first, 2·end) (a run holds at most 4,096 nodes, which bounds the search).
+const verifyParentsSQL = `SELECT r.first_idx, r.hashes, coalesce(x.want, ''::bytea) FROM ledger.tree_runs r
+	CROSS JOIN LATERAL (
+		SELECT (SELECT string_agg(sha256('\x01'::bytea || substring(k.kids FROM j * 64 + 1 FOR 64)), ''::bytea ORDER BY j)
+		        FROM generate_series(0, length(r.hashes) / 32 - 1) AS j
+		        WHERE length(k.kids) >= (j + 1) * 64) AS want
+		FROM (SELECT string_agg(substring(c.hashes
+		               FROM (greatest(c.first_idx, 2 * r.first_idx) - c.first_idx)::int * 32 + 1
+		               FOR (least(c.first_idx + length(c.hashes) / 32, 2 * (r.first_idx + length(r.hashes) / 32)) - greatest(c.first_idx, 2 * r.first_idx))::int * 32),
+		             ''::bytea ORDER BY c.first_idx) AS kids
+		      FROM ledger.tree_runs c
+		      WHERE c.level = r.level - 1 AND c.first_idx > 2 * r.first_idx - 4096
+		        AND c.first_idx < 2 * (r.first_idx + length(r.hashes) / 32)
+		        AND c.first_idx + length(c.hashes) / 32 > 2 * r.first_idx) k
+	) x
+	WHERE r.level = ? AND r.hashes IS DISTINCT FROM x.want
+	ORDER BY r.first_idx LIMIT 1`
+
+// below reports whether a bad node found at a lower level lies under node (lvl, idx).
+func below(found [][2]int64, lvl int, idx int64) bool {
+	for _, f := range found {
+		if f[1]>>(int64(lvl)-f[0]) == idx {
+			return true
+		}
+	}
+	return false
 }
