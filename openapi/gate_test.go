@@ -335,3 +335,14 @@ func TestFieldNotBelongingToTheEventTypeIsRefused(t *testing.T) {
 	e.refused(e.do("POST", "/v1/pledges/"+pledge+"/events", e.tokens[access.Bank], map[string]any{"type": "extend", "ends_on": "2031-01-01", "method": "sale"}),
 		http.StatusUnprocessableEntity, "field_not_allowed", "body.method", head)
 }
+
+// An empty upload is a missing body, not "invalid JSON": the import takes files.
+func TestEmptyImportSaysTheBodyIsMissing(t *testing.T) {
+	e := newEnv(t)
+	head := headSeq(t, e)
+	r := e.raw("POST", "/v1/assets/import?format=csv", e.tokens[access.Registrar], "", "Content-Type", "text/csv")
+	e.refused(r, http.StatusBadRequest, "body_required", "", head)
+	if strings.Contains(string(r.Body), "JSON") {
+		t.Fatalf("an empty CSV upload is told about JSON: %s", r.Body)
+	}
+}

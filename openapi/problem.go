@@ -81,7 +81,11 @@ func init() {
 			msg = "internal error" // never the Go error text
 		}
 		if status == http.StatusBadRequest {
-			msg = "the request could not be read: the body must be valid JSON"
+			if msg == "request body is required" { // huma's words for an empty body
+				code, msg = "body_required", "the request needs a body"
+			} else {
+				msg = "the request could not be read: the body must be valid JSON"
+			}
 		}
 		p := newProblem(status, code, msg)
 		for _, e := range errs {
@@ -99,7 +103,7 @@ func init() {
 					// Decoding failed after validation passed: the words are Go's, not ours.
 					fe.Message, fe.Value = "this value does not fit the field", nil
 				}
-				if status == http.StatusBadRequest {
+				if status == http.StatusBadRequest && fe.Location == "body" {
 					fe.Message, fe.Value = "not valid JSON", nil // the parser's own words are Go error text
 				}
 				p.Errors = append(p.Errors, fe)

@@ -56,7 +56,7 @@ func TestEveryCommandAnswersHelp(t *testing.T) {
 			t.Errorf("%v: exit %d, stdout %q", args, code, out)
 		}
 	}
-	for _, args := range [][]string{{"help"}, {"--help"}, {"-h"}, {"help", "help"}} {
+	for _, args := range [][]string{{"help"}, {"--help"}, {"-h"}, {"help", "help"}, {"help", "--help"}, {"help", "-h"}} {
 		code, out, _ := runCLI(t, args...)
 		if code != exitOK || !strings.Contains(out, "ipledger export") || !strings.Contains(out, "ipledger import") {
 			t.Errorf("%v: exit %d, stdout %q; want the overview and 0", args, code, out)

@@ -15,6 +15,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"slices"
 	"strings"
 	"syscall"
 )
@@ -102,7 +103,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	name, rest := args[0], args[1:]
 	switch name {
 	case "help", "-h", "-help", "--help":
-		if name != "help" || len(rest) == 0 || len(rest) == 1 && rest[0] == "help" {
+		if name != "help" || len(rest) == 0 || len(rest) == 1 && slices.Contains([]string{"help", "-h", "-help", "--help"}, rest[0]) {
 			fmt.Fprint(stdout, overview())
 			return exitOK
 		}
