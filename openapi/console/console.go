@@ -131,6 +131,11 @@ func (c *Console) routes() {
 	m.Handle("GET /console/ledger", c.op("verify-ledger", c.ledgerPage))
 	m.Handle("GET /console/ledger/verify", c.op("verify-ledger", c.ledgerVerify))
 	m.Handle("GET /console/ledger/export", c.op("list-ledger-entries", c.ledgerExport))
+
+	// Anything else under /console/ is the console's own 404 page, not net/http's plain text.
+	m.HandleFunc("/console/", func(w http.ResponseWriter, r *http.Request) {
+		c.errorPage(w, r, http.StatusNotFound, "err_not_found")
+	})
 }
 
 // Handler is the console with its protections: security headers on every response, refusal
