@@ -284,11 +284,18 @@ func applyPledge(ctx context.Context, db bun.IDB, e ledger.Entry) error {
 			amount_fen = coalesce(?, amount_fen), starts_on = coalesce(?::date, starts_on),
 			ends_on = coalesce(?::date, ends_on), contract_no = coalesce(?, contract_no), updated_seq = ?
 			WHERE id = ?`, pledgeNullInt(ev.AmountFen), pledgeDateArg(ev.StartsOn), pledgeDateArg(ev.EndsOn), pledgeNullStr(ev.ContractNo), e.Seq, id)
-		if err == nil && ev.IncreaseFen > 0 {
+		// An amendment counts only the part of its amount above the highest amount already
+		// counted for the registration (10M → 5M → 10M counts 10M in all). The rows counted so
+		// far sum to exactly that highest amount, so the payload's increase_fen (the rise over
+		// the previous amount) is not what counts.
+		if err == nil && ev.AmountFen > 0 {
 			_, err = db.ExecContext(ctx, `INSERT INTO registry.pledge_financing
 				(pledge_id, seq, effective_on, region_code, pledgor_id, amount_fen, is_registration)
-				SELECT id, ?, ?, region_code, pledgor_ids[1], ?, false FROM registry.pledges WHERE id = ?`,
-				e.Seq, e.EffectiveDate(), ev.IncreaseFen, id)
+				SELECT p.id, ?, ?, p.region_code, p.pledgor_ids[1], ?::bigint - c.counted, false
+				FROM registry.pledges p,
+				  LATERAL (SELECT coalesce(sum(f.amount_fen), 0) AS counted FROM registry.pledge_financing f WHERE f.pledge_id = p.id) c
+				WHERE p.id = ? AND ?::bigint > c.counted`,
+				e.Seq, e.EffectiveDate(), ev.AmountFen, id, ev.AmountFen)
 		}
 	case kindPledgeExtended:
 		_, err = db.ExecContext(ctx, `UPDATE registry.pledges SET ends_on = ?, updated_seq = ? WHERE id = ?`,

@@ -46,7 +46,7 @@ var RealisationMethods = []string{"auction", "sale", "transfer", "licence"}
 // PledgeEventInput is one change to a pledge. EffectiveOn defaults to today; it is never after
 // today nor before the pledge's last recorded change. Per type:
 //
-//	amend           any of Amount, StartsOn, EndsOn, ContractNo (an increase counts as financing on EffectiveOn)
+//	amend           any of Amount, StartsOn, EndsOn, ContractNo (the part of Amount above the highest amount counted so far counts as financing on EffectiveOn)
 //	extend          EndsOn, later than the current end
 //	release_assets  AssetIDs: some of the rights still in the pledge, not all
 //	release, default  nothing else
@@ -73,7 +73,7 @@ type pledgeEventPayload struct {
 	Type              string      `json:"type"`
 	AmountFen         int64       `json:"amount_fen,omitempty"`          // amend: the new amount
 	PreviousAmountFen int64       `json:"previous_amount_fen,omitempty"` // amend: the amount before
-	IncreaseFen       int64       `json:"increase_fen,omitempty"`        // amend: counted as financing
+	IncreaseFen       int64       `json:"increase_fen,omitempty"`        // amend: the rise over the previous amount (financing counts only the part above the highest amount counted)
 	StartsOn          *term.Date  `json:"starts_on,omitempty"`
 	EndsOn            *term.Date  `json:"ends_on,omitempty"`
 	ContractNo        string      `json:"contract_no,omitempty"`

@@ -27,7 +27,7 @@ type Pledge struct {
 	Pledgors     []Owner        `json:"pledgors"`
 	Assets       []PledgedAsset `json:"assets"`
 	Amount       Money          `json:"amount"`    // the secured amount now
-	Financing    Money          `json:"financing"` // counted financing: registration + amendment increases
+	Financing    Money          `json:"financing"` // counted financing: the highest amount it has had
 	ContractNo   string         `json:"contract_no"`
 	RegionCode   string         `json:"region_code"` // the first pledgor's unit: where its financing counts
 	RegisteredOn term.Date      `json:"registered_on"`
@@ -387,7 +387,7 @@ func (s *Service) PledgeChanges(ctx context.Context, v Viewer, afterSeq int64, l
 type FinancingRow struct {
 	Year          int    `json:"year"`
 	RegionCode    string `json:"region_code"`
-	Amount        Money  `json:"amount"`        // registrations at their amount + amendment increases
+	Amount        Money  `json:"amount"`        // registrations at their amount + amendments above the highest amount counted
 	Registrations int    `json:"registrations"` // pledges registered (pledge_count)
 	Pledgors      int    `json:"pledgors"`      // distinct first pledgors of those registrations, as the pledged_enterprises indicator counts
 }
@@ -396,7 +396,8 @@ type FinancingRow struct {
 // business dates from..to (inclusive; zero: unbounded), as known at ledger seq knownAt (0:
 // everything recorded). The rule (docs/DOMAIN.md, Pledge rules): each registration counts once, at its
 // registered amount, on its registration date, in the unit of its first pledgor, however many
-// rights it covers; an amendment that raises the amount counts the increase on its date;
+// rights it covers; an amendment counts, on its date, only the part of its amount above the
+// highest amount already counted for the registration;
 // releases, partial releases, decreases and realisations never subtract.
 func (s *Service) FinancingByYearRegion(ctx context.Context, from, to term.Date, knownAt int64) ([]FinancingRow, error) {
 	if knownAt <= 0 {

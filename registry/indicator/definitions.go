@@ -105,7 +105,7 @@ var definitions = []Definition{
 	{GIProducts, "地理标志保护产品", "GI-protected products", UnitCount, ScopeStock,
 		"Geographical-indication protected products announced on or before the as-of date and not revoked by it."},
 	{PledgeAmountPeriod, "知识产权质押融资金额（十四五累计）", "IP pledge financing, 2021 to date", UnitCNY, ScopePeriod,
-		"Registered pledge financing with effective dates from 2021-01-01 to the as-of date, or to 2025-12-31 when the as-of date is later: each registration once at its registered amount on its registration date, plus each amendment's increase on its date; releases do not subtract. A registration counts in the unit of its first pledgor, once, however many rights it covers."},
+		"Registered pledge financing with effective dates from 2021-01-01 to the as-of date, or to 2025-12-31 when the as-of date is later: each registration once at its registered amount on its registration date, plus, for each amendment, on its date, only the part of the new amount above the highest amount already counted for that registration (10M → 5M → 10M counts 10M; 10M → 5M → 12M counts 12M); releases do not subtract. A registration counts in the unit of its first pledgor, once, however many rights it covers."},
 	{PledgeAmountYear, "知识产权质押融资金额（当年）", "IP pledge financing, year to date", UnitCNY, ScopeYear,
 		"Registered pledge financing (counted as for pledge_financing_amount_period) from 1 January of the as-of year to the as-of date."},
 	{PledgeGrowthYoY, "知识产权质押融资金额同比增长", "IP pledge financing, year-on-year growth", UnitPercent, ScopeYear,

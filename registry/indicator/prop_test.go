@@ -332,13 +332,15 @@ func oracle(entries []ledger.Entry, region string, asOf term.Date, knownAt time.
 			}
 		case e.Kind == "pledge.amended":
 			var p struct {
-				ID       uuid.UUID `json:"pledge_id"`
-				Increase int64     `json:"increase_fen"`
+				ID  uuid.UUID `json:"pledge_id"`
+				Fen int64     `json:"amount_fen"`
 			}
 			mustDecode(e, &p)
-			if p.Increase > 0 {
-				r := pledgeOf[p.ID]
-				fins = append(fins, oFin{p.ID, on, r.region, r.pledgor, p.Increase, false})
+			// Only the part above the highest amount already counted counts.
+			if r := pledgeOf[p.ID]; p.Fen > r.fen {
+				fins = append(fins, oFin{p.ID, on, r.region, r.pledgor, p.Fen - r.fen, false})
+				r.fen = p.Fen
+				pledgeOf[p.ID] = r
 			}
 		case e.Kind == KindPopulationRecorded:
 			var p populationPayload
