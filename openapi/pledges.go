@@ -110,6 +110,7 @@ type createPledgeInput struct {
 		RegisteredOn string   `json:"registered_on,omitempty" format:"date" doc:"Registration date (default today; not after today)"`
 		StartsOn     string   `json:"starts_on,omitempty" format:"date" doc:"Debt term start (default registered_on)"`
 		EndsOn       string   `json:"ends_on" format:"date" doc:"Debt term end: on or before every right's expires_on (its last valid day)"`
+		ReleasedOn   string   `json:"released_on,omitempty" format:"date" doc:"A pledge that has already ended: released (注销) on this date (on or after registered_on, not after today), recorded with its registration in one write"`
 		PledgeeID    string   `json:"pledgee_id,omitempty" doc:"The pledgee bank party. Admins and registrars must name it; a bank's is its own party and it may not name another"`
 		Note         string   `json:"note,omitempty" maxLength:"1000"`
 	}
@@ -168,7 +169,10 @@ func (s *Server) registerPledges() {
 			"`amount_invalid`, `term_invalid` (starts_on after ends_on), `date_in_future` (registered_on), `contract_required`, `pledgee_required`, `pledgee_not_bank`, `pledgor_unknown`, `asset_unknown`, " +
 			"`asset_not_pledgeable` (GI products and GI marks), `asset_not_valid` (not granted, lapsed, expired or invalidated on registered_on or starts_on), `asset_frozen`, " +
 			"`term_past_expiry` (ends_on after a right's expires_on; equal is fine), `pledgor_not_owner`, `co_owner_missing` (every co-owner must join); " +
-			"a right already in an active pledge is 409 `asset_pledged` with `ref` = that pledge. A bank's pledge is always its own (pledgee = its party).\n\n" + financingRule,
+			"`date_in_future` / `before_last_change` (released_on after today / before registered_on); " +
+			"a right in another pledge whose period overlaps this one's (`[registered_on, released_on)`, an open pledge running to infinity) is 409 `asset_pledged` with `ref` = that pledge. " +
+			"With `released_on` the pledge is recorded as finished: its registration and its release (注销) are two ledger entries of one write, each effective on its own date. " +
+			"A bank's pledge is always its own (pledgee = its party).\n\n" + financingRule,
 		DefaultStatus: http.StatusCreated,
 		Errors:        []int{http.StatusConflict, http.StatusUnprocessableEntity},
 	}, pledgeWriters, func(ctx context.Context, in *createPledgeInput) (*pledgeOutput, error) {
@@ -201,9 +205,9 @@ func (s *Server) registerPledges() {
 			}
 			pledgee = own
 		}
-		dates := [3]string{b.RegisteredOn, b.StartsOn, b.EndsOn}
-		fields := [3]string{"body.registered_on", "body.starts_on", "body.ends_on"}
-		var ds [3]term.Date
+		dates := [4]string{b.RegisteredOn, b.StartsOn, b.EndsOn, b.ReleasedOn}
+		fields := [4]string{"body.registered_on", "body.starts_on", "body.ends_on", "body.released_on"}
+		var ds [4]term.Date
 		for i := range dates {
 			d, err := parseDate(fields[i], dates[i])
 			if err != nil {
@@ -213,7 +217,7 @@ func (s *Server) registerPledges() {
 		}
 		p, err := s.Registry.RegisterPledge(ctx, registry.PledgeInput{
 			PledgorIDs: pledgors, AssetIDs: assets, Amount: b.Amount, ContractNo: b.ContractNo,
-			RegisteredOn: ds[0], StartsOn: ds[1], EndsOn: ds[2], PledgeeID: pledgee, Note: b.Note,
+			RegisteredOn: ds[0], StartsOn: ds[1], EndsOn: ds[2], ReleasedOn: ds[3], PledgeeID: pledgee, Note: b.Note,
 		})
 		if err != nil {
 			return nil, s.problemFrom(ctx, err)

@@ -248,7 +248,8 @@ func TestHighValue(t *testing.T) {
 				if err != nil {
 					return err
 				}
-				if _, err := tx.DB().ExecContext(ctx, `INSERT INTO registry.pledge_assets (pledge_id, asset_id, active) VALUES (?, ?, false)`, pid.String(), a.ID.String()); err != nil {
+				// An empty period (released the day pledged): these stub pledges never clash.
+				if _, err := tx.DB().ExecContext(ctx, `INSERT INTO registry.pledge_assets (pledge_id, asset_id, active, pledged_on, released_on) VALUES (?, ?, false, ?, ?)`, pid.String(), a.ID.String(), on, on); err != nil {
 					return err
 				}
 				if _, err := tx.DB().ExecContext(ctx, `INSERT INTO registry.pledge_financing (pledge_id, seq, effective_on, region_code, pledgor_id, amount_fen, is_registration) VALUES (?, ?, ?, '150502', ?, ?, true)`,
@@ -299,7 +300,7 @@ func TestTransferAndRegion(t *testing.T) {
 	a2 := f.party("150524")
 	p := f.asset(AssetInput{Kind: ident.InventionPatent, Number: "ZL2013106997442", Title: "专利", OwnerIDs: []uuid.UUID{a1.ID}, FiledOn: d("2013-12-18"), GrantedOn: d("2016-05-04")})
 	pid := newID()
-	if _, err := f.db.App.ExecContext(f.ctx, `INSERT INTO registry.pledge_assets (pledge_id, asset_id, active) VALUES (?, ?, true)`, pid.String(), p.ID.String()); err != nil {
+	if _, err := f.db.App.ExecContext(f.ctx, `INSERT INTO registry.pledge_assets (pledge_id, asset_id, active, pledged_on) VALUES (?, ?, true, '2020-01-01')`, pid.String(), p.ID.String()); err != nil {
 		t.Fatal(err)
 	}
 	t.Run("RefusedWhilePledged", func(t *testing.T) {

@@ -64,6 +64,7 @@ type PledgeInput struct {
 	StartsOn     term.Date   // the debt term; default RegisteredOn
 	EndsOn       term.Date   // required; on or before every right's expires_on
 	PledgeeID    uuid.UUID   // the bank (a party of kind bank)
+	ReleasedOn   term.Date   // a pledge that has already ended: released (注销) on, ≥ RegisteredOn, ≤ today
 	Note         string
 }
 
@@ -78,7 +79,10 @@ type pledgePayload struct {
 	StartsOn     term.Date   `json:"starts_on"`
 	EndsOn       term.Date   `json:"ends_on"`
 	RegionCode   string      `json:"region_code"` // the first pledgor's unit: where the financing counts
-	Note         string      `json:"note,omitempty"`
+	// ReleasedOn is set on a pledge recorded after it ended: its pledge.released entry follows
+	// in the same transaction, and its rights are held only over [RegisteredOn, ReleasedOn).
+	ReleasedOn *term.Date `json:"released_on,omitempty"`
+	Note       string     `json:"note,omitempty"`
 }
 
 // RegisterPledge records a pledge registration (pledge.registered, effective on its
@@ -132,6 +136,16 @@ func preparePledge(in PledgeInput, today term.Date) (*pledgePayload, error) {
 	if start.IsZero() {
 		start = reg
 	}
+	var released *term.Date
+	if r := in.ReleasedOn; !r.IsZero() {
+		if r.After(today) {
+			return nil, Errorf(Invalid, "date_in_future", "body.released_on", "released on %s, after today (%s)", r, today)
+		}
+		if r.Before(reg) {
+			return nil, Errorf(Invalid, "before_last_change", "body.released_on", "released on %s, before its registration (%s)", r, reg)
+		}
+		released = &r
+	}
 	if in.EndsOn.IsZero() {
 		return nil, Errorf(Invalid, "term_invalid", "body.ends_on", "the debt term's end date is required")
 	}
@@ -163,7 +177,7 @@ func preparePledge(in PledgeInput, today term.Date) (*pledgePayload, error) {
 	return &pledgePayload{
 		PledgeeID: in.PledgeeID, PledgorIDs: slices.Clone(in.PledgorIDs), AssetIDs: slices.Clone(in.AssetIDs),
 		AmountFen: int64(amount), ContractNo: contract, RegisteredOn: reg, StartsOn: start, EndsOn: in.EndsOn,
-		Note: strings.TrimSpace(in.Note),
+		ReleasedOn: released, Note: strings.TrimSpace(in.Note),
 	}, nil
 }
 
@@ -253,12 +267,13 @@ func assetPledged(asset, pledge uuid.UUID, i int) *Error {
 	return e
 }
 
-// pledgeWriteError maps a unique violation of pledge_assets_one_active (a right in two active
-// pledges, refused by Postgres itself) to asset_pledged, should it ever get past the checks.
+// pledgeWriteError maps an exclusion violation of pledge_assets_no_overlap (a right in two
+// pledges over overlapping periods, refused by Postgres itself) to asset_pledged, should it
+// ever get past the checks.
 func pledgeWriteError(err error) error {
 	var pe pgdriver.Error
-	if errors.As(err, &pe) && pe.Field('C') == "23505" && pe.Field('n') == "pledge_assets_one_active" {
-		return Errorf(Conflict, "asset_pledged", "body.asset_ids", "a right is in another active pledge")
+	if errors.As(err, &pe) && pe.Field('C') == "23P01" && pe.Field('n') == "pledge_assets_no_overlap" {
+		return Errorf(Conflict, "asset_pledged", "body.asset_ids", "a right is in another pledge during this pledge's period")
 	}
 	return err
 }
@@ -352,12 +367,13 @@ func applyPledgeRegistered(ctx context.Context, db bun.IDB, e ledger.Entry) erro
 		p.RegisteredOn.String(), p.StartsOn.String(), p.EndsOn.String(), PledgeActive, e.Seq, e.Seq); err != nil {
 		return fmt.Errorf("registry: insert pledge: %w", err)
 	}
-	// Postgres arbitrates "no right in two active pledges" through the unique partial index:
-	// a right it skips is in another active pledge.
-	rows, err := db.QueryContext(ctx, `INSERT INTO registry.pledge_assets (pledge_id, asset_id, active, position, added_seq)
-		SELECT ?, a.id, true, a.ord - 1, ? FROM unnest(?::uuid[]) WITH ORDINALITY AS a(id, ord)
-		ON CONFLICT (asset_id) WHERE active DO NOTHING RETURNING asset_id`,
-		p.ID.String(), e.Seq, pgdialect.Array(assets))
+	// Postgres arbitrates "no right in two pledges at once" through the exclusion constraint
+	// pledge_assets_no_overlap: a right it skips is in another pledge during this one's period.
+	// A finished pledge's rows carry their end from the start (its release entry follows).
+	rows, err := db.QueryContext(ctx, `INSERT INTO registry.pledge_assets (pledge_id, asset_id, active, position, added_seq, pledged_on, released_on)
+		SELECT ?, a.id, true, a.ord - 1, ?, ?::date, ?::date FROM unnest(?::uuid[]) WITH ORDINALITY AS a(id, ord)
+		ON CONFLICT DO NOTHING RETURNING asset_id`,
+		p.ID.String(), e.Seq, p.RegisteredOn.String(), pledgeDateArg(p.ReleasedOn), pgdialect.Array(assets))
 	if err != nil {
 		return fmt.Errorf("registry: insert pledge assets: %w", err)
 	}
@@ -379,8 +395,9 @@ func applyPledgeRegistered(ctx context.Context, db bun.IDB, e ledger.Entry) erro
 			continue
 		}
 		var holder uuid.UUID
-		if err := db.QueryRowContext(ctx, `SELECT pledge_id FROM registry.pledge_assets WHERE asset_id = ? AND active`,
-			a.String()).Scan(&holder); err != nil {
+		if err := db.QueryRowContext(ctx, `SELECT pledge_id FROM registry.pledge_assets WHERE asset_id = ? AND pledge_id <> ?
+			AND daterange(pledged_on, released_on, '[)') && daterange(?::date, ?::date, '[)') ORDER BY active DESC LIMIT 1`,
+			a.String(), p.ID.String(), p.RegisteredOn.String(), pledgeDateArg(p.ReleasedOn)).Scan(&holder); err != nil {
 			return fmt.Errorf("registry: pledge %s: asset %s not inserted: %w", p.ID, a, err)
 		}
 		return assetPledged(a, holder, i)

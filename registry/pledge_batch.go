@@ -27,12 +27,24 @@ type pledgeParty struct {
 	region string
 }
 
-// pledgeHold is one pledge_assets row that can clash with a new pledge: active, or released
-// on a day a backdated registration could overlap.
+// pledgeHold is one pledge_assets row: the right is in the pledge over [pledgedOn,
+// releasedOn) (zero releasedOn: still in it, to infinity; zero pledgedOn: since ever).
 type pledgeHold struct {
 	pledge     uuid.UUID
 	active     bool
+	pledgedOn  term.Date
 	releasedOn term.Date
+}
+
+// overlaps says whether the hold's period and [from, to) (zero to: open) share a day, as the
+// exclusion constraint pledge_assets_no_overlap judges: half-open date ranges, an empty one
+// (released on the day pledged) overlapping nothing.
+func (h pledgeHold) overlaps(from, to term.Date) bool {
+	open := func(end term.Date) bool { return end.IsZero() }
+	if !open(to) && !from.Before(to) || !open(h.releasedOn) && !h.pledgedOn.Before(h.releasedOn) {
+		return false
+	}
+	return (open(to) || h.pledgedOn.Before(to)) && (open(h.releasedOn) || from.Before(h.releasedOn))
 }
 
 // pledgeView is the state the registration rules read, for every party and right a batch
@@ -98,20 +110,21 @@ func loadPledgeView(ctx context.Context, db bun.IDB, ps []*pledgePayload) (*pled
 		return nil, err
 	}
 	if len(assetIDs) > 0 {
-		rows, err := db.QueryContext(ctx, `SELECT asset_id, pledge_id, active, released_on::text FROM registry.pledge_assets
-			WHERE asset_id = ANY(?::uuid[]) AND (active OR released_on IS NOT NULL)`, pgdialect.Array(assetIDs))
+		rows, err := db.QueryContext(ctx, `SELECT asset_id, pledge_id, active, pledged_on::text, released_on::text FROM registry.pledge_assets
+			WHERE asset_id = ANY(?::uuid[])`, pgdialect.Array(assetIDs))
 		if err != nil {
 			return nil, fmt.Errorf("registry: pledged rights: %w", err)
 		}
 		for rows.Next() {
 			var asset uuid.UUID
 			var h pledgeHold
+			var pledged string
 			var released *string
-			if err := rows.Scan(&asset, &h.pledge, &h.active, &released); err != nil {
+			if err := rows.Scan(&asset, &h.pledge, &h.active, &pledged, &released); err != nil {
 				rows.Close()
 				return nil, err
 			}
-			h.releasedOn = parseDateCol(released)
+			h.pledgedOn, h.releasedOn = parseDateCol(&pledged), parseDateCol(released)
 			v.holds[asset] = append(v.holds[asset], h)
 		}
 		rows.Close()
@@ -150,21 +163,28 @@ func (v *pledgeView) checkRegistration(p *pledgePayload) *Error {
 			return de
 		}
 	}
-	return v.checkNotPledged(p.AssetIDs, p.RegisteredOn)
+	var to term.Date
+	if p.ReleasedOn != nil {
+		to = *p.ReleasedOn
+	}
+	return v.checkNotPledged(p.AssetIDs, p.RegisteredOn, to)
 }
 
 // checkNotPledged refuses the first right (in input order) in another pledge during the new
-// pledge's period — active, or released after registeredOn — naming an active one first.
-func (v *pledgeView) checkNotPledged(assets []uuid.UUID, registeredOn term.Date) *Error {
+// pledge's period [from, to) (zero to: open), naming an active one first.
+func (v *pledgeView) checkNotPledged(assets []uuid.UUID, from, to term.Date) *Error {
 	for i, a := range assets {
 		var clash *pledgeHold
 		for j := range v.holds[a] {
 			h := &v.holds[a][j]
+			if !h.overlaps(from, to) {
+				continue
+			}
 			if h.active {
 				clash = h
 				break
 			}
-			if clash == nil && h.releasedOn.After(registeredOn) {
+			if clash == nil {
 				clash = h
 			}
 		}
@@ -178,8 +198,12 @@ func (v *pledgeView) checkNotPledged(assets []uuid.UUID, registeredOn term.Date)
 // accept applies an accepted registration to the view: its rights are held, and its amount
 // counts as their financing from its registration date.
 func (v *pledgeView) accept(p *pledgePayload) {
+	h := pledgeHold{pledge: p.ID, active: p.ReleasedOn == nil, pledgedOn: p.RegisteredOn}
+	if p.ReleasedOn != nil {
+		h.releasedOn = *p.ReleasedOn
+	}
 	for _, a := range p.AssetIDs {
-		v.holds[a] = append(v.holds[a], pledgeHold{pledge: p.ID, active: true})
+		v.holds[a] = append(v.holds[a], h)
 		l := v.assets[a]
 		l.fin = append(l.fin, financing{On: p.RegisteredOn, AmountFen: p.AmountFen})
 		// In (date, seq) order, as loaded: the new amount is the latest of its date.
@@ -194,8 +218,9 @@ type pledgeOutcome struct {
 	pledge Pledge
 }
 
-// recorded is the new pledge p, entered at seq, as the view holds its parties and rights.
-func (v *pledgeView) recorded(p *pledgePayload, seq int64) Pledge {
+// recorded is the new pledge p, entered at seq (and, a finished one, released at relSeq), as
+// the view holds its parties and rights.
+func (v *pledgeView) recorded(p *pledgePayload, seq, relSeq int64) Pledge {
 	out := Pledge{ID: p.ID, Status: PledgeActive, Pledgee: Owner{ID: p.PledgeeID, Name: v.parties[p.PledgeeID].name},
 		Amount: Money(p.AmountFen), Financing: Money(p.AmountFen), ContractNo: p.ContractNo, RegionCode: p.RegionCode,
 		RegisteredOn: p.RegisteredOn, StartsOn: p.StartsOn, EndsOn: p.EndsOn, Seq: seq, UpdatedSeq: seq}
@@ -208,6 +233,12 @@ func (v *pledgeView) recorded(p *pledgePayload, seq int64) Pledge {
 		out.Assets = append(out.Assets, PledgedAsset{ID: id, Kind: l.f.Kind, Number: l.number,
 			DisplayNumber: pledgeDisplayNumber(l.f.Kind, l.number, true), Title: l.title, Active: true})
 	}
+	if p.ReleasedOn != nil {
+		out.Status, out.EndedOn, out.UpdatedSeq = PledgeReleased, *p.ReleasedOn, relSeq
+		for i := range out.Assets {
+			out.Assets[i].Active, out.Assets[i].ReleasedOn = false, *p.ReleasedOn
+		}
+	}
 	return out
 }
 
@@ -219,8 +250,17 @@ func recordPledges(ctx context.Context, tx *ledger.Tx, ps []*pledgePayload, out 
 	if err != nil {
 		return err
 	}
+	// Registrations over distinct rights are projected together, one statement per table. A
+	// finished pledge, or one sharing a right with those pending, is projected entry by entry
+	// once what precedes it is (two finished pledges of one right may share a batch).
 	var entries []ledger.Entry
 	var accepted []*pledgePayload
+	pendingAsset := map[uuid.UUID]bool{}
+	flush := func() error {
+		err := applyPledgesRegistered(ctx, db, v, entries, accepted)
+		entries, accepted, pendingAsset = nil, nil, map[uuid.UUID]bool{}
+		return err
+	}
 	for i, p := range ps {
 		if p == nil {
 			continue
@@ -229,18 +269,42 @@ func recordPledges(ctx context.Context, tx *ledger.Tx, ps []*pledgePayload, out 
 			out[i].Err = de
 			continue
 		}
-		e, err := tx.Append(ledger.Draft{Kind: kindPledgeRegistered, Subject: pledgeSubject(p.ID),
-			EffectiveOn: p.RegisteredOn.Time(), Payload: p})
+		shares := slices.ContainsFunc(p.AssetIDs, func(a uuid.UUID) bool { return pendingAsset[a] })
+		if shares || p.ReleasedOn != nil {
+			if err := flush(); err != nil {
+				return err
+			}
+		}
+		draft := ledger.Draft{Kind: kindPledgeRegistered, Subject: pledgeSubject(p.ID), EffectiveOn: p.RegisteredOn.Time(), Payload: p}
+		out[i].ID = p.ID
+		if p.ReleasedOn != nil {
+			// The registration and its end: two entries of this transaction, each on its own date.
+			e, err := appendApply(ctx, tx, draft)
+			if err != nil {
+				return err
+			}
+			re, err := appendApply(ctx, tx, ledger.Draft{Kind: kindPledgeReleased, Subject: pledgeSubject(p.ID),
+				EffectiveOn: p.ReleasedOn.Time(), Payload: pledgeEventPayload{PledgeID: p.ID, Type: PledgeRelease}})
+			if err != nil {
+				return err
+			}
+			v.accept(p)
+			out[i].pledge = v.recorded(p, e.Seq, re.Seq)
+			continue
+		}
+		e, err := tx.Append(draft)
 		if err != nil {
 			return err
 		}
 		v.accept(p)
 		entries = append(entries, e)
 		accepted = append(accepted, p)
-		out[i].ID = p.ID
-		out[i].pledge = v.recorded(p, e.Seq)
+		for _, a := range p.AssetIDs {
+			pendingAsset[a] = true
+		}
+		out[i].pledge = v.recorded(p, e.Seq, 0)
 	}
-	return applyPledgesRegistered(ctx, db, v, entries, accepted)
+	return flush()
 }
 
 // applyPledgesRegistered projects accepted registrations with one statement per table. It is
@@ -255,7 +319,7 @@ func applyPledgesRegistered(ctx context.Context, db bun.IDB, v *pledgeView, es [
 	var pargs, aargs, fargs []any
 	pb.WriteString(`INSERT INTO registry.pledges (id, pledgee_id, pledgor_ids, region_code, contract_no,
 		amount_fen, registered_on, starts_on, ends_on, status, registered_seq, updated_seq) VALUES `)
-	ab.WriteString(`INSERT INTO registry.pledge_assets (pledge_id, asset_id, active, position, added_seq) VALUES `)
+	ab.WriteString(`INSERT INTO registry.pledge_assets (pledge_id, asset_id, active, position, added_seq, pledged_on) VALUES `)
 	fb.WriteString(`INSERT INTO registry.pledge_financing
 		(pledge_id, seq, effective_on, region_code, pledgor_id, amount_fen, is_registration) VALUES `)
 	seqOf := map[uuid.UUID]int64{}
@@ -279,8 +343,8 @@ func applyPledgesRegistered(ctx context.Context, db bun.IDB, v *pledgeView, es [
 			if len(aargs) > 0 {
 				ab.WriteByte(',')
 			}
-			ab.WriteString(`(?, ?, true, ?, ?)`)
-			aargs = append(aargs, p.ID.String(), a.String(), i, seq)
+			ab.WriteString(`(?, ?, true, ?, ?, ?::date)`)
+			aargs = append(aargs, p.ID.String(), a.String(), i, seq, p.RegisteredOn.String())
 			seqOf[a] = seq
 			touched = append(touched, a.String())
 		}

@@ -13,6 +13,7 @@ import (
 
 	"ipledger/ledger"
 	"ipledger/registry/ident"
+	"ipledger/registry/term"
 )
 
 var errRollback = errors.New("test: roll the write back")
@@ -153,6 +154,13 @@ func TestPledgeChecksMatchDatabaseRules(t *testing.T) {
 			in := PledgeInput{PledgorIDs: pledgors, AssetIDs: assets, Amount: fmt.Sprintf("%d.00", 1000000+r.IntN(9)*1000000),
 				ContractNo: fmt.Sprintf("PROP-%d-%d", batch, i), RegisteredOn: d(dates[r.IntN(len(dates))]),
 				EndsOn: d(ends[r.IntN(len(ends))]), PledgeeID: pick(f.bank.ID, f.bank.ID, f.bank.ID, f.bank.ID, f.bank2.ID, f.bank2.ID, notBank, uuid.New())}
+			// A third are finished pledges, released on a date of the list not before their
+			// registration (possibly the same day: an empty period).
+			if r.IntN(3) == 0 {
+				if rel := d(dates[r.IntN(len(dates))]); !rel.Before(in.RegisteredOn) {
+					in.ReleasedOn = rel
+				}
+			}
 			p, err := preparePledge(in, f.s.Today())
 			if err != nil {
 				continue
@@ -181,7 +189,7 @@ func TestPledgeChecksMatchDatabaseRules(t *testing.T) {
 		for _, p := range ps {
 			if p != nil {
 				ins = append(ins, PledgeInput{PledgorIDs: p.PledgorIDs, AssetIDs: p.AssetIDs, Amount: Money(p.AmountFen).String(),
-					ContractNo: p.ContractNo, RegisteredOn: p.RegisteredOn, EndsOn: p.EndsOn, PledgeeID: p.PledgeeID})
+					ContractNo: p.ContractNo, RegisteredOn: p.RegisteredOn, EndsOn: p.EndsOn, PledgeeID: p.PledgeeID, ReleasedOn: releasedOf(p)})
 			}
 		}
 		outs, err := f.s.registerPledges(f.ctx, ins)
@@ -219,4 +227,11 @@ func TestPledgeChecksMatchDatabaseRules(t *testing.T) {
 		}
 	}
 	f.rebuildMatches()
+}
+
+func releasedOf(p *pledgePayload) term.Date {
+	if p.ReleasedOn == nil {
+		return term.Date{}
+	}
+	return *p.ReleasedOn
 }

@@ -27,6 +27,11 @@ func recordPledge(ctx context.Context, tx *ledger.Tx, p *pledgePayload) error {
 	}
 	_, err := appendApply(ctx, tx, ledger.Draft{Kind: kindPledgeRegistered, Subject: pledgeSubject(p.ID),
 		EffectiveOn: p.RegisteredOn.Time(), Payload: p})
+	if err != nil || p.ReleasedOn == nil {
+		return err
+	}
+	_, err = appendApply(ctx, tx, ledger.Draft{Kind: kindPledgeReleased, Subject: pledgeSubject(p.ID),
+		EffectiveOn: p.ReleasedOn.Time(), Payload: pledgeEventPayload{PledgeID: p.ID, Type: PledgeRelease}})
 	return err
 }
 
@@ -72,25 +77,23 @@ func checkPledge(ctx context.Context, db bun.IDB, p *pledgePayload) error {
 			return err
 		}
 	}
-	return checkNotPledged(ctx, db, p.AssetIDs, p.RegisteredOn, uuid.Nil)
+	return checkNotPledged(ctx, db, p.AssetIDs, p.RegisteredOn, p.ReleasedOn, uuid.Nil)
 }
 
-// checkNotPledged refuses rights in an active pledge other than except: Conflict
-// asset_pledged whose Ref is that pledge.
-// checkNotPledged refuses rights already pledged in the new pledge's period. A new pledge
-// runs from registeredOn until it is released, so it clashes with any other pledge of the
-// right that is still active or was released after registeredOn (a backdated registration
-// may not overlap a pledge since released).
-func checkNotPledged(ctx context.Context, db bun.IDB, assets []uuid.UUID, registeredOn term.Date, except uuid.UUID) error {
+// checkNotPledged refuses rights already pledged in the new pledge's period
+// [registeredOn, releasedOn) (nil releasedOn: open), as Conflict asset_pledged whose Ref is
+// the other pledge, an active one first: the periods are date ranges, as the exclusion
+// constraint pledge_assets_no_overlap compares them.
+func checkNotPledged(ctx context.Context, db bun.IDB, assets []uuid.UUID, registeredOn term.Date, releasedOn *term.Date, except uuid.UUID) error {
 	strs := make([]string, len(assets))
 	for i, id := range assets {
 		strs[i] = id.String()
 	}
 	var asset, pledge uuid.UUID
 	err := db.QueryRowContext(ctx, `SELECT asset_id, pledge_id FROM registry.pledge_assets
-		WHERE (active OR released_on > ?::date) AND asset_id = ANY(?::uuid[]) AND pledge_id <> ?
+		WHERE daterange(pledged_on, released_on, '[)') && daterange(?::date, ?::date, '[)') AND asset_id = ANY(?::uuid[]) AND pledge_id <> ?
 		ORDER BY array_position(?::uuid[], asset_id), active DESC LIMIT 1`,
-		registeredOn.String(), pgdialect.Array(strs), except.String(), pgdialect.Array(strs)).Scan(&asset, &pledge)
+		registeredOn.String(), pledgeDateArg(releasedOn), pgdialect.Array(strs), except.String(), pgdialect.Array(strs)).Scan(&asset, &pledge)
 	if err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
 			return nil

@@ -3,6 +3,7 @@ package registry
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"slices"
@@ -577,8 +578,8 @@ func TestPledgeFinancing(t *testing.T) {
 }
 
 // TestPledgeIndexRefusesTwoActive: should a registration get past the checks, Postgres's
-// unique partial index still refuses a right in two active pledges, as asset_pledged naming
-// the pledge that holds it, and nothing is written.
+// exclusion constraint pledge_assets_no_overlap still refuses a right in two pledges over
+// overlapping periods, as asset_pledged naming the pledge that holds it, and nothing is written.
 func TestPledgeIndexRefusesTwoActive(t *testing.T) {
 	f := newPledgeFixture(t)
 	first := f.pledge(f.input([]uuid.UUID{f.o1.ID}, f.inv.ID))
@@ -595,12 +596,25 @@ func TestPledgeIndexRefusesTwoActive(t *testing.T) {
 	if f.head() != before {
 		t.Fatal("written")
 	}
-	// A raw insert (no ON CONFLICT) hits the index itself; its violation maps to the same error.
+	// A raw insert (no ON CONFLICT) hits the constraint itself (SQLSTATE 23P01); its violation
+	// maps to the same error. A finished period ending before the open pledge began does not.
 	_, err = f.s.write(f.ctx, func(ctx context.Context, tx *ledger.Tx) error {
-		_, err := tx.DB().ExecContext(ctx, `INSERT INTO registry.pledge_assets (pledge_id, asset_id, active) VALUES (?, ?, true)`, newID().String(), f.inv.ID.String())
+		_, err := tx.DB().ExecContext(ctx, `INSERT INTO registry.pledge_assets (pledge_id, asset_id, active, pledged_on, released_on)
+			VALUES (?, ?, false, '2024-01-01', '2025-06-02')`, newID().String(), f.inv.ID.String())
 		return err
 	})
 	wantCode(t, pledgeWriteError(err), Conflict, "asset_pledged")
+	_, err = f.s.write(f.ctx, func(ctx context.Context, tx *ledger.Tx) error {
+		_, err := tx.DB().ExecContext(ctx, `INSERT INTO registry.pledge_assets (pledge_id, asset_id, active, pledged_on, released_on)
+			VALUES (?, ?, false, '2024-01-01', '2025-06-01')`, newID().String(), f.inv.ID.String())
+		if err == nil {
+			return errRollback
+		}
+		return err
+	})
+	if !errors.Is(err, errRollback) {
+		t.Fatalf("a period ending the day the open pledge begins: %v", err)
+	}
 }
 
 // TestPledgeConcurrency: 50 registrations at once over overlapping rights. No right ends up in
