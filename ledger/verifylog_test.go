@@ -1,0 +1,66 @@
+package ledger_test
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+
+	"ipledger/ledger"
+	"ipledger/migrations/dbtest"
+)
+
+// flipNode is SQL that changes the first byte of stored node (lvl, idx).
+func flipNode(lvl, idx int) string {
+	return fmt.Sprintf(`UPDATE ledger.tree_runs SET hashes = overlay(hashes PLACING decode(CASE WHEN get_byte(hashes, (%[2]d - first_idx)::int * 32) = 255 THEN '00' ELSE 'ff' END, 'hex') FROM (%[2]d - first_idx)::int * 32 + 1 FOR 1)
+		WHERE level = %[1]d AND first_idx = (SELECT max(first_idx) FROM ledger.tree_runs WHERE level = %[1]d AND first_idx <= %[2]d)`, lvl, idx)
+}
+
+// TestVerifyNamesTheFirstBadTreeNode tampers with the stored tree of a 40-entry chain in
+// several ways and checks the seq and reason Verify names for each.
+func TestVerifyNamesTheFirstBadTreeNode(t *testing.T) {
+	cases := []struct {
+		name   string
+		tamper []string
+		seq    int64
+		reason string
+	}{
+		{"leaf", []string{flipNode(0, 6)}, 7, "the tree's leaf for entry 7 is not SHA-256(0x00 ‖ its hash)"},
+		{"parent", []string{flipNode(1, 10)}, 21, "tree node (level 1, index 10) is not the hash of its children"},
+		{"top", []string{flipNode(5, 0)}, 1, "tree node (level 5, index 0) is not the hash of its children"},
+		// The bad leaf is the news, not the parent above it that no longer matches.
+		{"leaf under a bad parent", []string{flipNode(1, 4), flipNode(0, 9)}, 10, "the tree's leaf for entry 10 is not SHA-256(0x00 ‖ its hash)"},
+		{"two leaves", []string{flipNode(0, 30), flipNode(0, 12)}, 13, "the tree's leaf for entry 13"},
+		{"a node past the head", []string{`INSERT INTO ledger.tree_runs (level, first_idx, hashes) VALUES (0, 40, decode(repeat('ab', 32), 'hex'))`}, 41, "the tree has 41 nodes at level 0, the chain's tree of 40 entries has 40"},
+		{"a gap", []string{`DELETE FROM ledger.tree_runs WHERE level = 0 AND first_idx = (SELECT max(first_idx) FROM ledger.tree_runs WHERE level = 0 AND first_idx <= 20)`}, 1, "have gaps or overlaps"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			db := dbtest.New(t)
+			l := ledger.New(db.App, ledger.Options{})
+			defer l.Close()
+			appendConcurrently(t, l, 40)
+			ctx := context.Background()
+			if rep, err := ledger.Verify(ctx, db.App); err != nil || !rep.OK {
+				t.Fatalf("before tampering: %+v %v", rep, err)
+			}
+			conn, err := db.Super(t).Conn(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer conn.Close()
+			for _, q := range append([]string{`SET session_replication_role = replica`}, c.tamper...) {
+				if _, err := conn.ExecContext(ctx, q); err != nil {
+					t.Fatalf("%s: %v", q, err)
+				}
+			}
+			rep, err := ledger.Verify(ctx, db.App)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if rep.OK || rep.FirstBadSeq == nil || *rep.FirstBadSeq != c.seq || !strings.Contains(rep.Reason, c.reason) {
+				t.Fatalf("want seq %d %q, got %+v", c.seq, c.reason, rep)
+			}
+		})
+	}
+}
