@@ -180,7 +180,11 @@ func (w *bodyWalker) value(path string, schema *huma.Schema, depth int, multi bo
 		return checkNumber(path, string(t), schema)
 	case nil:
 		if schema != nil && schema.Type != "" && schema.Type != "null" && !schema.Nullable {
-			return refuse("null_not_allowed", path, "null is not a value here: leave the field out, or give a %s", schema.Type)
+			article := "a"
+			if strings.ContainsRune("aeiou", rune(schema.Type[0])) {
+				article = "an" // an object, an array, an integer
+			}
+			return refuse("null_not_allowed", path, "null is not a value here: leave the field out, or give %s %s", article, schema.Type)
 		}
 	}
 	return nil

@@ -168,6 +168,12 @@ func TestNullForAFieldWithoutNullIsRefused(t *testing.T) {
 		http.StatusUnprocessableEntity, "null_not_allowed", "body.name", head)
 	e.refused(e.rawJSON("POST", "/v1/parties", reg, `{"name":"n","kind":"enterprise","region_code":"150502","uscc":null}`),
 		http.StatusUnprocessableEntity, "null_not_allowed", "body.uscc", head)
+	// A null body is told what to send, in plain English.
+	r := e.rawJSON("POST", "/v1/parties", reg, `null`)
+	e.refused(r, http.StatusUnprocessableEntity, "null_not_allowed", "body", head)
+	if !strings.Contains(string(r.Body), "give an object") {
+		t.Fatalf("null body: %s", r.Body)
+	}
 }
 
 func TestMissingRequiredFieldNamesItself(t *testing.T) {
