@@ -44,7 +44,7 @@ func commands() []command {
 		{"verify", "verify [FILE]                 verify the hash chain (of an export, or of the database)", verifyCmd},
 		{"openapi", "openapi [yaml|json]           print the OpenAPI document", openapiCmd},
 		{"receipt", "receipt verify FILE --key KEY\n                                         check a saved receipt offline: entry hash, inclusion, signature", receiptCmd},
-		{"audit", "audit --checkpoint OLD --url URL\n                                         show that a kept checkpoint is a prefix of the server's log, or where they part", auditCmd},
+		{"audit", "audit --checkpoint OLD --url URL [--key KEY] [--token TOKEN]\n                                         show that a kept checkpoint is a prefix of the server's log, or where they part", auditCmd},
 		{"backup", "backup DIR                    physical base backup of the private cluster (pg_basebackup), with the WAL it needs", backupCmd},
 		{"restore", "restore [--until TIME] DIR    restore a backup into an empty data dir, verify the ledger, print its head", restoreCmd},
 	}

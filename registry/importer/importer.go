@@ -271,7 +271,7 @@ func readXLSX(r io.Reader) ([]record, error) {
 	f, err := excelize.OpenReader(r)
 	if err != nil {
 		// excelize's words ("zip: not a valid zip file") mean nothing to a registrar.
-		return nil, &Error{Code: CodeFileUnreadable, Message: "the file is not an XLSX workbook (an .xlsx file saved by Excel or WPS); send a CSV with format=csv"}
+		return nil, &Error{Code: CodeFileUnreadable, Message: "the file is not an XLSX workbook (an .xlsx file saved by Excel or WPS); for a CSV, give the format as csv (?format=csv over HTTP, --format csv on the command line)"}
 	}
 	defer f.Close()
 	sheets := f.GetSheetList()
