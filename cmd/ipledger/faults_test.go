@@ -198,6 +198,10 @@ var httpClient = &http.Client{Timeout: 60 * time.Second, Transport: &http.Transp
 
 func (s *server) post(path, key string, body []byte) call {
 	req, _ := http.NewRequest(http.MethodPost, s.url+path, bytes.NewReader(body))
+	// net/http silently resends a request with an Idempotency-Key whose reused connection
+	// broke; then a write that reached the killed server would look "refused". Without
+	// GetBody it is sent once, so each call's outcome is its own.
+	req.GetBody = nil
 	req.Header.Set("Authorization", "Bearer "+s.token)
 	req.Header.Set("Content-Type", "application/json")
 	if key != "" {
