@@ -217,6 +217,7 @@ func TestPagesSendCSPAndNoInlineCode(t *testing.T) {
 	}
 	e.browser().get("/console/static/nope.js").status(http.StatusNotFound)
 	// An unknown console path is the console's own page, in Chinese, under its CSP.
+	e.login(access.Registrar).get("/console/registry/assets/not-an-id").status(http.StatusNotFound).contains("找不到该记录。")
 	nf := e.browser().get("/console/nope").status(http.StatusNotFound).contains("找不到该记录。")
 	if !strings.HasPrefix(nf.Header.Get("Content-Type"), "text/html") || nf.Header.Get("Content-Security-Policy") == "" {
 		t.Errorf("unknown console path: %v", nf.Header)

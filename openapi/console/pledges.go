@@ -109,9 +109,8 @@ func (c *Console) pledgePage(w http.ResponseWriter, r *http.Request) {
 // showPledge is a pledge and its ledger entries. Another bank's pledge is not found, as in
 // the API: the viewer decides before anything is read.
 func (c *Console) showPledge(w http.ResponseWriter, r *http.Request, status int, f *form, saved bool) {
-	id, err := uuid.Parse(r.PathValue("id"))
-	if err != nil {
-		c.errorPage(w, r, http.StatusNotFound, "err_not_found")
+	id, ok := c.pathID(w, r)
+	if !ok {
 		return
 	}
 	p, _ := principalFrom(r.Context())
@@ -137,9 +136,8 @@ func (c *Console) showPledge(w http.ResponseWriter, r *http.Request, status int,
 }
 
 func (c *Console) pledgeEvent(w http.ResponseWriter, r *http.Request) {
-	id, err := uuid.Parse(r.PathValue("id"))
-	if err != nil {
-		c.errorPage(w, r, http.StatusNotFound, "err_not_found")
+	id, ok := c.pathID(w, r)
+	if !ok {
 		return
 	}
 	f, err := parseForm(w, r)

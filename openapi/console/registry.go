@@ -239,9 +239,8 @@ func (c *Console) assetPage(w http.ResponseWriter, r *http.Request) {
 }
 
 func (c *Console) showAsset(w http.ResponseWriter, r *http.Request, status int, f *form, saved bool) {
-	id, err := uuid.Parse(r.PathValue("id"))
-	if err != nil {
-		c.errorPage(w, r, http.StatusNotFound, "err_not_found")
+	id, ok := c.pathID(w, r)
+	if !ok {
 		return
 	}
 	asOf, err := term.ParseDate(r.URL.Query().Get("as_of"))
@@ -287,9 +286,8 @@ func (c *Console) notFoundOr(w http.ResponseWriter, r *http.Request, err error) 
 }
 
 func (c *Console) assetEvent(w http.ResponseWriter, r *http.Request) {
-	id, err := uuid.Parse(r.PathValue("id"))
-	if err != nil {
-		c.errorPage(w, r, http.StatusNotFound, "err_not_found")
+	id, ok := c.pathID(w, r)
+	if !ok {
 		return
 	}
 	f, err := parseForm(w, r)
@@ -345,9 +343,8 @@ func (c *Console) partyPage(w http.ResponseWriter, r *http.Request) {
 }
 
 func (c *Console) showParty(w http.ResponseWriter, r *http.Request, status int, f *form, saved bool) {
-	id, err := uuid.Parse(r.PathValue("id"))
-	if err != nil {
-		c.errorPage(w, r, http.StatusNotFound, "err_not_found")
+	id, ok := c.pathID(w, r)
+	if !ok {
 		return
 	}
 	p, err := c.Registry.GetParty(r.Context(), id)
@@ -365,9 +362,8 @@ func (c *Console) showParty(w http.ResponseWriter, r *http.Request, status int, 
 }
 
 func (c *Console) partyEvent(w http.ResponseWriter, r *http.Request) {
-	id, err := uuid.Parse(r.PathValue("id"))
-	if err != nil {
-		c.errorPage(w, r, http.StatusNotFound, "err_not_found")
+	id, ok := c.pathID(w, r)
+	if !ok {
 		return
 	}
 	f, err := parseForm(w, r)

@@ -12,6 +12,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/google/uuid"
+
 	"ipledger/registry"
 	"ipledger/registry/access"
 )
@@ -138,6 +140,16 @@ func (c *Console) renderTemplate(w http.ResponseWriter, r *http.Request, status 
 type errorData struct {
 	Status  int
 	Message string
+}
+
+// pathID is the {id} of the path; a malformed one is answered as not found, as in the API.
+func (c *Console) pathID(w http.ResponseWriter, r *http.Request) (uuid.UUID, bool) {
+	id, err := uuid.Parse(r.PathValue("id"))
+	if err != nil {
+		c.errorPage(w, r, http.StatusNotFound, "err_not_found")
+		return uuid.UUID{}, false
+	}
+	return id, true
 }
 
 func (c *Console) errorPage(w http.ResponseWriter, r *http.Request, status int, key string) {
