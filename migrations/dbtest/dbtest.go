@@ -171,6 +171,22 @@ func New(t testing.TB) *DB {
 	if _, err := super.ExecContext(ctx, `CREATE DATABASE `+name+` TEMPLATE `+template); err != nil {
 		t.Fatalf("dbtest: create database: %v", err)
 	}
+	d := connect(t, name)
+	t.Cleanup(func() {
+		d.App.Close()
+		s, err := pgdb.Open(superDSN, pgdb.Config{MaxConns: 1})
+		if err != nil {
+			return
+		}
+		defer s.Close()
+		_, _ = s.ExecContext(context.Background(), `DROP DATABASE IF EXISTS `+name+` WITH (FORCE)`)
+	})
+	return d
+}
+
+// connect opens the service role's pool on database name.
+func connect(t testing.TB, name string) *DB {
+	t.Helper()
 	appDSN, err := pgdb.WithUserDB(superDSN, AppRole, appPassword, name)
 	if err != nil {
 		t.Fatal(err)
@@ -183,16 +199,40 @@ func New(t testing.TB) *DB {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() {
-		app.Close()
-		s, err := pgdb.Open(superDSN, pgdb.Config{MaxConns: 1})
-		if err != nil {
-			return
-		}
-		defer s.Close()
-		_, _ = s.ExecContext(context.Background(), `DROP DATABASE IF EXISTS `+name+` WITH (FORCE)`)
-	})
 	return &DB{Name: name, App: app, AppDSN: appDSN, SuperDSN: sDSN}
+}
+
+// Named opens the database name on the server of TEST_DATABASE_URL, creating it from the
+// migrated template when it does not exist (created reports which), and never drops it: for
+// benchmarks whose data takes long to generate, run again on the same server. On a private
+// cluster it would vanish with the cluster, so it refuses.
+func Named(t testing.TB, name string) (d *DB, created bool) {
+	t.Helper()
+	once.Do(func() { setupErr = setup() })
+	if setupErr != nil {
+		t.Fatalf("dbtest: %v", setupErr)
+	}
+	if cluster != nil {
+		t.Fatalf("dbtest: a kept database %q needs TEST_DATABASE_URL (a private cluster is removed at exit)", name)
+	}
+	ctx := context.Background()
+	super, err := pgdb.Open(superDSN, pgdb.Config{MaxConns: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer super.Close()
+	var exists bool
+	if err := super.QueryRowContext(ctx, `SELECT EXISTS (SELECT FROM pg_database WHERE datname = ?)`, name).Scan(&exists); err != nil {
+		t.Fatalf("dbtest: %v", err)
+	}
+	if !exists {
+		if _, err := super.ExecContext(ctx, `CREATE DATABASE `+name+` TEMPLATE `+template); err != nil {
+			t.Fatalf("dbtest: create database: %v", err)
+		}
+	}
+	d = connect(t, name)
+	t.Cleanup(func() { d.App.Close() })
+	return d, !exists
 }
 
 // Super opens a superuser pool on this test's database, closed when t ends.
