@@ -307,16 +307,26 @@ func checkPledgeEvent(ctx context.Context, db bun.IDB, cur *pledgeRow, in Pledge
 		if cur.defaultedOn.IsZero() {
 			return invalid("not_defaulted", "body.type", "a pledge is realised only after the debtor's default is recorded")
 		}
-		if !slices.Contains(RealisationMethods, in.Method) {
-			return invalid("method_invalid", "body.method", "the method is one of %s", strings.Join(RealisationMethods, ", "))
+		method, proceeds, err := checkRealisation(in.Method, in.Proceeds, "body.method", "body.proceeds")
+		if err != nil {
+			return ev, err
 		}
-		m, ok := ParseMoney(in.Proceeds)
-		if !ok {
-			return invalid("amount_invalid", "body.proceeds", "the proceeds are a decimal string in CNY, more than 0, with at most 2 decimals; got %q", in.Proceeds)
-		}
-		ev.Method, ev.ProceedsFen = in.Method, int64(m)
+		ev.Method, ev.ProceedsFen = method, proceeds
 	}
 	return ev, nil
+}
+
+// checkRealisation checks a realisation's method and proceeds, for the realise event and for a
+// realised pledge registered in one write (fields name where each came from).
+func checkRealisation(method, proceeds, methodField, proceedsField string) (string, int64, *Error) {
+	if !slices.Contains(RealisationMethods, method) {
+		return "", 0, Errorf(Invalid, "method_invalid", methodField, "the method is one of %s", strings.Join(RealisationMethods, ", "))
+	}
+	m, ok := ParseMoney(proceeds)
+	if !ok {
+		return "", 0, Errorf(Invalid, "amount_invalid", proceedsField, "the proceeds are a decimal string in CNY, more than 0, with at most 2 decimals; got %q", proceeds)
+	}
+	return method, int64(m), nil
 }
 
 // checkActiveTerm refuses a term end after the expiry of any right still in the pledge.
