@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/google/uuid"
@@ -21,22 +22,31 @@ import (
 type PartyKind string
 
 const (
-	Enterprise          PartyKind = "enterprise"
-	University          PartyKind = "university"
-	Institute           PartyKind = "institute"
-	Individual          PartyKind = "individual"
-	Bank                PartyKind = "bank"
-	Government          PartyKind = "government"
-	OtherParty          PartyKind = "other"
-	kindPartyRegistered           = "party.registered"
-	kindPartyRenamed              = "party.renamed"
-	kindPartyMoved                = "party.moved"
+	Enterprise           PartyKind = "enterprise"
+	University           PartyKind = "university"
+	Institute            PartyKind = "institute"
+	Individual           PartyKind = "individual"
+	Bank                 PartyKind = "bank"
+	Guarantor            PartyKind = "guarantor"             // 担保机构: a guarantee company
+	FinancialInstitution PartyKind = "financial_institution" // a lender that is no bank (小额贷款公司, trust, leasing)
+	Government           PartyKind = "government"
+	OtherParty           PartyKind = "other"
+	kindPartyRegistered            = "party.registered"
+	kindPartyRenamed               = "party.renamed"
+	kindPartyMoved                 = "party.moved"
 )
 
 // PartyKinds lists every party kind.
 func PartyKinds() []PartyKind {
-	return []PartyKind{Enterprise, University, Institute, Individual, Bank, Government, OtherParty}
+	return []PartyKind{Enterprise, University, Institute, Individual, Bank, Guarantor, FinancialInstitution, Government, OtherParty}
 }
+
+// PledgeeKinds are the kinds of party that may be a pledgee (CNIPA accepts any pledgee; the
+// bureau's lenders are banks, guarantee companies and other financial institutions).
+func PledgeeKinds() []PartyKind { return []PartyKind{Bank, Guarantor, FinancialInstitution} }
+
+// Pledgee reports whether a party of kind k may be a pledgee, and so bound to a bank principal.
+func (k PartyKind) Pledgee() bool { return slices.Contains(PledgeeKinds(), k) }
 
 // Valid reports whether k is a known party kind.
 func (k PartyKind) Valid() bool {
