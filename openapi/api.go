@@ -89,6 +89,7 @@ func New(d Deps) *Server {
 	s.registerParties()
 	s.registerAssets()
 	s.registerImport()
+	s.registerLayoutImport()
 	s.registerPledges()
 	s.registerIndicators()
 	s.registerTlog() // last: it documents Ipledger-Seq on every write operation

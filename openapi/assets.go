@@ -3,7 +3,6 @@ package openapi
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"net/http"
 
@@ -363,7 +362,7 @@ type ImportRowError struct {
 	Column  string `json:"column,omitempty"`
 	Code    string `json:"code"`
 	Message string `json:"message"`
-	Ref     string `json:"ref,omitempty" doc:"The existing asset, for asset_exists"`
+	Ref     string `json:"ref,omitempty" doc:"The record the error is about: the existing asset for asset_exists, the existing party for party_exists, the other pledge for asset_pledged"`
 }
 
 type importOutput struct {
@@ -388,21 +387,6 @@ func (s *Server) registerImport() {
 		// carry the request's idempotency key (one key marks one write).
 		ctx, _ = ledger.WithIdempotency(ctx, "", nil)
 		rep, err := importer.New(s.Registry).Import(ctx, bytes.NewReader(in.RawBody), in.Format, nil)
-		var ie *importer.Error
-		if errors.As(err, &ie) {
-			p := newProblem(http.StatusUnprocessableEntity, ie.Code, ie.Message)
-			p.Errors = []FieldError{{Location: "body", Message: ie.Message}} // the message names the line
-			return nil, p
-		}
-		if err != nil {
-			return nil, s.problemFrom(ctx, err)
-		}
-		out := &importOutput{}
-		out.Body.Rows, out.Body.Added, out.Body.Unchanged, out.Body.Failed = rep.Rows, rep.Added, rep.Unchanged, rep.Failed
-		out.Body.Errors = make([]ImportRowError, 0, len(rep.Errors))
-		for _, e := range rep.Errors {
-			out.Body.Errors = append(out.Body.Errors, ImportRowError(e))
-		}
-		return out, nil
+		return s.importAnswer(ctx, rep, err)
 	})
 }

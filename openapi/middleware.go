@@ -362,7 +362,7 @@ func (s *Server) idempotency(next http.Handler) http.Handler {
 		}
 		// Read no more than the operation would accept: only imports take large bodies.
 		limit := int64(maxBody)
-		if r.URL.Path == importPath && (p.Role == access.Admin || p.Role == access.Registrar) {
+		if (r.URL.Path == importPath || r.URL.Path == layoutImportPath) && (p.Role == access.Admin || p.Role == access.Registrar) {
 			limit = maxImportBody
 		}
 		body, err := io.ReadAll(io.LimitReader(r.Body, limit+1))

@@ -77,7 +77,7 @@ func TestUsageErrorsExitTwo(t *testing.T) {
 		{"serve", "extra"},
 		{"migrate"}, {"migrate", "sideways"}, {"migrate", "down", "x"}, {"migrate", "force"},
 		{"token"}, {"token", "mint"}, {"token", "create", "--role", "admin"}, {"token", "create", "--name", "x"}, {"token", "new", "x"},
-		{"import"}, {"import", "--kind", "asset", "a.csv"}, {"import", "a.txt"}, {"import", "--format", "pdf", "a.csv"}, {"import", "a.csv", "b.csv"},
+		{"import"}, {"import", "--kind", "asset", "a.csv"}, {"import", "a.txt"}, {"import", "--format", "pdf", "a.csv"}, {"import", "--layout", "claims", "a.csv"}, {"import", "a.csv", "b.csv"},
 		{"export", "a", "b"}, {"export", "--from-seq", "0"}, {"export", "--from-seq", "5", "--to-seq", "4"}, {"export", "--from-seq", "x"},
 		{"verify", "a", "b"}, {"verify", "--strict"},
 		{"openapi", "xml"},
@@ -95,11 +95,11 @@ func TestUsageErrorsExitTwo(t *testing.T) {
 // The import usage names the flag it has.
 func TestImportUsageMatchesItsFlags(t *testing.T) {
 	_, out, _ := runCLI(t, "import", "-h")
-	if !strings.Contains(out, "--format") || strings.Contains(out, "--kind") {
+	if !strings.Contains(out, "--format") || !strings.Contains(out, "--layout parties|assets|events|pledges") || strings.Contains(out, "--kind") {
 		t.Fatalf("import usage: %s", out)
 	}
 	_, out, _ = runCLI(t, "help")
-	if !strings.Contains(out, "import [--format csv|xlsx] FILE") || strings.Contains(out, "--kind") {
+	if !strings.Contains(out, "import [--layout parties|assets|events|pledges] [--format csv|xlsx] FILE") || strings.Contains(out, "--kind") {
 		t.Fatalf("overview: %s", out)
 	}
 }
@@ -153,6 +153,46 @@ func TestImportExitsOneWhenARowFails(t *testing.T) {
 	}
 	if code, _, errOut := runCLI(t, "import", "--format", "csv", clean); code != exitOK || !strings.Contains(errOut, "1 unchanged, 0 failed") {
 		t.Fatalf("import of rows already in: exit %d, stderr %s; want 0", code, errOut)
+	}
+}
+
+// --layout picks what a row is; the default stays assets, so earlier command lines keep working.
+func TestImportLayouts(t *testing.T) {
+	useDB(t)
+	dir := t.TempDir()
+	parties := filepath.Join(dir, "parties.csv")
+	if err := os.WriteFile(parties, []byte("name,kind,uscc,region_code\n通辽某公司,enterprise,91150502MA0Q1XY3RT,150502\n张伟,individual,,150523\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	assets := filepath.Join(dir, "assets.csv")
+	if err := os.WriteFile(assets, []byte("kind,number,title,owners,filed_on,granted_on\ntrademark,12345678,科尔沁,张伟@150523,,2014-03-07\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	events := filepath.Join(dir, "events.csv")
+	if err := os.WriteFile(events, []byte("type,number,effective_on,owners\ntransfer,12345678,2020-05-06,91150502MA0Q1XY3RT\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		args    []string
+		summary string
+	}{
+		{[]string{"import", "--layout", "parties", parties}, "2 rows: 2 added, 0 unchanged, 0 failed"},
+		{[]string{"import", assets}, "1 rows: 1 added, 0 unchanged, 0 failed"},
+		{[]string{"import", "--layout", "events", events}, "1 rows: 1 added, 0 unchanged, 0 failed"},
+		{[]string{"import", "--layout", "events", events}, "1 rows: 0 added, 1 unchanged, 0 failed"},
+		{[]string{"import", "--layout", "parties", parties}, "2 rows: 0 added, 2 unchanged, 0 failed"},
+	} {
+		if code, _, errOut := runCLI(t, c.args...); code != exitOK || !strings.Contains(errOut, c.summary) {
+			t.Fatalf("%v: exit %d, stderr %s; want 0 and %q", c.args, code, errOut, c.summary)
+		}
+	}
+	// An event on a right no earlier file registered is a row error naming the number.
+	if err := os.WriteFile(events, []byte("type,number,effective_on\nlapse,ZL201310699744.2,2020-05-06\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, out, _ := runCLI(t, "import", "--layout", "events", events)
+	if code != exitFailure || !strings.Contains(out, `"asset_unknown"`) || !strings.Contains(out, "ZL201310699744.2") {
+		t.Fatalf("event on an unknown right: exit %d, report %s", code, out)
 	}
 }
 

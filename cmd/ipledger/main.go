@@ -39,7 +39,7 @@ func commands() []command {
 		{"serve", "serve                         run the HTTP service (migrates on start)", serveCmd},
 		{"migrate", "migrate up|down [N]|version|force V\n                                         run or inspect the database migrations", migrateCmd},
 		{"token", "token create --name N --role R [--party ID]\n                                         create a principal and print its token\n  ipledger token new                     print a fresh random token (for IPLEDGER_BOOTSTRAP_TOKEN)", tokenCmd},
-		{"import", "import [--format csv|xlsx] FILE\n                                         bulk-import assets from CSV or XLSX", importCmd},
+		{"import", "import [--layout parties|assets|events|pledges] [--format csv|xlsx] FILE\n                                         bulk-import parties, assets, asset events or pledges from CSV or XLSX", importCmd},
 		{"export", "export [--from-seq N] [--to-seq N] [FILE]\n                                         write the ledger as JSON lines (FILE or -: stdout)", exportCmd},
 		{"verify", "verify [FILE]                 verify the hash chain (of an export, or of the database)", verifyCmd},
 		{"openapi", "openapi [yaml|json]           print the OpenAPI document", openapiCmd},

@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/schollz/progressbar/v3"
@@ -29,13 +30,15 @@ func seed(ctx context.Context, reg *registry.Service) error {
 	return nil
 }
 
-const importUsage = `Usage: ipledger import [--format csv|xlsx] FILE
+const importUsage = `Usage: ipledger import [--layout parties|assets|events|pledges] [--format csv|xlsx] FILE
 
-Bulk-imports assets from a CSV or XLSX file (docs/IMPORT.md), with a progress bar on a
-terminal. Prints the report as JSON on stdout, then the row errors and a summary on stderr.
-Importing the same file again adds nothing. Exit status: 0 when every row was imported or
-already there, 1 when any row failed (the others are imported) or the file was refused,
-2 on a usage error.
+Bulk-imports a CSV or XLSX file of one layout (docs/IMPORT.md), with a progress bar on a
+terminal: parties, assets (the default), asset events, or pledges with their events. Rows
+name parties by unified social credit code or NAME@REGION and rights by number; load a
+history in that order (parties, assets, events, pledges). Prints the report as JSON on
+stdout, then the row errors and a summary on stderr. Importing the same file again adds
+nothing. Exit status: 0 when every row was imported or already there, 1 when any row failed
+(the others are imported) or the file was refused, 2 on a usage error.
 `
 
 // errRowsFailed ends an import in which some rows were refused: exit 1, after the report.
@@ -45,9 +48,10 @@ func (e errRowsFailed) Error() string {
 	return fmt.Sprintf("import: %d of %d rows failed (see the errors above)", e.failed, e.rows)
 }
 
-// importCmd bulk-imports assets from a CSV or XLSX file.
+// importCmd bulk-imports a CSV or XLSX file of one layout.
 func importCmd(ctx context.Context, c *cli, args []string) error {
 	fl := newFlags("import", importUsage)
+	layout := fl.String("layout", importer.Assets, "what a row is: "+strings.Join(importer.Layouts(), ", "))
 	format := fl.String("format", "", "csv or xlsx (default: from the file name's extension)")
 	pos, err := fl.parse(args)
 	if err != nil {
@@ -57,6 +61,9 @@ func importCmd(ctx context.Context, c *cli, args []string) error {
 		return fl.fail("want one FILE, got %d arguments", len(pos))
 	}
 	path := pos[0]
+	if !slices.Contains(importer.Layouts(), *layout) {
+		return fl.fail("--layout %q: want %s", *layout, strings.Join(importer.Layouts(), ", "))
+	}
 	*format = strings.ToLower(*format)
 	if *format == "" {
 		*format = strings.TrimPrefix(strings.ToLower(filepath.Ext(path)), ".")
@@ -92,7 +99,7 @@ func importCmd(ctx context.Context, c *cli, args []string) error {
 	if !isTerminal(c.stderr) {
 		progress = nil
 	}
-	rep, err := importer.New(reg).Import(ledger.WithActor(ctx, "operator/"+osUser()), f, *format, progress)
+	rep, err := importer.New(reg).ImportLayout(ledger.WithActor(ctx, "operator/"+osUser()), *layout, f, *format, progress)
 	if bar != nil {
 		_ = bar.Finish()
 	}

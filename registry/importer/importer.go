@@ -86,23 +86,14 @@ func (e *Error) Error() string { return "import: " + e.Message }
 // Rows are written in batches: a failure of the database stops the import and returns the
 // report so far (the batches before it are committed) with the error.
 func (im *Importer) Import(ctx context.Context, r io.Reader, format string, progress func(done, total int)) (Report, error) {
-	var rows []record
-	var err error
-	switch strings.ToLower(format) {
-	case CSV:
-		rows, err = readCSV(r)
-	case XLSX:
-		rows, err = readXLSX(r)
-	default:
-		return Report{}, &Error{Code: CodeFileInvalid, Message: fmt.Sprintf("unknown format %q (want csv or xlsx)", format)}
-	}
+	rows, err := readRecords(r, format)
 	if err != nil {
 		return Report{}, err
 	}
 	if len(rows) == 0 {
 		return Report{}, &Error{Code: CodeFileInvalid, Message: "the file is empty: want a header row first"}
 	}
-	col, err := header(rows[0].cells)
+	col, err := headerOf(rows[0].cells, Columns, required)
 	if err != nil {
 		return Report{}, err
 	}
@@ -138,6 +129,23 @@ func (im *Importer) Import(ctx context.Context, r io.Reader, format string, prog
 		for j, o := range pr.owners {
 			if o.id != uuid.Nil {
 				in.OwnerIDs[j] = o.id
+				continue
+			}
+			if o.name.name != "" {
+				ps, err := im.s.PartiesByNameRegion(ctx, o.name.name, o.name.region)
+				if err != nil {
+					return rep, err
+				}
+				if len(ps) != 1 {
+					code, why := "owner_unknown", "no party is named %s in unit %s"
+					if len(ps) > 1 {
+						code, why = "owner_ambiguous", "several parties are named %s in unit %s: name this one by its unified social credit code"
+					}
+					rep.fail(RowError{Row: pr.row, Column: "owners", Code: code, Message: fmt.Sprintf(why, o.name.name, o.name.region)})
+					ok = false
+					break
+				}
+				in.OwnerIDs[j] = ps[0].ID
 				continue
 			}
 			id, found := byUSCC[o.uscc]
@@ -290,7 +298,9 @@ func readXLSX(r io.Reader) ([]record, error) {
 	return out, nil
 }
 
-func header(cells []string) (map[string]int, error) {
+// headerOf maps the header's column names to their positions, refusing unknown, repeated and
+// missing required columns.
+func headerOf(cells []string, columns, required []string) (map[string]int, error) {
 	col := map[string]int{}
 	for i, h := range cells {
 		h = strings.ToLower(strings.TrimSpace(h))
@@ -298,13 +308,13 @@ func header(cells []string) (map[string]int, error) {
 			continue
 		}
 		known := false
-		for _, c := range Columns {
+		for _, c := range columns {
 			if c == h {
 				known = true
 			}
 		}
 		if !known {
-			return nil, &Error{Code: CodeFileInvalid, Message: fmt.Sprintf("unknown column %q in the header (columns: %s)", h, strings.Join(Columns, ", "))}
+			return nil, &Error{Code: CodeFileInvalid, Message: fmt.Sprintf("unknown column %q in the header (columns: %s)", h, strings.Join(columns, ", "))}
 		}
 		if _, dup := col[h]; dup {
 			return nil, &Error{Code: CodeFileInvalid, Message: fmt.Sprintf("column %q appears twice in the header", h)}
@@ -331,6 +341,7 @@ func blank(cells []string) bool {
 type ownerRef struct {
 	id   uuid.UUID
 	uscc string
+	name partyRef // NAME@REGION, for a party without a code
 }
 
 type parsedRow struct {
@@ -395,6 +406,10 @@ func parseRow(rowNo int, cells []string, col map[string]int) parsedRow {
 			pr.owners = append(pr.owners, ownerRef{id: id})
 			continue
 		}
+		if ref, ok := parsePartyRef(o); ok && ref.uscc == "" {
+			pr.owners = append(pr.owners, ownerRef{name: ref})
+			continue
+		}
 		code, err := ident.CheckUSCC(o)
 		if err != nil {
 			var ie *ident.Error
@@ -402,7 +417,7 @@ func parseRow(rowNo int, cells []string, col map[string]int) parsedRow {
 				// Confirmed pilot codes are stored as written; look them up as such.
 				code = strings.ToUpper(strings.Join(strings.Fields(o), ""))
 			} else {
-				return bad("owners", "owner_format", fmt.Sprintf("owner %q is neither a party id nor a unified social credit code", o))
+				return bad("owners", "owner_format", fmt.Sprintf("owner %q is neither a party id, a unified social credit code nor NAME@REGION", o))
 			}
 		}
 		pr.owners = append(pr.owners, ownerRef{uscc: code})

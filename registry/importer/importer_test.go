@@ -12,7 +12,6 @@ import (
 
 	"github.com/xuri/excelize/v2"
 
-	"ipledger/ledger"
 	"ipledger/migrations/dbtest"
 	"ipledger/registry"
 	"ipledger/registry/importer"
@@ -32,14 +31,7 @@ var exampleOwners = []struct{ uscc, region string }{
 
 func setup(t testing.TB) (*registry.Service, context.Context) {
 	t.Helper()
-	db := dbtest.New(t)
-	l := ledger.New(db.App, ledger.Options{})
-	t.Cleanup(func() { l.Close() })
-	s := registry.New(l, registry.WithClock(func() time.Time { return today.Time() }))
-	ctx := ledger.WithActor(context.Background(), "principal/importer-test")
-	if err := s.Seed(ctx); err != nil {
-		t.Fatal(err)
-	}
+	s, ctx := newService(t)
 	for i, o := range exampleOwners {
 		if _, _, err := s.RegisterParty(ctx, registry.PartyInput{Name: fmt.Sprintf("示例单位%d", i), Kind: registry.Enterprise, USCC: o.uscc, RegionCode: o.region}); err != nil {
 			t.Fatal(err)

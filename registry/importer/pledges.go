@@ -1,0 +1,153 @@
+package importer
+
+import (
+	"context"
+	"strings"
+
+	"github.com/google/uuid"
+
+	"ipledger/registry"
+	"ipledger/registry/term"
+)
+
+// PledgeColumns are the pledges layout's columns (docs/IMPORT.md, Pledges). A row of type
+// register is a registration (POST /v1/pledges); a row of another type is an event on the
+// pledge its contract number (and pledgee) names (POST /v1/pledges/{id}/events).
+var PledgeColumns = []string{"type", "contract_no", "pledgee", "pledgors", "rights", "amount", "registered_on", "starts_on",
+	"ends_on", "released_on", "effective_on", "new_contract_no", "method", "proceeds", "note"}
+
+// PledgeRegister is the pledges layout's row type for a registration; the others are the
+// pledge event types (registry.PledgeEventTypes).
+const PledgeRegister = "register"
+
+var pledgeDates = []string{"registered_on", "starts_on", "ends_on", "released_on", "effective_on"}
+
+var pledgeLayout = &rowLayout{
+	name:     Pledges,
+	columns:  PledgeColumns,
+	required: []string{"type", "contract_no"},
+	dates:    pledgeDates,
+	keyed:    true,
+	write:    writePledge,
+}
+
+var (
+	registerFields = map[string]string{"body.pledgor_ids": "pledgors", "body.asset_ids": "rights", "body.pledgee_id": "pledgee"}
+	pledgeEvFields = map[string]string{"body.asset_ids": "rights", "body.contract_no": "new_contract_no", "body": "type"}
+	// Columns only one side takes: given to the other, the row is refused (field_not_allowed),
+	// as the API refuses a field its operation does not take.
+	registerOnly = []string{"pledgors", "registered_on", "released_on"}
+	eventOnly    = []string{"effective_on", "new_contract_no", "method", "proceeds"}
+)
+
+func writePledge(ctx context.Context, im *Importer, rw *row) (bool, *RowError, error) {
+	typ := strings.ToLower(rw.get("type"))
+	notAllowed, takes := eventOnly, "a pledge event"
+	if typ != PledgeRegister {
+		notAllowed, takes = registerOnly, "a registration"
+	}
+	for _, c := range notAllowed {
+		if rw.get(c) != "" {
+			return false, rw.fail(c, "field_not_allowed", "%s belongs only to %s, not to a %s row", c, takes, typ), nil
+		}
+	}
+	dates := map[string]*term.Date{}
+	for _, c := range pledgeDates {
+		d, rerr := rw.date(c)
+		if rerr != nil {
+			return false, rerr, nil
+		}
+		dates[c] = &d
+	}
+	if typ == PledgeRegister {
+		return im.registerPledge(ctx, rw, dates)
+	}
+	return im.pledgeEvent(ctx, rw, typ, dates)
+}
+
+func (im *Importer) registerPledge(ctx context.Context, rw *row, dates map[string]*term.Date) (bool, *RowError, error) {
+	in := registry.PledgeInput{Amount: parseMoney(rw.get("amount")), ContractNo: rw.get("contract_no"),
+		RegisteredOn: *dates["registered_on"], StartsOn: *dates["starts_on"], EndsOn: *dates["ends_on"],
+		ReleasedOn: *dates["released_on"], Note: rw.get("note")}
+	v := rw.get("pledgee")
+	if v == "" {
+		return false, rw.fail("pledgee", "pledgee_required", "a registration names its pledgee"), nil
+	}
+	var rerr *RowError
+	var err error
+	if in.PledgeeID, rerr, err = im.party(ctx, rw, "pledgee", v); rerr != nil || err != nil {
+		return false, rerr, err
+	}
+	if in.PledgorIDs, rerr, err = im.parties(ctx, rw, "pledgors"); rerr != nil || err != nil {
+		return false, rerr, err
+	}
+	if in.AssetIDs, rerr, err = im.assets(ctx, rw, "rights"); rerr != nil || err != nil {
+		return false, rerr, err
+	}
+	if _, err := im.s.RegisterPledge(ctx, in); err != nil {
+		rerr, err := domainError(rw, err, registerFields)
+		return false, rerr, err
+	}
+	return true, nil, nil
+}
+
+func (im *Importer) pledgeEvent(ctx context.Context, rw *row, typ string, dates map[string]*term.Date) (bool, *RowError, error) {
+	id, rerr, err := im.pledge(ctx, rw)
+	if rerr != nil || err != nil {
+		return false, rerr, err
+	}
+	in := registry.PledgeEventInput{Type: typ, EffectiveOn: *dates["effective_on"], Amount: parseMoney(rw.get("amount")),
+		StartsOn: *dates["starts_on"], EndsOn: *dates["ends_on"], ContractNo: rw.get("new_contract_no"),
+		Method: strings.ToLower(rw.get("method")), Proceeds: parseMoney(rw.get("proceeds")), Note: rw.get("note")}
+	if in.AssetIDs, rerr, err = im.assets(ctx, rw, "rights"); rerr != nil || err != nil {
+		return false, rerr, err
+	}
+	if _, err := im.s.PledgeEvent(ctx, registry.OfficeViewer(), id, in); err != nil {
+		rerr, err := domainError(rw, err, pledgeEvFields)
+		return false, rerr, err
+	}
+	return true, nil, nil
+}
+
+// pledge resolves the pledge a row names by its current contract number, of the pledgee when
+// one is given. Of several such pledges (a renewal may keep the number), the one still active
+// is meant; more than one active is ambiguous.
+func (im *Importer) pledge(ctx context.Context, rw *row) (uuid.UUID, *RowError, error) {
+	var pledgee uuid.UUID
+	if v := rw.get("pledgee"); v != "" {
+		id, rerr, err := im.party(ctx, rw, "pledgee", v)
+		if rerr != nil || err != nil {
+			return uuid.Nil, rerr, err
+		}
+		pledgee = id
+	}
+	contract := rw.get("contract_no")
+	ps, err := im.s.PledgesByContract(ctx, contract, pledgee)
+	if err != nil {
+		return uuid.Nil, nil, err
+	}
+	if len(ps) > 1 {
+		var active []registry.PledgeRef
+		for _, p := range ps {
+			if p.Status == registry.PledgeActive {
+				active = append(active, p)
+			}
+		}
+		if len(active) == 1 {
+			ps = active
+		}
+	}
+	switch len(ps) {
+	case 0:
+		of := ""
+		if pledgee != uuid.Nil {
+			of = " of pledgee " + rw.get("pledgee")
+		}
+		return uuid.Nil, rw.fail("contract_no", "pledge_unknown", "no pledge%s has the contract number %s (register it in an earlier row)", of, contract), nil
+	case 1:
+		return ps[0].ID, nil, nil
+	}
+	e := rw.fail("contract_no", "pledge_ambiguous", "%d pledges have the contract number %s: name the pledgee, or tell them apart by contract number", len(ps), contract)
+	e.Ref = ps[0].ID.String()
+	return uuid.Nil, e, nil
+}
