@@ -91,6 +91,8 @@ func New(d Deps) *Server {
 	s.registerImport()
 	s.registerLayoutImport()
 	s.registerPledges()
+	s.registerDemands() // demands.go
+	s.registerPublic()  // public.go: open data
 	s.registerIndicators()
 	s.registerTlog() // last: it documents Ipledger-Seq on every write operation
 	s.mountConsole()

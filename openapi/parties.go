@@ -21,6 +21,9 @@ type PartyView struct {
 	USCCConfirmed bool    `json:"uscc_confirmed" doc:"Accepted despite a wrong check character, on the registrar's explicit confirmation"`
 	RegionCode    string  `json:"region_code" doc:"GB/T 2260 code of its county-level unit"`
 	RegisteredOn  *string `json:"registered_on" format:"date"`
+	// Credit records (credit.go): filled by fillCredit.
+	CreditListed   bool                `json:"credit_listed" doc:"On a credit list (失信) today"`
+	CreditListings []CreditListingView `json:"credit_listings" nullable:"false" doc:"Every listing on a credit list, current (removed_on null) and past"`
 }
 
 func partyView(p registry.Party) PartyView {
@@ -37,6 +40,7 @@ type WarningView struct {
 	Code    string `json:"code" example:"uscc_unconfirmed_check"`
 	Field   string `json:"field,omitempty" example:"body.uscc"`
 	Message string `json:"message"`
+	Ref     string `json:"ref,omitempty" doc:"Id of what the warning is about, e.g. the listed pledgor"`
 }
 
 // dateStr writes a date as YYYY-MM-DD, or null for none.
@@ -95,9 +99,11 @@ type createPartyInput struct {
 type partyEventInput struct {
 	ID   string `path:"id"`
 	Body struct {
-		Type        string `json:"type" enum:"rename,move"`
+		Type        string `json:"type" enum:"rename,move,credit_listed,credit_removed"`
 		Name        string `json:"name,omitempty" maxLength:"300"`
 		RegionCode  string `json:"region_code,omitempty" maxLength:"6"`
+		List        string `json:"list,omitempty" maxLength:"200" doc:"credit_listed, credit_removed: the credit list, e.g. 严重违法失信名单"`
+		SourceRef   string `json:"source_ref,omitempty" maxLength:"200" doc:"credit_listed, credit_removed: the decision or notice it rests on"`
 		EffectiveOn string `json:"effective_on,omitempty" format:"date" doc:"Default today"`
 	}
 }
@@ -125,6 +131,9 @@ func (s *Server) registerParties() {
 		}
 		out := &partyOutput{Status: http.StatusCreated}
 		out.Body.PartyView = partyView(p)
+		if err := s.fillCredit(ctx, &out.Body.PartyView); err != nil {
+			return nil, s.problemFrom(ctx, err)
+		}
 		for _, w := range warns {
 			out.Body.Warnings = append(out.Body.Warnings, WarningView(w))
 		}
@@ -144,6 +153,9 @@ func (s *Server) registerParties() {
 		}
 		out := &partyOutput{Status: http.StatusOK}
 		out.Body.PartyView = partyView(p)
+		if err := s.fillCredit(ctx, &out.Body.PartyView); err != nil {
+			return nil, s.problemFrom(ctx, err)
+		}
 		return out, nil
 	})
 	register(s, huma.Operation{
@@ -155,8 +167,14 @@ func (s *Server) registerParties() {
 		Region string `query:"region" maxLength:"6"`
 		Cursor string `query:"cursor" maxLength:"100"`
 		Limit  int    `query:"limit" minimum:"1" maximum:"1000" default:"100"`
+		Credit string `query:"credit_listed" enum:"true,false," doc:"true: parties on a credit list today; false: on none"`
 	}) (*partiesOutput, error) {
-		ps, next, err := s.Registry.ListParties(ctx, registry.PartyFilter{Q: in.Q, Kind: registry.PartyKind(in.Kind), Region: in.Region, Cursor: in.Cursor, Limit: in.Limit})
+		f := registry.PartyFilter{Q: in.Q, Kind: registry.PartyKind(in.Kind), Region: in.Region, Cursor: in.Cursor, Limit: in.Limit}
+		if in.Credit != "" {
+			listed := in.Credit == "true"
+			f.CreditListed = &listed
+		}
+		ps, next, err := s.Registry.ListParties(ctx, f)
 		if err != nil {
 			return nil, s.problemFrom(ctx, err)
 		}
@@ -165,6 +183,13 @@ func (s *Server) registerParties() {
 		for _, p := range ps {
 			out.Body.Items = append(out.Body.Items, partyView(p))
 		}
+		views := make([]*PartyView, len(out.Body.Items))
+		for i := range out.Body.Items {
+			views[i] = &out.Body.Items[i]
+		}
+		if err := s.fillCredit(ctx, views...); err != nil {
+			return nil, s.problemFrom(ctx, err)
+		}
 		if next != "" {
 			out.Body.NextCursor = &next
 		}
@@ -172,7 +197,12 @@ func (s *Server) registerParties() {
 	})
 	register(s, huma.Operation{
 		OperationID: "record-party-event", Method: http.MethodPost, Path: "/v1/parties/{id}/events", Tags: []string{"parties"},
-		Summary: "Rename a party or move it to another unit", Errors: []int{http.StatusNotFound},
+		Summary: "Rename a party, move it to another unit, or record its credit listing",
+		Description: "`rename` (name), `move` (region_code), and credit records (失信, docs/SERVICES.md): `credit_listed` / `credit_removed` (list, source_ref, effective_on). " +
+			"Listing a party twice on the same list is 409 `credit_already_listed`; removing a listing that is not on is 409 `credit_not_listed`; " +
+			"a removal dated before its listing, or a new listing dated before the last removal from that list, is 422 `before_last_change`; `list_required`, `source_ref_required`. " +
+			"A listing never refuses a pledge: a pledge registered for a pledgor listed on its registration date answers with the warning `pledgor_credit_listed`.",
+		Errors: []int{http.StatusNotFound, http.StatusConflict},
 	}, registrars, func(ctx context.Context, in *partyEventInput) (*partyOutput, error) {
 		id, err := parseID("path.id", in.ID, "party")
 		if err != nil {
@@ -182,12 +212,16 @@ func (s *Server) registerParties() {
 		if err != nil {
 			return nil, err
 		}
-		p, err := s.Registry.PartyEvent(ctx, id, registry.PartyEventInput{Type: in.Body.Type, Name: in.Body.Name, RegionCode: in.Body.RegionCode, EffectiveOn: eff})
+		p, err := s.Registry.PartyEvent(ctx, id, registry.PartyEventInput{Type: in.Body.Type, Name: in.Body.Name, RegionCode: in.Body.RegionCode,
+			List: in.Body.List, SourceRef: in.Body.SourceRef, EffectiveOn: eff})
 		if err != nil {
 			return nil, s.problemFrom(ctx, err)
 		}
 		out := &partyOutput{Status: http.StatusOK}
 		out.Body.PartyView = partyView(p)
+		if err := s.fillCredit(ctx, &out.Body.PartyView); err != nil {
+			return nil, s.problemFrom(ctx, err)
+		}
 		return out, nil
 	})
 }

@@ -41,6 +41,7 @@ type PledgeView struct {
 	Realisation  *RealisationView   `json:"realisation" doc:"How a defaulted pledge was realised"`
 	RegSeq       int64              `json:"registered_seq" doc:"The registration's ledger entry"`
 	UpdatedSeq   int64              `json:"updated_seq" doc:"The last ledger entry that changed it"`
+	Warnings     []WarningView      `json:"warnings,omitempty" doc:"On a registration's answer: e.g. pledgor_credit_listed, a pledgor on a credit list (失信) on the registration date; never a refusal"`
 }
 
 // PledgedAssetView is a right a pledge covers or covered.
@@ -74,6 +75,9 @@ func pledgeView(p registry.Pledge) PledgeView {
 	for _, a := range p.Assets {
 		v.Assets = append(v.Assets, PledgedAssetView{ID: a.ID.String(), Kind: string(a.Kind), Number: a.Number,
 			DisplayNumber: a.DisplayNumber, Title: a.Title, Active: a.Active, ReleasedOn: dateStr(a.ReleasedOn)})
+	}
+	for _, w := range p.Warnings {
+		v.Warnings = append(v.Warnings, WarningView(w))
 	}
 	if p.Realisation != nil {
 		v.Realisation = &RealisationView{Method: p.Realisation.Method, Proceeds: p.Realisation.Proceeds.String()}
@@ -113,6 +117,7 @@ type createPledgeInput struct {
 		ReleasedOn   string   `json:"released_on,omitempty" format:"date" doc:"A pledge that has already ended: released (注销) on this date (on or after registered_on, not after today), recorded with its registration in one write"`
 		PledgeeID    string   `json:"pledgee_id,omitempty" doc:"The pledgee bank party. Admins and registrars must name it; a bank's is its own party and it may not name another"`
 		Note         string   `json:"note,omitempty" maxLength:"1000"`
+		DemandID     string   `json:"demand_id,omitempty" maxLength:"64" doc:"The financing demand (融资需求) this pledge fulfils: its party must be a pledgor; an open demand is matched in the same write (demand_unknown, demand_party_mismatch, 409 demand_not_open)"`
 	}
 }
 
@@ -215,9 +220,13 @@ func (s *Server) registerPledges() {
 			}
 			ds[i] = d
 		}
+		demand, err := bodyID("body.demand_id", "demand_unknown", b.DemandID)
+		if err != nil {
+			return nil, err
+		}
 		p, err := s.Registry.RegisterPledge(ctx, registry.PledgeInput{
 			PledgorIDs: pledgors, AssetIDs: assets, Amount: b.Amount, ContractNo: b.ContractNo,
-			RegisteredOn: ds[0], StartsOn: ds[1], EndsOn: ds[2], ReleasedOn: ds[3], PledgeeID: pledgee, Note: b.Note,
+			RegisteredOn: ds[0], StartsOn: ds[1], EndsOn: ds[2], ReleasedOn: ds[3], PledgeeID: pledgee, Note: b.Note, DemandID: demand,
 		})
 		if err != nil {
 			return nil, s.problemFrom(ctx, err)

@@ -148,11 +148,14 @@ func (s *Service) RegisterParty(ctx context.Context, in PartyInput) (Party, []Wa
 	return p, warns, nil
 }
 
-// PartyEventInput changes a party: Type "rename" (Name) or "move" (RegionCode).
+// PartyEventInput changes a party: Type "rename" (Name), "move" (RegionCode), or
+// "credit_listed" / "credit_removed" (List, SourceRef; credit.go).
 type PartyEventInput struct {
 	Type        string
 	Name        string
 	RegionCode  string
+	List        string
+	SourceRef   string
 	EffectiveOn term.Date // default today
 }
 
@@ -165,6 +168,9 @@ func (s *Service) PartyEvent(ctx context.Context, id uuid.UUID, in PartyEventInp
 	}
 	if eff.After(s.Today()) {
 		return Party{}, Errorf(Invalid, "date_in_future", "body.effective_on", "%s is after today", eff)
+	}
+	if in.Type == CreditListed || in.Type == CreditRemoved {
+		return s.creditEvent(ctx, id, in, eff)
 	}
 	var kind string
 	pl := partyPayload{ID: id}
@@ -182,7 +188,7 @@ func (s *Service) PartyEvent(ctx context.Context, id uuid.UUID, in PartyEventInp
 		kind = kindPartyMoved
 		pl.RegionCode = in.RegionCode
 	default:
-		return Party{}, Errorf(Invalid, "event_type_unknown", "body.type", "party events are rename and move, not %q", in.Type)
+		return Party{}, Errorf(Invalid, "event_type_unknown", "body.type", "party events are rename, move, credit_listed and credit_removed, not %q", in.Type)
 	}
 	_, err := s.write(ctx, func(ctx context.Context, tx *ledger.Tx) error {
 		p, err := getParty(ctx, tx.DB(), id)
@@ -264,8 +270,10 @@ type PartyFilter struct {
 	Q      string // substring of the name, case-insensitive, or the unified social credit code in any case or width
 	Kind   PartyKind
 	Region string
-	Cursor string // from the previous page's next cursor
-	Limit  int    // 1..1000, default 100
+	// CreditListed, when set, selects parties on a credit list now (or on none).
+	CreditListed *bool
+	Cursor       string // from the previous page's next cursor
+	Limit        int    // 1..1000, default 100
 }
 
 // ListParties returns a page of parties in id order and the cursor of the next page ("" at
@@ -295,6 +303,9 @@ func (s *Service) ListParties(ctx context.Context, f PartyFilter) ([]Party, stri
 	if f.Region != "" {
 		q += ` AND region_code = ?`
 		args = append(args, f.Region)
+	}
+	if f.CreditListed != nil {
+		q += ` AND ` + creditListedCond(*f.CreditListed, "registry.parties.id")
 	}
 	q += ` ORDER BY id LIMIT ?`
 	args = append(args, limit+1)

@@ -66,6 +66,7 @@ type PledgeInput struct {
 	PledgeeID    uuid.UUID   // the bank (a party of kind bank)
 	ReleasedOn   term.Date   // a pledge that has already ended: released (注销) on, ≥ RegisteredOn, ≤ today
 	Note         string
+	DemandID     uuid.UUID // optional: the financing demand it fulfils (demand.go)
 }
 
 type pledgePayload struct {
@@ -83,6 +84,7 @@ type pledgePayload struct {
 	// in the same transaction, and its rights are held only over [RegisteredOn, ReleasedOn).
 	ReleasedOn *term.Date `json:"released_on,omitempty"`
 	Note       string     `json:"note,omitempty"`
+	DemandID   *uuid.UUID `json:"demand_id,omitempty"` // the demand it fulfils; an open one is matched in the same write
 }
 
 // RegisterPledge records a pledge registration (pledge.registered, effective on its
@@ -174,7 +176,12 @@ func preparePledge(in PledgeInput, today term.Date) (*pledgePayload, error) {
 	if slices.Contains(in.PledgorIDs, in.PledgeeID) {
 		return nil, Errorf(Invalid, "pledgee_is_pledgor", "body.pledgee_id", "the pledgee cannot also be a pledgor")
 	}
+	var demand *uuid.UUID
+	if in.DemandID != uuid.Nil {
+		demand = &in.DemandID
+	}
 	return &pledgePayload{
+		DemandID:  demand,
 		PledgeeID: in.PledgeeID, PledgorIDs: slices.Clone(in.PledgorIDs), AssetIDs: slices.Clone(in.AssetIDs),
 		AmountFen: int64(amount), ContractNo: contract, RegisteredOn: reg, StartsOn: start, EndsOn: in.EndsOn,
 		ReleasedOn: released, Note: strings.TrimSpace(in.Note),

@@ -37,6 +37,8 @@ type Pledge struct {
 	Realisation  *Realisation   `json:"realisation"`    // how it was realised, if it was
 	Seq          int64          `json:"registered_seq"` // the registration's ledger entry
 	UpdatedSeq   int64          `json:"updated_seq"`    // the last entry that changed it
+	// Warnings, on a registration's answer only: e.g. a pledgor on a credit list (credit.go).
+	Warnings []Warning `json:"warnings,omitempty"`
 }
 
 // PledgedAsset is a right a pledge covers or covered.

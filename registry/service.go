@@ -63,6 +63,7 @@ type Warning struct {
 	Code    string `json:"code"`
 	Field   string `json:"field,omitempty"`
 	Message string `json:"message"`
+	Ref     string `json:"ref,omitempty"` // id of the thing it is about, e.g. the listed pledgor
 }
 
 // newID returns a UUIDv7 (time-ordered, for index locality and a stable keyset order).

@@ -1,0 +1,601 @@
+package registry
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/google/uuid"
+	"github.com/uptrace/bun"
+	"github.com/uptrace/bun/dialect/pgdialect"
+
+	"ipledger/ledger"
+	"ipledger/registry/term"
+)
+
+// Financing demand (融资需求, docs/SERVICES.md): the office records an enterprise's demand
+// for pledge financing; lenders list the open ones and mark interest; the demand ends matched
+// (by a lender, citing the pledge that fulfils it if there is one) or withdrawn. Each change
+// is one ledger entry, subject demand/<id>.
+
+const (
+	kindDemandPosted    = "demand.posted"
+	kindDemandInterest  = "demand.interest"
+	kindDemandMatched   = "demand.matched"
+	kindDemandWithdrawn = "demand.withdrawn"
+)
+
+// Demand statuses and event types.
+const (
+	DemandOpen      = "open"
+	DemandMatched   = "matched"
+	DemandWithdrawn = "withdrawn"
+
+	DemandInterest = "interest"
+)
+
+// MaxTermMonths bounds a demand's term (30 years).
+const MaxTermMonths = 360
+
+// Demand is a financing demand in its current state.
+type Demand struct {
+	ID         uuid.UUID   `json:"id"`
+	Party      Owner       `json:"party"`
+	RegionCode string      `json:"region_code"`
+	Amount     Money       `json:"amount"`
+	TermMonths int         `json:"term_months"`
+	AssetIDs   []uuid.UUID `json:"asset_ids"` // rights offered as collateral
+	Note       string      `json:"note"`
+	Status     string      `json:"status"`
+	PostedOn   term.Date   `json:"posted_on"`
+	ClosedOn   term.Date   `json:"closed_on"` // matched or withdrawn on
+	Lender     *Owner      `json:"lender"`    // matched: the lender
+	PledgeID   uuid.UUID   `json:"pledge_id"` // matched: the pledge that fulfils it, if cited
+	Interests  []Interest  `json:"interests"` // a lender sees its own only
+	Seq        int64       `json:"posted_seq"`
+	UpdatedSeq int64       `json:"updated_seq"`
+}
+
+// Interest is a lender's mark of interest in a demand.
+type Interest struct {
+	Lender Owner     `json:"lender"`
+	On     term.Date `json:"on"`
+}
+
+// DemandInput posts a demand.
+type DemandInput struct {
+	PartyID    uuid.UUID
+	Amount     string // CNY, a decimal string
+	TermMonths int
+	AssetIDs   []uuid.UUID // optional: rights offered, owned by the party
+	Note       string
+	PostedOn   term.Date // default today, never after it
+}
+
+type demandPayload struct {
+	ID         uuid.UUID   `json:"id"`
+	PartyID    uuid.UUID   `json:"party_id"`
+	RegionCode string      `json:"region_code"`
+	AmountFen  int64       `json:"amount_fen"`
+	TermMonths int         `json:"term_months"`
+	AssetIDs   []uuid.UUID `json:"asset_ids,omitempty"`
+	Note       string      `json:"note,omitempty"`
+}
+
+type demandEventPayload struct {
+	DemandID uuid.UUID  `json:"demand_id"`
+	Type     string     `json:"type"`
+	LenderID *uuid.UUID `json:"lender_id,omitempty"`
+	PledgeID *uuid.UUID `json:"pledge_id,omitempty"`
+	Note     string     `json:"note,omitempty"`
+}
+
+func demandSubject(id uuid.UUID) string { return "demand/" + id.String() }
+
+// PostDemand records a demand (demand.posted) in the party's unit.
+func (s *Service) PostDemand(ctx context.Context, in DemandInput) (Demand, error) {
+	amount, ok := ParseMoney(in.Amount)
+	if !ok {
+		return Demand{}, Errorf(Invalid, "amount_invalid", "body.amount",
+			"the amount is a decimal string in CNY, more than 0, with at most 2 decimals, up to %s; got %q", MaxMoney, in.Amount)
+	}
+	if in.TermMonths < 1 || in.TermMonths > MaxTermMonths {
+		return Demand{}, Errorf(Invalid, "term_months_invalid", "body.term_months", "the term is 1 to %d months, not %d", MaxTermMonths, in.TermMonths)
+	}
+	note := strings.TrimSpace(in.Note)
+	if err := CheckText("body.note", note, true); err != nil {
+		return Demand{}, err
+	}
+	posted := in.PostedOn
+	if posted.IsZero() {
+		posted = s.Today()
+	}
+	if posted.After(s.Today()) {
+		return Demand{}, Errorf(Invalid, "date_in_future", "body.posted_on", "posted on %s, after today (%s)", posted, s.Today())
+	}
+	for i, a := range in.AssetIDs {
+		if slices.Contains(in.AssetIDs[:i], a) {
+			return Demand{}, Errorf(Invalid, "asset_duplicate", fmt.Sprintf("body.asset_ids[%d]", i), "asset %s is listed twice", a)
+		}
+	}
+	id := newID()
+	pl := demandPayload{ID: id, PartyID: in.PartyID, AmountFen: int64(amount), TermMonths: in.TermMonths, AssetIDs: slices.Clone(in.AssetIDs), Note: note}
+	_, err := s.write(ctx, func(ctx context.Context, tx *ledger.Tx) error {
+		db := tx.DB()
+		p, err := getParty(ctx, db, in.PartyID)
+		if err != nil {
+			if de, ok := AsError(err); ok && de.Class == NotFound {
+				return Errorf(Invalid, "party_unknown", "body.party_id", "no party %s", in.PartyID)
+			}
+			return err
+		}
+		if p.Kind.Pledgee() || p.Kind == Government {
+			return Errorf(Invalid, "party_not_borrower", "body.party_id", "%s is a %s: a demand is an enterprise's, an institution's or a person's", p.Name, p.Kind)
+		}
+		pl.RegionCode = p.RegionCode
+		if len(pl.AssetIDs) > 0 {
+			ls, pol, err := loadPledgeAssets(ctx, db, pl.AssetIDs)
+			if err != nil {
+				return err
+			}
+			for i, a := range pl.AssetIDs {
+				field := fmt.Sprintf("body.asset_ids[%d]", i)
+				l := ls[a]
+				if l == nil {
+					return Errorf(Invalid, "asset_unknown", field, "no asset %s", a)
+				}
+				if !l.f.Kind.Pledgeable() {
+					return Errorf(Invalid, "asset_not_pledgeable", field, "a %s is not pledged", l.f.Kind)
+				}
+				if !slices.Contains(fold(l.f, l.evs, pol, l.fin).at(posted).Owners, in.PartyID) {
+					return Errorf(Invalid, "asset_not_owned", field, "%s %s is not the party's on %s", l.f.Kind, l.number, posted)
+				}
+			}
+		}
+		_, err = appendApply(ctx, tx, ledger.Draft{Kind: kindDemandPosted, Subject: demandSubject(id), EffectiveOn: posted.Time(), Payload: pl})
+		return err
+	})
+	if err != nil {
+		return Demand{}, err
+	}
+	return s.getDemand(ctx, s.l.DB(), OfficeViewer(), id)
+}
+
+// DemandEventInput changes a demand: Type interest (LenderID for the office; a lender marks
+// its own), matched (LenderID and/or PledgeID) or withdrawn.
+type DemandEventInput struct {
+	Type        string
+	LenderID    uuid.UUID
+	PledgeID    uuid.UUID
+	Note        string
+	EffectiveOn term.Date // default today
+}
+
+// DemandEvent records an event on a demand as v: the office (admins, registrars) or a lender
+// (a bank principal, v.bank). A demand v cannot see is NotFound.
+func (s *Service) DemandEvent(ctx context.Context, v Viewer, id uuid.UUID, in DemandEventInput) (Demand, error) {
+	eff := in.EffectiveOn
+	if eff.IsZero() {
+		eff = s.Today()
+	}
+	if eff.After(s.Today()) {
+		return Demand{}, Errorf(Invalid, "date_in_future", "body.effective_on", "%s is after today", eff)
+	}
+	note := strings.TrimSpace(in.Note)
+	if err := CheckText("body.note", note, true); err != nil {
+		return Demand{}, err
+	}
+	var kind string
+	switch in.Type {
+	case DemandInterest:
+		kind = kindDemandInterest
+	case DemandMatched:
+		kind = kindDemandMatched
+	case DemandWithdrawn:
+		kind = kindDemandWithdrawn
+	default:
+		return Demand{}, Errorf(Invalid, "event_type_unknown", "body.type", "demand events are interest, matched and withdrawn, not %q", in.Type)
+	}
+	if in.PledgeID != uuid.Nil && kind != kindDemandMatched {
+		return Demand{}, Errorf(Invalid, "field_not_allowed", "body.pledge_id", "only matched cites a pledge")
+	}
+	if in.LenderID != uuid.Nil && kind == kindDemandWithdrawn {
+		return Demand{}, Errorf(Invalid, "field_not_allowed", "body.lender_id", "withdrawn names no lender")
+	}
+	if !v.all && v.bank == uuid.Nil {
+		return Demand{}, Errorf(NotFound, "demand_not_found", "", "no demand %s", id)
+	}
+	lender := in.LenderID
+	if !v.all {
+		if kind == kindDemandWithdrawn {
+			return Demand{}, Errorf(Forbidden, "withdraw_office_only", "body.type", "only the office withdraws a demand")
+		}
+		if lender != uuid.Nil && lender != v.bank {
+			return Demand{}, Errorf(Forbidden, "lender_not_caller", "body.lender_id", "a lender acts for itself only")
+		}
+		lender = v.bank
+	}
+	pl := demandEventPayload{DemandID: id, Type: in.Type, Note: note}
+	_, err := s.write(ctx, func(ctx context.Context, tx *ledger.Tx) error {
+		db := tx.DB()
+		d, err := s.getDemand(ctx, db, OfficeViewer(), id)
+		if err != nil {
+			return err
+		}
+		if d.Status != DemandOpen {
+			return Errorf(Conflict, "demand_not_open", "body.type", "the demand is %s since %s", d.Status, d.ClosedOn)
+		}
+		var changed string
+		if err := db.QueryRowContext(ctx, `SELECT changed_on::text FROM registry.demands WHERE id = ?`, id.String()).Scan(&changed); err != nil {
+			return err
+		}
+		if last := parseDateCol(&changed); eff.Before(last) {
+			return Errorf(Invalid, "before_last_change", "body.effective_on", "%s is before the demand's last change (%s)", eff, last)
+		}
+		if in.PledgeID != uuid.Nil {
+			ps, err := s.loadPledges(ctx, db, `p.id = ?`, in.PledgeID.String())
+			if err != nil {
+				return err
+			}
+			if len(ps) == 0 || !v.sees(ps[0].Pledgee.ID) {
+				return Errorf(Invalid, "pledge_unknown", "body.pledge_id", "no pledge %s", in.PledgeID)
+			}
+			pg := ps[0]
+			if !slices.ContainsFunc(pg.Pledgors, func(o Owner) bool { return o.ID == d.Party.ID }) {
+				return Errorf(Invalid, "pledge_party_mismatch", "body.pledge_id", "the demand's party is not a pledgor of pledge %s", pg.ID)
+			}
+			if lender != uuid.Nil && lender != pg.Pledgee.ID {
+				return Errorf(Invalid, "pledge_lender_mismatch", "body.pledge_id", "pledge %s is %s's, not the lender's", pg.ID, pg.Pledgee.Name)
+			}
+			lender = pg.Pledgee.ID
+			pledge := pg.ID
+			pl.PledgeID = &pledge
+		}
+		if kind == kindDemandInterest || kind == kindDemandMatched {
+			if lender == uuid.Nil {
+				return Errorf(Invalid, "lender_required", "body.lender_id", "name the lender (or, for matched, the pledge)")
+			}
+			lp, err := getParty(ctx, db, lender)
+			if err != nil || !lp.Kind.Pledgee() {
+				if err != nil {
+					if de, ok := AsError(err); !ok || de.Class != NotFound {
+						return err
+					}
+				}
+				return Errorf(Invalid, "lender_invalid", "body.lender_id", "party %s is no lender (a bank, guarantor or financial institution)", lender)
+			}
+			interested := slices.ContainsFunc(d.Interests, func(i Interest) bool { return i.Lender.ID == lender })
+			if kind == kindDemandInterest && interested {
+				return Errorf(Conflict, "interest_already_marked", "body.type", "%s marked interest already", lp.Name)
+			}
+			if kind == kindDemandMatched && !v.all && !interested && pl.PledgeID == nil {
+				return Errorf(Conflict, "interest_required", "body.type", "a lender matches a demand it marked interest in, or cites its pledge")
+			}
+			pl.LenderID = &lender
+		}
+		_, err = appendApply(ctx, tx, ledger.Draft{Kind: kind, Subject: demandSubject(id), EffectiveOn: eff.Time(), Payload: pl})
+		return err
+	})
+	if err != nil {
+		return Demand{}, err
+	}
+	return s.getDemand(ctx, s.l.DB(), v, id)
+}
+
+func applyDemand(ctx context.Context, db bun.IDB, e ledger.Entry) error {
+	if e.Kind == kindDemandPosted {
+		var p demandPayload
+		if err := decode(e, &p); err != nil {
+			return err
+		}
+		assets := make([]string, len(p.AssetIDs))
+		for i, a := range p.AssetIDs {
+			assets[i] = a.String()
+		}
+		_, err := db.ExecContext(ctx, `INSERT INTO registry.demands (id, party_id, region_code, amount_fen, term_months,
+			asset_ids, note, status, posted_on, posted_seq, changed_on, updated_seq)
+			VALUES (?, ?, ?, ?, ?, ?::uuid[], ?, ?, ?, ?, ?, ?)`,
+			p.ID.String(), p.PartyID.String(), p.RegionCode, p.AmountFen, p.TermMonths, pgdialect.Array(assets), p.Note,
+			DemandOpen, e.EffectiveDate(), e.Seq, e.EffectiveDate(), e.Seq)
+		return err
+	}
+	var p demandEventPayload
+	if err := decode(e, &p); err != nil {
+		return err
+	}
+	id := p.DemandID.String()
+	if _, err := db.ExecContext(ctx, `INSERT INTO registry.demand_events (demand_id, seq, type, effective_on, lender_id, pledge_id, note)
+		VALUES (?, ?, ?, ?, ?, ?, ?)`, id, e.Seq, p.Type, e.EffectiveDate(), uuidArg(p.LenderID), uuidArg(p.PledgeID), p.Note); err != nil {
+		return err
+	}
+	var err error
+	switch e.Kind {
+	case kindDemandInterest:
+		_, err = db.ExecContext(ctx, `UPDATE registry.demands SET changed_on = ?, updated_seq = ? WHERE id = ?`, e.EffectiveDate(), e.Seq, id)
+	case kindDemandMatched, kindDemandWithdrawn:
+		status := DemandMatched
+		if e.Kind == kindDemandWithdrawn {
+			status = DemandWithdrawn
+		}
+		_, err = db.ExecContext(ctx, `UPDATE registry.demands SET status = ?, closed_on = ?, lender_id = ?, pledge_id = ?,
+			changed_on = ?, updated_seq = ? WHERE id = ?`,
+			status, e.EffectiveDate(), uuidArg(p.LenderID), uuidArg(p.PledgeID), e.EffectiveDate(), e.Seq, id)
+	}
+	return err
+}
+
+func uuidArg(id *uuid.UUID) any {
+	if id == nil || *id == uuid.Nil {
+		return nil
+	}
+	return id.String()
+}
+
+// GetDemand returns a demand as v sees it: the office every demand with every interest; a
+// lender every demand with its own interest only.
+func (s *Service) GetDemand(ctx context.Context, v Viewer, id uuid.UUID) (Demand, error) {
+	return s.getDemand(ctx, s.db, v, id)
+}
+
+func (s *Service) getDemand(ctx context.Context, db bun.IDB, v Viewer, id uuid.UUID) (Demand, error) {
+	ds, err := loadDemands(ctx, db, v, `d.id = ?`, id.String())
+	if err != nil {
+		return Demand{}, err
+	}
+	if len(ds) == 0 {
+		return Demand{}, Errorf(NotFound, "demand_not_found", "", "no demand %s", id)
+	}
+	return ds[0], nil
+}
+
+// DemandFilter selects demands for ListDemands. Zero fields select everything.
+type DemandFilter struct {
+	Status  string // open | matched | withdrawn
+	PartyID uuid.UUID
+	Cursor  string
+	Limit   int // 1..1000, default 100
+}
+
+// ListDemands returns a page of demands in id (posting) order and the next page's cursor.
+func (s *Service) ListDemands(ctx context.Context, v Viewer, f DemandFilter) ([]Demand, string, error) {
+	after, err := decodeCursor(f.Cursor)
+	if err != nil {
+		return nil, "", err
+	}
+	if !v.all && v.bank == uuid.Nil {
+		return nil, "", nil
+	}
+	limit := clampLimit(f.Limit)
+	where := `d.id > ?`
+	args := []any{after.String()}
+	switch f.Status {
+	case "":
+	case DemandOpen, DemandMatched, DemandWithdrawn:
+		where += ` AND d.status = ?`
+		args = append(args, f.Status)
+	default:
+		return nil, "", Errorf(Invalid, "status_unknown", "query.status", "status is open, matched or withdrawn, not %q", f.Status)
+	}
+	if f.PartyID != uuid.Nil {
+		where += ` AND d.party_id = ?`
+		args = append(args, f.PartyID.String())
+	}
+	ds, err := loadDemands(ctx, s.db, v, where+` ORDER BY d.id LIMIT ?`, append(args, limit+1)...)
+	if err != nil {
+		return nil, "", err
+	}
+	next := ""
+	if len(ds) > limit {
+		ds = ds[:limit]
+		next = encodeCursor(ds[limit-1].ID)
+	}
+	return ds, next, nil
+}
+
+// loadDemands reads the demands selected by where (over registry.demands d, which may end
+// in ORDER BY and LIMIT), with names and the interests v may see.
+func loadDemands(ctx context.Context, db bun.IDB, v Viewer, where string, args ...any) ([]Demand, error) {
+	rows, err := db.QueryContext(ctx, `SELECT d.id, d.party_id, coalesce(p.name, ''), d.region_code, d.amount_fen, d.term_months,
+		d.asset_ids::text[], d.note, d.status, d.posted_on::text, d.closed_on::text, d.lender_id, coalesce(l.name, ''), d.pledge_id,
+		d.posted_seq, d.updated_seq
+		FROM registry.demands d LEFT JOIN registry.parties p ON p.id = d.party_id LEFT JOIN registry.parties l ON l.id = d.lender_id
+		WHERE `+where, args...)
+	if err != nil {
+		return nil, fmt.Errorf("registry: load demands: %w", err)
+	}
+	var out []Demand
+	byID := map[uuid.UUID]int{}
+	var ids []string
+	for rows.Next() {
+		var d Demand
+		var assets []string
+		var posted string
+		var closed *string
+		var lender, pledge uuid.NullUUID
+		var lenderName string
+		var amount int64
+		if err := rows.Scan(&d.ID, &d.Party.ID, &d.Party.Name, &d.RegionCode, &amount, &d.TermMonths, pgdialect.Array(&assets), &d.Note,
+			&d.Status, &posted, &closed, &lender, &lenderName, &pledge, &d.Seq, &d.UpdatedSeq); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		d.Amount = Money(amount)
+		d.PostedOn, d.ClosedOn = parseDateCol(&posted), parseDateCol(closed)
+		// Who matched a demand, and with which pledge, is the office's and that lender's to see.
+		if lender.Valid && (v.all || lender.UUID == v.bank) {
+			d.Lender = &Owner{ID: lender.UUID, Name: lenderName}
+			if pledge.Valid {
+				d.PledgeID = pledge.UUID
+			}
+		}
+		d.AssetIDs = make([]uuid.UUID, 0, len(assets))
+		for _, a := range assets {
+			id, err := uuid.Parse(a)
+			if err != nil {
+				rows.Close()
+				return nil, err
+			}
+			d.AssetIDs = append(d.AssetIDs, id)
+		}
+		d.Interests = []Interest{}
+		byID[d.ID] = len(out)
+		ids = append(ids, d.ID.String())
+		out = append(out, d)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil || len(out) == 0 {
+		return out, err
+	}
+	q := `SELECT e.demand_id, e.lender_id, coalesce(p.name, ''), e.effective_on::text FROM registry.demand_events e
+		LEFT JOIN registry.parties p ON p.id = e.lender_id WHERE e.type = 'interest' AND e.demand_id = ANY(?::uuid[])`
+	qargs := []any{pgdialect.Array(ids)}
+	if !v.all {
+		q += ` AND e.lender_id = ?`
+		qargs = append(qargs, v.bank.String())
+	}
+	rows, err = db.QueryContext(ctx, q+` ORDER BY e.demand_id, e.seq`, qargs...)
+	if err != nil {
+		return nil, fmt.Errorf("registry: demand interests: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id uuid.UUID
+		var in Interest
+		var on string
+		if err := rows.Scan(&id, &in.Lender.ID, &in.Lender.Name, &on); err != nil {
+			return nil, err
+		}
+		in.On = parseDateCol(&on)
+		out[byID[id]].Interests = append(out[byID[id]].Interests, in)
+	}
+	return out, rows.Err()
+}
+
+// demandState is what a pledge registration citing a demand reads of it.
+type demandState struct {
+	party   uuid.UUID
+	status  string
+	lender  uuid.UUID
+	changed term.Date
+}
+
+// loadDemandStates reads the demands ids for pledge registrations.
+func loadDemandStates(ctx context.Context, db bun.IDB, ids []string) (map[uuid.UUID]*demandState, error) {
+	out := map[uuid.UUID]*demandState{}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	rows, err := db.QueryContext(ctx, `SELECT id, party_id, status, lender_id, changed_on::text FROM registry.demands WHERE id = ANY(?::uuid[])`,
+		pgdialect.Array(ids))
+	if err != nil {
+		return nil, fmt.Errorf("registry: pledge demands: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id uuid.UUID
+		var d demandState
+		var lender uuid.NullUUID
+		var changed string
+		if err := rows.Scan(&id, &d.party, &d.status, &lender, &changed); err != nil {
+			return nil, err
+		}
+		d.lender, d.changed = lender.UUID, parseDateCol(&changed)
+		out[id] = &d
+	}
+	return out, rows.Err()
+}
+
+// checkDemand applies the rules of a pledge citing a demand: it exists, its party is a
+// pledgor, and it is open (then the registration matches it, on the registration date, not
+// before its last change) or already matched by this pledge's lender.
+func (v *pledgeView) checkDemand(p *pledgePayload) *Error {
+	if p.DemandID == nil {
+		return nil
+	}
+	d := v.demands[*p.DemandID]
+	if d == nil {
+		return Errorf(Invalid, "demand_unknown", "body.demand_id", "no demand %s", *p.DemandID)
+	}
+	if !slices.Contains(p.PledgorIDs, d.party) {
+		return Errorf(Invalid, "demand_party_mismatch", "body.demand_id", "the demand's party %s is not a pledgor", d.party)
+	}
+	switch {
+	case d.status == DemandOpen:
+		if p.RegisteredOn.Before(d.changed) {
+			return Errorf(Invalid, "before_last_change", "body.registered_on", "registered on %s, before the demand's last change (%s)", p.RegisteredOn, d.changed)
+		}
+	case d.status == DemandMatched && d.lender == p.PledgeeID:
+	default:
+		e := Errorf(Conflict, "demand_not_open", "body.demand_id", "the demand is %s", d.status)
+		e.Ref = p.DemandID.String()
+		return e
+	}
+	return nil
+}
+
+// matchDemand records, in the registration's write, that the pledge p matches the open
+// demand it cites.
+func (v *pledgeView) matchDemand(ctx context.Context, tx *ledger.Tx, p *pledgePayload) error {
+	if p.DemandID == nil {
+		return nil
+	}
+	d := v.demands[*p.DemandID]
+	if d == nil || d.status != DemandOpen {
+		return nil
+	}
+	lender, pledge := p.PledgeeID, p.ID
+	if _, err := appendApply(ctx, tx, ledger.Draft{Kind: kindDemandMatched, Subject: demandSubject(*p.DemandID), EffectiveOn: p.RegisteredOn.Time(),
+		Payload: demandEventPayload{DemandID: *p.DemandID, Type: DemandMatched, LenderID: &lender, PledgeID: &pledge}}); err != nil {
+		return err
+	}
+	d.status, d.lender, d.changed = DemandMatched, lender, p.RegisteredOn
+	return nil
+}
+
+// loadServices reads what pledge registrations read of credit listings and demands.
+func (v *pledgeView) loadServices(ctx context.Context, db bun.IDB, ps []*pledgePayload) error {
+	var pledgors []uuid.UUID
+	var demands []string
+	for _, p := range ps {
+		if p == nil {
+			continue
+		}
+		pledgors = append(pledgors, p.PledgorIDs...)
+		if p.DemandID != nil {
+			demands = append(demands, p.DemandID.String())
+		}
+	}
+	var err error
+	if v.credit, err = creditListings(ctx, db, pledgors, true); err != nil {
+		return err
+	}
+	v.demands, err = loadDemandStates(ctx, db, demands)
+	return err
+}
+
+// serviceProjection: credit listings and financing demands.
+type serviceProjection struct{}
+
+func (*serviceProjection) Owns(kind string) bool {
+	return strings.HasPrefix(kind, "credit.") || strings.HasPrefix(kind, "demand.")
+}
+
+func (*serviceProjection) Tables() []string {
+	return []string{"registry.credit_listings", "registry.demands", "registry.demand_events"}
+}
+
+func (*serviceProjection) Apply(ctx context.Context, db bun.IDB, es []ledger.Entry) error {
+	for _, e := range es {
+		var err error
+		if strings.HasPrefix(e.Kind, "credit.") {
+			err = applyCredit(ctx, db, e)
+		} else {
+			err = applyDemand(ctx, db, e)
+		}
+		if err != nil {
+			return fmt.Errorf("registry: apply %s #%d: %w", e.Kind, e.Seq, err)
+		}
+	}
+	return nil
+}
