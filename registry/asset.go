@@ -415,21 +415,15 @@ func unitCodes(ctx context.Context, db bun.IDB) (map[string]bool, error) {
 
 // existingAsset is an asset already registered, as an import would describe it now.
 type existingAsset struct {
-	p   assetPayload // current owners, region and grant date
-	reg assetPayload // as registered: the same row imported again after its events is unchanged too
+	p assetPayload // current owners, region and grant date
 }
 
 func (x existingAsset) same(p *assetPayload) bool {
-	for _, e := range []*assetPayload{&x.p, &x.reg} {
-		q := *p
-		if !q.RegionExplicit {
-			q.RegionCode = e.RegionCode // compared after defaulting, below
-		}
-		if samePayload(e, &q) {
-			return true
-		}
+	q := *p
+	if !q.RegionExplicit {
+		q.RegionCode = x.p.RegionCode // compared after defaulting, below
 	}
-	return false
+	return samePayload(&x.p, &q)
 }
 
 func samePayload(a, b *assetPayload) bool {
@@ -451,8 +445,7 @@ func existingAssets(ctx context.Context, db bun.IDB, ps []*assetPayload) (map[st
 		return out, nil
 	}
 	rows, err := db.QueryContext(ctx, `SELECT a.id, a.kind, a.number, a.title, a.region_code, a.filed_on::text, a.granted_on::text,
-		a.attributes::text, coalesce((SELECT array_agg(o.party_id::text ORDER BY o.position) FROM registry.asset_owners o WHERE o.asset_id = a.id), '{}'),
-		a.registration::text
+		a.attributes::text, coalesce((SELECT array_agg(o.party_id::text ORDER BY o.position) FROM registry.asset_owners o WHERE o.asset_id = a.id), '{}')
 		FROM registry.assets a
 		JOIN unnest(?::text[], ?::text[]) AS q(kind, number) ON a.number = q.number
 			AND (a.kind = q.kind OR a.kind = ANY(?::text[]) AND q.kind = ANY(?::text[]))`,
@@ -466,12 +459,8 @@ func existingAssets(ctx context.Context, db bun.IDB, ps []*assetPayload) (map[st
 		var kind, attrs string
 		var filed, granted *string
 		var owners []string
-		var registration string
-		if err := rows.Scan(&x.p.ID, &kind, &x.p.Number, &x.p.Title, &x.p.RegionCode, &filed, &granted, &attrs, pgdialect.Array(&owners), &registration); err != nil {
+		if err := rows.Scan(&x.p.ID, &kind, &x.p.Number, &x.p.Title, &x.p.RegionCode, &filed, &granted, &attrs, pgdialect.Array(&owners)); err != nil {
 			return nil, err
-		}
-		if err := json.Unmarshal([]byte(registration), &x.reg); err != nil {
-			return nil, fmt.Errorf("registry: existing asset's registration: %w", err)
 		}
 		x.p.Kind = ident.Kind(kind)
 		x.p.FiledOn, x.p.GrantedOn = parseDateCol(filed), parseDateCol(granted)
@@ -559,33 +548,11 @@ func applyAssetsRegistered(ctx context.Context, db bun.IDB, es []ledger.Entry) e
 
 // insertSpansAt inserts spans of assets that have none, each known from its own seq.
 func insertSpansAt(ctx context.Context, db bun.IDB, seqOf map[uuid.UUID]int64, want map[uuid.UUID][]span) error {
-	var sb strings.Builder
-	var args []any
-	ids := make([]uuid.UUID, 0, len(want))
-	for id := range want {
-		ids = append(ids, id)
+	var w spanWrite
+	for id, ss := range want {
+		w.insert(id, seqOf[id], ss)
 	}
-	slices.SortFunc(ids, func(a, b uuid.UUID) int { return int(seqOf[a] - seqOf[b]) })
-	for _, id := range ids {
-		for _, s := range want[id] {
-			if len(args) == 0 {
-				sb.WriteString(`INSERT INTO registry.asset_spans (asset_id, kind, region_code, valid_from, valid_to,
-					high_value_from, well_known_from, foreign_family_from, known_from) VALUES `)
-			} else {
-				sb.WriteByte(',')
-			}
-			sb.WriteString(`(?, ?, ?, ?, ?, ?, ?, ?, ?)`)
-			args = append(args, id.String(), string(s.Kind), s.Region, dateArg(s.ValidFrom), dateArg(s.ValidTo),
-				dateArg(s.HighValueFrom), dateArg(s.WellKnownFrom), dateArg(s.ForeignFamilyFrom), seqOf[id])
-		}
-	}
-	if len(args) == 0 {
-		return nil
-	}
-	if _, err := db.ExecContext(ctx, sb.String(), args...); err != nil {
-		return fmt.Errorf("registry: insert spans: %w", err)
-	}
-	return nil
+	return w.exec(ctx, db)
 }
 
 // GetAsset returns the asset as of asOf (zero: today).

@@ -54,8 +54,6 @@ type pledgeView struct {
 	assets  map[uuid.UUID]*loaded // with events and financing, as known now
 	holds   map[uuid.UUID][]pledgeHold
 	pol     policy
-	credit  map[uuid.UUID][]CreditListing // the pledgors' credit listings (credit.go)
-	demands map[uuid.UUID]*demandState    // the demands cited (demand.go)
 }
 
 // loadPledgeView reads the read set of the registrations ps (nil items are skipped).
@@ -134,9 +132,6 @@ func loadPledgeView(ctx context.Context, db bun.IDB, ps []*pledgePayload) (*pled
 			return nil, err
 		}
 	}
-	if err := v.loadServices(ctx, db, ps); err != nil {
-		return nil, err
-	}
 	return v, nil
 }
 
@@ -172,10 +167,7 @@ func (v *pledgeView) checkRegistration(p *pledgePayload) *Error {
 	if p.ReleasedOn != nil {
 		to = *p.ReleasedOn
 	}
-	if de := v.checkNotPledged(p.AssetIDs, p.RegisteredOn, to); de != nil {
-		return de
-	}
-	return v.checkDemand(p)
+	return v.checkNotPledged(p.AssetIDs, p.RegisteredOn, to)
 }
 
 // checkNotPledged refuses the first right (in input order) in another pledge during the new
@@ -232,12 +224,9 @@ func (v *pledgeView) recorded(p *pledgePayload, seq, relSeq int64) Pledge {
 	out := Pledge{ID: p.ID, Status: PledgeActive, Pledgee: Owner{ID: p.PledgeeID, Name: v.parties[p.PledgeeID].name},
 		Amount: Money(p.AmountFen), Financing: Money(p.AmountFen), ContractNo: p.ContractNo, RegionCode: p.RegionCode,
 		RegisteredOn: p.RegisteredOn, StartsOn: p.StartsOn, EndsOn: p.EndsOn, Seq: seq, UpdatedSeq: seq}
-	names := map[uuid.UUID]string{}
 	for _, id := range p.PledgorIDs {
 		out.Pledgors = append(out.Pledgors, Owner{ID: id, Name: v.parties[id].name})
-		names[id] = v.parties[id].name
 	}
-	out.Warnings = creditWarnings(v.credit, p.PledgorIDs, names, p.RegisteredOn)
 	for _, id := range p.AssetIDs {
 		l := v.assets[id]
 		// A pledged right is in force, so granted: its number is shown in its granted form.
@@ -301,9 +290,6 @@ func recordPledges(ctx context.Context, tx *ledger.Tx, ps []*pledgePayload, out 
 			}
 			v.accept(p)
 			out[i].pledge = v.recorded(p, e.Seq, re.Seq)
-			if err := v.matchDemand(ctx, tx, p); err != nil {
-				return err
-			}
 			continue
 		}
 		e, err := tx.Append(draft)
@@ -317,9 +303,6 @@ func recordPledges(ctx context.Context, tx *ledger.Tx, ps []*pledgePayload, out 
 			pendingAsset[a] = true
 		}
 		out[i].pledge = v.recorded(p, e.Seq, 0)
-		if err := v.matchDemand(ctx, tx, p); err != nil {
-			return err
-		}
 	}
 	return flush()
 }
@@ -380,27 +363,17 @@ func applyPledgesRegistered(ctx context.Context, db bun.IDB, v *pledgeView, es [
 	if err != nil {
 		return err
 	}
-	want := map[uuid.UUID][]span{}
-	var closeIDs []string
-	var closeSeqs []int64
+	var sw spanWrite
 	for a, seq := range seqOf {
 		l := v.assets[a]
 		w := fold(l.f, l.evs, v.pol, l.fin).spans()
 		if slices.Equal(have[a], w) {
 			continue
 		}
-		want[a] = w
 		if len(have[a]) > 0 {
-			closeIDs = append(closeIDs, a.String())
-			closeSeqs = append(closeSeqs, seq)
+			sw.close(a, seq)
 		}
+		sw.insert(a, seq, w)
 	}
-	if len(closeIDs) > 0 {
-		if _, err := db.ExecContext(ctx, `UPDATE registry.asset_spans s SET known_to = c.seq
-			FROM unnest(?::uuid[], ?::bigint[]) AS c(asset_id, seq)
-			WHERE s.known_to IS NULL AND s.asset_id = c.asset_id`, pgdialect.Array(closeIDs), pgdialect.Array(closeSeqs)); err != nil {
-			return fmt.Errorf("registry: close spans: %w", err)
-		}
-	}
-	return insertSpansAt(ctx, db, seqOf, want)
+	return sw.exec(ctx, db)
 }

@@ -14,13 +14,12 @@ import (
 // The registry's projections, listed here and nowhere else: where an entry kind is projected
 // has one answer, for live writes (apply) and for ledger.Rebuild alike.
 var (
-	core     = &coreProjection{}
-	pledges  = &pledgeProjection{}
-	services = &serviceProjection{} // credit.go, demand.go
+	core    = &coreProjection{}
+	pledges = &pledgeProjection{}
 )
 
 // Projections are the registry's projections, in the order a rebuild empties their tables.
-func Projections() []ledger.Projection { return []ledger.Projection{core, pledges, services} }
+func Projections() []ledger.Projection { return []ledger.Projection{core, pledges} }
 
 // apply projects one entry a live write appended, through the projection that owns its kind.
 func apply(ctx context.Context, db bun.IDB, e ledger.Entry) error {
@@ -46,7 +45,10 @@ func (*coreProjection) Owns(kind string) bool {
 
 func (*coreProjection) Tables() []string {
 	return []string{"registry.regions", "registry.params", "registry.ipc_concordance", "registry.parties",
-		"registry.assets", "registry.asset_owners", "registry.asset_events", "registry.asset_spans"}
+		"registry.assets", "registry.asset_owners", "registry.asset_events", "registry.asset_spans",
+		// The spans' summaries, written with the spans (span_write.go); indicator_checkpoint_every is a setting.
+		"registry.indicator_counts", "registry.indicator_count_log", "registry.indicator_checkpoint_counts",
+		"registry.indicator_checkpoints"}
 }
 
 // Apply projects consecutive asset registrations together (one statement per table), every

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
-	"strings"
 
 	"github.com/google/uuid"
 	"github.com/uptrace/bun"
@@ -212,57 +211,14 @@ func currentSpans(ctx context.Context, db bun.IDB, ids []string) (map[uuid.UUID]
 }
 
 // writeSpans closes the current spans of the assets in closing (those of changed that have
-// any) and inserts the new spans of the changed assets. An UPDATE that closes nothing is not
-// sent: its statement trigger would still run.
+// any) and inserts the new spans of the changed assets, all known from seq.
 func writeSpans(ctx context.Context, db bun.IDB, seq int64, changed, closing []uuid.UUID, want map[uuid.UUID][]span) error {
-	if len(changed) == 0 {
-		return nil
-	}
-	if len(closing) > 0 {
-		ids := make([]string, len(closing))
-		for i, id := range closing {
-			ids[i] = id.String()
-		}
-		if _, err := db.ExecContext(ctx, `UPDATE registry.asset_spans SET known_to = ?
-			WHERE known_to IS NULL AND asset_id = ANY(?::uuid[])`, seq, pgdialect.Array(ids)); err != nil {
-			return fmt.Errorf("registry: close spans: %w", err)
-		}
-	}
-	const chunk = 1000
-	var sb strings.Builder
-	var args []any
-	n := 0
-	flush := func() error {
-		if n == 0 {
-			return nil
-		}
-		_, err := db.ExecContext(ctx, sb.String(), args...)
-		sb.Reset()
-		args = args[:0]
-		n = 0
-		if err != nil {
-			return fmt.Errorf("registry: insert spans: %w", err)
-		}
-		return nil
+	var w spanWrite
+	for _, id := range closing {
+		w.close(id, seq)
 	}
 	for _, id := range changed {
-		for _, s := range want[id] {
-			if n == 0 {
-				sb.WriteString(`INSERT INTO registry.asset_spans (asset_id, kind, region_code, valid_from, valid_to,
-					high_value_from, well_known_from, foreign_family_from, known_from) VALUES `)
-			} else {
-				sb.WriteByte(',')
-			}
-			sb.WriteString(`(?, ?, ?, ?, ?, ?, ?, ?, ?)`)
-			args = append(args, id.String(), string(s.Kind), s.Region, dateArg(s.ValidFrom), dateArg(s.ValidTo),
-				dateArg(s.HighValueFrom), dateArg(s.WellKnownFrom), dateArg(s.ForeignFamilyFrom), seq)
-			n++
-			if n >= chunk {
-				if err := flush(); err != nil {
-					return err
-				}
-			}
-		}
+		w.insert(id, seq, want[id])
 	}
-	return flush()
+	return w.exec(ctx, db)
 }

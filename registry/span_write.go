@@ -1,0 +1,259 @@
+package registry
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/uptrace/bun"
+	"github.com/uptrace/bun/dialect/pgdialect"
+
+	"ipledger/registry/ident"
+	"ipledger/registry/term"
+)
+
+// spanWrite is one projection step's change to registry.asset_spans — the assets whose
+// current spans close at a seq, and new spans, each known from a seq — together with the
+// indicator summaries that follow the spans (registry.indicator_counts, indicator_count_log
+// and its checkpoints; docs/INDICATORS.md). exec writes it in two statements whatever its size:
+// the close (its RETURNING rows are what the summary takes back), then the spans' insert, the
+// log's and the counts' changes and the checkpoint in one round trip. The same code runs for
+// live writes and for ledger.Rebuild, so a rebuilt summary equals the live one.
+type spanWrite struct {
+	closeIDs  []string
+	closeSeqs []int64
+	rows      []spanRow
+}
+
+// spanRow is a span to insert, known from seq.
+type spanRow struct {
+	asset uuid.UUID
+	seq   int64
+	s     span
+}
+
+// close closes the asset's current spans at seq. Close before insert for the same asset.
+func (w *spanWrite) close(asset uuid.UUID, seq int64) {
+	w.closeIDs = append(w.closeIDs, asset.String())
+	w.closeSeqs = append(w.closeSeqs, seq)
+}
+
+// insert adds spans of the asset known from seq.
+func (w *spanWrite) insert(asset uuid.UUID, seq int64, ss []span) {
+	for _, s := range ss {
+		w.rows = append(w.rows, spanRow{asset: asset, seq: seq, s: s})
+	}
+}
+
+func (w *spanWrite) exec(ctx context.Context, db bun.IDB) error {
+	sum := newSpanSummary()
+	if len(w.closeIDs) > 0 {
+		closed, err := closeSpans(ctx, db, w.closeIDs, w.closeSeqs)
+		if err != nil {
+			return err
+		}
+		for _, c := range closed {
+			sum.add(c.s, c.seq, -1)
+		}
+	}
+	for _, r := range w.rows {
+		sum.add(r.s, r.seq, 1)
+	}
+	var q strings.Builder
+	var args []any
+	if len(w.rows) > 0 {
+		n := len(w.rows)
+		ids, kinds, regions, seqs := make([]string, n), make([]string, n), make([]string, n), make([]int64, n)
+		var from, to, hv, wk, ff dateArray
+		for i, r := range w.rows {
+			ids[i], kinds[i], regions[i], seqs[i] = r.asset.String(), string(r.s.Kind), r.s.Region, r.seq
+			from.add(r.s.ValidFrom)
+			to.add(r.s.ValidTo)
+			hv.add(r.s.HighValueFrom)
+			wk.add(r.s.WellKnownFrom)
+			ff.add(r.s.ForeignFamilyFrom)
+		}
+		q.WriteString(`INSERT INTO registry.asset_spans (asset_id, kind, region_code, valid_from, valid_to,
+			high_value_from, well_known_from, foreign_family_from, known_from)
+			SELECT * FROM unnest(?::uuid[], ?::text[], ?::text[], ?::date[], ?::date[], ?::date[], ?::date[], ?::date[], ?::bigint[]);`)
+		args = append(args, pgdialect.Array(ids), pgdialect.Array(kinds), pgdialect.Array(regions),
+			from.String(), to.String(), hv.String(), wk.String(), ff.String(), pgdialect.Array(seqs))
+	}
+	sum.statements(&q, &args)
+	if q.Len() == 0 {
+		return nil
+	}
+	if _, err := db.ExecContext(ctx, q.String(), args...); err != nil {
+		return fmt.Errorf("registry: write spans: %w", err)
+	}
+	return nil
+}
+
+// closedSpan is a span that was current until seq.
+type closedSpan struct {
+	seq int64
+	s   span
+}
+
+// closeSpans sets known_to of the current spans of ids[i] to seqs[i] and returns them.
+func closeSpans(ctx context.Context, db bun.IDB, ids []string, seqs []int64) ([]closedSpan, error) {
+	rows, err := db.QueryContext(ctx, `UPDATE registry.asset_spans s SET known_to = c.seq
+		FROM unnest(?::uuid[], ?::bigint[]) AS c(asset_id, seq)
+		WHERE s.known_to IS NULL AND s.asset_id = c.asset_id
+		RETURNING s.known_to, s.kind, s.region_code, s.valid_from::text, s.valid_to::text,
+			s.high_value_from::text, s.well_known_from::text, s.foreign_family_from::text`,
+		pgdialect.Array(ids), pgdialect.Array(seqs))
+	if err != nil {
+		return nil, fmt.Errorf("registry: close spans: %w", err)
+	}
+	defer rows.Close()
+	var out []closedSpan
+	for rows.Next() {
+		var c closedSpan
+		var kind string
+		var from, to, hv, wk, ff *string
+		if err := rows.Scan(&c.seq, &kind, &c.s.Region, &from, &to, &hv, &wk, &ff); err != nil {
+			return nil, fmt.Errorf("registry: close spans: %w", err)
+		}
+		c.s.Kind = ident.Kind(kind)
+		c.s.ValidFrom, c.s.ValidTo = parseDateCol(from), parseDateCol(to)
+		c.s.HighValueFrom, c.s.WellKnownFrom, c.s.ForeignFamilyFrom = parseDateCol(hv), parseDateCol(wk), parseDateCol(ff)
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
+// spanSummary is what a set of span changes does to the indicator summaries. Metrics: the
+// asset kind (valid on the day) and "<kind>/high_value", "<kind>/well_known",
+// "<kind>/foreign_family" (from the span's *_from day); a span adds +1 on its first day and
+// -1 on valid_to. A span that becomes current at seq S adds its deltas to the log at S and to
+// the counts; one closed at seq T takes them back, in the log at T and in the counts.
+type spanSummary struct {
+	log    map[logKey]int64
+	counts map[countKey]int64
+	hi     int64 // the latest seq with a change
+}
+
+type logKey struct {
+	seq    int64
+	region string
+	metric string
+	day    term.Date
+}
+
+type countKey struct {
+	region string
+	grain  byte // 'y', 'm', 'd': period is the first day of the year or month, or the day
+	period term.Date
+	metric string
+}
+
+func newSpanSummary() *spanSummary {
+	return &spanSummary{log: map[logKey]int64{}, counts: map[countKey]int64{}}
+}
+
+// add records span s becoming current (sign +1) or being closed (sign -1) at seq.
+func (m *spanSummary) add(s span, seq int64, sign int64) {
+	m.hi = max(m.hi, seq)
+	k := string(s.Kind)
+	until := func(from term.Date) term.Date { // an attribute ends with the span
+		if from.IsZero() {
+			return term.Date{}
+		}
+		return s.ValidTo
+	}
+	for _, x := range [...]struct {
+		metric string
+		day    term.Date
+		d      int64
+	}{
+		{k, s.ValidFrom, 1}, {k, s.ValidTo, -1},
+		{k + "/high_value", s.HighValueFrom, 1}, {k + "/high_value", until(s.HighValueFrom), -1},
+		{k + "/well_known", s.WellKnownFrom, 1}, {k + "/well_known", until(s.WellKnownFrom), -1},
+		{k + "/foreign_family", s.ForeignFamilyFrom, 1}, {k + "/foreign_family", until(s.ForeignFamilyFrom), -1},
+	} {
+		if x.day.IsZero() {
+			continue
+		}
+		delta := sign * x.d
+		m.log[logKey{seq, s.Region, x.metric, x.day}] += delta
+		y, mo := x.day.Year(), x.day.Month()
+		m.counts[countKey{s.Region, 'y', term.New(y, time.January, 1), x.metric}] += delta
+		m.counts[countKey{s.Region, 'm', term.New(y, mo, 1), x.metric}] += delta
+		m.counts[countKey{s.Region, 'd', x.day, x.metric}] += delta
+	}
+}
+
+// statements appends the summary's statements: the log's new rows (netted: no zero delta),
+// the counts (a count that reaches zero is deleted, so the table does not depend on how
+// changes were grouped into writes), and the checkpoints due up to hi.
+func (m *spanSummary) statements(q *strings.Builder, args *[]any) {
+	var lseq []int64
+	var lreg, lmet []string
+	var lday dateArray
+	var ldelta []int64
+	for k, d := range m.log {
+		if d == 0 {
+			continue
+		}
+		lseq, lreg, lmet, ldelta = append(lseq, k.seq), append(lreg, k.region), append(lmet, k.metric), append(ldelta, d)
+		lday.add(k.day)
+	}
+	if len(lseq) > 0 {
+		q.WriteString(`INSERT INTO registry.indicator_count_log AS t (seq, region_code, metric, day, delta)
+			SELECT * FROM unnest(?::bigint[], ?::text[], ?::text[], ?::date[], ?::bigint[])
+			ON CONFLICT (seq, region_code, metric, day) DO UPDATE SET delta = t.delta + EXCLUDED.delta;`)
+		*args = append(*args, pgdialect.Array(lseq), pgdialect.Array(lreg), pgdialect.Array(lmet), lday.String(), pgdialect.Array(ldelta))
+	}
+	var creg, cgrain, cmet []string
+	var cperiod dateArray
+	var cdelta []int64
+	for k, d := range m.counts {
+		if d == 0 {
+			continue
+		}
+		creg, cgrain, cmet, cdelta = append(creg, k.region), append(cgrain, string(k.grain)), append(cmet, k.metric), append(cdelta, d)
+		cperiod.add(k.period)
+	}
+	if len(creg) > 0 {
+		q.WriteString(`MERGE INTO registry.indicator_counts t
+			USING unnest(?::text[], ?::"char"[], ?::date[], ?::text[], ?::bigint[]) AS c(region_code, grain, period, metric, delta)
+			ON t.region_code = c.region_code AND t.grain = c.grain AND t.period = c.period AND t.metric = c.metric
+			WHEN MATCHED AND t.delta + c.delta = 0 THEN DELETE
+			WHEN MATCHED THEN UPDATE SET delta = t.delta + c.delta
+			WHEN NOT MATCHED THEN INSERT (region_code, grain, period, metric, delta)
+				VALUES (c.region_code, c.grain, c.period, c.metric, c.delta);`)
+		*args = append(*args, pgdialect.Array(creg), pgdialect.Array(cgrain), cperiod.String(), pgdialect.Array(cmet), pgdialect.Array(cdelta))
+	}
+	if len(lseq) > 0 {
+		// Entries are applied in seq order, so every entry up to hi has its log rows: the
+		// checkpoints due up to hi can be made.
+		q.WriteString(`SELECT registry.indicator_checkpoint(?);`)
+		*args = append(*args, m.hi+1)
+	}
+}
+
+// dateArray builds a Postgres date[] literal, NULL for the zero Date (dates need no quoting).
+type dateArray struct{ b []byte }
+
+func (a *dateArray) add(d term.Date) {
+	if len(a.b) == 0 {
+		a.b = append(a.b, '{')
+	} else {
+		a.b = append(a.b, ',')
+	}
+	if d.IsZero() {
+		a.b = append(a.b, "NULL"...)
+		return
+	}
+	a.b = append(a.b, d.String()...)
+}
+
+func (a *dateArray) String() string {
+	if len(a.b) == 0 {
+		return "{}"
+	}
+	return string(a.b) + "}"
+}

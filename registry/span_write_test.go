@@ -1,0 +1,111 @@
+package registry
+
+import (
+	"strings"
+	"testing"
+
+	"ipledger/registry/ident"
+	"ipledger/registry/term"
+)
+
+// TestSpanSummary: what span changes do to the indicator summaries, as the statement
+// triggers of migrations 0005/0006 computed it (an inserted current span adds its day deltas at
+// its known_from seq and to the counts; a closed one takes them back at its known_to seq).
+func TestSpanSummary(t *testing.T) {
+	d := term.MustParseDate
+	s := span{Kind: ident.InventionPatent, Region: "150502", ValidFrom: d("2016-05-04"), ValidTo: d("2033-12-18"),
+		HighValueFrom: d("2018-01-01")}
+	const kind = "invention_patent"
+	const hv = kind + "/high_value"
+
+	t.Run("insert", func(t *testing.T) {
+		m := newSpanSummary()
+		m.add(s, 5, 1)
+		want := map[logKey]int64{
+			{5, "150502", kind, d("2016-05-04")}: 1, {5, "150502", kind, d("2033-12-18")}: -1,
+			{5, "150502", hv, d("2018-01-01")}: 1, {5, "150502", hv, d("2033-12-18")}: -1,
+		}
+		if len(m.log) != len(want) {
+			t.Fatalf("log = %v, want %v", m.log, want)
+		}
+		for k, v := range want {
+			if m.log[k] != v {
+				t.Errorf("log %v = %d, want %d", k, m.log[k], v)
+			}
+		}
+		for _, c := range []struct {
+			k countKey
+			v int64
+		}{
+			{countKey{"150502", 'y', d("2016-01-01"), kind}, 1},
+			{countKey{"150502", 'm', d("2016-05-01"), kind}, 1},
+			{countKey{"150502", 'd', d("2016-05-04"), kind}, 1},
+			{countKey{"150502", 'y', d("2033-01-01"), kind}, -1},
+			{countKey{"150502", 'm', d("2033-12-01"), hv}, -1},
+			{countKey{"150502", 'd', d("2018-01-01"), hv}, 1},
+		} {
+			if got := m.counts[c.k]; got != c.v {
+				t.Errorf("count %v = %d, want %d", c.k, got, c.v)
+			}
+		}
+		if len(m.counts) != 12 {
+			t.Errorf("%d count keys, want 12 (4 days × 3 grains)", len(m.counts))
+		}
+	})
+
+	t.Run("well_known and foreign_family end with the span", func(t *testing.T) {
+		m := newSpanSummary()
+		mark := span{Kind: ident.Trademark, Region: "150502", ValidFrom: d("2014-03-07"), WellKnownFrom: d("2020-01-01")}
+		m.add(mark, 3, 1)
+		if got := len(m.log); got != 2 { // valid_from and well_known_from; no valid_to
+			t.Fatalf("log = %v, want 2 rows", m.log)
+		}
+		if m.log[logKey{3, "150502", "trademark/well_known", d("2020-01-01")}] != 1 {
+			t.Errorf("log = %v", m.log)
+		}
+	})
+
+	t.Run("a span closed and added again at one seq nets to nothing", func(t *testing.T) {
+		m := newSpanSummary()
+		m.add(s, 7, -1)
+		m.add(s, 7, 1)
+		var q strings.Builder
+		var args []any
+		m.statements(&q, &args)
+		if q.Len() != 0 || len(args) != 0 {
+			t.Fatalf("statements for no net change: %q %v", q.String(), args)
+		}
+	})
+
+	t.Run("a move between units at one seq", func(t *testing.T) {
+		m := newSpanSummary()
+		moved := s
+		moved.Region = "150525"
+		m.add(s, 9, -1)
+		m.add(moved, 9, 1)
+		if got := m.log[logKey{9, "150502", kind, d("2016-05-04")}]; got != -1 {
+			t.Errorf("old unit's log = %d, want -1", got)
+		}
+		if got := m.log[logKey{9, "150525", kind, d("2016-05-04")}]; got != 1 {
+			t.Errorf("new unit's log = %d, want 1", got)
+		}
+		if got := m.counts[countKey{"150502", 'y', d("2016-01-01"), kind}]; got != -1 {
+			t.Errorf("old unit's count = %d, want -1", got)
+		}
+		if m.hi != 9 {
+			t.Errorf("hi = %d, want 9", m.hi)
+		}
+	})
+}
+
+func TestDateArray(t *testing.T) {
+	var a dateArray
+	if got := a.String(); got != "{}" {
+		t.Errorf("empty = %q", got)
+	}
+	a.add(term.MustParseDate("2016-05-04"))
+	a.add(term.Date{})
+	if got, want := a.String(), "{2016-05-04,NULL}"; got != want {
+		t.Errorf("got %q, want %q", got, want)
+	}
+}
