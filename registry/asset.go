@@ -415,15 +415,21 @@ func unitCodes(ctx context.Context, db bun.IDB) (map[string]bool, error) {
 
 // existingAsset is an asset already registered, as an import would describe it now.
 type existingAsset struct {
-	p assetPayload // current owners, region and grant date
+	p   assetPayload // current owners, region and grant date
+	reg assetPayload // as registered: the same row imported again after its events is unchanged too
 }
 
 func (x existingAsset) same(p *assetPayload) bool {
-	q := *p
-	if !q.RegionExplicit {
-		q.RegionCode = x.p.RegionCode // compared after defaulting, below
+	for _, e := range []*assetPayload{&x.p, &x.reg} {
+		q := *p
+		if !q.RegionExplicit {
+			q.RegionCode = e.RegionCode // compared after defaulting, below
+		}
+		if samePayload(e, &q) {
+			return true
+		}
 	}
-	return samePayload(&x.p, &q)
+	return false
 }
 
 func samePayload(a, b *assetPayload) bool {
@@ -445,7 +451,8 @@ func existingAssets(ctx context.Context, db bun.IDB, ps []*assetPayload) (map[st
 		return out, nil
 	}
 	rows, err := db.QueryContext(ctx, `SELECT a.id, a.kind, a.number, a.title, a.region_code, a.filed_on::text, a.granted_on::text,
-		a.attributes::text, coalesce((SELECT array_agg(o.party_id::text ORDER BY o.position) FROM registry.asset_owners o WHERE o.asset_id = a.id), '{}')
+		a.attributes::text, coalesce((SELECT array_agg(o.party_id::text ORDER BY o.position) FROM registry.asset_owners o WHERE o.asset_id = a.id), '{}'),
+		a.registration::text
 		FROM registry.assets a
 		JOIN unnest(?::text[], ?::text[]) AS q(kind, number) ON a.number = q.number
 			AND (a.kind = q.kind OR a.kind = ANY(?::text[]) AND q.kind = ANY(?::text[]))`,
@@ -459,8 +466,12 @@ func existingAssets(ctx context.Context, db bun.IDB, ps []*assetPayload) (map[st
 		var kind, attrs string
 		var filed, granted *string
 		var owners []string
-		if err := rows.Scan(&x.p.ID, &kind, &x.p.Number, &x.p.Title, &x.p.RegionCode, &filed, &granted, &attrs, pgdialect.Array(&owners)); err != nil {
+		var registration string
+		if err := rows.Scan(&x.p.ID, &kind, &x.p.Number, &x.p.Title, &x.p.RegionCode, &filed, &granted, &attrs, pgdialect.Array(&owners), &registration); err != nil {
 			return nil, err
+		}
+		if err := json.Unmarshal([]byte(registration), &x.reg); err != nil {
+			return nil, fmt.Errorf("registry: existing asset's registration: %w", err)
 		}
 		x.p.Kind = ident.Kind(kind)
 		x.p.FiledOn, x.p.GrantedOn = parseDateCol(filed), parseDateCol(granted)

@@ -54,6 +54,8 @@ type pledgeView struct {
 	assets  map[uuid.UUID]*loaded // with events and financing, as known now
 	holds   map[uuid.UUID][]pledgeHold
 	pol     policy
+	credit  map[uuid.UUID][]CreditListing // the pledgors' credit listings (credit.go)
+	demands map[uuid.UUID]*demandState    // the demands cited (demand.go)
 }
 
 // loadPledgeView reads the read set of the registrations ps (nil items are skipped).
@@ -132,6 +134,9 @@ func loadPledgeView(ctx context.Context, db bun.IDB, ps []*pledgePayload) (*pled
 			return nil, err
 		}
 	}
+	if err := v.loadServices(ctx, db, ps); err != nil {
+		return nil, err
+	}
 	return v, nil
 }
 
@@ -167,7 +172,10 @@ func (v *pledgeView) checkRegistration(p *pledgePayload) *Error {
 	if p.ReleasedOn != nil {
 		to = *p.ReleasedOn
 	}
-	return v.checkNotPledged(p.AssetIDs, p.RegisteredOn, to)
+	if de := v.checkNotPledged(p.AssetIDs, p.RegisteredOn, to); de != nil {
+		return de
+	}
+	return v.checkDemand(p)
 }
 
 // checkNotPledged refuses the first right (in input order) in another pledge during the new
@@ -224,9 +232,12 @@ func (v *pledgeView) recorded(p *pledgePayload, seq, relSeq int64) Pledge {
 	out := Pledge{ID: p.ID, Status: PledgeActive, Pledgee: Owner{ID: p.PledgeeID, Name: v.parties[p.PledgeeID].name},
 		Amount: Money(p.AmountFen), Financing: Money(p.AmountFen), ContractNo: p.ContractNo, RegionCode: p.RegionCode,
 		RegisteredOn: p.RegisteredOn, StartsOn: p.StartsOn, EndsOn: p.EndsOn, Seq: seq, UpdatedSeq: seq}
+	names := map[uuid.UUID]string{}
 	for _, id := range p.PledgorIDs {
 		out.Pledgors = append(out.Pledgors, Owner{ID: id, Name: v.parties[id].name})
+		names[id] = v.parties[id].name
 	}
+	out.Warnings = creditWarnings(v.credit, p.PledgorIDs, names, p.RegisteredOn)
 	for _, id := range p.AssetIDs {
 		l := v.assets[id]
 		// A pledged right is in force, so granted: its number is shown in its granted form.
@@ -290,6 +301,9 @@ func recordPledges(ctx context.Context, tx *ledger.Tx, ps []*pledgePayload, out 
 			}
 			v.accept(p)
 			out[i].pledge = v.recorded(p, e.Seq, re.Seq)
+			if err := v.matchDemand(ctx, tx, p); err != nil {
+				return err
+			}
 			continue
 		}
 		e, err := tx.Append(draft)
@@ -303,6 +317,9 @@ func recordPledges(ctx context.Context, tx *ledger.Tx, ps []*pledgePayload, out 
 			pendingAsset[a] = true
 		}
 		out[i].pledge = v.recorded(p, e.Seq, 0)
+		if err := v.matchDemand(ctx, tx, p); err != nil {
+			return err
+		}
 	}
 	return flush()
 }

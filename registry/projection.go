@@ -14,12 +14,13 @@ import (
 // The registry's projections, listed here and nowhere else: where an entry kind is projected
 // has one answer, for live writes (apply) and for ledger.Rebuild alike.
 var (
-	core    = &coreProjection{}
-	pledges = &pledgeProjection{}
+	core     = &coreProjection{}
+	pledges  = &pledgeProjection{}
+	services = &serviceProjection{} // credit.go, demand.go
 )
 
 // Projections are the registry's projections, in the order a rebuild empties their tables.
-func Projections() []ledger.Projection { return []ledger.Projection{core, pledges} }
+func Projections() []ledger.Projection { return []ledger.Projection{core, pledges, services} }
 
 // apply projects one entry a live write appended, through the projection that owns its kind.
 func apply(ctx context.Context, db bun.IDB, e ledger.Entry) error {
