@@ -64,8 +64,16 @@ type PledgeInput struct {
 	StartsOn     term.Date   // the debt term; default RegisteredOn
 	EndsOn       term.Date   // required; on or before every right's expires_on
 	PledgeeID    uuid.UUID   // the bank (a party of kind bank)
-	ReleasedOn   term.Date   // a pledge that has already ended: released (注销) on, ≥ RegisteredOn, ≤ today
-	Note         string
+	ReleasedOn   term.Date   // a pledge that has already ended: released (注销) on, ≥ RegisteredOn (and DefaultedOn), ≤ today
+	// A pledge's history recorded after the fact (docs/PLEDGES.md, "Finished pledges"): the
+	// debtor's default, and a realisation ending it. RealisedOn needs DefaultedOn
+	// (RegisteredOn ≤ DefaultedOn ≤ RealisedOn ≤ today), a method and the proceeds, and
+	// excludes ReleasedOn: a pledge ends once.
+	DefaultedOn       term.Date
+	RealisedOn        term.Date
+	RealisationMethod string // one of RealisationMethods
+	Proceeds          string // CNY, a decimal string
+	Note              string
 	DemandID     uuid.UUID // optional: the financing demand it fulfils (demand.go)
 }
 
@@ -83,9 +91,30 @@ type pledgePayload struct {
 	// ReleasedOn is set on a pledge recorded after it ended: its pledge.released entry follows
 	// in the same transaction, and its rights are held only over [RegisteredOn, ReleasedOn).
 	ReleasedOn *term.Date `json:"released_on,omitempty"`
+	// RealisedOn likewise, on a pledge recorded after it was realised: its pledge.defaulted and
+	// pledge.realised entries follow in the same transaction.
+	RealisedOn *term.Date `json:"realised_on,omitempty"`
 	Note       string     `json:"note,omitempty"`
 	DemandID   *uuid.UUID `json:"demand_id,omitempty"` // the demand it fulfils; an open one is matched in the same write
+
+	// What follows the registration in the same write, each its own entry: default (also on
+	// a pledge still open or released after it) and the realisation's method and proceeds.
+	defaultedOn *term.Date
+	method      string
+	proceedsFen int64
 }
+
+// end is the day the pledge's period ends (its release or realisation); nil while open.
+func (p *pledgePayload) end() *term.Date {
+	if p.RealisedOn != nil {
+		return p.RealisedOn
+	}
+	return p.ReleasedOn
+}
+
+// followed says whether entries follow the registration in its write: a history recorded
+// after the fact.
+func (p *pledgePayload) followed() bool { return p.end() != nil || p.defaultedOn != nil }
 
 // RegisterPledge records a pledge registration (pledge.registered, effective on its
 // registration date) and counts its amount as financing on that date in the first pledgor's
@@ -104,7 +133,7 @@ func (s *Service) RegisterPledge(ctx context.Context, in PledgeInput) (Pledge, e
 	}
 	// The answer is what was written, not a read of it.
 	p := res.pledge
-	p.Overdue = p.EndsOn.Before(s.Today())
+	p.Overdue = p.Status == PledgeActive && p.EndsOn.Before(s.Today())
 	return p, nil
 }
 
@@ -148,6 +177,46 @@ func preparePledge(in PledgeInput, today term.Date) (*pledgePayload, error) {
 		}
 		released = &r
 	}
+	var defaulted, realised *term.Date
+	if dd := in.DefaultedOn; !dd.IsZero() {
+		if dd.After(today) {
+			return nil, Errorf(Invalid, "date_in_future", "body.defaulted_on", "defaulted on %s, after today (%s)", dd, today)
+		}
+		if dd.Before(reg) {
+			return nil, Errorf(Invalid, "before_last_change", "body.defaulted_on", "defaulted on %s, before its registration (%s)", dd, reg)
+		}
+		if released != nil && released.Before(dd) {
+			return nil, Errorf(Invalid, "before_last_change", "body.released_on", "released on %s, before its default (%s)", *released, dd)
+		}
+		defaulted = &dd
+	}
+	var method string
+	var proceeds int64
+	if r := in.RealisedOn; !r.IsZero() {
+		if released != nil {
+			return nil, Errorf(Invalid, "already_released", "body.realised_on", "a pledge ends once: released (注销) or realised, not both")
+		}
+		if defaulted == nil {
+			return nil, Errorf(Invalid, "not_defaulted", "body.defaulted_on", "a pledge is realised only after the debtor's default: give defaulted_on (on or before realised_on)")
+		}
+		if r.After(today) {
+			return nil, Errorf(Invalid, "date_in_future", "body.realised_on", "realised on %s, after today (%s)", r, today)
+		}
+		if r.Before(*defaulted) {
+			return nil, Errorf(Invalid, "before_last_change", "body.realised_on", "realised on %s, before its default (%s)", r, *defaulted)
+		}
+		var err *Error
+		if method, proceeds, err = checkRealisation(in.RealisationMethod, in.Proceeds, "body.realisation_method", "body.proceeds"); err != nil {
+			return nil, err
+		}
+		realised = &r
+	} else {
+		for _, f := range []struct{ name, v string }{{"realisation_method", in.RealisationMethod}, {"proceeds", in.Proceeds}} {
+			if f.v != "" {
+				return nil, Errorf(Invalid, "field_not_allowed", "body."+f.name, "%s belongs to a realised pledge (with realised_on)", f.name)
+			}
+		}
+	}
 	if in.EndsOn.IsZero() {
 		return nil, Errorf(Invalid, "term_invalid", "body.ends_on", "the debt term's end date is required")
 	}
@@ -184,7 +253,8 @@ func preparePledge(in PledgeInput, today term.Date) (*pledgePayload, error) {
 		DemandID:  demand,
 		PledgeeID: in.PledgeeID, PledgorIDs: slices.Clone(in.PledgorIDs), AssetIDs: slices.Clone(in.AssetIDs),
 		AmountFen: int64(amount), ContractNo: contract, RegisteredOn: reg, StartsOn: start, EndsOn: in.EndsOn,
-		ReleasedOn: released, Note: strings.TrimSpace(in.Note),
+		ReleasedOn: released, RealisedOn: realised, Note: strings.TrimSpace(in.Note),
+		defaultedOn: defaulted, method: method, proceedsFen: proceeds,
 	}, nil
 }
 
@@ -262,6 +332,12 @@ func checkTermWithin(t *timeline, l *loaded, endsOn term.Date, field string) err
 		return e
 	}
 	return nil
+}
+
+// pledgeeNotLender refuses a pledgee of a kind that lends on pledges; the code keeps the name
+// it had when only banks could be pledgees.
+func pledgeeNotLender(name string, kind PartyKind) *Error {
+	return Errorf(Invalid, "pledgee_not_bank", "body.pledgee_id", "the pledgee %s is a %s: a pledgee is a bank, a guarantor or a financial institution", name, kind)
 }
 
 func assetPledged(asset, pledge uuid.UUID, i int) *Error {
@@ -376,11 +452,12 @@ func applyPledgeRegistered(ctx context.Context, db bun.IDB, e ledger.Entry) erro
 	}
 	// Postgres arbitrates "no right in two pledges at once" through the exclusion constraint
 	// pledge_assets_no_overlap: a right it skips is in another pledge during this one's period.
-	// A finished pledge's rows carry their end from the start (its release entry follows).
+	// A finished pledge's rows carry their end from the start (its release or realisation
+	// entry follows).
 	rows, err := db.QueryContext(ctx, `INSERT INTO registry.pledge_assets (pledge_id, asset_id, active, position, added_seq, pledged_on, released_on)
 		SELECT ?, a.id, true, a.ord - 1, ?, ?::date, ?::date FROM unnest(?::uuid[]) WITH ORDINALITY AS a(id, ord)
 		ON CONFLICT DO NOTHING RETURNING asset_id`,
-		p.ID.String(), e.Seq, p.RegisteredOn.String(), pledgeDateArg(p.ReleasedOn), pgdialect.Array(assets))
+		p.ID.String(), e.Seq, p.RegisteredOn.String(), pledgeDateArg(p.end()), pgdialect.Array(assets))
 	if err != nil {
 		return fmt.Errorf("registry: insert pledge assets: %w", err)
 	}
@@ -404,7 +481,7 @@ func applyPledgeRegistered(ctx context.Context, db bun.IDB, e ledger.Entry) erro
 		var holder uuid.UUID
 		if err := db.QueryRowContext(ctx, `SELECT pledge_id FROM registry.pledge_assets WHERE asset_id = ? AND pledge_id <> ?
 			AND daterange(pledged_on, released_on, '[)') && daterange(?::date, ?::date, '[)') ORDER BY active DESC LIMIT 1`,
-			a.String(), p.ID.String(), p.RegisteredOn.String(), pledgeDateArg(p.ReleasedOn)).Scan(&holder); err != nil {
+			a.String(), p.ID.String(), p.RegisteredOn.String(), pledgeDateArg(p.end())).Scan(&holder); err != nil {
 			return fmt.Errorf("registry: pledge %s: asset %s not inserted: %w", p.ID, a, err)
 		}
 		return assetPledged(a, holder, i)

@@ -148,8 +148,8 @@ func (v *pledgeView) checkRegistration(p *pledgePayload) *Error {
 	if !ok {
 		return Errorf(Invalid, "pledgee_unknown", "body.pledgee_id", "no party %s", p.PledgeeID)
 	}
-	if pledgee.kind != Bank {
-		return Errorf(Invalid, "pledgee_not_bank", "body.pledgee_id", "the pledgee %s is a %s, not a bank", pledgee.name, pledgee.kind)
+	if !pledgee.kind.Pledgee() {
+		return pledgeeNotLender(pledgee.name, pledgee.kind)
 	}
 	for i, id := range p.PledgorIDs {
 		if _, ok := v.parties[id]; !ok {
@@ -169,8 +169,8 @@ func (v *pledgeView) checkRegistration(p *pledgePayload) *Error {
 		}
 	}
 	var to term.Date
-	if p.ReleasedOn != nil {
-		to = *p.ReleasedOn
+	if end := p.end(); end != nil {
+		to = *end
 	}
 	if de := v.checkNotPledged(p.AssetIDs, p.RegisteredOn, to); de != nil {
 		return de
@@ -206,9 +206,9 @@ func (v *pledgeView) checkNotPledged(assets []uuid.UUID, from, to term.Date) *Er
 // accept applies an accepted registration to the view: its rights are held, and its amount
 // counts as their financing from its registration date.
 func (v *pledgeView) accept(p *pledgePayload) {
-	h := pledgeHold{pledge: p.ID, active: p.ReleasedOn == nil, pledgedOn: p.RegisteredOn}
-	if p.ReleasedOn != nil {
-		h.releasedOn = *p.ReleasedOn
+	h := pledgeHold{pledge: p.ID, active: p.end() == nil, pledgedOn: p.RegisteredOn}
+	if end := p.end(); end != nil {
+		h.releasedOn = *end
 	}
 	for _, a := range p.AssetIDs {
 		v.holds[a] = append(v.holds[a], h)
@@ -226,9 +226,9 @@ type pledgeOutcome struct {
 	pledge Pledge
 }
 
-// recorded is the new pledge p, entered at seq (and, a finished one, released at relSeq), as
-// the view holds its parties and rights.
-func (v *pledgeView) recorded(p *pledgePayload, seq, relSeq int64) Pledge {
+// recorded is the new pledge p, entered at seq (and, one recorded with its history, last
+// changed at lastSeq), as the view holds its parties and rights.
+func (v *pledgeView) recorded(p *pledgePayload, seq, lastSeq int64) Pledge {
 	out := Pledge{ID: p.ID, Status: PledgeActive, Pledgee: Owner{ID: p.PledgeeID, Name: v.parties[p.PledgeeID].name},
 		Amount: Money(p.AmountFen), Financing: Money(p.AmountFen), ContractNo: p.ContractNo, RegionCode: p.RegionCode,
 		RegisteredOn: p.RegisteredOn, StartsOn: p.StartsOn, EndsOn: p.EndsOn, Seq: seq, UpdatedSeq: seq}
@@ -244,10 +244,19 @@ func (v *pledgeView) recorded(p *pledgePayload, seq, relSeq int64) Pledge {
 		out.Assets = append(out.Assets, PledgedAsset{ID: id, Kind: l.f.Kind, Number: l.number,
 			DisplayNumber: pledgeDisplayNumber(l.f.Kind, l.number, true), Title: l.title, Active: true})
 	}
-	if p.ReleasedOn != nil {
-		out.Status, out.EndedOn, out.UpdatedSeq = PledgeReleased, *p.ReleasedOn, relSeq
+	if p.followed() {
+		out.UpdatedSeq = lastSeq
+	}
+	if p.defaultedOn != nil {
+		out.Defaulted, out.DefaultedOn = true, *p.defaultedOn
+	}
+	if end := p.end(); end != nil {
+		out.Status, out.EndedOn = PledgeReleased, *end
+		if p.RealisedOn != nil {
+			out.Status, out.Realisation = PledgeRealised, &Realisation{Method: p.method, Proceeds: Money(p.proceedsFen)}
+		}
 		for i := range out.Assets {
-			out.Assets[i].Active, out.Assets[i].ReleasedOn = false, *p.ReleasedOn
+			out.Assets[i].Active, out.Assets[i].ReleasedOn = false, *end
 		}
 	}
 	return out
@@ -262,8 +271,9 @@ func recordPledges(ctx context.Context, tx *ledger.Tx, ps []*pledgePayload, out 
 		return err
 	}
 	// Registrations over distinct rights are projected together, one statement per table. A
-	// finished pledge, or one sharing a right with those pending, is projected entry by entry
-	// once what precedes it is (two finished pledges of one right may share a batch).
+	// pledge recorded with its history (default, release, realisation), or one sharing a right
+	// with those pending, is projected entry by entry once what precedes it is (two finished
+	// pledges of one right may share a batch).
 	var entries []ledger.Entry
 	var accepted []*pledgePayload
 	pendingAsset := map[uuid.UUID]bool{}
@@ -281,26 +291,29 @@ func recordPledges(ctx context.Context, tx *ledger.Tx, ps []*pledgePayload, out 
 			continue
 		}
 		shares := slices.ContainsFunc(p.AssetIDs, func(a uuid.UUID) bool { return pendingAsset[a] })
-		if shares || p.ReleasedOn != nil {
+		if shares || p.followed() {
 			if err := flush(); err != nil {
 				return err
 			}
 		}
 		draft := ledger.Draft{Kind: kindPledgeRegistered, Subject: pledgeSubject(p.ID), EffectiveOn: p.RegisteredOn.Time(), Payload: p}
 		out[i].ID = p.ID
-		if p.ReleasedOn != nil {
-			// The registration and its end: two entries of this transaction, each on its own date.
+		if p.followed() {
+			// The registration and what followed it: entries of this transaction, each on its own date.
 			e, err := appendApply(ctx, tx, draft)
 			if err != nil {
 				return err
 			}
-			re, err := appendApply(ctx, tx, ledger.Draft{Kind: kindPledgeReleased, Subject: pledgeSubject(p.ID),
-				EffectiveOn: p.ReleasedOn.Time(), Payload: pledgeEventPayload{PledgeID: p.ID, Type: PledgeRelease}})
-			if err != nil {
-				return err
+			last := e.Seq
+			for _, d := range historyDrafts(p) {
+				fe, err := appendApply(ctx, tx, d)
+				if err != nil {
+					return err
+				}
+				last = fe.Seq
 			}
 			v.accept(p)
-			out[i].pledge = v.recorded(p, e.Seq, re.Seq)
+			out[i].pledge = v.recorded(p, e.Seq, last)
 			if err := v.matchDemand(ctx, tx, p); err != nil {
 				return err
 			}
@@ -322,6 +335,26 @@ func recordPledges(ctx context.Context, tx *ledger.Tx, ps []*pledgePayload, out 
 		}
 	}
 	return flush()
+}
+
+// historyDrafts are the entries that follow the registration of a pledge recorded after the
+// fact, in order: its default, then its release or its realisation.
+func historyDrafts(p *pledgePayload) []ledger.Draft {
+	var ds []ledger.Draft
+	add := func(kind string, on term.Date, ev pledgeEventPayload) {
+		ev.PledgeID = p.ID
+		ds = append(ds, ledger.Draft{Kind: kind, Subject: pledgeSubject(p.ID), EffectiveOn: on.Time(), Payload: ev})
+	}
+	if p.defaultedOn != nil {
+		add(kindPledgeDefaulted, *p.defaultedOn, pledgeEventPayload{Type: PledgeDefault})
+	}
+	if p.ReleasedOn != nil {
+		add(kindPledgeReleased, *p.ReleasedOn, pledgeEventPayload{Type: PledgeRelease})
+	}
+	if p.RealisedOn != nil {
+		add(kindPledgeRealised, *p.RealisedOn, pledgeEventPayload{Type: PledgeRealise, Method: p.method, ProceedsFen: p.proceedsFen})
+	}
+	return ds
 }
 
 // applyPledgesRegistered projects accepted registrations with one statement per table. It is

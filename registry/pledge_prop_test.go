@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/google/uuid"
+	"pgregory.net/rapid"
 
 	"ipledger/ledger"
 	"ipledger/registry/ident"
@@ -123,6 +124,10 @@ func TestPledgeChecksMatchDatabaseRules(t *testing.T) {
 	f.pevent(rp.ID, PledgeEventInput{Type: PledgeRelease, EffectiveOn: d("2025-09-01")})
 	pool = append(pool, joint, old, ungranted, mark, frozen, released, f.inv.ID)
 	notBank := f.party("150521").ID
+	guarantor, _, err := f.s.RegisterParty(f.ctx, PartyInput{Name: "通辽市融资担保有限公司", Kind: Guarantor, RegionCode: "150502"})
+	if err != nil {
+		t.Fatal(err)
+	}
 
 	r := rand.New(rand.NewPCG(13, 2026))
 	pick := func(xs ...uuid.UUID) uuid.UUID { return xs[r.IntN(len(xs))] }
@@ -153,12 +158,18 @@ func TestPledgeChecksMatchDatabaseRules(t *testing.T) {
 			}
 			in := PledgeInput{PledgorIDs: pledgors, AssetIDs: assets, Amount: fmt.Sprintf("%d.00", 1000000+r.IntN(9)*1000000),
 				ContractNo: fmt.Sprintf("PROP-%d-%d", batch, i), RegisteredOn: d(dates[r.IntN(len(dates))]),
-				EndsOn: d(ends[r.IntN(len(ends))]), PledgeeID: pick(f.bank.ID, f.bank.ID, f.bank.ID, f.bank.ID, f.bank2.ID, f.bank2.ID, notBank, uuid.New())}
-			// A third are finished pledges, released on a date of the list not before their
-			// registration (possibly the same day: an empty period).
+				EndsOn: d(ends[r.IntN(len(ends))]), PledgeeID: pick(f.bank.ID, f.bank.ID, f.bank.ID, f.bank.ID, f.bank2.ID, guarantor.ID, notBank, uuid.New())}
+			// A third are finished pledges, released or realised on a date of the list not
+			// before their registration (possibly the same day: an empty period); a realised
+			// one defaulted on its registration, its realisation or a day between.
 			if r.IntN(3) == 0 {
-				if rel := d(dates[r.IntN(len(dates))]); !rel.Before(in.RegisteredOn) {
-					in.ReleasedOn = rel
+				if end := d(dates[r.IntN(len(dates))]); !end.Before(in.RegisteredOn) {
+					if r.IntN(2) == 0 {
+						in.ReleasedOn = end
+					} else {
+						in.DefaultedOn = pick2(r, in.RegisteredOn, end)
+						in.RealisedOn, in.RealisationMethod, in.Proceeds = end, "sale", "1000.00"
+					}
 				}
 			}
 			p, err := preparePledge(in, f.s.Today())
@@ -189,7 +200,8 @@ func TestPledgeChecksMatchDatabaseRules(t *testing.T) {
 		for _, p := range ps {
 			if p != nil {
 				ins = append(ins, PledgeInput{PledgorIDs: p.PledgorIDs, AssetIDs: p.AssetIDs, Amount: Money(p.AmountFen).String(),
-					ContractNo: p.ContractNo, RegisteredOn: p.RegisteredOn, EndsOn: p.EndsOn, PledgeeID: p.PledgeeID, ReleasedOn: releasedOf(p)})
+					ContractNo: p.ContractNo, RegisteredOn: p.RegisteredOn, EndsOn: p.EndsOn, PledgeeID: p.PledgeeID, ReleasedOn: releasedOf(p),
+					DefaultedOn: dateOf(p.defaultedOn), RealisedOn: dateOf(p.RealisedOn), RealisationMethod: p.method, Proceeds: proceedsOf(p)})
 			}
 		}
 		outs, err := f.s.registerPledges(f.ctx, ins)
@@ -206,7 +218,7 @@ func TestPledgeChecksMatchDatabaseRules(t *testing.T) {
 				t.Fatal(err)
 			}
 			answer := o.pledge
-			answer.Overdue = answer.EndsOn.Before(f.s.Today())
+			answer.Overdue = answer.Status == PledgeActive && answer.EndsOn.Before(f.s.Today())
 			if !reflect.DeepEqual(answer, read) {
 				t.Fatalf("batch %d: the answer\n%+v\nis not what is read\n%+v", batch, answer, read)
 			}
@@ -229,9 +241,185 @@ func TestPledgeChecksMatchDatabaseRules(t *testing.T) {
 	f.rebuildMatches()
 }
 
-func releasedOf(p *pledgePayload) term.Date {
-	if p.ReleasedOn == nil {
+func releasedOf(p *pledgePayload) term.Date { return dateOf(p.ReleasedOn) }
+
+func dateOf(d *term.Date) term.Date {
+	if d == nil {
 		return term.Date{}
 	}
-	return *p.ReleasedOn
+	return *d
+}
+
+func proceedsOf(p *pledgePayload) string {
+	if p.proceedsFen == 0 {
+		return ""
+	}
+	return Money(p.proceedsFen).String()
+}
+
+// pick2 is from, to or a day between them, at random.
+func pick2(r *rand.Rand, from, to term.Date) term.Date {
+	switch days := int(to.Time().Sub(from.Time()).Hours() / 24); {
+	case days <= 0 || r.IntN(3) == 0:
+		return from
+	case r.IntN(2) == 0:
+		return to
+	default:
+		return from.AddDays(r.IntN(days + 1))
+	}
+}
+
+// TestPledgePeriodsNeverOverlap: open, released, realised and defaulted pledges of a few
+// rights, backdated over 2019–2026 and recorded in random order, singly or in batches. A
+// registration is accepted exactly when its period [registered_on, released_on or realised_on)
+// overlaps that of no accepted pledge of its rights (the model here, independent of the
+// code); a refusal is 409 asset_pledged at the first such right, naming a pledge whose period
+// overlaps (an open one if any does); Postgres agrees — the refused right's row, inserted raw,
+// violates the exclusion constraint pledge_assets_no_overlap — and after every write no right
+// is in two overlapping pledges. A rebuild at the end equals the live projections.
+func TestPledgePeriodsNeverOverlap(t *testing.T) {
+	f := newPledgeFixture(t)
+	var grid []term.Date // every four months from 2019 to today: ends often meet starts
+	for on := d("2019-01-01"); !on.After(testToday); on = on.AddMonths(4) {
+		grid = append(grid, on)
+	}
+	type period struct {
+		pledge   uuid.UUID
+		from, to term.Date // zero to: open
+	}
+	overlaps := func(a period, from, to term.Date) bool {
+		return pledgeHold{pledge: a.pledge, pledgedOn: a.from, releasedOn: a.to}.overlaps(from, to)
+	}
+	// The model's own test of overlap, written out: half-open ranges, an empty one meeting none.
+	modelOverlaps := func(a period, from, to term.Date) bool {
+		empty := func(f, t term.Date) bool { return !t.IsZero() && !f.Before(t) }
+		if empty(a.from, a.to) || empty(from, to) {
+			return false
+		}
+		return (to.IsZero() || a.from.Before(to)) && (a.to.IsZero() || from.Before(a.to))
+	}
+	shapes := map[string]int{}
+	var accepted, refused, backdated int
+	rapid.Check(t, func(rt *rapid.T) {
+		rights := make([]uuid.UUID, rapid.IntRange(1, 3).Draw(rt, "rights"))
+		for i := range rights {
+			rights[i] = f.patent("2014-06-01", f.o1.ID).ID // granted 2016-06-01, expires 2034-05-31
+		}
+		n := rapid.IntRange(2, 8).Draw(rt, "pledges")
+		ins := make([]PledgeInput, n)
+		for i := range ins {
+			idx := rapid.SliceOfNDistinct(rapid.IntRange(0, len(rights)-1), 1, len(rights), func(k int) int { return k }).Draw(rt, "assets")
+			in := f.input([]uuid.UUID{f.o1.ID})
+			for _, k := range idx {
+				in.AssetIDs = append(in.AssetIDs, rights[k])
+			}
+			a, b := rapid.IntRange(0, len(grid)-1).Draw(rt, "from"), rapid.IntRange(0, len(grid)-1).Draw(rt, "to")
+			a, b = min(a, b), max(a, b)
+			in.RegisteredOn, in.EndsOn = grid[a], d("2030-12-31")
+			shape := rapid.SampledFrom([]string{"open", "released", "realised", "defaulted"}).Draw(rt, "shape")
+			shapes[shape]++
+			switch shape {
+			case "released":
+				in.ReleasedOn = grid[b]
+			case "realised":
+				in.DefaultedOn = grid[rapid.IntRange(a, b).Draw(rt, "default")]
+				in.RealisedOn, in.RealisationMethod, in.Proceeds = grid[b], "auction", "10.00"
+			case "defaulted":
+				in.DefaultedOn = grid[b]
+			}
+			ins[i] = in
+		}
+		order := rapid.Permutation(ins).Draw(rt, "order")
+		held := map[uuid.UUID][]period{} // the model: accepted periods by right
+		for len(order) > 0 {
+			k := rapid.IntRange(1, len(order)).Draw(rt, "batch")
+			chunk := order[:k]
+			order = order[k:]
+			res, err := f.s.RegisterPledges(f.ctx, chunk)
+			if err != nil {
+				rt.Fatalf("record: %v", err)
+			}
+			for j, in := range chunk {
+				from, to := in.RegisteredOn, in.ReleasedOn
+				if !in.RealisedOn.IsZero() {
+					to = in.RealisedOn
+				}
+				clash, at := -1, []period(nil)
+				for i, a := range in.AssetIDs {
+					for _, h := range held[a] {
+						if modelOverlaps(h, from, to) != overlaps(h, from, to) {
+							rt.Fatalf("the view's overlap of %+v and [%s, %s) is not the model's", h, from, to)
+						}
+						if modelOverlaps(h, from, to) {
+							at = append(at, h)
+						}
+					}
+					if len(at) > 0 {
+						clash = i
+						break
+					}
+				}
+				if clash < 0 {
+					if res[j].Err != nil {
+						rt.Fatalf("[%s, %s) of %v overlaps nothing accepted, but was refused: %v", from, to, in.AssetIDs, res[j].Err)
+					}
+					for _, a := range in.AssetIDs {
+						if slices.ContainsFunc(held[a], func(h period) bool { return from.Before(h.from) }) {
+							backdated++ // recorded after a pledge of the same right that began later
+						}
+						held[a] = append(held[a], period{res[j].ID, from, to})
+					}
+					accepted++
+					continue
+				}
+				de, _ := AsError(res[j].Err)
+				if de == nil || de.Code != "asset_pledged" || de.Field != fmt.Sprintf("body.asset_ids[%d]", clash) {
+					rt.Fatalf("[%s, %s) overlaps %+v at right %d, but the answer is %v", from, to, at, clash, res[j].Err)
+				}
+				named := slices.IndexFunc(at, func(h period) bool { return h.pledge.String() == de.Ref })
+				anyOpen := slices.ContainsFunc(at, func(h period) bool { return h.to.IsZero() })
+				if named < 0 || anyOpen && !at[named].to.IsZero() {
+					rt.Fatalf("refusal names %s, not an overlapping pledge (open first) of %+v", de.Ref, at)
+				}
+				if !excluded(t, f, in.AssetIDs[clash], from, to) {
+					rt.Fatalf("Go refused [%s, %s) of %s; Postgres's exclusion constraint takes it", from, to, in.AssetIDs[clash])
+				}
+				refused++
+			}
+			var twice int
+			if err := f.db.App.QueryRowContext(f.ctx, `SELECT count(*) FROM registry.pledge_assets a JOIN registry.pledge_assets b
+				ON a.asset_id = b.asset_id AND a.pledge_id < b.pledge_id
+				AND daterange(a.pledged_on, a.released_on, '[)') && daterange(b.pledged_on, b.released_on, '[)')`).Scan(&twice); err != nil || twice != 0 {
+				rt.Fatalf("rights in two overlapping pledges: %d (%v)", twice, err)
+			}
+		}
+	})
+	t.Logf("pledges by shape: %v; %d accepted (%d backdated behind a later one), %d refused", shapes, accepted, backdated, refused)
+	if accepted == 0 || refused == 0 || backdated == 0 {
+		t.Error("the runs never accepted, refused, or accepted a pledge backdated behind a later one: the property was not exercised")
+	}
+	f.rebuildMatches()
+}
+
+// excluded says whether Postgres refuses the right asset in a new pledge over [from, to) by
+// the exclusion constraint pledge_assets_no_overlap (the row inserted raw, rolled back).
+func excluded(t *testing.T, f *pledgeFixture, asset uuid.UUID, from, to term.Date) bool {
+	tx, err := f.db.App.BeginTx(f.ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback()
+	var end *term.Date
+	if !to.IsZero() {
+		end = &to
+	}
+	_, err = tx.ExecContext(f.ctx, `INSERT INTO registry.pledge_assets (pledge_id, asset_id, active, position, added_seq, pledged_on, released_on)
+		VALUES (?, ?, ?, 0, 0, ?, ?)`, uuid.New().String(), asset.String(), end == nil, from.String(), pledgeDateArg(end))
+	if err == nil {
+		return false
+	}
+	if de, ok := AsError(pledgeWriteError(err)); !ok || de.Code != "asset_pledged" {
+		t.Fatalf("raw insert: %v", err)
+	}
+	return true
 }

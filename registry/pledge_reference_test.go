@@ -27,12 +27,15 @@ func recordPledge(ctx context.Context, tx *ledger.Tx, p *pledgePayload) error {
 	}
 	_, err := appendApply(ctx, tx, ledger.Draft{Kind: kindPledgeRegistered, Subject: pledgeSubject(p.ID),
 		EffectiveOn: p.RegisteredOn.Time(), Payload: p})
-	if err != nil || p.ReleasedOn == nil {
+	if err != nil {
 		return err
 	}
-	_, err = appendApply(ctx, tx, ledger.Draft{Kind: kindPledgeReleased, Subject: pledgeSubject(p.ID),
-		EffectiveOn: p.ReleasedOn.Time(), Payload: pledgeEventPayload{PledgeID: p.ID, Type: PledgeRelease}})
-	return err
+	for _, d := range historyDrafts(p) { // default, release or realisation: as the batch path writes them
+		if _, err := appendApply(ctx, tx, d); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // checkPledge applies the registration rules that read state, in the order docs/DOMAIN.md (Pledge rules)
@@ -45,8 +48,8 @@ func checkPledge(ctx context.Context, db bun.IDB, p *pledgePayload) error {
 		}
 		return err
 	}
-	if pledgee.Kind != Bank {
-		return Errorf(Invalid, "pledgee_not_bank", "body.pledgee_id", "the pledgee %s is a %s, not a bank", pledgee.Name, pledgee.Kind)
+	if !pledgee.Kind.Pledgee() {
+		return pledgeeNotLender(pledgee.Name, pledgee.Kind)
 	}
 	ids := make([]string, len(p.PledgorIDs))
 	for i, id := range p.PledgorIDs {
@@ -77,7 +80,7 @@ func checkPledge(ctx context.Context, db bun.IDB, p *pledgePayload) error {
 			return err
 		}
 	}
-	return checkNotPledged(ctx, db, p.AssetIDs, p.RegisteredOn, p.ReleasedOn, uuid.Nil)
+	return checkNotPledged(ctx, db, p.AssetIDs, p.RegisteredOn, p.end(), uuid.Nil)
 }
 
 // checkNotPledged refuses rights already pledged in the new pledge's period

@@ -170,8 +170,8 @@ func (s *Service) create(ctx context.Context, name string, role Role, partyID, t
 			if err != nil {
 				return fmt.Errorf("access: read party: %w", err)
 			}
-			if kind != "bank" {
-				return registry.Errorf(registry.Invalid, "party_not_bank", "body.party_id", "party %s is a %s, not a bank", partyID, kind)
+			if !registry.PartyKind(kind).Pledgee() {
+				return registry.Errorf(registry.Invalid, "party_not_bank", "body.party_id", "party %s is a %s: a bank principal acts for a bank, a guarantor or a financial institution", partyID, kind)
 			}
 		}
 		e, err := tx.Append(ledger.Draft{

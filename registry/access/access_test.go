@@ -136,3 +136,39 @@ func TestCreateRules(t *testing.T) {
 		}
 	})
 }
+
+// A bank principal acts for a lender: a party of kind bank, guarantor or
+// financial_institution; any other kind is party_not_bank.
+func TestBankPrincipalBindsToLenders(t *testing.T) {
+	db := dbtest.New(t)
+	l := ledger.New(db.App, ledger.Options{})
+	defer l.Close()
+	reg := registry.New(l)
+	ctx := ledger.WithActor(context.Background(), "system")
+	if err := reg.Seed(ctx); err != nil {
+		t.Fatal(err)
+	}
+	acc := access.New(l)
+	for _, c := range []struct {
+		kind registry.PartyKind
+		code string
+	}{{registry.Bank, ""}, {registry.Guarantor, ""}, {registry.FinancialInstitution, ""}, {registry.Enterprise, "party_not_bank"}, {registry.Government, "party_not_bank"}} {
+		p, _, err := reg.RegisterParty(ctx, registry.PartyInput{Name: "某" + string(c.kind), Kind: c.kind, RegionCode: "150502"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		pr, tok, err := acc.Create(ctx, "clerk of "+string(c.kind), access.Bank, p.ID.String())
+		if c.code != "" {
+			if de, ok := registry.AsError(err); !ok || de.Code != c.code || de.Field != "body.party_id" {
+				t.Fatalf("%s: err = %v, want %s", c.kind, err, c.code)
+			}
+			continue
+		}
+		if err != nil {
+			t.Fatalf("%s: %v", c.kind, err)
+		}
+		if got, err := acc.Authenticate(ctx, tok); err != nil || got.PartyID != p.ID.String() || got.ID != pr.ID {
+			t.Fatalf("%s: authenticated as %+v (%v)", c.kind, got, err)
+		}
+	}
+}

@@ -8,7 +8,7 @@ type Role string
 const (
 	Admin     Role = "admin"     // issues principals and tokens, sets policy and reference data
 	Registrar Role = "registrar" // market-regulation staff: parties, assets, any pledge
-	Bank      Role = "bank"      // bound to one bank party; its own pledges only
+	Bank      Role = "bank"      // bound to one lender party (bank, guarantor, financial institution); its own pledges only
 	Planner   Role = "planner"   // reads indicators
 	Auditor   Role = "auditor"   // reads and verifies the ledger
 )
@@ -31,7 +31,7 @@ type Principal struct {
 	ID      string `json:"id"`
 	Name    string `json:"name"`
 	Role    Role   `json:"role"`
-	PartyID string `json:"party_id,omitempty"` // the bank party, for role bank
+	PartyID string `json:"party_id,omitempty"` // the lender party, for role bank
 }
 
 // Actor is how the principal appears in ledger entries.
