@@ -74,7 +74,7 @@ type PledgeInput struct {
 	RealisationMethod string // one of RealisationMethods
 	Proceeds          string // CNY, a decimal string
 	Note              string
-	DemandID     uuid.UUID // optional: the financing demand it fulfils (demand.go)
+	DemandID          uuid.UUID // optional: the financing demand it fulfils (demand.go)
 }
 
 type pledgePayload struct {
