@@ -54,9 +54,11 @@ type HighValueView struct {
 
 // FamilyView is an overseas family member.
 type FamilyView struct {
-	Country string  `json:"country"`
-	Number  string  `json:"number"`
-	Date    *string `json:"date" format:"date"`
+	Country   string  `json:"country"`
+	Number    string  `json:"number"`
+	Date      *string `json:"date" format:"date"`
+	Status    string  `json:"status,omitempty" doc:"granted or pending; absent when recorded without one"`
+	GrantedOn *string `json:"granted_on,omitempty" format:"date"`
 }
 
 // AwardView is a prize.
@@ -86,7 +88,8 @@ func assetView(a registry.Asset) AssetView {
 		v.Owners = append(v.Owners, OwnerView{ID: o.ID.String(), Name: o.Name})
 	}
 	for _, f := range a.ForeignFamily {
-		v.ForeignFamily = append(v.ForeignFamily, FamilyView{Country: f.Country, Number: f.Number, Date: dateStr(f.Date)})
+		v.ForeignFamily = append(v.ForeignFamily, FamilyView{Country: f.Country, Number: f.Number, Date: dateStr(f.Date),
+			Status: f.Status, GrantedOn: dateStr(f.GrantedOn)})
 	}
 	for _, w := range a.Awards {
 		v.Awards = append(v.Awards, AwardView{Award: w.Award, Level: w.Level, On: dateStr(w.On)})
@@ -133,21 +136,23 @@ type assetEventInput struct {
 	ID   string `path:"id"`
 	AsOf string `query:"as_of" format:"date" doc:"Answer with the asset as of this date (default: the event's effective_on, where the event shows)"`
 	Body struct {
-		Type           string      `json:"type" enum:"grant,renew,lapse,restore,invalidate,transfer,license,freeze,unfreeze,designate_strategic_industry,add_foreign_family,award,recognise_well_known,set_region"`
-		EffectiveOn    string      `json:"effective_on" format:"date" doc:"The business date of the event (not after today)"`
-		OwnerIDs       []string    `json:"owner_ids,omitempty" maxItems:"50" doc:"transfer: the new owners"`
-		PledgeeConsent bool        `json:"pledgee_consent,omitempty" doc:"transfer/license of a pledged right: the pledgee's consent is recorded with it"`
-		LicenseeID     string      `json:"licensee_id,omitempty" doc:"license (required): the licensee party"`
-		LicenseType    licenseType `json:"license_type,omitempty" doc:"license (required): exclusive (独占许可), sole (排他许可) or ordinary (普通许可)"`
-		CaseNumber     string      `json:"case_number,omitempty" maxLength:"100" doc:"freeze/unfreeze: the court's case number"`
-		Industry       string      `json:"industry,omitempty" maxLength:"100" doc:"designate_strategic_industry: the category"`
-		Country        string      `json:"country,omitempty" maxLength:"8" doc:"add_foreign_family: office code, e.g. US, EP, WO"`
-		FamilyNumber   string      `json:"family_number,omitempty" maxLength:"64"`
-		FamilyDate     string      `json:"family_date,omitempty" format:"date"`
-		Award          awardCode   `json:"award,omitempty" doc:"award: the China Patent Award or a National Science and Technology Award"`
-		Level          string      `json:"level,omitempty" maxLength:"50"`
-		RegionCode     string      `json:"region_code,omitempty" maxLength:"6" doc:"set_region: the unit"`
-		Note           string      `json:"note,omitempty" maxLength:"1000"`
+		Type            string      `json:"type" enum:"grant,renew,lapse,restore,invalidate,transfer,license,freeze,unfreeze,designate_strategic_industry,add_foreign_family,award,recognise_well_known,set_region"`
+		EffectiveOn     string      `json:"effective_on" format:"date" doc:"The business date of the event (not after today)"`
+		OwnerIDs        []string    `json:"owner_ids,omitempty" maxItems:"50" doc:"transfer: the new owners"`
+		PledgeeConsent  bool        `json:"pledgee_consent,omitempty" doc:"transfer/license of a pledged right: the pledgee's consent is recorded with it"`
+		LicenseeID      string      `json:"licensee_id,omitempty" doc:"license (required): the licensee party"`
+		LicenseType     licenseType `json:"license_type,omitempty" doc:"license (required): exclusive (独占许可), sole (排他许可) or ordinary (普通许可)"`
+		CaseNumber      string      `json:"case_number,omitempty" maxLength:"100" doc:"freeze/unfreeze: the court's case number"`
+		Industry        string      `json:"industry,omitempty" maxLength:"100" doc:"designate_strategic_industry: the category"`
+		Country         string      `json:"country,omitempty" maxLength:"8" doc:"add_foreign_family: office code, e.g. US, EP, WO"`
+		FamilyNumber    string      `json:"family_number,omitempty" maxLength:"64"`
+		FamilyDate      string      `json:"family_date,omitempty" format:"date" doc:"add_foreign_family: the family member's filing date"`
+		FamilyStatus    string      `json:"family_status,omitempty" enum:"granted,pending" doc:"add_foreign_family: granted (a granted foreign or regional patent: counts towards high value from family_granted_on) or pending (a PCT or foreign application: does not)"`
+		FamilyGrantedOn string      `json:"family_granted_on,omitempty" format:"date" doc:"add_foreign_family: the family patent's grant date; required iff family_status is granted"`
+		Award           awardCode   `json:"award,omitempty" doc:"award: the China Patent Award or a National Science and Technology Award"`
+		Level           string      `json:"level,omitempty" maxLength:"50"`
+		RegionCode      string      `json:"region_code,omitempty" maxLength:"6" doc:"set_region: the unit"`
+		Note            string      `json:"note,omitempty" maxLength:"1000"`
 	}
 }
 
@@ -292,13 +297,18 @@ func (s *Server) registerAssets() {
 		if err != nil {
 			return nil, err
 		}
+		famGranted, err := parseDate("body.family_granted_on", b.FamilyGrantedOn)
+		if err != nil {
+			return nil, err
+		}
 		owners, err := parseIDs("body.owner_ids", "owner_unknown", b.OwnerIDs)
 		if err != nil {
 			return nil, err
 		}
 		ev := registry.EventInput{Type: b.Type, EffectiveOn: eff, OwnerIDs: owners, PledgeeConsent: b.PledgeeConsent,
 			LicenseType: string(b.LicenseType), CaseNumber: b.CaseNumber, Industry: b.Industry, Country: b.Country,
-			FamilyNumber: b.FamilyNumber, FamilyDate: famDate, Award: string(b.Award), Level: b.Level, RegionCode: b.RegionCode, Note: b.Note}
+			FamilyNumber: b.FamilyNumber, FamilyDate: famDate,
+			FamilyStatus: b.FamilyStatus, FamilyGrantedOn: famGranted, Award: string(b.Award), Level: b.Level, RegionCode: b.RegionCode, Note: b.Note}
 		if b.LicenseeID != "" {
 			lid, err := uuid.Parse(b.LicenseeID)
 			if err != nil {

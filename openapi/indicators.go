@@ -17,6 +17,8 @@ import (
 var (
 	indicatorReaders = roles(access.Planner, access.Admin, access.Auditor, access.Registrar)
 	referenceWriters = roles(access.Admin)
+	// Official figures come from the office's own publications: admins and registrars enter them.
+	officialWriters = roles(access.Admin, access.Registrar)
 )
 
 type indicatorsInput struct {
@@ -51,7 +53,7 @@ type exportOutput struct {
 }
 
 type definitionsBody struct {
-	Rules      map[string]string      `json:"rules" doc:"counting, known_at, population, rounding, targets"`
+	Rules      map[string]string      `json:"rules" doc:"counting, known_at, population, rounding, targets, spans, reconciliation"`
 	Indicators []indicator.Definition `json:"indicators"`
 }
 
@@ -79,7 +81,9 @@ type targetInput struct {
 		Basis  string `json:"basis,omitempty" enum:"absolute,percent_over_baseline,increase_over_baseline" default:"absolute"`
 		Value  string `json:"value" maxLength:"30" doc:"Decimal string in the indicator's unit (absolute, increase) or a percentage (percent_over_baseline)"`
 		BaseOn string `json:"base_on,omitempty" format:"date" doc:"The baseline's date for a relative target; default 2020-12-31"`
-		Note   string `json:"note,omitempty" maxLength:"1000"`
+		// How the plan words the target.
+		Comparison string `json:"comparison,omitempty" enum:"at_least,above" default:"at_least" doc:"at_least: met at the value (达到 X, X 左右); above: met only above it (超过 X)"`
+		Note       string `json:"note,omitempty" maxLength:"1000"`
 	}
 }
 
@@ -102,6 +106,30 @@ type baselineOutput struct {
 	Status int
 	Body   indicator.Baseline
 }
+
+type officialInput struct {
+	Body struct {
+		Code   string `json:"code" maxLength:"64"`
+		Region string `json:"region" minLength:"6" maxLength:"6"`
+		Year   int    `json:"year" minimum:"2000" maximum:"2100" doc:"A year that has ended; the value is for its 31 December"`
+		Value  string `json:"value" maxLength:"30" doc:"Decimal string in the indicator's unit"`
+		Source string `json:"source" minLength:"1" maxLength:"500" doc:"The publication it is taken from, e.g. 通辽市2020年国民经济和社会发展统计公报"`
+		Note   string `json:"note,omitempty" maxLength:"1000"`
+	}
+}
+
+type officialOutput struct {
+	Status int
+	Body   indicator.OfficialValue
+}
+
+type reconciliationInput struct {
+	Year    int    `query:"year" required:"true" minimum:"2000" maximum:"2100"`
+	Region  string `query:"region" maxLength:"6" default:"150500"`
+	KnownAt string `query:"known_at" maxLength:"40"`
+}
+
+type reconciliationOutput struct{ Body indicator.Reconciliation }
 
 const indicatorsDoc = `The plan's indicators for a region on an as-of date. Counts are of rights valid on the as-of date in the region's units; the city is the sum of its 9 units. Money is a decimal string in CNY; per-10k figures have 4 decimals, rounded half away from zero. Financing counts each registration once at its registered amount on its registration date, plus each amendment's increase on its date, in the first pledgor's unit; releases do not subtract. ` +
 	"`known_at`" + ` reproduces a figure as published: only entries recorded by then count. ` +
@@ -154,7 +182,7 @@ func (s *Server) registerIndicators() {
 	register(s, huma.Operation{
 		OperationID: "export-indicators", Method: http.MethodGet, Path: "/v1/indicators/export", Tags: tags,
 		Summary:     "The plan's indicator table as a spreadsheet",
-		Description: "XLSX (default) or CSV (UTF-8 with BOM): the region named (and, for the city, the units it sums); per indicator its Chinese and English names, unit, value, baseline, target, progress, and status and note in Chinese beside the English (状态 达标/按期/落后 for met/on_track/behind). Numbers are the exact decimal strings of GET /v1/indicators.",
+		Description: "XLSX (default) or CSV (UTF-8 with BOM): the region named (and, for the city, the units it sums); per indicator its Chinese and English names, unit, value, baseline, target, progress, and status and note in Chinese beside the English (状态 达标/按期/落后/未达标 for met/on_track/behind/missed), each yearly or period figure's span, and the financing figures by kind of right. Numbers are the exact decimal strings of GET /v1/indicators. The XLSX workbook has a second sheet, 对账 reconciliation, when official values are recorded for the region for a year ended by the as-of date (as GET /v1/indicators/reconciliation, every such year).",
 		Errors:      []int{http.StatusUnprocessableEntity},
 		Responses: map[string]*huma.Response{"200": {Description: "The table", Content: map[string]*huma.MediaType{
 			"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {Schema: &huma.Schema{Type: "string", Format: "binary"}},
@@ -222,7 +250,7 @@ func (s *Server) registerIndicators() {
 			return nil, err
 		}
 		t, err := ind.SetTarget(ctx, indicator.TargetInput{Code: in.Body.Code, RegionCode: in.Body.Region, Due: due,
-			Basis: in.Body.Basis, Value: in.Body.Value, BaseOn: base, Note: in.Body.Note})
+			Basis: in.Body.Basis, Value: in.Body.Value, BaseOn: base, Comparison: in.Body.Comparison, Note: in.Body.Note})
 		if err != nil {
 			return nil, s.problemFrom(ctx, err)
 		}
@@ -245,6 +273,37 @@ func (s *Server) registerIndicators() {
 			return nil, s.problemFrom(ctx, err)
 		}
 		return &baselineOutput{Status: http.StatusCreated, Body: b}, nil
+	})
+
+	register(s, huma.Operation{
+		OperationID: "record-official-value", Method: http.MethodPost, Path: "/v1/indicators/officials", Tags: tags,
+		Summary:       "Record an official figure",
+		Description:   "An indicator's value for a region at the end of a year that has ended, as a publication states it (`source` required): a ledger entry `official_value.recorded`; the same code, region and year again corrects it from now on. GET /v1/indicators/reconciliation compares the computed figures with these.",
+		DefaultStatus: http.StatusCreated,
+	}, officialWriters, func(ctx context.Context, in *officialInput) (*officialOutput, error) {
+		o, err := ind.RecordOfficial(ctx, indicator.OfficialInput{Code: in.Body.Code, RegionCode: in.Body.Region, Year: in.Body.Year,
+			Value: in.Body.Value, Source: strings.TrimSpace(in.Body.Source), Note: in.Body.Note})
+		if err != nil {
+			return nil, s.problemFrom(ctx, err)
+		}
+		return &officialOutput{Status: http.StatusCreated, Body: o}, nil
+	})
+
+	register(s, huma.Operation{
+		OperationID: "get-indicator-reconciliation", Method: http.MethodGet, Path: "/v1/indicators/reconciliation", Tags: tags,
+		Summary:     "Computed figures beside the official ones",
+		Description: "For each figure with an official value recorded for the region and year: the value computed on 31 December of the year (as known at `known_at`), the official value, the difference (computed − official) and the ratio (computed ÷ official, 4 decimals). When the value computed on 2020-12-31 is under 90% of the official one, GET /v1/indicators notes on every status of that figure that the load looks incomplete.",
+		Errors:      []int{http.StatusUnprocessableEntity},
+	}, indicatorReaders, func(ctx context.Context, in *reconciliationInput) (*reconciliationOutput, error) {
+		_, knownAt, err := s.indicatorDates("", in.KnownAt)
+		if err != nil {
+			return nil, err
+		}
+		r, err := ind.Reconcile(ctx, in.Region, in.Year, knownAt)
+		if err != nil {
+			return nil, s.problemFrom(ctx, err)
+		}
+		return &reconciliationOutput{Body: r}, nil
 	})
 }
 

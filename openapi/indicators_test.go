@@ -137,6 +137,59 @@ func TestIndicators(t *testing.T) {
 			t.Errorf("csv = %s", c.Body)
 		}
 	})
+	t.Run("Reconciliation", func(t *testing.T) {
+		registrar := e.tokens[access.Registrar]
+		body := map[string]any{"code": "valid_trademarks", "region": "150500", "year": 2020, "value": "15100", "source": "2020年统计公报"}
+		e.do("POST", "/v1/indicators/officials", planner, body).problem(http.StatusForbidden, "forbidden")
+		p := e.do("POST", "/v1/indicators/officials", registrar, map[string]any{"code": "valid_trademarks", "region": "150500",
+			"year": 2020, "value": "15100", "source": " "}).problem(http.StatusUnprocessableEntity, "source_required")
+		if !strings.Contains(string(mustJSON(t, p["errors"])), "body.source") {
+			t.Errorf("problem does not name body.source: %v", p)
+		}
+		e.do("POST", "/v1/indicators/officials", registrar, map[string]any{"code": "valid_trademarks", "region": "150500",
+			"year": e.reg.Today().Year(), "value": "1", "source": "x"}).problem(http.StatusUnprocessableEntity, "year_out_of_range")
+		o := e.do("POST", "/v1/indicators/officials", registrar, body).status(http.StatusCreated).json()
+		if o["value"] != "15100" || o["year"].(float64) != 2020 || o["effective_on"] != "2020-12-31" {
+			t.Errorf("official = %v", o)
+		}
+		m := e.do("GET", "/v1/indicators/reconciliation?year=2020", planner, nil).status(http.StatusOK).json()
+		items := m["items"].([]any)
+		if len(items) != 1 {
+			t.Fatalf("reconciliation = %v", m)
+		}
+		it := items[0].(map[string]any)
+		if it["code"] != "valid_trademarks" || it["computed"] != "0" || it["official"] != "15100" || it["difference"] != "-15100" ||
+			it["ratio"] != "0.0000" || it["source"] != "2020年统计公报" || m["as_of"] != "2020-12-31" {
+			t.Errorf("item = %v", it)
+		}
+		e.do("GET", "/v1/indicators/reconciliation?year=1999", planner, nil).problem(http.StatusUnprocessableEntity, "validation_failed")
+		e.do("GET", "/v1/indicators/reconciliation?year=2020", e.tokens[access.Bank], nil).problem(http.StatusForbidden, "forbidden")
+		// The load is incomplete (0 of 15,100 at end-2020): every status of the figure says so.
+		r := e.do("GET", "/v1/indicators?as_of=2023-06-30", planner, nil).status(http.StatusOK).json()
+		for _, x := range r["indicators"].([]any) {
+			v := x.(map[string]any)
+			if v["code"] == "valid_trademarks" && (v["status"] == nil || !strings.Contains(v["note"].(string), "the load looks incomplete")) {
+				t.Errorf("valid_trademarks = %v", v)
+			}
+		}
+		x := e.do("GET", "/v1/indicators/export?format=xlsx&as_of=2023-12-31", planner, nil).status(http.StatusOK)
+		f, err := excelize.OpenReader(bytes.NewReader(x.Body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rows, err := f.GetRows(indicator.XLSXReconSheet); err != nil || len(rows) < 4 || rows[3][1] != "valid_trademarks" {
+			t.Errorf("reconciliation sheet = %v, %v", rows, err)
+		}
+	})
+	t.Run("Comparison", func(t *testing.T) {
+		tg := e.do("POST", "/v1/indicators/targets", admin, map[string]any{"code": "gi_products", "region": "150500", "due": "2025-12-31",
+			"value": "6", "comparison": "above"}).status(http.StatusCreated).json()
+		if tg["comparison"] != "above" {
+			t.Errorf("target = %v", tg)
+		}
+		e.do("POST", "/v1/indicators/targets", admin, map[string]any{"code": "gi_products", "region": "150500", "due": "2025-12-31",
+			"value": "6", "comparison": "over"}).problem(http.StatusUnprocessableEntity, "validation_failed")
+	})
 	t.Run("Definitions", func(t *testing.T) {
 		m := e.do("GET", "/v1/indicators/definitions", planner, nil).status(http.StatusOK).json()
 		if len(m["indicators"].([]any)) < 16 || m["rules"].(map[string]any)["rounding"] == "" {

@@ -57,9 +57,11 @@ type HighValue struct {
 
 // FamilyMember is an overseas member of a patent's family.
 type FamilyMember struct {
-	Country string    `json:"country"`
-	Number  string    `json:"number"`
-	Date    term.Date `json:"date"`
+	Country   string    `json:"country"`
+	Number    string    `json:"number"`
+	Date      term.Date `json:"date"`
+	Status    string    `json:"status,omitempty"` // granted, pending, or "" when recorded without one
+	GrantedOn term.Date `json:"granted_on"`
 }
 
 // Award is a prize a patent won.
@@ -680,7 +682,8 @@ func assetAt(l *loaded, pol policy, asOf term.Date, pledged bool) Asset {
 		}
 		switch e.Type {
 		case EventForeignFamily:
-			a.ForeignFamily = append(a.ForeignFamily, FamilyMember{Country: e.Data.Country, Number: e.Data.FamilyNumber, Date: e.Data.FamilyDate})
+			a.ForeignFamily = append(a.ForeignFamily, FamilyMember{Country: e.Data.Country, Number: e.Data.FamilyNumber, Date: e.Data.FamilyDate,
+				Status: e.Data.FamilyStatus, GrantedOn: e.Data.FamilyGrantedOn})
 		case EventAward:
 			a.Awards = append(a.Awards, Award{Award: e.Data.Award, Level: e.Data.Level, On: e.EffectiveOn})
 		}

@@ -65,6 +65,13 @@ func EventTypes() []string {
 	return out
 }
 
+// Statuses of an overseas family member (add_foreign_family's family_status): only a granted
+// foreign or regional patent makes an invention patent high-value, from its grant date.
+const (
+	FamilyGranted = "granted" // a granted foreign or regional patent (专利权); family_granted_on required
+	FamilyPending = "pending" // a PCT (WO) or foreign application not (yet) granted
+)
+
 // Awards that make an invention patent high-value: the China Patent Award and a National
 // Science and Technology Award. Awards lists every code accepted; the API's enum is this list.
 const (
@@ -103,6 +110,8 @@ var eventFields = []struct {
 	{"country", func(in EventInput) bool { return in.Country != "" }, []string{EventForeignFamily}},
 	{"family_number", func(in EventInput) bool { return in.FamilyNumber != "" }, []string{EventForeignFamily}},
 	{"family_date", func(in EventInput) bool { return !in.FamilyDate.IsZero() }, []string{EventForeignFamily}},
+	{"family_status", func(in EventInput) bool { return in.FamilyStatus != "" }, []string{EventForeignFamily}},
+	{"family_granted_on", func(in EventInput) bool { return !in.FamilyGrantedOn.IsZero() }, []string{EventForeignFamily}},
 	{"award", func(in EventInput) bool { return in.Award != "" }, []string{EventAward}},
 	{"level", func(in EventInput) bool { return in.Level != "" }, []string{EventAward}},
 	{"region_code", func(in EventInput) bool { return in.RegionCode != "" }, []string{EventSetRegion}},
@@ -115,28 +124,31 @@ var eventFields = []struct {
 //	license               LicenseeID, LicenseType (exclusive | sole | ordinary); PledgeeConsent if pledged
 //	freeze, unfreeze      CaseNumber (the court's)
 //	designate_strategic_industry  Industry
-//	add_foreign_family    Country (ISO 3166 alpha-2 or WO/EP), FamilyNumber, FamilyDate
+//	add_foreign_family    Country (ISO 3166 alpha-2 or WO/EP), FamilyNumber, FamilyDate (its filing
+//	                      date), FamilyStatus (granted | pending), FamilyGrantedOn (iff granted)
 //	award                 Award (china_patent_award | national_sci_tech_award), Level
 //
 // A field that its type does not take is refused (field_not_allowed).
 //
 //	set_region            RegionCode
 type EventInput struct {
-	Type           string
-	EffectiveOn    term.Date
-	OwnerIDs       []uuid.UUID
-	PledgeeConsent bool
-	LicenseeID     uuid.UUID
-	LicenseType    string
-	CaseNumber     string
-	Industry       string
-	Country        string
-	FamilyNumber   string
-	FamilyDate     term.Date
-	Award          string
-	Level          string
-	RegionCode     string
-	Note           string
+	Type            string
+	EffectiveOn     term.Date
+	OwnerIDs        []uuid.UUID
+	PledgeeConsent  bool
+	LicenseeID      uuid.UUID
+	LicenseType     string
+	CaseNumber      string
+	Industry        string
+	Country         string
+	FamilyNumber    string
+	FamilyDate      term.Date
+	FamilyStatus    string
+	FamilyGrantedOn term.Date
+	Award           string
+	Level           string
+	RegionCode      string
+	Note            string
 }
 
 // eventData is an event's ledger payload (self-contained: every value the fold needs).
@@ -153,9 +165,12 @@ type eventData struct {
 	Country        string      `json:"country,omitempty"`
 	FamilyNumber   string      `json:"family_number,omitempty"`
 	FamilyDate     term.Date   `json:"family_date"`
-	Award          string      `json:"award,omitempty"`
-	Level          string      `json:"level,omitempty"`
-	Note           string      `json:"note,omitempty"`
+	// Absent in entries recorded before it existed: the fold reads those as it did then.
+	FamilyStatus    string    `json:"family_status,omitempty"`
+	FamilyGrantedOn term.Date `json:"family_granted_on,omitzero"`
+	Award           string    `json:"award,omitempty"`
+	Level           string    `json:"level,omitempty"`
+	Note            string    `json:"note,omitempty"`
 }
 
 var countryRE = regexp.MustCompile(`^[A-Z]{2}$`)
@@ -417,6 +432,10 @@ func checkEvent(ctx context.Context, db bun.IDB, l *loaded, t *timeline, in Even
 			return d, Errorf(Invalid, "date_in_future", "body.family_date", "the family member's date %s is after the event's date %s", in.FamilyDate, eff)
 		}
 		d.FamilyDate = in.FamilyDate
+		if err := checkFamilyStatus(in, d.Country, l.f.FiledOn, eff); err != nil {
+			return d, err
+		}
+		d.FamilyStatus, d.FamilyGrantedOn = in.FamilyStatus, in.FamilyGrantedOn
 	case EventAward:
 		if !k.IsPatent() {
 			return invalid("not_patent", "awards are recorded on patents")
@@ -444,6 +463,38 @@ func checkEvent(ctx context.Context, db bun.IDB, l *loaded, t *timeline, in Even
 		d.RegionCode = in.RegionCode
 	}
 	return d, nil
+}
+
+// checkFamilyStatus: a granted member names its grant date, which is neither before the
+// patent's filing nor the member's own filing, nor after the event's date; a pending one (or
+// one without a status) names none; a PCT (WO) filing is never granted.
+func checkFamilyStatus(in EventInput, country string, filedOn, eff term.Date) error {
+	switch in.FamilyStatus {
+	case "", FamilyPending:
+		if !in.FamilyGrantedOn.IsZero() {
+			return Errorf(Invalid, "family_granted_on_not_allowed", "body.family_granted_on",
+				"family_granted_on belongs to a granted family member (family_status granted)")
+		}
+	case FamilyGranted:
+		if country == "WO" {
+			return Errorf(Invalid, "family_status_invalid", "body.family_status",
+				"a PCT (WO) application is never granted: record the national or regional patent granted from it")
+		}
+		g := in.FamilyGrantedOn
+		switch {
+		case g.IsZero():
+			return Errorf(Invalid, "family_granted_on_required", "body.family_granted_on", "a granted family member names its grant date")
+		case !filedOn.IsZero() && g.Before(filedOn):
+			return Errorf(Invalid, "before_filing", "body.family_granted_on", "the family patent's grant %s is before the patent was filed (%s)", g, filedOn)
+		case !in.FamilyDate.IsZero() && g.Before(in.FamilyDate):
+			return Errorf(Invalid, "before_filing", "body.family_granted_on", "the family patent's grant %s is before its filing (%s)", g, in.FamilyDate)
+		case g.After(eff):
+			return Errorf(Invalid, "date_in_future", "body.family_granted_on", "the family patent's grant %s is after the event's date %s", g, eff)
+		}
+	default:
+		return Errorf(Invalid, "family_status_invalid", "body.family_status", "family_status is %s or %s", FamilyGranted, FamilyPending)
+	}
+	return nil
 }
 
 func applyAssetEvent(ctx context.Context, db bun.IDB, e ledger.Entry) error {

@@ -210,10 +210,15 @@ func (v *pledgeView) accept(p *pledgePayload) {
 	if end := p.end(); end != nil {
 		h.releasedOn = *end
 	}
-	for _, a := range p.AssetIDs {
+	n := int64(len(p.AssetIDs))
+	for i, a := range p.AssetIDs {
 		v.holds[a] = append(v.holds[a], h)
 		l := v.assets[a]
-		l.fin = append(l.fin, financing{On: p.RegisteredOn, AmountFen: p.AmountFen})
+		share := p.AmountFen / n // equal shares as loadAssets reads them: the remainder's fen to the first rights
+		if int64(i) < p.AmountFen%n {
+			share++
+		}
+		l.fin = append(l.fin, financing{On: p.RegisteredOn, AmountFen: p.AmountFen, ShareFen: share})
 		// In (date, seq) order, as loaded: the new amount is the latest of its date.
 		sort.SliceStable(l.fin, func(i, j int) bool { return l.fin[i].On.Before(l.fin[j].On) })
 	}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 
@@ -58,13 +59,22 @@ const (
 	ParamPlantVarietyYearsBefore     = "plant_variety_years_before"
 	ParamPlantVarietyTreeYearsBefore = "plant_variety_tree_years_before"
 	ParamPlantVarietyChangeOn        = "plant_variety_change_on"
+	ParamPledgeAllocation            = "pledge_allocation"
+)
+
+// Values of ParamPledgeAllocation: how a registration's counted amount is carried by the rights
+// in its pledge towards the high-value criterion (4).
+const (
+	AllocationEqualShare = "equal_share" // divided equally among the rights (the default)
+	AllocationFull       = "full"        // in full by every right
 )
 
 // paramSpec says what a parameter holds, its default (docs/DOMAIN.md, Policy parameters), and which assets' timelines
 // depend on it (recomputed when it is set).
 type paramSpec struct {
-	def     any // int64 or a "YYYY-MM-DD" string
+	def     any // int64, a "YYYY-MM-DD" string, or one of enum
 	isDate  bool
+	enum    []string // a string parameter's values
 	min     int64
 	max     int64
 	affects string // asset kind whose spans depend on it
@@ -78,6 +88,8 @@ var paramSpecs = map[string]paramSpec{
 	ParamPlantVarietyYearsBefore:     {def: int64(15), min: 1, max: 100, affects: string(ident.PlantVariety)},
 	ParamPlantVarietyTreeYearsBefore: {def: int64(20), min: 1, max: 100, affects: string(ident.PlantVariety)},
 	ParamPlantVarietyChangeOn:        {def: "2025-06-01", isDate: true, affects: string(ident.PlantVariety)},
+	ParamPledgeAllocation: {def: AllocationEqualShare, enum: []string{AllocationEqualShare, AllocationFull},
+		affects: string(ident.InventionPatent)},
 }
 
 // ParamNames lists the policy parameters, sorted.
@@ -241,6 +253,13 @@ func (s *Service) SetParam(ctx context.Context, name string, value any, effectiv
 }
 
 func (p paramSpec) check(raw json.RawMessage) error {
+	if p.enum != nil {
+		var v string
+		if err := json.Unmarshal(raw, &v); err != nil || !slices.Contains(p.enum, v) {
+			return Errorf(Invalid, "param_value", "body.value", "want one of %s", strings.Join(p.enum, ", "))
+		}
+		return nil
+	}
 	if p.isDate {
 		var d term.Date
 		if err := json.Unmarshal(raw, &d); err != nil || d.IsZero() {
@@ -387,6 +406,7 @@ func normIPC(s string) string {
 type policy struct {
 	terms        term.Params
 	thresholdFen int64
+	allocation   string // ParamPledgeAllocation
 	concordance  []ConcordanceRow
 }
 
@@ -425,7 +445,8 @@ func loadPolicy(ctx context.Context, db bun.IDB) (policy, error) {
 
 // defaultPolicy is the policy with no parameter set and no concordance loaded.
 func defaultPolicy() policy {
-	return policy{terms: term.DefaultParams(), thresholdFen: paramSpecs[ParamPledgeThresholdFen].def.(int64)}
+	return policy{terms: term.DefaultParams(), thresholdFen: paramSpecs[ParamPledgeThresholdFen].def.(int64),
+		allocation: AllocationEqualShare}
 }
 
 func readPolicy(ctx context.Context, db bun.IDB) (policy, error) {
@@ -455,6 +476,12 @@ func readPolicy(ctx context.Context, db bun.IDB) (policy, error) {
 		var n int64
 		if json.Unmarshal(v, &n) == nil {
 			pol.thresholdFen = n
+		}
+	}
+	if v, ok := cur[ParamPledgeAllocation]; ok {
+		var a string
+		if json.Unmarshal(v, &a) == nil && a != "" {
+			pol.allocation = a
 		}
 	}
 	rows, err := db.QueryContext(ctx,

@@ -127,11 +127,19 @@ func loadAssets(ctx context.Context, db bun.IDB, seq int64, where string, args .
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
-	rows, err = db.QueryContext(ctx, `SELECT pa.asset_id, f.effective_on::text, f.amount_fen
+	// The asset's equal share of each amount (pledge_allocation): amount ÷ n fen rounded down,
+	// plus one fen for each of the first (amount mod n) rights in the pledge's order, so the
+	// shares of the n rights in the pledge when the amount was recorded sum to it.
+	rows, err = db.QueryContext(ctx, `SELECT pa.asset_id, f.effective_on::text, f.amount_fen,
+		  f.amount_fen / s.n + CASE WHEN s.i <= f.amount_fen % s.n THEN 1 ELSE 0 END
 		FROM registry.pledge_financing f
 		JOIN registry.pledge_assets pa ON pa.pledge_id = f.pledge_id AND pa.asset_id = ANY(?::uuid[])
 		  -- an amount counts for the rights in the pledge when it was recorded (not those released before)
 		  AND f.seq >= pa.added_seq AND (pa.released_seq IS NULL OR f.seq < pa.released_seq)
+		CROSS JOIN LATERAL (SELECT count(*) AS n,
+		    count(*) FILTER (WHERE (o.position, o.asset_id) <= (pa.position, pa.asset_id)) AS i
+		  FROM registry.pledge_assets o WHERE o.pledge_id = f.pledge_id
+		    AND f.seq >= o.added_seq AND (o.released_seq IS NULL OR f.seq < o.released_seq)) s
 		WHERE f.seq <= ? ORDER BY pa.asset_id, f.effective_on, f.seq`, arr, seq)
 	if err != nil {
 		return nil, fmt.Errorf("registry: load financing: %w", err)
@@ -140,7 +148,7 @@ func loadAssets(ctx context.Context, db bun.IDB, seq int64, where string, args .
 		var id uuid.UUID
 		var x financing
 		var eff string
-		if err := rows.Scan(&id, &eff, &x.AmountFen); err != nil {
+		if err := rows.Scan(&id, &eff, &x.AmountFen, &x.ShareFen); err != nil {
 			rows.Close()
 			return nil, err
 		}

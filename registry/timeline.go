@@ -48,10 +48,12 @@ type event struct {
 	Data        eventData
 }
 
-// financing is one counted pledge-financing amount over a pledge that includes the asset.
+// financing is one counted pledge-financing amount over a pledge that includes the asset, and
+// the asset's equal share of it among the rights then in the pledge.
 type financing struct {
 	On        term.Date
 	AmountFen int64
+	ShareFen  int64
 }
 
 type dated[T any] struct {
@@ -154,7 +156,17 @@ func fold(f facts, evs []event, pol policy, fin []financing) *timeline {
 				t.industry = e.Data.Industry
 			}
 		case EventForeignFamily:
-			t.familyFrom = minDate(t.familyFrom, e.EffectiveOn)
+			// Only a granted foreign or regional patent counts, from its grant. A member
+			// recorded before family_status existed reads as it did (from the date it was
+			// recorded as of), except a PCT filing, which is never a granted patent.
+			switch e.Data.FamilyStatus {
+			case FamilyGranted:
+				t.familyFrom = minDate(t.familyFrom, e.Data.FamilyGrantedOn)
+			case "":
+				if e.Data.Country != "WO" {
+					t.familyFrom = minDate(t.familyFrom, e.EffectiveOn)
+				}
+			}
 		case EventAward:
 			t.criteria[CriterionAward] = minDate(t.criteria[CriterionAward], e.EffectiveOn)
 		case EventWellKnown:
@@ -220,7 +232,11 @@ func fold(f facts, evs []event, pol policy, fin []financing) *timeline {
 		var sum int64
 		sort.SliceStable(fin, func(i, j int) bool { return fin[i].On.Before(fin[j].On) })
 		for _, x := range fin {
-			sum += x.AmountFen
+			if pol.allocation == AllocationEqualShare {
+				sum += x.ShareFen
+			} else {
+				sum += x.AmountFen
+			}
 			if sum >= pol.thresholdFen {
 				t.criteria[CriterionPledgeFinancing] = x.On
 				break

@@ -80,20 +80,18 @@ func (c *Console) indicatorsPage(w http.ResponseWriter, r *http.Request) {
 	c.render(w, r, http.StatusOK, "indicators", "title_indicators", d)
 }
 
-// statusKey names the colour and word of a status. The API's behind covers two cases that a
-// reader tells apart: 未达标 (missed: the target's due date has passed) and 落后 (behind
-// the straight line to a target still ahead).
-func statusKey(v indicator.Value, asOf term.Date) string {
+// statusKey names the colour and word of a status: 达标, 按期, 落后 (behind the straight line to
+// a target still ahead) and 未达标 (missed: the target's due date has passed).
+func statusKey(v indicator.Value, _ term.Date) string {
 	switch v.Status {
 	case indicator.StatusMet:
 		return "status_met"
 	case indicator.StatusOnTrack:
 		return "status_on_track"
 	case indicator.StatusBehind:
-		if v.Target != nil && v.Target.Due.Before(asOf) {
-			return "status_missed"
-		}
 		return "status_behind"
+	case indicator.StatusMissed:
+		return "status_missed"
 	}
 	return ""
 }

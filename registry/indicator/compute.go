@@ -21,6 +21,7 @@ const (
 	StatusMet     = "met"
 	StatusOnTrack = "on_track"
 	StatusBehind  = "behind"
+	StatusMissed  = "missed" // after the due date, not met
 )
 
 // Report is every indicator for a region on an as-of date, as known at a recording time.
@@ -34,6 +35,14 @@ type Report struct {
 
 	units []string              // the units region sums, for the exports
 	names map[string]regionName // region and unit names, for the exports
+	recon []yearRecon           // the reconciliation with official values, for the XLSX export
+}
+
+// yearRecon is one year's reconciliation in a report.
+type yearRecon struct {
+	year  int
+	asOf  term.Date
+	items []ReconItem
 }
 
 // PopulationUsed names the population figure the per-10k values divide by.
@@ -44,16 +53,31 @@ type PopulationUsed struct {
 
 // Value is one indicator's figure.
 type Value struct {
-	Code     string       `json:"code"`
-	NameZH   string       `json:"name_zh"`
-	NameEN   string       `json:"name_en"`
-	Unit     string       `json:"unit"`
-	Value    *string      `json:"value" doc:"Exact decimal string; null when it cannot be computed (see note)"`
-	Baseline *BaselineRef `json:"baseline,omitempty"`
-	Target   *TargetRef   `json:"target,omitempty"`
-	Progress *string      `json:"progress,omitempty" doc:"value ÷ target, 4 decimals"`
-	Status   string       `json:"status,omitempty" enum:"met,on_track,behind"`
-	Note     string       `json:"note,omitempty"`
+	Code      string       `json:"code"`
+	NameZH    string       `json:"name_zh"`
+	NameEN    string       `json:"name_en"`
+	Unit      string       `json:"unit"`
+	Value     *string      `json:"value" doc:"Exact decimal string; null when it cannot be computed (see note)"`
+	Span      *SpanRef     `json:"span,omitempty" doc:"Yearly and period figures: the dates counted and the years they cover"`
+	Breakdown []KindAmount `json:"breakdown,omitempty" doc:"Financing figures: the value by kind of right (equal shares of each amount among the rights in its pledge); the parts sum to value"`
+	Baseline  *BaselineRef `json:"baseline,omitempty"`
+	Target    *TargetRef   `json:"target,omitempty"`
+	Progress  *string      `json:"progress,omitempty" doc:"value ÷ target, 4 decimals (after the due date: the value on the due date ÷ target)"`
+	Status    string       `json:"status,omitempty" enum:"met,on_track,behind,missed"`
+	Note      string       `json:"note,omitempty"`
+}
+
+// SpanRef is the span of dates a yearly or period figure counts.
+type SpanRef struct {
+	From  term.Date `json:"from"`
+	To    term.Date `json:"to"`
+	Label string    `json:"label" doc:"The years covered, e.g. 2021–2025 or 2023"`
+}
+
+// KindAmount is the part of a financing figure carried by one kind of right.
+type KindAmount struct {
+	Kind  string `json:"kind"`
+	Value string `json:"value"`
 }
 
 // BaselineRef is the baseline shown with a value.
@@ -69,6 +93,8 @@ type TargetRef struct {
 	Basis  string    `json:"basis"`
 	Stated string    `json:"stated,omitempty" doc:"The relative target as recorded (percent or increase over the baseline)"`
 	BaseOn term.Date `json:"base_on,omitzero"`
+	// How the plan words it: at_least ("达到 X", "X 左右") is met at X, above ("超过 X") only above X.
+	Comparison string `json:"comparison" enum:"at_least,above"`
 }
 
 // querier is what a computation reads through: one repeatable-read transaction, so that the
@@ -167,40 +193,120 @@ func (s *Service) compute(ctx context.Context, q querier, region string, asOf te
 	if err != nil {
 		return Report{}, err
 	}
-	var base *figures // the figures on 2020-12-31, loaded when a projection needs them
-	baseFigures := func() (*figures, error) {
-		if base == nil {
-			b, err := figuresAt(ctx, q, sc, planBase)
-			if err != nil {
-				return nil, err
-			}
-			base = &b
+	// Figures on other dates (the plan's base, a past due date, a reconciled year-end), each
+	// computed once.
+	others := map[term.Date]*figures{asOf: &fig}
+	figuresOn := func(d term.Date) (*figures, error) {
+		if f, ok := others[d]; ok {
+			return f, nil
 		}
-		return base, nil
+		f, err := figuresAt(ctx, q, sc, d)
+		if err != nil {
+			return nil, err
+		}
+		others[d] = &f
+		return &f, nil
 	}
 	for _, def := range definitions {
-		v := Value{Code: def.Code, NameZH: def.NameZH, NameEN: def.NameEN, Unit: def.Unit, Note: fig.notes[def.Code]}
+		v := Value{Code: def.Code, NameZH: def.NameZH, NameEN: def.NameEN, Unit: def.Unit, Note: fig.notes[def.Code],
+			Span: spanOf(def, asOf), Breakdown: fig.breakdown[def.Code]}
 		if x, ok := fig.values[def.Code]; ok {
 			v.Value = &x
 		}
-		if err := judge(&v, def, asOf, targets[def.Code], baselines[def.Code], baseFigures); err != nil {
+		if err := judge(&v, def, asOf, targets[def.Code], baselines[def.Code], figuresOn); err != nil {
 			return Report{}, err
 		}
 		r.Indicators = append(r.Indicators, v)
 	}
+	if err := s.reconcileReport(ctx, q, sc, &r, figuresOn); err != nil {
+		return Report{}, err
+	}
 	return r, nil
+}
+
+// reconcileReport adds the reconciliation with the official values of every year ended by the
+// as-of date, and notes every status of a figure whose value computed on the plan's base date
+// is under 90% of the official one (RulesReconciliation).
+func (s *Service) reconcileReport(ctx context.Context, q querier, sc scope, r *Report, figuresOn func(term.Date) (*figures, error)) error {
+	last := r.AsOf.Year()
+	if r.AsOf != term.New(last, 12, 31) {
+		last--
+	}
+	off, err := officials(ctx, q, sc.region, 2000, last, sc.k)
+	if err != nil || len(off) == 0 {
+		return err
+	}
+	years := make([]int, 0, len(off))
+	for y := range off {
+		years = append(years, y)
+	}
+	sort.Ints(years)
+	for _, y := range years {
+		on := term.New(y, 12, 31)
+		f, err := figuresOn(on)
+		if err != nil {
+			return err
+		}
+		r.recon = append(r.recon, yearRecon{year: y, asOf: on, items: reconItems(*f, off[y])})
+	}
+	base := off[planBase.Year()]
+	if len(base) == 0 {
+		return nil
+	}
+	f, err := figuresOn(planBase)
+	if err != nil {
+		return err
+	}
+	for i := range r.Indicators {
+		v := &r.Indicators[i]
+		o, ok := base[v.Code]
+		if !ok || v.Status == "" {
+			continue
+		}
+		var c *string
+		if x, ok := f.values[v.Code]; ok {
+			c = &x
+		}
+		if n := incompleteNote(c, o); n != "" {
+			addNote(v, n)
+		}
+	}
+	return nil
+}
+
+// spanOf is the span a yearly or period figure on asOf counts (RulesSpans); nil for stocks and
+// for a period figure before the period starts.
+func spanOf(def Definition, asOf term.Date) *SpanRef {
+	var from, to term.Date
+	switch def.Scope {
+	case ScopeYear:
+		from, to = term.New(asOf.Year(), 1, 1), asOf
+	case ScopePeriod:
+		from, to = term.MustParseDate(PlanStart), minDate(asOf, term.MustParseDate(PlanEnd))
+		if to.Before(from) {
+			return nil
+		}
+	default:
+		return nil
+	}
+	label := fmt.Sprint(from.Year())
+	if to.Year() != from.Year() {
+		label += fmt.Sprintf("–%d", to.Year())
+	}
+	return &SpanRef{From: from, To: to, Label: label}
 }
 
 // figures are every indicator's value (as shown) on one date; a code missing from values is null.
 type figures struct {
-	values map[string]string
-	notes  map[string]string
-	pop    *PopulationUsed
+	values    map[string]string
+	notes     map[string]string
+	breakdown map[string][]KindAmount
+	pop       *PopulationUsed
 }
 
 // figuresAt computes the values on d as known at sc.k.
 func figuresAt(ctx context.Context, q querier, sc scope, d term.Date) (figures, error) {
-	f := figures{values: map[string]string{}, notes: map[string]string{}}
+	f := figures{values: map[string]string{}, notes: map[string]string{}, breakdown: map[string][]KindAmount{}}
 	c, err := spanCounts(ctx, q, sc, d)
 	if err != nil {
 		return f, err
@@ -249,18 +355,35 @@ func figuresAt(ctx context.Context, q querier, sc scope, d term.Date) (figures, 
 	if err != nil {
 		return f, err
 	}
-	f.values[PledgeAmountPeriod] = fenString(p.period)
-	f.values[PledgeAmountYear] = fenString(p.year)
+	f.values[PledgeAmountPeriod] = fenString(p.plan.period)
+	f.values[PledgeAmountYear] = fenString(p.plan.year)
+	f.values[PledgeOtherAmountPeriod] = fenString(p.other.period)
+	f.values[PledgeOtherAmountYear] = fenString(p.other.year)
+	f.breakdown[PledgeAmountPeriod] = p.plan.byKindPeriod
+	f.breakdown[PledgeAmountYear] = p.plan.byKindYear
+	f.breakdown[PledgeOtherAmountPeriod] = p.other.byKindPeriod
+	f.breakdown[PledgeOtherAmountYear] = p.other.byKindYear
 	f.values[PledgeCountYear] = fmt.Sprint(p.count)
-	f.values[PledgedEnterprisesYear] = fmt.Sprint(p.pledgors)
-	if p.prev.Sign() == 0 {
+	f.values[PledgedEnterprisesYear] = fmt.Sprint(p.enterprises)
+	if p.plan.prev.Sign() == 0 {
 		f.notes[PledgeGrowthYoY] = fmt.Sprintf("no pledge financing registered from %d-01-01 to %s: growth over a zero base is undefined",
 			d.Year()-1, d.AddYears(-1))
 	} else {
-		g := new(big.Rat).SetFrac(new(big.Int).Sub(p.year, p.prev), p.prev)
+		g := new(big.Rat).SetFrac(new(big.Int).Sub(p.plan.year, p.plan.prev), p.plan.prev)
 		g.Mul(g, big.NewRat(100, 1))
 		f.values[PledgeGrowthYoY] = roundHalfAway(g, 2)
 	}
+	gi, err := newGIMarks(ctx, q, sc, d)
+	if err != nil {
+		return f, err
+	}
+	f.values[GIMarksNewPeriod] = fmt.Sprint(gi.period)
+	f.values[GIMarksNewYear] = fmt.Sprint(gi.year)
+	apps, err := foreignApplications(ctx, q, sc, d)
+	if err != nil {
+		return f, err
+	}
+	f.values[ForeignApplicationsPeriod] = fmt.Sprint(apps)
 	return f, nil
 }
 
@@ -379,40 +502,163 @@ func checkpointCounts(ctx context.Context, read func(query string, sign int64, a
 // may be before spanCounts counts the spans directly instead of summing the log.
 var naiveAbove int64 = 50_000
 
-type pledgeSums struct {
-	period, year, prev *big.Int // fen
-	count, pledgors    int64
+// financingLine is one line of financing (the plan's patent-and-trademark line, or the line of
+// pledges of copyrights and plant varieties only), in fen, with its parts by kind of right.
+type financingLine struct {
+	period, year, prev       *big.Int
+	byKindPeriod, byKindYear []KindAmount
 }
 
-// pledgeFigures reads registry.pledge_financing (rows with seq <= k) for the units.
+type pledgeSums struct {
+	plan, other        financingLine
+	count, enterprises int64
+}
+
+// planKinds are the kinds of right that put a pledge on the plan's line (专利商标质押融资).
+var planKinds = func() []string {
+	var out []string
+	for _, k := range ident.Kinds() {
+		if k.IsPatent() || k.IsTrademarkLike() {
+			out = append(out, string(k))
+		}
+	}
+	return out
+}()
+
+// pledgeFigures reads registry.pledge_financing (rows with seq <= k) for the units: each
+// counted amount divided into equal shares among the rights in its pledge when it was
+// recorded (the remainder's fen one each to the first rights in the pledge's order), on the
+// plan's line when one of those rights is a patent or a trademark.
 func pledgeFigures(ctx context.Context, q querier, sc scope, d term.Date) (pledgeSums, error) {
 	p0, p1 := term.MustParseDate(PlanStart), minDate(d, term.MustParseDate(PlanEnd))
 	y0 := term.New(d.Year(), 1, 1)
 	py0, py1 := term.New(d.Year()-1, 1, 1), d.AddYears(-1)
-	var period, year, prev string
-	var out pledgeSums
-	err := q.QueryRowContext(ctx, `SELECT
-		  coalesce(sum(amount_fen) FILTER (WHERE effective_on BETWEEN ?0::date AND ?1::date), 0)::text,
-		  coalesce(sum(amount_fen) FILTER (WHERE effective_on BETWEEN ?2::date AND ?3::date), 0)::text,
-		  coalesce(sum(amount_fen) FILTER (WHERE effective_on BETWEEN ?4::date AND ?5::date), 0)::text,
-		  count(*) FILTER (WHERE is_registration AND effective_on BETWEEN ?2::date AND ?3::date),
-		  count(DISTINCT region_code || '/' || pledgor_id::text) FILTER (WHERE is_registration AND effective_on BETWEEN ?2::date AND ?3::date)
-		FROM registry.pledge_financing
-		WHERE region_code = ANY(?6::text[]) AND seq <= ?7 AND effective_on <= ?3::date
-		  AND effective_on >= least(?0::date, ?4::date)`,
+	out := pledgeSums{}
+	for _, l := range []*financingLine{&out.plan, &out.other} {
+		l.period, l.year, l.prev = new(big.Int), new(big.Int), new(big.Int)
+	}
+	rows, err := q.QueryContext(ctx, `WITH f AS (
+		  SELECT pledge_id, seq, effective_on, amount_fen FROM registry.pledge_financing
+		  WHERE region_code = ANY(?6::text[]) AND seq <= ?7 AND effective_on <= ?3::date
+		    AND effective_on >= least(?0::date, ?4::date)
+		), sh AS (
+		  SELECT f.effective_on, a.kind,
+		    f.amount_fen / count(*) OVER p + CASE WHEN row_number() OVER o <= f.amount_fen % count(*) OVER p THEN 1 ELSE 0 END AS share,
+		    bool_or(a.kind = ANY(?8::text[])) OVER p AS plan
+		  FROM f
+		  JOIN registry.pledge_assets pa ON pa.pledge_id = f.pledge_id
+		    AND f.seq >= pa.added_seq AND (pa.released_seq IS NULL OR f.seq < pa.released_seq)
+		  JOIN registry.assets a ON a.id = pa.asset_id
+		  WINDOW p AS (PARTITION BY f.pledge_id, f.seq), o AS (PARTITION BY f.pledge_id, f.seq ORDER BY pa.position, pa.asset_id)
+		)
+		SELECT plan, kind,
+		  coalesce(sum(share) FILTER (WHERE effective_on BETWEEN ?0::date AND ?1::date), 0)::text,
+		  coalesce(sum(share) FILTER (WHERE effective_on BETWEEN ?2::date AND ?3::date), 0)::text,
+		  coalesce(sum(share) FILTER (WHERE effective_on BETWEEN ?4::date AND ?5::date), 0)::text
+		FROM sh GROUP BY plan, kind ORDER BY plan, kind`,
 		p0.String(), p1.String(), y0.String(), d.String(), py0.String(), py1.String(), pgdialect.Array(sc.units), sc.k,
-	).Scan(&period, &year, &prev, &out.count, &out.pledgors)
+		pgdialect.Array(planKinds))
 	if err != nil {
 		return out, fmt.Errorf("indicator: pledge financing: %w", err)
 	}
-	var ok1, ok2, ok3 bool
-	out.period, ok1 = new(big.Int).SetString(period, 10)
-	out.year, ok2 = new(big.Int).SetString(year, 10)
-	out.prev, ok3 = new(big.Int).SetString(prev, 10)
-	if !ok1 || !ok2 || !ok3 {
-		return out, fmt.Errorf("indicator: pledge financing: unreadable sums")
+	defer rows.Close()
+	for rows.Next() {
+		var plan bool
+		var kind string
+		var sums [3]string
+		if err := rows.Scan(&plan, &kind, &sums[0], &sums[1], &sums[2]); err != nil {
+			return out, err
+		}
+		l := &out.other
+		if plan {
+			l = &out.plan
+		}
+		var n [3]*big.Int
+		for i, x := range sums {
+			var ok bool
+			if n[i], ok = new(big.Int).SetString(x, 10); !ok {
+				return out, fmt.Errorf("indicator: pledge financing: unreadable sum %q", x)
+			}
+		}
+		l.period.Add(l.period, n[0])
+		l.year.Add(l.year, n[1])
+		l.prev.Add(l.prev, n[2])
+		if n[0].Sign() > 0 {
+			l.byKindPeriod = append(l.byKindPeriod, KindAmount{Kind: kind, Value: fenString(n[0])})
+		}
+		if n[1].Sign() > 0 {
+			l.byKindYear = append(l.byKindYear, KindAmount{Kind: kind, Value: fenString(n[1])})
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return out, fmt.Errorf("indicator: pledge financing: %w", err)
+	}
+	// Registrations of any kind of right, and the distinct enterprises among all their pledgors.
+	err = q.QueryRowContext(ctx, `WITH r AS (
+		  SELECT pledge_id FROM registry.pledge_financing
+		  WHERE is_registration AND region_code = ANY(?2::text[]) AND seq <= ?3 AND effective_on BETWEEN ?0::date AND ?1::date
+		)
+		SELECT (SELECT count(*) FROM r),
+		  (SELECT count(DISTINCT x.id) FROM r JOIN registry.pledges p ON p.id = r.pledge_id
+		     CROSS JOIN LATERAL unnest(p.pledgor_ids) AS x(id)
+		     JOIN registry.parties pt ON pt.id = x.id AND pt.kind = ?4)`,
+		y0.String(), d.String(), pgdialect.Array(sc.units), sc.k, string(registry.Enterprise)).Scan(&out.count, &out.enterprises)
+	if err != nil {
+		return out, fmt.Errorf("indicator: pledge registrations: %w", err)
 	}
 	return out, nil
+}
+
+type giCounts struct{ period, year int64 }
+
+// newGIMarks counts GI certification and collective marks registered in the plan period (to d,
+// capped at its end) and in d's year to d, from the spans as known at k: each mark's first
+// span starts on its registration date, in the unit it was then attributed to.
+func newGIMarks(ctx context.Context, q querier, sc scope, d term.Date) (giCounts, error) {
+	p0, p1 := term.MustParseDate(PlanStart), minDate(d, term.MustParseDate(PlanEnd))
+	var out giCounts
+	err := q.QueryRowContext(ctx, `SELECT
+		  count(*) FILTER (WHERE first BETWEEN ?0::date AND ?1::date),
+		  count(*) FILTER (WHERE first BETWEEN ?2::date AND ?3::date)
+		FROM (SELECT DISTINCT ON (asset_id) valid_from AS first, region_code FROM registry.asset_spans
+		  WHERE kind = ANY(?4::text[]) AND known_from <= ?5 AND (known_to IS NULL OR known_to > ?5)
+		  ORDER BY asset_id, valid_from) m
+		WHERE region_code = ANY(?6::text[])`,
+		p0.String(), p1.String(), term.New(d.Year(), 1, 1).String(), d.String(),
+		pgdialect.Array([]string{string(ident.GICertificationMark), string(ident.GICollectiveMark)}), sc.k,
+		pgdialect.Array(sc.units)).Scan(&out.period, &out.year)
+	if err != nil {
+		return out, fmt.Errorf("indicator: new GI marks: %w", err)
+	}
+	return out, nil
+}
+
+// foreignApplications counts the overseas family members (PCT and foreign applications,
+// pending or granted) recorded as known at k, each office and number once, filed in the plan
+// period to d (family_date, else the event's date), in the unit their patent was attributed to
+// on that day: its registration's unit, or that of the last change of unit (set_region, or a
+// transfer that moved it) in effect by then.
+func foreignApplications(ctx context.Context, q querier, sc scope, d term.Date) (int64, error) {
+	p0, p1 := term.MustParseDate(PlanStart), minDate(d, term.MustParseDate(PlanEnd))
+	var n int64
+	err := q.QueryRowContext(ctx, `SELECT count(*) FROM (
+		  SELECT DISTINCT ON (e.asset_id, e.payload->>'country', e.payload->>'family_number')
+		    e.asset_id, coalesce((e.payload->>'family_date')::date, e.effective_on) AS filed
+		  FROM registry.asset_events e
+		  WHERE e.type = ?0 AND e.seq <= ?1
+		  ORDER BY e.asset_id, e.payload->>'country', e.payload->>'family_number', filed) m
+		JOIN registry.assets a ON a.id = m.asset_id
+		WHERE m.filed BETWEEN ?3::date AND ?4::date
+		  AND coalesce((SELECT x.payload->>'region_code' FROM registry.asset_events x
+		    WHERE x.asset_id = m.asset_id AND x.seq <= ?1 AND x.effective_on <= m.filed AND x.payload->>'region_code' <> ''
+		      AND x.type IN (?5, ?6)
+		    ORDER BY x.effective_on DESC, x.seq DESC LIMIT 1), a.registration->>'region_code') = ANY(?2::text[])`,
+		registry.EventForeignFamily, sc.k, pgdialect.Array(sc.units), p0.String(), p1.String(),
+		registry.EventSetRegion, registry.EventTransfer).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("indicator: foreign applications: %w", err)
+	}
+	return n, nil
 }
 
 // populationAt is the region's population of year, or of the latest earlier year, as known at k.
@@ -434,7 +680,7 @@ func populationAt(ctx context.Context, q querier, region string, year int, k int
 func loadGoals(ctx context.Context, q querier, region string, k int64) (map[string][]Target, map[string][]Baseline, error) {
 	targets := map[string][]Target{}
 	baselines := map[string][]Baseline{}
-	rows, err := q.QueryContext(ctx, `SELECT code, due::text, basis, value::text, coalesce(base_on::text, ''), note, known_from
+	rows, err := q.QueryContext(ctx, `SELECT code, due::text, basis, value::text, coalesce(base_on::text, ''), comparison, note, known_from
 		FROM registry.targets WHERE region_code = ? AND known_from <= ? AND (known_to IS NULL OR known_to > ?)
 		ORDER BY code, due`, region, k, k)
 	if err != nil {
@@ -443,7 +689,7 @@ func loadGoals(ctx context.Context, q querier, region string, k int64) (map[stri
 	for rows.Next() {
 		t := Target{RegionCode: region}
 		var due, base string
-		if err := rows.Scan(&t.Code, &due, &t.Basis, &t.Value, &base, &t.Note, &t.Seq); err != nil {
+		if err := rows.Scan(&t.Code, &due, &t.Basis, &t.Value, &base, &t.Comparison, &t.Note, &t.Seq); err != nil {
 			rows.Close()
 			return nil, nil, err
 		}
@@ -477,7 +723,7 @@ func loadGoals(ctx context.Context, q querier, region string, k int64) (map[stri
 }
 
 // judge sets the value's baseline, target, progress and status (RulesTargets).
-func judge(v *Value, def Definition, asOf term.Date, ts []Target, bs []Baseline, baseFigures func() (*figures, error)) error {
+func judge(v *Value, def Definition, asOf term.Date, ts []Target, bs []Baseline, figuresOn func(term.Date) (*figures, error)) error {
 	sc := scale(def.Unit)
 	baselineOn := func(d term.Date) *BaselineRef {
 		for _, b := range bs {
@@ -508,7 +754,7 @@ func judge(v *Value, def Definition, asOf term.Date, ts []Target, bs []Baseline,
 		}
 		c := cands[i]
 		cands = append(cands[:i:i], cands[i+1:]...)
-		r := &TargetRef{Due: c.Due, Basis: c.Basis, BaseOn: c.BaseOn}
+		r := &TargetRef{Due: c.Due, Basis: c.Basis, BaseOn: c.BaseOn, Comparison: c.Comparison}
 		switch c.Basis {
 		case BasisAbsolute:
 			r.Value = ratOf(c.Value).FloatString(sc)
@@ -554,16 +800,46 @@ func judge(v *Value, def Definition, asOf term.Date, ts []Target, bs []Baseline,
 	if v.Value == nil {
 		return nil
 	}
+	reaches := func(x *big.Rat) bool {
+		if t.Comparison == CompareAbove {
+			return x.Cmp(target) > 0
+		}
+		return x.Cmp(target) >= 0
+	}
 	val := ratOf(*v.Value)
+	if asOf.After(t.Due) {
+		// Past its due date a target was met or missed, on the value of that day.
+		f, err := figuresOn(t.Due)
+		if err != nil {
+			return err
+		}
+		x, ok := f.values[def.Code]
+		if !ok {
+			v.Status = StatusMissed
+			addNote(v, fmt.Sprintf("the target was due %s, when the value could not be computed", t.Due))
+			return nil
+		}
+		addNote(v, fmt.Sprintf("the target was due %s: judged on the value then, %s", t.Due, x))
+		val = ratOf(x)
+		if target.Sign() > 0 {
+			p := roundHalfAway(new(big.Rat).Quo(val, target), 4)
+			v.Progress = &p
+		}
+		v.Status = StatusMissed
+		if reaches(val) {
+			v.Status = StatusMet
+		}
+		return nil
+	}
 	if target.Sign() > 0 {
 		p := roundHalfAway(new(big.Rat).Quo(val, target), 4)
 		v.Progress = &p
 	}
 	switch {
-	case val.Cmp(target) >= 0:
+	case reaches(val):
 		v.Status = StatusMet
 		return nil
-	case asOf.After(t.Due) || def.Code == PledgeGrowthYoY:
+	case def.Code == PledgeGrowthYoY:
 		v.Status = StatusBehind
 		return nil
 	}
@@ -582,7 +858,7 @@ func judge(v *Value, def Definition, asOf term.Date, ts []Target, bs []Baseline,
 		case baselineOn(planBase) != nil:
 			oDate, o = planBase, ratOf(baselineOn(planBase).Value)
 		default:
-			bf, err := baseFigures()
+			bf, err := figuresOn(planBase)
 			if err != nil {
 				return err
 			}
@@ -602,7 +878,7 @@ func judge(v *Value, def Definition, asOf term.Date, ts []Target, bs []Baseline,
 	proj := new(big.Rat).Sub(val, o)
 	proj.Mul(proj, big.NewRat(days(oDate, t.Due), elapsed))
 	proj.Add(proj, o)
-	if proj.Cmp(target) >= 0 {
+	if reaches(proj) {
 		v.Status = StatusOnTrack
 	} else {
 		v.Status = StatusBehind

@@ -171,9 +171,15 @@ func TestCompute(t *testing.T) {
 		if got := f.compute("150500", "2024-06-30", time.Time{}).get(HighValueInventionPatentsPer10k).Target; got == nil || got.Value != "0.6000" {
 			t.Errorf("hv per 10k 2024 target = %+v", got)
 		}
-		gm := r.get(GIMarks)
-		if gm.Target == nil || gm.Target.Value != "26" || gm.Target.Due != d("2025-12-31") {
-			t.Errorf("gi marks target = %+v (note %q)", gm.Target, gm.Note)
+		// The plan's GI targets count new registrations; the 16 certification marks stay a baseline.
+		if gm := r.get(GIMarks); gm.Target != nil || gm.Baseline == nil || gm.Baseline.Value != "16" {
+			t.Errorf("gi marks target %+v baseline %+v, want no target, baseline 16", gm.Target, gm.Baseline)
+		}
+		if gm := r.get(GIMarksNewPeriod); gm.Target == nil || gm.Target.Value != "10" || gm.Target.Due != d("2025-12-31") {
+			t.Errorf("new gi marks target = %+v (note %q)", gm.Target, gm.Note)
+		}
+		if gm := r.get(GIMarksNewYear); gm.Target == nil || gm.Target.Value != "7" || gm.Target.Due != d("2023-12-31") {
+			t.Errorf("new gi marks 2023 target = %+v (note %q)", gm.Target, gm.Note)
 		}
 	})
 	t.Run("Population", func(t *testing.T) {

@@ -19,13 +19,21 @@ import (
 // whose stored text is that string), never through a float.
 
 var tableHeader = []string{"代码 code", "指标", "Indicator", "单位 unit", "数值 value", "基数 baseline", "基数日期 baseline date",
-	"目标 target", "目标期限 due", "进度 progress", "状态", "status", "说明", "note"}
+	"目标 target", "目标期限 due", "进度 progress", "状态", "status", "说明", "note", "统计期间 span", "按权利类型 by kind of right"}
 
 // statusZH is each status as a Chinese planning table writes it.
 var statusZH = map[string]string{
 	StatusMet:     "达标",
 	StatusOnTrack: "按期",
 	StatusBehind:  "落后",
+	StatusMissed:  "未达标",
+}
+
+// kindZH names the kinds of right in the breakdown.
+var kindZH = map[string]string{
+	"invention_patent": "发明专利", "utility_model": "实用新型", "design_patent": "外观设计", "trademark": "商标",
+	"gi_certification_mark": "地理标志证明商标", "gi_collective_mark": "地理标志集体商标", "gi_product": "地理标志保护产品",
+	"software_copyright": "计算机软件著作权", "work_copyright": "作品著作权", "plant_variety": "植物新品种权",
 }
 
 // regionName is a region's reference-data names.
@@ -80,6 +88,20 @@ var notesZH = []struct {
 		func(_ Report, m []string) string {
 			return fmt.Sprintf("%s至%s无质押融资登记：上年同期为零，增长率无法计算", m[1], m[2])
 		}},
+	{regexp.MustCompile(`^the target was due (\S+): judged on the value then, (\S+)$`),
+		func(_ Report, m []string) string {
+			return fmt.Sprintf("目标期限为%s，按当日数值%s评定", m[1], m[2])
+		}},
+	{regexp.MustCompile(`^the target was due (\S+), when the value could not be computed$`),
+		func(_ Report, m []string) string {
+			return fmt.Sprintf("目标期限为%s，当日数值无法计算", m[1])
+		}},
+	{regexp.MustCompile(`^the load looks incomplete: the value computed on (\S+), (\S+), is under 90% of the official (\S+)$`),
+		func(_ Report, m []string) string {
+			return fmt.Sprintf("数据录入似不完整：%s的计算值%s不足官方数值%s的90%%", m[1], m[2], m[3])
+		}},
+	{regexp.MustCompile(`^the official value is zero: no ratio$`),
+		func(_ Report, _ []string) string { return "官方数值为零，无法计算比率" }},
 	{regexp.MustCompile(`^the target \+(\S+) over the baseline of (\S+), due (\S+), has no value until that baseline is recorded$`),
 		func(_ Report, m []string) string {
 			return fmt.Sprintf("目标为在%s的基数上增加%s（期限%s），该基数录入前目标没有数值", m[2], m[1], m[3])
@@ -110,7 +132,10 @@ func (r Report) rows() [][]string {
 			zh = v.Status
 		}
 		row := []string{v.Code, v.NameZH, v.NameEN, v.Unit, deref(v.Value), "", "", "", "", deref(v.Progress),
-			zh, v.Status, r.noteZH(v.Note), v.Note}
+			zh, v.Status, r.noteZH(v.Note), v.Note, "", breakdownText(v.Breakdown)}
+		if v.Span != nil {
+			row[14] = v.Span.Label + " (" + v.Span.From.String() + "–" + v.Span.To.String() + ")"
+		}
 		if v.Baseline != nil {
 			row[5], row[6] = v.Baseline.Value, v.Baseline.On.String()
 		}
@@ -144,6 +169,15 @@ func (r Report) caption() [][]string {
 		[]string{"数据截至 known at", fmt.Sprintf("%s (ledger seq %d)", known, r.KnownSeq)},
 		[]string{"常住人口 residents (year)", pop},
 	)
+}
+
+// breakdownText writes a breakdown as "发明专利 invention_patent 3333333.34; …".
+func breakdownText(b []KindAmount) string {
+	parts := make([]string, len(b))
+	for i, k := range b {
+		parts[i] = strings.TrimSpace(kindZH[k.Kind]+" "+k.Kind) + " " + k.Value
+	}
+	return strings.Join(parts, "; ")
 }
 
 func deref(s *string) string {
@@ -241,13 +275,86 @@ func (r Report) XLSX() ([]byte, error) {
 			}
 		}
 	}
-	for i, w := range []float64{34, 30, 44, 10, 18, 14, 14, 18, 14, 12, 8, 10, 60, 60} {
+	for i, w := range []float64{34, 30, 44, 10, 18, 14, 14, 18, 14, 12, 8, 10, 60, 60, 30, 60} {
 		col, _ := excelize.ColumnNumberToName(i + 1)
 		_ = f.SetColWidth(sheet, col, col, w)
+	}
+	if err := r.reconSheet(f, bold, styles); err != nil {
+		return nil, err
 	}
 	buf, err := f.WriteToBuffer()
 	if err != nil {
 		return nil, err
 	}
 	return buf.Bytes(), nil
+}
+
+// XLSXReconSheet is the name of the reconciliation sheet, present when official values are
+// recorded for the region for a year ended by the as-of date.
+const XLSXReconSheet = "对账 reconciliation"
+
+var reconHeader = []string{"年份 year", "代码 code", "指标", "Indicator", "单位 unit", "计算值 computed", "官方数值 official",
+	"差额 difference", "比率 ratio", "来源 source", "说明", "note"}
+
+// reconSheet writes the reconciliation of every year in the report (RulesReconciliation).
+func (r Report) reconSheet(f *excelize.File, bold int, styles map[string]int) error {
+	if len(r.recon) == 0 {
+		return nil
+	}
+	const sheet = XLSXReconSheet
+	if _, err := f.NewSheet(sheet); err != nil {
+		return err
+	}
+	set := func(col, line int, s string, numeric bool, style int) error {
+		cell, _ := excelize.CoordinatesToCellName(col, line)
+		if !numeric || s == "" {
+			if err := f.SetCellStr(sheet, cell, s); err != nil {
+				return err
+			}
+		} else if err := f.SetCellDefault(sheet, cell, s); err != nil {
+			return err
+		}
+		if style > 0 {
+			return f.SetCellStyle(sheet, cell, cell, style)
+		}
+		return nil
+	}
+	line := 1
+	if err := set(1, line, "地区 region", false, 0); err != nil {
+		return err
+	}
+	if err := set(2, line, r.label(r.Region), false, 0); err != nil {
+		return err
+	}
+	line += 2
+	for i, h := range reconHeader {
+		if err := set(i+1, line, h, false, bold); err != nil {
+			return err
+		}
+	}
+	for _, y := range r.recon {
+		for _, it := range y.items {
+			line++
+			cells := []struct {
+				s       string
+				numeric bool
+				style   int
+			}{
+				{fmt.Sprint(y.year), false, 0}, {it.Code, false, 0}, {it.NameZH, false, 0}, {it.NameEN, false, 0}, {it.Unit, false, 0},
+				{deref(it.Computed), true, styles[it.Unit]}, {it.Official, true, styles[it.Unit]},
+				{deref(it.Difference), true, styles[it.Unit]}, {deref(it.Ratio), true, styles["ratio"]},
+				{it.Source, false, 0}, {r.noteZH(it.Note), false, 0}, {it.Note, false, 0},
+			}
+			for j, c := range cells {
+				if err := set(j+1, line, c.s, c.numeric, c.style); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	for i, w := range []float64{10, 34, 30, 44, 10, 18, 18, 18, 12, 40, 40, 40} {
+		col, _ := excelize.ColumnNumberToName(i + 1)
+		_ = f.SetColWidth(sheet, col, col, w)
+	}
+	return nil
 }

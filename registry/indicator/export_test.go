@@ -78,7 +78,7 @@ func checkBilingual(t *testing.T, caption map[string]string, table []map[string]
 	for _, r := range table {
 		if s := r["status"]; s != "" {
 			statuses++
-			if got, want := r["状态"], map[string]string{"met": "达标", "on_track": "按期", "behind": "落后"}[s]; got != want || want == "" {
+			if got, want := r["状态"], map[string]string{"met": "达标", "on_track": "按期", "behind": "落后", "missed": "未达标"}[s]; got != want || want == "" {
 				t.Errorf("%s: 状态 %q beside status %q, want %q", r["代码 code"], got, s, want)
 			}
 		} else if r["状态"] != "" {

@@ -4,7 +4,9 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"maps"
 	"math/big"
+	"slices"
 	"sort"
 	"testing"
 	"time"
@@ -81,6 +83,9 @@ func TestPropertyIndicators(t *testing.T) {
 				case ok && (v.Value == nil || *v.Value != w):
 					rt.Fatalf("%s %s known at %v: %s = %s, want %s", region, asOf, knownAt, v.Code, v.str(), w)
 				}
+				if wb, ok := want.breakdown[v.Code]; ok && !maps.Equal(breakdownOf(v), wb) {
+					rt.Fatalf("%s %s known at %v: %s breakdown %v, want %v", region, asOf, knownAt, v.Code, breakdownOf(v), wb)
+				}
 			}
 		}
 	})
@@ -112,7 +117,8 @@ func genHistory(rt *rapid.T, f *fixture) {
 	today := testToday
 	var parties []registry.Party
 	for i := 0; i < 4; i++ {
-		parties = append(parties, f.party(rapid.SampledFrom(unitCodes).Draw(rt, "partyUnit"), registry.Enterprise))
+		kind := rapid.SampledFrom([]registry.PartyKind{registry.Enterprise, registry.Enterprise, registry.University}).Draw(rt, "partyKind")
+		parties = append(parties, f.party(rapid.SampledFrom(unitCodes).Draw(rt, "partyUnit"), kind))
 	}
 	bank := f.party("150502", registry.Bank)
 	kinds := []ident.Kind{ident.InventionPatent, ident.InventionPatent, ident.UtilityModel, ident.Trademark, ident.GICertificationMark,
@@ -121,7 +127,13 @@ func genHistory(rt *rapid.T, f *fixture) {
 	var pledges []uuid.UUID
 	nOps := rapid.IntRange(10, 40).Draw(rt, "ops")
 	for op := 0; op < nOps; op++ {
-		switch c := rapid.IntRange(0, 11).Draw(rt, "op"); {
+		switch c := rapid.IntRange(0, 12).Draw(rt, "op"); {
+		case c == 12:
+			// The high-value criterion (4)'s allocation, changed mid-history (rule 3).
+			alloc := rapid.SampledFrom([]string{registry.AllocationEqualShare, registry.AllocationFull}).Draw(rt, "allocation")
+			if err := f.reg.SetParam(f.ctx, registry.ParamPledgeAllocation, alloc, today); err != nil {
+				rt.Fatalf("set allocation: %v", err)
+			}
 		case c <= 2 || len(assets) == 0:
 			k := rapid.SampledFrom(kinds).Draw(rt, "kind")
 			owner := rapid.SampledFrom(parties).Draw(rt, "owner")
@@ -187,7 +199,17 @@ func genHistory(rt *rapid.T, f *fixture) {
 			case registry.EventSetRegion:
 				in.RegionCode = rapid.SampledFrom(unitCodes).Draw(rt, "unit")
 			case registry.EventForeignFamily:
-				in.Country, in.FamilyNumber, in.FamilyDate = "US", "US1234567", in.EffectiveOn
+				// Pending, granted or (as recorded before family_status) without a status; a
+				// granted WO member is refused.
+				in.Country = rapid.SampledFrom([]string{"US", "EP", "WO"}).Draw(rt, "familyOffice")
+				in.FamilyNumber = in.Country + rapid.SampledFrom([]string{"1", "2"}).Draw(rt, "familyNumber")
+				if rapid.Bool().Draw(rt, "familyDate") {
+					in.FamilyDate = randDate(rt, "familyFiled", minDate(d("2019-01-01"), in.EffectiveOn), in.EffectiveOn)
+				}
+				in.FamilyStatus = rapid.SampledFrom([]string{"", registry.FamilyPending, registry.FamilyGranted}).Draw(rt, "familyStatus")
+				if in.FamilyStatus == registry.FamilyGranted {
+					in.FamilyGrantedOn = randDate(rt, "familyGranted", maxDate(a.FiledOn, in.FamilyDate), in.EffectiveOn)
+				}
 			case registry.EventDesignate:
 				in.Industry = "新材料"
 			case registry.EventAward:
@@ -228,7 +250,26 @@ func genHistory(rt *rapid.T, f *fixture) {
 			if !cur.ExpiresOn.IsZero() {
 				end = minDate(end, cur.ExpiresOn)
 			}
-			p, err := f.reg.RegisterPledge(f.ctx, registry.PledgeInput{PledgorIDs: owners, AssetIDs: []uuid.UUID{a.ID},
+			// Up to two more rights of the same owners: a pledge's amount is shared (rules 2, 3).
+			ids := []uuid.UUID{a.ID}
+			for n := rapid.IntRange(0, 2).Draw(rt, "moreRights"); n > 0; n-- {
+				b := rapid.SampledFrom(assets).Draw(rt, "moreRight")
+				other, err := f.reg.GetAsset(f.ctx, b.ID, on)
+				if err != nil || !other.Valid || slices.Contains(ids, b.ID) || len(other.Owners) != len(owners) {
+					continue
+				}
+				same := true
+				for i, o := range other.Owners {
+					same = same && o.ID == owners[i]
+				}
+				if same {
+					ids = append(ids, b.ID)
+					if !other.ExpiresOn.IsZero() {
+						end = minDate(end, other.ExpiresOn)
+					}
+				}
+			}
+			p, err := f.reg.RegisterPledge(f.ctx, registry.PledgeInput{PledgorIDs: owners, AssetIDs: ids,
 				Amount:     registry.Money(rapid.IntRange(100_000, 800_000_000).Draw(rt, "amountFen")).String(),
 				ContractNo: fmt.Sprintf("C-%d", op), RegisteredOn: on, EndsOn: end, PledgeeID: bank.ID})
 			if err == nil {
@@ -251,6 +292,16 @@ type oEvent struct {
 	typ    string
 	on     term.Date
 	region string
+	fam    oFamily
+}
+
+// oFamily is an add_foreign_family event's member.
+type oFamily struct {
+	Country   string    `json:"country"`
+	Number    string    `json:"family_number"`
+	Filed     term.Date `json:"family_date"`
+	Status    string    `json:"family_status"`
+	GrantedOn term.Date `json:"family_granted_on"`
 }
 
 type oAsset struct {
@@ -264,17 +315,30 @@ type oAsset struct {
 }
 
 type oFin struct {
-	pledge  uuid.UUID
-	on      term.Date
-	region  string
-	pledgor uuid.UUID
-	fen     int64
-	reg     bool
+	pledge   uuid.UUID
+	on       term.Date
+	region   string
+	pledgors []uuid.UUID
+	assets   []uuid.UUID // in the pledge's order
+	fen      int64
+	reg      bool
+}
+
+// share is asset i's equal share of x: amount ÷ n fen rounded down, one more fen for each of
+// the first (amount mod n) rights.
+func (x oFin) share(i int) int64 {
+	n := int64(len(x.assets))
+	s := x.fen / n
+	if int64(i) < x.fen%n {
+		s++
+	}
+	return s
 }
 
 type oResult struct {
-	values map[string]string
-	pop    *PopulationUsed
+	values    map[string]string
+	breakdown map[string]map[string]string
+	pop       *PopulationUsed
 }
 
 func oracle(entries []ledger.Entry, region string, asOf term.Date, knownAt time.Time) oResult {
@@ -283,6 +347,8 @@ func oracle(entries []ledger.Entry, region string, asOf term.Date, knownAt time.
 	var fins []oFin
 	pledgeOf := map[uuid.UUID]oFin{}
 	pop := map[string]map[int]int64{}
+	partyKind := map[uuid.UUID]string{}
+	allocation := registry.AllocationEqualShare
 	for _, e := range entries {
 		if !knownAt.IsZero() && e.RecordedAt.After(knownAt) {
 			break
@@ -313,7 +379,27 @@ func oracle(entries []ledger.Entry, region string, asOf term.Date, knownAt time.
 			}
 			mustDecode(e, &p)
 			a := assets[p.AssetID]
-			a.evs = append(a.evs, oEvent{e.Seq, p.Type, on, p.Region})
+			var fam oFamily
+			if p.Type == registry.EventForeignFamily {
+				mustDecode(e, &fam)
+			}
+			a.evs = append(a.evs, oEvent{e.Seq, p.Type, on, p.Region, fam})
+		case e.Kind == "party.registered":
+			var p struct {
+				ID   uuid.UUID `json:"id"`
+				Kind string    `json:"kind"`
+			}
+			mustDecode(e, &p)
+			partyKind[p.ID] = p.Kind
+		case e.Kind == "param.set":
+			var p struct {
+				Name  string          `json:"name"`
+				Value json.RawMessage `json:"value"`
+			}
+			mustDecode(e, &p)
+			if p.Name == registry.ParamPledgeAllocation {
+				_ = json.Unmarshal(p.Value, &allocation)
+			}
 		case e.Kind == "pledge.registered":
 			var p struct {
 				ID       uuid.UUID   `json:"id"`
@@ -324,7 +410,7 @@ func oracle(entries []ledger.Entry, region string, asOf term.Date, knownAt time.
 				Region   string      `json:"region_code"`
 			}
 			mustDecode(e, &p)
-			x := oFin{p.ID, p.On, p.Region, p.Pledgors[0], p.Fen, true}
+			x := oFin{p.ID, p.On, p.Region, p.Pledgors, p.Assets, p.Fen, true}
 			fins = append(fins, x)
 			pledgeOf[p.ID] = x
 			for _, a := range p.Assets {
@@ -338,7 +424,7 @@ func oracle(entries []ledger.Entry, region string, asOf term.Date, knownAt time.
 			mustDecode(e, &p)
 			// Only the part above the highest amount already counted counts.
 			if r := pledgeOf[p.ID]; p.Fen > r.fen {
-				fins = append(fins, oFin{p.ID, on, r.region, r.pledgor, p.Fen - r.fen, false})
+				fins = append(fins, oFin{p.ID, on, r.region, r.pledgors, r.assets, p.Fen - r.fen, false})
 				r.fen = p.Fen
 				pledgeOf[p.ID] = r
 			}
@@ -363,7 +449,7 @@ func oracle(entries []ledger.Entry, region string, asOf term.Date, knownAt time.
 	counts := map[string]int64{}
 	for _, id := range order {
 		a := assets[id]
-		st := a.at(asOf, fins, pledgeFinancingOf(a, fins))
+		st := a.at(asOf, fins, pledgeFinancingOf(id, a, fins, allocation))
 		if !st.valid || !inUnits[st.region] {
 			continue
 		}
@@ -409,33 +495,115 @@ func oracle(entries []ledger.Entry, region string, asOf term.Date, knownAt time.
 			res.values[code] = roundHalfAway(big.NewRat(counts[of]*10_000, res.pop.Residents), 4)
 		}
 	}
-	sum := func(from, to term.Date, regOnly bool) (int64, int64) {
-		var fen, n int64
-		for _, x := range fins {
-			if inUnits[x.region] && !x.on.Before(from) && !x.on.After(to) && (!regOnly || x.reg) {
-				fen += x.fen
-				n++
+	// Financing (rules 1–3, 6): the plan's line holds a patent or a trademark; the breakdown
+	// shares each amount equally among the pledge's rights.
+	planLine := func(x oFin) bool {
+		for _, a := range x.assets {
+			if k := assets[a].kind; k.IsPatent() || k.IsTrademarkLike() {
+				return true
 			}
 		}
-		return fen, n
+		return false
 	}
-	period, _ := sum(d(PlanStart), minDate(asOf, d(PlanEnd)), false)
-	year, _ := sum(term.New(asOf.Year(), 1, 1), asOf, false)
-	prev, _ := sum(term.New(asOf.Year()-1, 1, 1), asOf.AddYears(-1), false)
-	_, count := sum(term.New(asOf.Year(), 1, 1), asOf, true)
-	pledgors := map[string]bool{}
+	res.breakdown = map[string]map[string]string{}
+	sum := func(code string, plan bool, from, to term.Date) int64 {
+		var fen int64
+		byKind := map[string]int64{}
+		for _, x := range fins {
+			if inUnits[x.region] && !x.on.Before(from) && !x.on.After(to) && planLine(x) == plan {
+				fen += x.fen
+				for i, a := range x.assets {
+					byKind[string(assets[a].kind)] += x.share(i)
+				}
+			}
+		}
+		if code != "" {
+			res.breakdown[code] = map[string]string{}
+			for k, v := range byKind {
+				if v > 0 {
+					res.breakdown[code][k] = fenString(big.NewInt(v))
+				}
+			}
+		}
+		return fen
+	}
+	y0 := term.New(asOf.Year(), 1, 1)
+	period := sum(PledgeAmountPeriod, true, d(PlanStart), minDate(asOf, d(PlanEnd)))
+	year := sum(PledgeAmountYear, true, y0, asOf)
+	prev := sum("", true, term.New(asOf.Year()-1, 1, 1), asOf.AddYears(-1))
+	otherPeriod := sum(PledgeOtherAmountPeriod, false, d(PlanStart), minDate(asOf, d(PlanEnd)))
+	otherYear := sum(PledgeOtherAmountYear, false, y0, asOf)
+	var count int
+	enterprises := map[uuid.UUID]bool{}
 	for _, x := range fins {
-		if x.reg && inUnits[x.region] && !x.on.Before(term.New(asOf.Year(), 1, 1)) && !x.on.After(asOf) {
-			pledgors[x.region+"/"+x.pledgor.String()] = true
+		if x.reg && inUnits[x.region] && !x.on.Before(y0) && !x.on.After(asOf) {
+			count++
+			for _, p := range x.pledgors {
+				if partyKind[p] == string(registry.Enterprise) {
+					enterprises[p] = true
+				}
+			}
 		}
 	}
 	res.values[PledgeAmountPeriod] = fenString(big.NewInt(period))
 	res.values[PledgeAmountYear] = fenString(big.NewInt(year))
+	res.values[PledgeOtherAmountPeriod] = fenString(big.NewInt(otherPeriod))
+	res.values[PledgeOtherAmountYear] = fenString(big.NewInt(otherYear))
 	res.values[PledgeCountYear] = fmt.Sprint(count)
-	res.values[PledgedEnterprisesYear] = fmt.Sprint(len(pledgors))
+	res.values[PledgedEnterprisesYear] = fmt.Sprint(len(enterprises))
 	if prev != 0 {
 		res.values[PledgeGrowthYoY] = roundHalfAway(big.NewRat((year-prev)*100, prev), 2)
 	}
+	// New GI marks (rule 9): registered in the span, in the unit of their registration day.
+	p0, p1 := d(PlanStart), minDate(asOf, d(PlanEnd))
+	var giPeriod, giYear int
+	for _, id := range order {
+		a := assets[id]
+		if a.kind != ident.GICertificationMark && a.kind != ident.GICollectiveMark {
+			continue
+		}
+		reg := a.registeredOn()
+		if reg.IsZero() {
+			continue
+		}
+		if st := a.at(reg, nil, nil); !st.valid || !inUnits[st.region] {
+			continue
+		}
+		if !reg.Before(p0) && !reg.After(p1) {
+			giPeriod++
+		}
+		if !reg.Before(y0) && !reg.After(asOf) {
+			giYear++
+		}
+	}
+	res.values[GIMarksNewPeriod] = fmt.Sprint(giPeriod)
+	res.values[GIMarksNewYear] = fmt.Sprint(giYear)
+	// PCT and foreign applications (rule 4): each member once, at its earliest filing date, in
+	// the unit of that day.
+	var apps int
+	for _, id := range order {
+		a := assets[id]
+		filed := map[string]term.Date{}
+		for _, e := range a.evs {
+			if e.typ != registry.EventForeignFamily {
+				continue
+			}
+			on := e.fam.Filed
+			if on.IsZero() {
+				on = e.on
+			}
+			key := e.fam.Country + "/" + e.fam.Number
+			if cur, ok := filed[key]; !ok || on.Before(cur) {
+				filed[key] = on
+			}
+		}
+		for _, on := range filed {
+			if !on.Before(p0) && !on.After(p1) && inUnits[a.regionOn(on)] {
+				apps++
+			}
+		}
+	}
+	res.values[ForeignApplicationsPeriod] = fmt.Sprint(apps)
 	return res
 }
 
@@ -446,17 +614,42 @@ func mustDecode(e ledger.Entry, v any) {
 }
 
 // pledgeFinancingOf is the financing counted towards the asset's high-value criterion (4):
-// every amount of every pledge that has included it.
-func pledgeFinancingOf(a *oAsset, fins []oFin) []oFin {
+// of every amount of every pledge that has included it, its equal share (or, with allocation
+// full, the whole amount).
+func pledgeFinancingOf(id uuid.UUID, a *oAsset, fins []oFin, allocation string) []oFin {
 	var out []oFin
 	for _, x := range fins {
 		for _, p := range a.pledges {
-			if x.pledge == p {
-				out = append(out, x)
+			if x.pledge != p {
+				continue
 			}
+			if allocation == registry.AllocationEqualShare {
+				x.fen = x.share(slices.Index(x.assets, id))
+			}
+			out = append(out, x)
 		}
 	}
 	return out
+}
+
+// registeredOn is the grant (registration) date: as registered, or the first grant event.
+func (a *oAsset) registeredOn() term.Date {
+	if !a.granted.IsZero() {
+		return a.granted
+	}
+	var g term.Date
+	for _, e := range a.evs {
+		if e.typ == registry.EventGrant && (g.IsZero() || e.on.Before(g)) {
+			g = e.on
+		}
+	}
+	return g
+}
+
+// regionOn is the unit the asset is attributed to on day: its registration's, or the last
+// change in effect by then.
+func (a *oAsset) regionOn(day term.Date) string {
+	return a.at(day, nil, nil).region
 }
 
 type oState struct {
@@ -504,7 +697,14 @@ func (a *oAsset) at(day term.Date, _ []oFin, fin []oFin) oState {
 		case registry.EventWellKnown:
 			wellKnown = first(wellKnown, e.on)
 		case registry.EventForeignFamily:
-			family = first(family, e.on)
+			switch e.fam.Status {
+			case registry.FamilyGranted:
+				family = first(family, e.fam.GrantedOn)
+			case "":
+				if e.fam.Country != "WO" {
+					family = first(family, e.on)
+				}
+			}
 		case registry.EventAward:
 			award = first(award, e.on)
 		case registry.EventDesignate:

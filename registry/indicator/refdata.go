@@ -19,6 +19,13 @@ const (
 	KindPopulationRecorded = "population.recorded"
 	KindTargetSet          = "target.set"
 	KindBaselineSet        = "baseline.set"
+	KindOfficialRecorded   = "official_value.recorded" // subject official/<code>/<region>/<year>
+)
+
+// Target comparisons: how the plan words a target.
+const (
+	CompareAtLeast = "at_least" // "达到 X", "X 左右": met at X
+	CompareAbove   = "above"    // "超过 X": met only above X
 )
 
 // Target bases.
@@ -76,6 +83,7 @@ type Target struct {
 	Basis       string    `json:"basis"`
 	Value       string    `json:"value"`
 	BaseOn      term.Date `json:"base_on,omitzero"`
+	Comparison  string    `json:"comparison" enum:"at_least,above"`
 	Note        string    `json:"note,omitempty"`
 	EffectiveOn term.Date `json:"effective_on"`
 	Seq         int64     `json:"seq"`
@@ -89,6 +97,7 @@ type TargetInput struct {
 	Basis      string
 	Value      string
 	BaseOn     term.Date
+	Comparison string // CompareAtLeast (default) or CompareAbove
 	Note       string
 }
 
@@ -126,6 +135,7 @@ type targetPayload struct {
 	Basis      string    `json:"basis"`
 	Value      string    `json:"value"`
 	BaseOn     term.Date `json:"base_on,omitzero"`
+	Comparison string    `json:"comparison,omitempty"` // absent: at_least (entries recorded before it existed)
 	Note       string    `json:"note,omitempty"`
 }
 
@@ -222,12 +232,19 @@ func (s *Service) SetTarget(ctx context.Context, in TargetInput) (Target, error)
 	if in.Basis == BasisAbsolute && !in.BaseOn.IsZero() {
 		return Target{}, invalid("base_on_not_applicable", "body.base_on", "an absolute target has no base date")
 	}
+	switch in.Comparison {
+	case "":
+		in.Comparison = CompareAtLeast
+	case CompareAtLeast, CompareAbove:
+	default:
+		return Target{}, invalid("comparison_unknown", "body.comparison", "comparison is %s (达到 X, X 左右) or %s (超过 X)", CompareAtLeast, CompareAbove)
+	}
 	v, ok := parseDecimal(in.Value, sc)
 	if !ok {
 		return Target{}, invalid("value_invalid", "body.value", "want a non-negative decimal string with at most %d decimals", sc)
 	}
 	p := targetPayload{Code: in.Code, RegionCode: in.RegionCode, Due: in.Due, Basis: in.Basis,
-		Value: v.FloatString(sc), BaseOn: in.BaseOn, Note: trim(in.Note, 1000)}
+		Value: v.FloatString(sc), BaseOn: in.BaseOn, Comparison: in.Comparison, Note: trim(in.Note, 1000)}
 	today := s.reg.Today()
 	e, err := s.write(ctx, func(ctx context.Context, tx *ledger.Tx) error {
 		if err := checkRegion(ctx, tx.DB(), in.RegionCode, "body.region"); err != nil {
@@ -240,7 +257,7 @@ func (s *Service) SetTarget(ctx context.Context, in TargetInput) (Target, error)
 		return Target{}, err
 	}
 	return Target{Code: p.Code, RegionCode: p.RegionCode, Due: p.Due, Basis: p.Basis, Value: p.Value, BaseOn: p.BaseOn,
-		Note: p.Note, EffectiveOn: today, Seq: e.Seq}, nil
+		Comparison: p.Comparison, Note: p.Note, EffectiveOn: today, Seq: e.Seq}, nil
 }
 
 // SetBaseline records a baseline (admins); the same code, region and date again corrects it.
@@ -311,8 +328,12 @@ func apply(ctx context.Context, db bun.IDB, e ledger.Entry) error {
 		if !p.BaseOn.IsZero() {
 			base = p.BaseOn.String()
 		}
-		_, err = db.ExecContext(ctx, `INSERT INTO registry.targets (code, region_code, due, basis, value, base_on, note, effective_on, known_from)
-			VALUES (?, ?, ?, ?, ?::numeric, ?, ?, ?, ?)`, p.Code, p.RegionCode, p.Due.String(), p.Basis, p.Value, base, p.Note, e.EffectiveDate(), e.Seq)
+		cmp := p.Comparison
+		if cmp == "" {
+			cmp = CompareAtLeast
+		}
+		_, err = db.ExecContext(ctx, `INSERT INTO registry.targets (code, region_code, due, basis, value, base_on, comparison, note, effective_on, known_from)
+			VALUES (?, ?, ?, ?, ?::numeric, ?, ?, ?, ?, ?)`, p.Code, p.RegionCode, p.Due.String(), p.Basis, p.Value, base, cmp, p.Note, e.EffectiveDate(), e.Seq)
 	case KindBaselineSet:
 		var p baselinePayload
 		if err = decode(e, &p); err != nil {
@@ -324,6 +345,17 @@ func apply(ctx context.Context, db bun.IDB, e ledger.Entry) error {
 		}
 		_, err = db.ExecContext(ctx, `INSERT INTO registry.baselines (code, region_code, base_on, value, note, effective_on, known_from)
 			VALUES (?, ?, ?, ?::numeric, ?, ?, ?)`, p.Code, p.RegionCode, p.On.String(), p.Value, p.Note, e.EffectiveDate(), e.Seq)
+	case KindOfficialRecorded:
+		var p officialPayload
+		if err = decode(e, &p); err != nil {
+			return err
+		}
+		if _, err = db.ExecContext(ctx, `UPDATE registry.official_values SET known_to = ?
+			WHERE code = ? AND region_code = ? AND year = ? AND known_to IS NULL`, e.Seq, p.Code, p.RegionCode, p.Year); err != nil {
+			return err
+		}
+		_, err = db.ExecContext(ctx, `INSERT INTO registry.official_values (code, region_code, year, value, source, note, effective_on, known_from)
+			VALUES (?, ?, ?, ?::numeric, ?, ?, ?, ?)`, p.Code, p.RegionCode, p.Year, p.Value, p.Source, p.Note, e.EffectiveDate(), e.Seq)
 	}
 	if err != nil {
 		return fmt.Errorf("indicator: apply %s #%d: %w", e.Kind, e.Seq, err)
@@ -331,18 +363,18 @@ func apply(ctx context.Context, db bun.IDB, e ledger.Entry) error {
 	return nil
 }
 
-// Projection is this area's projection: population figures, targets and baselines. (The
+// Projection is this area's projection: population figures, targets, baselines and official values. (The
 // span summary follows registry.asset_spans by trigger and is rebuilt with it.)
 var Projection ledger.Projection = &projection{}
 
 type projection struct{}
 
 func (*projection) Owns(kind string) bool {
-	return kind == KindPopulationRecorded || kind == KindTargetSet || kind == KindBaselineSet
+	return kind == KindPopulationRecorded || kind == KindTargetSet || kind == KindBaselineSet || kind == KindOfficialRecorded
 }
 
 func (*projection) Tables() []string {
-	return []string{"registry.population", "registry.targets", "registry.baselines"}
+	return []string{"registry.population", "registry.targets", "registry.baselines", "registry.official_values"}
 }
 
 func (*projection) Apply(ctx context.Context, db bun.IDB, es []ledger.Entry) error {
@@ -406,7 +438,20 @@ func (s *Service) Seed(ctx context.Context) error {
 				return err
 			}
 			eff := term.MustParseDate(t.on)
-			if ok || eff.After(today) {
+			if ok {
+				// A seeded target recorded before comparisons existed, never revised since, is
+				// revised to the plan's wording ("超过 X").
+				stale, err := exists(`registry.targets WHERE code = ? AND region_code = ? AND due = ? AND known_to IS NULL
+					AND note = ? AND value = ?::numeric AND comparison <> ?`, t.Code, t.RegionCode, t.Due.String(), t.Note, t.Value, t.Comparison)
+				if err != nil {
+					return err
+				}
+				if !stale {
+					continue
+				}
+				eff = today
+			}
+			if eff.After(today) {
 				continue
 			}
 			if err := appendApply(ctx, tx, ledger.Draft{Kind: KindTargetSet,
@@ -464,10 +509,17 @@ var seedBaselines = []baselinePayload{
 }
 
 func tgt(code, due, basis, value, baseOn, note, on string) seedTarget {
-	t := seedTarget{targetPayload{Code: code, RegionCode: registry.CityCode, Due: term.MustParseDate(due), Basis: basis, Value: value, Note: note}, on}
+	t := seedTarget{targetPayload{Code: code, RegionCode: registry.CityCode, Due: term.MustParseDate(due), Basis: basis, Value: value,
+		Comparison: CompareAtLeast, Note: note}, on}
 	if baseOn != "" {
 		t.BaseOn = term.MustParseDate(baseOn)
 	}
+	return t
+}
+
+// above marks a target the plan words "超过 X".
+func above(t seedTarget) seedTarget {
+	t.Comparison = CompareAbove
 	return t
 }
 
@@ -478,12 +530,12 @@ var seedTargets = []seedTarget{
 	tgt(HighValueInventionPatentsPer10k, "2023-12-31", BasisAbsolute, "0.5500", "", srcAct+" (278): 每万人高价值发明专利数为0.55件", "2023-01-01"),
 	tgt(HighValueInventionPatentsPer10k, PlanEnd, BasisAbsolute, "0.6000", "", srcPlan+": 每万人拥有高价值发明专利0.6件", PlanStart),
 	tgt(ValidTrademarks, PlanEnd, BasisAbsolute, "20000", "", srcPlan+": 有效注册商标总量达到20000件", PlanStart),
-	tgt(GIMarks, PlanEnd, BasisIncrease, "10", PlanBaseOn, srcPlan+": 新增10个左右地理标志证明商标和地理标志集体商标", PlanStart),
-	tgt(GIMarks, "2023-12-31", BasisIncrease, "7", "2022-12-31", srcAct+" (276): 增加7件地理标志商标 (needs the end-2022 baseline)", "2023-01-01"),
-	tgt(PledgeAmountPeriod, PlanEnd, BasisAbsolute, "150000000.00", "", srcPlan+": 融资金额超过1.5亿元", PlanStart),
+	tgt(GIMarksNewPeriod, PlanEnd, BasisAbsolute, "10", "", srcPlan+": 新增10个左右地理标志证明商标和地理标志集体商标", PlanStart),
+	tgt(GIMarksNewYear, "2023-12-31", BasisAbsolute, "7", "", srcAct+" (276): 增加7件地理标志商标", "2023-01-01"),
+	above(tgt(PledgeAmountPeriod, PlanEnd, BasisAbsolute, "150000000.00", "", srcPlan+": 融资金额超过1.5亿元", PlanStart)),
 	tgt(PledgeAmountYear, "2023-12-31", BasisAbsolute, "20000000.00", "", srcAct+" (291): 全年质押融资额达到2000万元", "2023-01-01"),
 	tgt(PledgeGrowthYoY, "2023-12-31", BasisAbsolute, "100.00", "", srcAct+" (292): 质押融资水平同比增加100%", "2023-01-01"),
-	tgt(ForeignFamilyPatents, PlanEnd, BasisAbsolute, "1", "", srcPlan+": PCT和外国专利申请取得突破 (> 0)", PlanStart),
+	tgt(ForeignApplicationsPeriod, PlanEnd, BasisAbsolute, "1", "", srcPlan+": PCT和外国专利申请取得突破 (> 0)", PlanStart),
 	tgt(SoftwareCopyrightsPer10k, "2023-12-31", BasisAbsolute, "1.0000", "", srcAct+" (278): 计算机著作权数为1个 (read as per 10,000 residents)", "2023-01-01"),
 }
 
