@@ -38,7 +38,9 @@ func loadHistory(t *testing.T, s *registry.Service, ctx context.Context) map[str
 	t.Helper()
 	out := map[string]importer.Report{}
 	for _, layout := range importer.Layouts() {
+		start := time.Now()
 		rep := importFile(t, s, ctx, layout)
+		t.Logf("%s: %d rows in %v", layout, rep.Rows, time.Since(start).Round(time.Millisecond))
 		if rep.Failed != 0 || rep.Added != rep.Rows {
 			t.Fatalf("%s: rows %d added %d unchanged %d failed %d: %+v", layout, rep.Rows, rep.Added, rep.Unchanged, rep.Failed, rep.Errors)
 		}
