@@ -128,6 +128,11 @@ func (c *Console) routes() {
 	m.Handle("GET /console/pledges/{id}", c.op("get-pledge", c.pledgePage))
 	m.Handle("POST /console/pledges/{id}/events", c.op("record-pledge-event", c.pledgeEvent))
 
+	m.Handle("GET /console/demands", c.op("list-demands", c.demandsPage)) // demands.go
+	m.Handle("POST /console/demands", c.op("create-demand", c.createDemand))
+	m.Handle("GET /console/demands/{id}", c.op("get-demand", c.demandPage))
+	m.Handle("POST /console/demands/{id}/events", c.op("record-demand-event", c.demandEvent))
+
 	m.Handle("GET /console/ledger", c.op("verify-ledger", c.ledgerPage))
 	m.Handle("GET /console/ledger/verify", c.op("verify-ledger", c.ledgerVerify))
 	m.Handle("GET /console/ledger/export", c.op("list-ledger-entries", c.ledgerExport))

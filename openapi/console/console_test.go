@@ -173,7 +173,13 @@ func TestPagesSendCSPAndNoInlineCode(t *testing.T) {
 	pl := e.pledge(a)
 	b := e.login(access.Admin)
 	pid := e.party("某公司", registry.Enterprise, "150502")
+	dm, err := e.reg.PostDemand(e.ctx, registry.DemandInput{PartyID: pid.(uuid.UUID), Amount: "100.00", TermMonths: 12})
+	if err != nil {
+		t.Fatal(err)
+	}
 	for _, p := range []struct{ path, title string }{
+		{"/console/demands", "融资需求"},
+		{"/console/demands/" + dm.ID.String(), "融资需求"},
 		{"/console/login", "登录"},
 		{"/console/indicators", "指标"},
 		{"/console/registry?q=ZL2013106997442", "登记簿"},

@@ -336,6 +336,7 @@ type partyData struct {
 	Form     *form
 	Units    []option
 	Saved    bool
+	Credit   []registry.CreditListing // its credit listings (credit.go), past ones included
 }
 
 func (c *Console) partyPage(w http.ResponseWriter, r *http.Request) {
@@ -357,8 +358,13 @@ func (c *Console) showParty(w http.ResponseWriter, r *http.Request, status int, 
 		c.notFoundOr(w, r, err)
 		return
 	}
+	credit, err := c.Registry.CreditListings(r.Context(), []uuid.UUID{id}, true)
+	if err != nil {
+		c.notFoundOr(w, r, err)
+		return
+	}
 	c.render(w, r, status, "party", "title_party", partyData{Party: p, Assets: as, More: next != "",
-		CanEvent: c.can(r, "record-party-event"), Form: f, Units: c.unitOptions(r), Saved: saved})
+		CanEvent: c.can(r, "record-party-event"), Form: f, Units: c.unitOptions(r), Saved: saved, Credit: credit[id]})
 }
 
 func (c *Console) partyEvent(w http.ResponseWriter, r *http.Request) {
@@ -377,11 +383,11 @@ func (c *Console) partyEvent(w http.ResponseWriter, r *http.Request) {
 			return err
 		}
 		_, err = c.Registry.PartyEvent(r.Context(), id, registry.PartyEventInput{Type: f.V("type"), Name: f.V("name"),
-			RegionCode: f.V("region_code"), EffectiveOn: eff})
+			RegionCode: f.V("region_code"), List: f.V("list"), SourceRef: f.V("source_ref"), EffectiveOn: eff})
 		return err
 	}()
 	if err != nil {
-		c.showParty(w, r, c.refuse(r, f, err, "type", "name", "region_code", "effective_on"), f, false)
+		c.showParty(w, r, c.refuse(r, f, err, "type", "name", "region_code", "list", "source_ref", "effective_on"), f, false)
 		return
 	}
 	http.Redirect(w, r, "/console/registry/parties/"+id.String()+"?saved=1", http.StatusSeeOther)
