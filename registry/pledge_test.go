@@ -737,7 +737,9 @@ func TestReleasedRightKeepsOnlyWhatCountedForIt(t *testing.T) {
 	in.RegisteredOn, in.Amount = d("2022-01-01"), "6000000.00"
 	p := f.pledge(in)
 	f.pevent(p.ID, PledgeEventInput{Type: PledgeReleaseAssets, EffectiveOn: d("2022-06-01"), AssetIDs: []uuid.UUID{leaves.ID}})
-	f.pevent(p.ID, PledgeEventInput{Type: PledgeAmend, EffectiveOn: d("2022-09-01"), Amount: "11000000.00"})
+	// Equal shares (pledge_allocation): the staying right carries 3M of the registration and
+	// the whole 7M increase recorded after the other left, 10M: the threshold exactly.
+	f.pevent(p.ID, PledgeEventInput{Type: PledgeAmend, EffectiveOn: d("2022-09-01"), Amount: "13000000.00"})
 	if got := f.get(stays.ID, "2022-09-01").HighValue.Criteria; !slices.Contains(got, CriterionPledgeFinancing) {
 		t.Fatalf("the right still pledged: %v", got)
 	}
