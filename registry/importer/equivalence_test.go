@@ -41,13 +41,14 @@ func TestImportEqualsServiceCalls(t *testing.T) {
 			"license,trademark,12345678,2020-05-06,,张伟@150525,ordinary,,,,,,\n" +
 			"award,,ZL201310699744.2,2021-07-20,,,,,,,,china_patent_award,优秀奖\n" +
 			"transfer,,ZL201920456789.X,2021-09-01," + other + ",,,,,,,,\n",
-		importer.Pledges: "type,contract_no,pledgee,pledgors,rights,amount,registered_on,ends_on,released_on,effective_on,new_contract_no,method,proceeds\n" +
-			"register,质2020-1," + bankCode + "," + ent + ",ZL201310699744.2;trademark:12345678,10000000.00,2020-06-01,2022-06-01,2021-06-01,,,,\n" +
-			"register,质2021-7," + bankCode + "," + ent + ",201310699744.2,5000000,2021-07-01,2024-07-01,,,,,\n" +
-			"amend,质2021-7,,,,\"12,000,000.00\",,,,2021-08-01,质2021-7A,,\n" +
-			"extend,质2021-7A,,,,,,2025-07-01,,2022-01-05,,,\n" +
-			"default,质2021-7A," + bankCode + ",,,,,,,2023-02-01,,,\n" +
-			"realise,质2021-7A,,,,,,,,2023-05-01,,auction,9000000.00\n",
+		importer.Pledges: "type,contract_no,pledgee,pledgors,rights,amount,registered_on,ends_on,released_on,defaulted_on,realised_on,effective_on,new_contract_no,method,proceeds\n" +
+			"register,质2020-1," + bankCode + "," + ent + ",ZL201310699744.2;trademark:12345678,10000000.00,2020-06-01,2022-06-01,2021-06-01,,,,,,\n" +
+			"register,质2021-7," + bankCode + "," + ent + ",201310699744.2,5000000,2021-07-01,2024-07-01,,,,,,,\n" +
+			"amend,质2021-7,,,,\"12,000,000.00\",,,,,,2021-08-01,质2021-7A,,\n" +
+			"extend,质2021-7A,,,,,,2025-07-01,,,,2022-01-05,,,\n" +
+			"register,质2022-3," + bankCode + "," + other + ",ZL201920456789.X,2000000.00,2022-01-10,2024-01-10,,2022-06-01,2023-01-05,,,sale,1000000.00\n" +
+			"default,质2021-7A," + bankCode + ",,,,,,,,,2023-02-01,,,\n" +
+			"realise,质2021-7A,,,,,,,,,,2023-05-01,,auction,9000000.00\n",
 	}
 
 	imported, ctxA := newService(t)
@@ -101,6 +102,15 @@ func TestImportEqualsServiceCalls(t *testing.T) {
 	for _, in := range []registry.PledgeEventInput{
 		{Type: registry.PledgeAmend, EffectiveOn: d("2021-08-01"), Amount: "12000000.00", ContractNo: "质2021-7A"},
 		{Type: registry.PledgeExtend, EffectiveOn: d("2022-01-05"), EndsOn: d("2025-07-01")},
+	} {
+		_, err := called.PledgeEvent(ctx, office, pl.ID, in)
+		must(err)
+	}
+	_, err = called.RegisterPledge(ctx, registry.PledgeInput{PledgorIDs: []uuid.UUID{pOther}, AssetIDs: []uuid.UUID{um}, Amount: "2000000.00",
+		ContractNo: "质2022-3", RegisteredOn: d("2022-01-10"), EndsOn: d("2024-01-10"), PledgeeID: pBank,
+		DefaultedOn: d("2022-06-01"), RealisedOn: d("2023-01-05"), RealisationMethod: "sale", Proceeds: "1000000.00"})
+	must(err)
+	for _, in := range []registry.PledgeEventInput{
 		{Type: registry.PledgeDefault, EffectiveOn: d("2023-02-01")},
 		{Type: registry.PledgeRealise, EffectiveOn: d("2023-05-01"), Method: "auction", Proceeds: "9000000.00"},
 	} {

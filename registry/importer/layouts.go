@@ -185,13 +185,16 @@ func (im *Importer) importRow(ctx context.Context, l *rowLayout, rw *row, writte
 	return added, nil, nil
 }
 
-// rowKey derives a row's idempotency key from its content, cell by cell in the layout's column
-// order (so neither the file's column order nor the row's position matters), with dates in one
-// spelling.
+// rowKey derives a row's idempotency key from its content: its non-empty cells in the layout's
+// column order (so neither the file's column order, nor the row's position, nor a column added
+// to the layout later matters), with dates in one spelling.
 func rowKey(l *rowLayout, rw *row) (string, []byte) {
 	h := sha256.New()
 	for _, c := range l.columns {
 		v := rw.get(c)
+		if v == "" {
+			continue
+		}
 		if slices.Contains(l.dates, c) {
 			if d, ok := parseDate(v); ok {
 				v = d.String()

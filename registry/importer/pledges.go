@@ -14,13 +14,13 @@ import (
 // register is a registration (POST /v1/pledges); a row of another type is an event on the
 // pledge its contract number (and pledgee) names (POST /v1/pledges/{id}/events).
 var PledgeColumns = []string{"type", "contract_no", "pledgee", "pledgors", "rights", "amount", "registered_on", "starts_on",
-	"ends_on", "released_on", "effective_on", "new_contract_no", "method", "proceeds", "note"}
+	"ends_on", "released_on", "defaulted_on", "realised_on", "effective_on", "new_contract_no", "method", "proceeds", "note"}
 
 // PledgeRegister is the pledges layout's row type for a registration; the others are the
 // pledge event types (registry.PledgeEventTypes).
 const PledgeRegister = "register"
 
-var pledgeDates = []string{"registered_on", "starts_on", "ends_on", "released_on", "effective_on"}
+var pledgeDates = []string{"registered_on", "starts_on", "ends_on", "released_on", "defaulted_on", "realised_on", "effective_on"}
 
 var pledgeLayout = &rowLayout{
 	name:     Pledges,
@@ -32,12 +32,12 @@ var pledgeLayout = &rowLayout{
 }
 
 var (
-	registerFields = map[string]string{"body.pledgor_ids": "pledgors", "body.asset_ids": "rights", "body.pledgee_id": "pledgee"}
+	registerFields = map[string]string{"body.pledgor_ids": "pledgors", "body.asset_ids": "rights", "body.pledgee_id": "pledgee", "body.realisation_method": "method"}
 	pledgeEvFields = map[string]string{"body.asset_ids": "rights", "body.contract_no": "new_contract_no", "body": "type"}
 	// Columns only one side takes: given to the other, the row is refused (field_not_allowed),
 	// as the API refuses a field its operation does not take.
-	registerOnly = []string{"pledgors", "registered_on", "released_on"}
-	eventOnly    = []string{"effective_on", "new_contract_no", "method", "proceeds"}
+	registerOnly = []string{"pledgors", "registered_on", "released_on", "defaulted_on", "realised_on"}
+	eventOnly    = []string{"effective_on", "new_contract_no"}
 )
 
 func writePledge(ctx context.Context, im *Importer, rw *row) (bool, *RowError, error) {
@@ -68,7 +68,8 @@ func writePledge(ctx context.Context, im *Importer, rw *row) (bool, *RowError, e
 func (im *Importer) registerPledge(ctx context.Context, rw *row, dates map[string]*term.Date) (bool, *RowError, error) {
 	in := registry.PledgeInput{Amount: parseMoney(rw.get("amount")), ContractNo: rw.get("contract_no"),
 		RegisteredOn: *dates["registered_on"], StartsOn: *dates["starts_on"], EndsOn: *dates["ends_on"],
-		ReleasedOn: *dates["released_on"], Note: rw.get("note")}
+		ReleasedOn: *dates["released_on"], DefaultedOn: *dates["defaulted_on"], RealisedOn: *dates["realised_on"],
+		RealisationMethod: strings.ToLower(rw.get("method")), Proceeds: parseMoney(rw.get("proceeds")), Note: rw.get("note")}
 	v := rw.get("pledgee")
 	if v == "" {
 		return false, rw.fail("pledgee", "pledgee_required", "a registration names its pledgee"), nil
