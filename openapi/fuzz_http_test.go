@@ -105,6 +105,7 @@ func newFuzzer(t *testing.T, e *pledgeEnv) *fuzzer {
 			"record-population":      `{"region":"150502","year":2024,"residents":300000,"source":"fuzz"}`,
 			"set-indicator-target":   `{"code":"valid_invention_patents_per_10k","region":"150500","due":"2025-12-31","value":"10","note":"fuzz"}`,
 			"set-indicator-baseline": `{"code":"valid_invention_patents_per_10k","region":"150500","value":"5","note":"fuzz"}`,
+			"record-official-value":  `{"code":"valid_trademarks","region":"150500","year":2020,"value":"15100","source":"fuzz %N%"}`,
 		}}
 }
 

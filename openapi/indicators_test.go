@@ -190,6 +190,45 @@ func TestIndicators(t *testing.T) {
 		e.do("POST", "/v1/indicators/targets", admin, map[string]any{"code": "gi_products", "region": "150500", "due": "2025-12-31",
 			"value": "6", "comparison": "over"}).problem(http.StatusUnprocessableEntity, "validation_failed")
 	})
+	t.Run("ForeignFamily", func(t *testing.T) {
+		// add_foreign_family carries family_status and family_granted_on; only a granted
+		// family patent counts, from its grant.
+		reg := e.tokens[access.Registrar]
+		owner := e.do("POST", "/v1/parties", reg, map[string]any{"name": "通辽同族测试有限公司", "kind": "enterprise",
+			"region_code": "150502"}).status(http.StatusCreated).json()["id"].(string)
+		asset := e.do("POST", "/v1/assets", reg, map[string]any{"kind": "invention_patent", "number": "201910345678.6", "title": "同族",
+			"owner_ids": []string{owner}, "filed_on": "2019-05-06", "granted_on": "2021-08-10"}).status(http.StatusCreated).json()["id"].(string)
+		path := "/v1/assets/" + asset + "/events"
+		p := e.do("POST", path, reg, map[string]any{"type": "add_foreign_family", "effective_on": "2023-06-01", "country": "US",
+			"family_number": "US1", "family_status": "granted"}).problem(http.StatusUnprocessableEntity, "family_granted_on_required")
+		if !strings.Contains(string(mustJSON(t, p["errors"])), "body.family_granted_on") {
+			t.Errorf("problem does not name body.family_granted_on: %v", p)
+		}
+		e.do("POST", path, reg, map[string]any{"type": "add_foreign_family", "effective_on": "2023-06-01", "country": "WO",
+			"family_number": "PCT/CN2020/1", "family_status": "granted", "family_granted_on": "2023-01-01"}).problem(http.StatusUnprocessableEntity, "family_status_invalid")
+		e.do("POST", path, reg, map[string]any{"type": "grant", "effective_on": "2023-06-01", "family_status": "pending"}).problem(http.StatusUnprocessableEntity, "field_not_allowed")
+		a := e.do("POST", path, reg, map[string]any{"type": "add_foreign_family", "effective_on": "2023-06-01", "country": "US",
+			"family_number": "US1", "family_date": "2020-01-10", "family_status": "granted", "family_granted_on": "2023-05-10"}).status(http.StatusOK).json()
+		fam := a["foreign_family"].([]any)[0].(map[string]any)
+		if fam["status"] != "granted" || fam["granted_on"] != "2023-05-10" {
+			t.Errorf("family member = %v", fam)
+		}
+		value := func(asOf, code string) any {
+			r := e.do("GET", "/v1/indicators?region=150502&as_of="+asOf, planner, nil).status(http.StatusOK).json()
+			for _, x := range r["indicators"].([]any) {
+				if v := x.(map[string]any); v["code"] == code {
+					return v["value"]
+				}
+			}
+			return nil
+		}
+		if a, b := value("2023-05-09", "foreign_family_patents"), value("2023-05-10", "foreign_family_patents"); a != "0" || b != "1" {
+			t.Errorf("foreign_family_patents on 2023-05-09, -10 = %v, %v", a, b)
+		}
+		if got := value("2023-05-10", "pct_foreign_applications_period"); got != "0" {
+			t.Errorf("applications to 2023-05-10 = %v, want 0 (filed 2020, before the period)", got)
+		}
+	})
 	t.Run("Definitions", func(t *testing.T) {
 		m := e.do("GET", "/v1/indicators/definitions", planner, nil).status(http.StatusOK).json()
 		if len(m["indicators"].([]any)) < 16 || m["rules"].(map[string]any)["rounding"] == "" {
