@@ -87,9 +87,10 @@ func newFuzzer(t *testing.T, e *pledgeEnv) *fuzzer {
 	// A principal of its own to revoke and rotate, so the admin keeps its token.
 	free := e.patent() // the base pledge's right: pledged by the first request that passes
 	victim := e.do("POST", "/v1/principals", admin, map[string]any{"name": "fuzz target", "role": "planner"}).status(http.StatusCreated).json()
+	demand := e.do("POST", "/v1/demands", admin, map[string]any{"party_id": e.owner, "amount": "100.00", "term_months": 12}).status(http.StatusCreated).json()["id"].(string)
 	doc := e.server.OpenAPI()
 	return &fuzzer{t: t, e: e, doc: doc, reg: doc.Components.Schemas, rng: rand.New(rand.NewPCG(9, 2026)),
-		ids: map[string]string{"/v1/parties/": e.owner, "/v1/assets/": pat, "/v1/pledges/": pledge,
+		ids: map[string]string{"/v1/parties/": e.owner, "/v1/assets/": pat, "/v1/pledges/": pledge, "/v1/demands/": demand,
 			"/v1/principals/": victim["principal"].(map[string]any)["id"].(string)},
 		statuses: map[int]int{},
 		// Bodies the operations accept, so that a mutation reaches the write path and not only
@@ -101,6 +102,8 @@ func newFuzzer(t *testing.T, e *pledgeEnv) *fuzzer {
 			"record-asset-event":     `{"type":"add_foreign_family","effective_on":"2024-01-01","country":"US","family_number":"US%N%","family_date":"2023-01-01","note":"fuzz"}`,
 			"create-pledge":          `{"pledgor_ids":["` + e.owner + `"],"asset_ids":["` + free + `"],"amount":"100.00","contract_no":"FZ-%N%","registered_on":"2025-06-01","ends_on":"2030-05-31","pledgee_id":"` + e.bankParty + `"}`,
 			"record-pledge-event":    `{"type":"amend","contract_no":"FZ-%N%","note":"fuzz"}`,
+			"create-demand":          `{"party_id":"` + e.owner + `","amount":"100.00","term_months":12,"note":"fuzz %N%"}`,
+			"record-demand-event":    `{"type":"interest","lender_id":"` + e.bankParty + `","note":"fuzz %N%"}`,
 			"create-principal":       `{"name":"fuzz principal %N%","role":"planner"}`,
 			"record-population":      `{"region":"150502","year":2024,"residents":300000,"source":"fuzz"}`,
 			"set-indicator-target":   `{"code":"valid_invention_patents_per_10k","region":"150500","due":"2025-12-31","value":"10","note":"fuzz"}`,
