@@ -114,8 +114,12 @@ type createPledgeInput struct {
 		RegisteredOn string   `json:"registered_on,omitempty" format:"date" doc:"Registration date (default today; not after today)"`
 		StartsOn     string   `json:"starts_on,omitempty" format:"date" doc:"Debt term start (default registered_on)"`
 		EndsOn       string   `json:"ends_on" format:"date" doc:"Debt term end: on or before every right's expires_on (its last valid day)"`
-		ReleasedOn   string   `json:"released_on,omitempty" format:"date" doc:"A pledge that has already ended: released (注销) on this date (on or after registered_on, not after today), recorded with its registration in one write"`
-		PledgeeID    string   `json:"pledgee_id,omitempty" doc:"The pledgee bank party. Admins and registrars must name it; a bank's is its own party and it may not name another"`
+		ReleasedOn   string   `json:"released_on,omitempty" format:"date" doc:"A pledge that has already ended: released (注销) on this date (on or after registered_on and defaulted_on, not after today), recorded with its registration in one write"`
+		DefaultedOn  string   `json:"defaulted_on,omitempty" format:"date" doc:"The debtor defaulted on this date (on or after registered_on, not after today), recorded with the registration in one write; required with realised_on"`
+		RealisedOn   string   `json:"realised_on,omitempty" format:"date" doc:"A pledge that ended by realisation on this date (on or after defaulted_on, not after today; not with released_on), recorded with its registration and default in one write"`
+		Method       string   `json:"realisation_method,omitempty" maxLength:"32" doc:"With realised_on: how the rights were realised (auction, sale, transfer, licence)"`
+		Proceeds     string   `json:"proceeds,omitempty" maxLength:"32" example:"1200000.00" doc:"With realised_on: the proceeds in CNY (decimal string)"`
+		PledgeeID    string   `json:"pledgee_id,omitempty" doc:"The pledgee: a party of kind bank, guarantor or financial_institution. Admins and registrars must name it; a bank principal's is its own party and it may not name another"`
 		Note         string   `json:"note,omitempty" maxLength:"1000"`
 		DemandID     string   `json:"demand_id,omitempty" maxLength:"64" doc:"The financing demand (融资需求) this pledge fulfils: its party must be a pledgor; an open demand is matched in the same write (demand_unknown, demand_party_mismatch, 409 demand_not_open)"`
 	}
@@ -171,13 +175,16 @@ func (s *Server) registerPledges() {
 		OperationID: "create-pledge", Method: http.MethodPost, Path: "/v1/pledges", Tags: []string{"pledges"},
 		Summary: "Register an IP pledge",
 		Description: "Registers a pledge over one or more rights (docs/DOMAIN.md, Pledge rules). Refused, writing nothing, with a problem whose `code` names the rule and whose `errors[].location` points at the input: " +
-			"`amount_invalid`, `term_invalid` (starts_on after ends_on), `date_in_future` (registered_on), `contract_required`, `pledgee_required`, `pledgee_not_bank`, `pledgor_unknown`, `asset_unknown`, " +
+			"`amount_invalid`, `term_invalid` (starts_on after ends_on), `date_in_future` (registered_on), `contract_required`, `pledgee_required`, `pledgee_not_bank` (the pledgee is not of kind bank, guarantor or financial_institution), `pledgor_unknown`, `asset_unknown`, " +
 			"`asset_not_pledgeable` (GI products and GI marks), `asset_not_valid` (not granted, lapsed, expired or invalidated on registered_on or starts_on), `asset_frozen`, " +
 			"`term_past_expiry` (ends_on after a right's expires_on; equal is fine), `pledgor_not_owner`, `co_owner_missing` (every co-owner must join); " +
-			"`date_in_future` / `before_last_change` (released_on after today / before registered_on); " +
-			"a right in another pledge whose period overlaps this one's (`[registered_on, released_on)`, an open pledge running to infinity) is 409 `asset_pledged` with `ref` = that pledge. " +
-			"With `released_on` the pledge is recorded as finished: its registration and its release (注销) are two ledger entries of one write, each effective on its own date. " +
-			"A bank's pledge is always its own (pledgee = its party).\n\n" + financingRule,
+			"`date_in_future` / `before_last_change` (defaulted_on, released_on, realised_on after today / out of order: registered_on ≤ defaulted_on ≤ released_on or realised_on); " +
+			"`not_defaulted` (realised_on without defaulted_on, at `body.defaulted_on`), `already_released` (realised_on with released_on), `method_invalid` (realisation_method), `amount_invalid` (proceeds), " +
+			"`field_not_allowed` (realisation_method or proceeds without realised_on); " +
+			"a right in another pledge whose period overlaps this one's (`[registered_on, released_on or realised_on)`, an open pledge running to infinity) is 409 `asset_pledged` with `ref` = that pledge. " +
+			"A pledge's history recorded after the fact is one write: with `released_on` its registration and its release (注销); with `defaulted_on` its default; with `realised_on` (and `defaulted_on`, `realisation_method`, `proceeds`) its default and its realisation — " +
+			"each a ledger entry of its own, effective on its own date, in that order. " +
+			"A bank principal's pledge is always its own (pledgee = its party, a bank, guarantor or financial institution).\n\n" + financingRule,
 		DefaultStatus: http.StatusCreated,
 		Errors:        []int{http.StatusConflict, http.StatusUnprocessableEntity},
 	}, pledgeWriters, func(ctx context.Context, in *createPledgeInput) (*pledgeOutput, error) {
@@ -210,9 +217,9 @@ func (s *Server) registerPledges() {
 			}
 			pledgee = own
 		}
-		dates := [4]string{b.RegisteredOn, b.StartsOn, b.EndsOn, b.ReleasedOn}
-		fields := [4]string{"body.registered_on", "body.starts_on", "body.ends_on", "body.released_on"}
-		var ds [4]term.Date
+		dates := [...]string{b.RegisteredOn, b.StartsOn, b.EndsOn, b.ReleasedOn, b.DefaultedOn, b.RealisedOn}
+		fields := [...]string{"body.registered_on", "body.starts_on", "body.ends_on", "body.released_on", "body.defaulted_on", "body.realised_on"}
+		var ds [len(dates)]term.Date
 		for i := range dates {
 			d, err := parseDate(fields[i], dates[i])
 			if err != nil {
@@ -226,7 +233,8 @@ func (s *Server) registerPledges() {
 		}
 		p, err := s.Registry.RegisterPledge(ctx, registry.PledgeInput{
 			PledgorIDs: pledgors, AssetIDs: assets, Amount: b.Amount, ContractNo: b.ContractNo,
-			RegisteredOn: ds[0], StartsOn: ds[1], EndsOn: ds[2], ReleasedOn: ds[3], PledgeeID: pledgee, Note: b.Note, DemandID: demand,
+			RegisteredOn: ds[0], StartsOn: ds[1], EndsOn: ds[2], ReleasedOn: ds[3], DefaultedOn: ds[4], RealisedOn: ds[5],
+			RealisationMethod: b.Method, Proceeds: b.Proceeds, PledgeeID: pledgee, Note: b.Note, DemandID: demand,
 		})
 		if err != nil {
 			return nil, s.problemFrom(ctx, err)
