@@ -16,7 +16,7 @@ import (
 type PartyView struct {
 	ID            string  `json:"id" format:"uuid"`
 	Name          string  `json:"name"`
-	Kind          string  `json:"kind" enum:"enterprise,university,institute,individual,bank,government,other"`
+	Kind          string  `json:"kind" enum:"enterprise,university,institute,individual,bank,guarantor,financial_institution,government,other"`
 	USCC          *string `json:"uscc" doc:"Unified social credit code (GB 32100-2015)"`
 	USCCConfirmed bool    `json:"uscc_confirmed" doc:"Accepted despite a wrong check character, on the registrar's explicit confirmation"`
 	RegionCode    string  `json:"region_code" doc:"GB/T 2260 code of its county-level unit"`
@@ -89,7 +89,7 @@ type partyOutput struct {
 type createPartyInput struct {
 	Body struct {
 		Name          string `json:"name" minLength:"1" maxLength:"300"`
-		Kind          string `json:"kind" enum:"enterprise,university,institute,individual,bank,government,other"`
+		Kind          string `json:"kind" enum:"enterprise,university,institute,individual,bank,guarantor,financial_institution,government,other"`
 		USCC          string `json:"uscc,omitempty" maxLength:"40" doc:"18 characters; a wrong check character is refused unless uscc_confirmed"`
 		USCCConfirmed bool   `json:"uscc_confirmed,omitempty" doc:"The registrar confirms a known nonconforming early code (e.g. 91350203M0001QAY9B)"`
 		RegionCode    string `json:"region_code" minLength:"6" maxLength:"6" doc:"One of the city's 9 county-level units"`
@@ -163,7 +163,7 @@ func (s *Server) registerParties() {
 		Summary: "List parties", Errors: []int{http.StatusUnprocessableEntity},
 	}, everyone, func(ctx context.Context, in *struct {
 		Q      string `query:"q" maxLength:"200" doc:"Substring of the name, or the unified social credit code in any case or width"`
-		Kind   string `query:"kind" enum:"enterprise,university,institute,individual,bank,government,other,"`
+		Kind   string `query:"kind" enum:"enterprise,university,institute,individual,bank,guarantor,financial_institution,government,other,"`
 		Region string `query:"region" maxLength:"6"`
 		Cursor string `query:"cursor" maxLength:"100"`
 		Limit  int    `query:"limit" minimum:"1" maximum:"1000" default:"100"`

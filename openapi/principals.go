@@ -13,7 +13,7 @@ type principalBody struct {
 	ID        string  `json:"id" format:"uuid"`
 	Name      string  `json:"name"`
 	Role      string  `json:"role" enum:"admin,registrar,bank,planner,auditor"`
-	PartyID   *string `json:"party_id" doc:"The bank party, for role bank"`
+	PartyID   *string `json:"party_id" doc:"The lender party (kind bank, guarantor or financial_institution), for role bank"`
 	CreatedAt string  `json:"created_at,omitempty" format:"date-time"`
 	RevokedAt *string `json:"revoked_at,omitempty" format:"date-time"`
 }
@@ -34,7 +34,7 @@ type createPrincipalInput struct {
 	Body struct {
 		Name    string `json:"name" minLength:"1" maxLength:"200"`
 		Role    string `json:"role" enum:"admin,registrar,bank,planner,auditor"`
-		PartyID string `json:"party_id,omitempty" doc:"Required for role bank: the bank party it acts for"`
+		PartyID string `json:"party_id,omitempty" doc:"Required for role bank: the party it acts for, of kind bank, guarantor or financial_institution (else party_not_bank)"`
 	}
 }
 
