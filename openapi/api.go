@@ -91,6 +91,8 @@ func New(d Deps) *Server {
 	s.registerImport()
 	s.registerLayoutImport()
 	s.registerPledges()
+	s.registerClaims()  // claims.go
+	s.registerParams()  // params.go
 	s.registerDemands() // demands.go
 	s.registerPublic()  // public.go: open data
 	s.registerIndicators()

@@ -41,6 +41,8 @@ type PledgeView struct {
 	Realisation  *RealisationView   `json:"realisation" doc:"How a defaulted pledge was realised"`
 	RegSeq       int64              `json:"registered_seq" doc:"The registration's ledger entry"`
 	UpdatedSeq   int64              `json:"updated_seq" doc:"The last ledger entry that changed it"`
+	Appraisals   []AppraisalView    `json:"appraisals" nullable:"false" doc:"Appraisals of the rights, as recorded (valuation.go)"`
+	LoanToValue  *string            `json:"loan_to_value,omitempty" example:"0.5000" doc:"amount ÷ the latest appraised value (latest appraised_on, then the latest entry), 4 decimals rounded half away from zero; absent without an appraisal"`
 	Warnings     []WarningView      `json:"warnings,omitempty" doc:"On a registration's answer: e.g. pledgor_credit_listed, a pledgor on a credit list (失信) on the registration date; never a refusal"`
 }
 
@@ -57,8 +59,13 @@ type PledgedAssetView struct {
 
 // RealisationView is how a pledge was realised.
 type RealisationView struct {
-	Method   string `json:"method" enum:"auction,sale,transfer,licence"`
+	Method   string `json:"method" enum:"auction,sale,transfer,licence,debt_to_equity,reverse_licence"`
 	Proceeds string `json:"proceeds" example:"1200000.00"`
+
+	EquityHolder  *OwnerView `json:"equity_holder,omitempty" doc:"debt_to_equity: who holds the equity the debt became"`
+	EquityShare   *string    `json:"equity_share,omitempty" example:"0.1500" doc:"debt_to_equity: the share of the pledgor's equity, 4 decimals"`
+	Licensee      *OwnerView `json:"licensee,omitempty" doc:"reverse_licence: the licensee of every right"`
+	LicenceEndsOn *string    `json:"licence_ends_on,omitempty" format:"date" doc:"reverse_licence: the licence's last day"`
 }
 
 func pledgeView(p registry.Pledge) PledgeView {
@@ -82,6 +89,7 @@ func pledgeView(p registry.Pledge) PledgeView {
 	if p.Realisation != nil {
 		v.Realisation = &RealisationView{Method: p.Realisation.Method, Proceeds: p.Realisation.Proceeds.String()}
 	}
+	servicesView(&v, p) // valuation.go
 	return v
 }
 
@@ -122,22 +130,30 @@ type createPledgeInput struct {
 		PledgeeID    string   `json:"pledgee_id,omitempty" doc:"The pledgee: a party of kind bank, guarantor or financial_institution. Admins and registrars must name it; a bank principal's is its own party and it may not name another"`
 		Note         string   `json:"note,omitempty" maxLength:"1000"`
 		DemandID     string   `json:"demand_id,omitempty" maxLength:"64" doc:"The financing demand (融资需求) this pledge fulfils: its party must be a pledgor; an open demand is matched in the same write (demand_unknown, demand_party_mismatch, 409 demand_not_open)"`
+
+		Appraisals []AppraisalBody `json:"appraisals,omitempty" maxItems:"20" doc:"Appraisals of the rights (value, appraiser, appraised_on, method); the answer then shows loan_to_value (valuation.go)"`
 	}
 }
 
 type pledgeEventInput struct {
 	ID   string `path:"id"`
 	Body struct {
-		Type        string   `json:"type" enum:"amend,extend,release_assets,release,default,realise"`
+		Type        string   `json:"type" enum:"amend,extend,release_assets,release,default,realise,appraise"`
 		EffectiveOn string   `json:"effective_on,omitempty" format:"date" doc:"Business date (default today; not after today, not before the pledge's last change)"`
 		Amount      string   `json:"amount,omitempty" maxLength:"32" example:"180000000.00" doc:"amend: the new secured amount (decimal string); an increase counts as financing on effective_on"`
 		StartsOn    string   `json:"starts_on,omitempty" format:"date" doc:"amend: new term start"`
 		EndsOn      string   `json:"ends_on,omitempty" format:"date" doc:"amend, extend: new term end, on or before every remaining right's expiry"`
 		ContractNo  string   `json:"contract_no,omitempty" maxLength:"200" doc:"amend: new contract number"`
 		AssetIDs    []string `json:"asset_ids,omitempty" maxItems:"200" doc:"release_assets: the rights leaving the pledge (not all of them)"`
-		Method      string   `json:"method,omitempty" doc:"realise: auction, sale, transfer or licence"`
+		Method      string   `json:"method,omitempty" doc:"realise: auction, sale, transfer, licence, debt_to_equity (质权转股权) or reverse_licence (反向许可)"`
 		Proceeds    string   `json:"proceeds,omitempty" maxLength:"32" doc:"realise: proceeds in CNY (decimal string)"`
 		Note        string   `json:"note,omitempty" maxLength:"1000"`
+
+		EquityHolderID string         `json:"equity_holder_id,omitempty" maxLength:"64" doc:"realise by debt_to_equity: the party holding the equity the debt becomes (required)"`
+		EquityShare    string         `json:"equity_share,omitempty" maxLength:"16" example:"0.15" doc:"realise by debt_to_equity: its share of the pledgor's equity, a decimal string above 0 and at most 1, up to 4 decimals (required)"`
+		LicenseeID     string         `json:"licensee_id,omitempty" maxLength:"64" doc:"realise by reverse_licence: the licensee (required); a licence is recorded on each right still in the pledge"`
+		LicenceEndsOn  string         `json:"licence_ends_on,omitempty" format:"date" doc:"realise by reverse_licence: the licence's last day (required; after effective_on, on or before every right's expiry)"`
+		Appraisal      *AppraisalBody `json:"appraisal,omitempty" doc:"appraise: a later appraisal of the pledged rights (appraised_on not after effective_on)"`
 	}
 }
 
@@ -231,7 +247,11 @@ func (s *Server) registerPledges() {
 		if err != nil {
 			return nil, err
 		}
-		p, err := s.Registry.RegisterPledge(ctx, registry.PledgeInput{
+		appraisals, err := appraisalInputs(b.Appraisals) // valuation.go
+		if err != nil {
+			return nil, err
+		}
+		p, err := s.Registry.RegisterPledge(ctx, registry.PledgeInput{Appraisals: appraisals,
 			PledgorIDs: pledgors, AssetIDs: assets, Amount: b.Amount, ContractNo: b.ContractNo,
 			RegisteredOn: ds[0], StartsOn: ds[1], EndsOn: ds[2], ReleasedOn: ds[3], DefaultedOn: ds[4], RealisedOn: ds[5],
 			RealisationMethod: b.Method, Proceeds: b.Proceeds, PledgeeID: pledgee, Note: b.Note, DemandID: demand,
@@ -366,6 +386,16 @@ func (s *Server) registerPledges() {
 		}
 		if ev.AssetIDs, err = parseIDs("body.asset_ids", "asset_not_in_pledge", b.AssetIDs); err != nil {
 			return nil, err
+		}
+		if err := realiseTerms(&ev, b.EquityHolderID, b.EquityShare, b.LicenseeID, b.LicenceEndsOn); err != nil { // valuation.go
+			return nil, err
+		}
+		if b.Appraisal != nil {
+			a, err := appraisalInput("body.appraisal", *b.Appraisal)
+			if err != nil {
+				return nil, err
+			}
+			ev.Appraisal = &a
 		}
 		// Inputs refused before the pledge is looked up are refused alike for every id, so
 		// another bank learns nothing; the registry answers 404 before applying any rule.

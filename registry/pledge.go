@@ -26,6 +26,7 @@ const (
 	kindPledgeReleased       = "pledge.released"
 	kindPledgeDefaulted      = "pledge.defaulted"
 	kindPledgeRealised       = "pledge.realised"
+	kindPledgeAppraised      = "pledge.appraised" // pledge_valuation.go
 )
 
 // Pledge statuses. A pledge is active from registration until it is released (注销, on
@@ -75,6 +76,8 @@ type PledgeInput struct {
 	Proceeds          string // CNY, a decimal string
 	Note              string
 	DemandID          uuid.UUID // optional: the financing demand it fulfils (demand.go)
+
+	Appraisals []AppraisalInput // optional: appraisals of the rights (pledge_valuation.go)
 }
 
 type pledgePayload struct {
@@ -96,6 +99,8 @@ type pledgePayload struct {
 	RealisedOn *term.Date `json:"realised_on,omitempty"`
 	Note       string     `json:"note,omitempty"`
 	DemandID   *uuid.UUID `json:"demand_id,omitempty"` // the demand it fulfils; an open one is matched in the same write
+
+	Appraisals []appraisalPayload `json:"appraisals,omitempty"` // pledge_valuation.go
 
 	// What follows the registration in the same write, each its own entry: default (also on
 	// a pledge still open or released after it) and the realisation's method and proceeds.
@@ -249,12 +254,16 @@ func preparePledge(in PledgeInput, today term.Date) (*pledgePayload, error) {
 	if in.DemandID != uuid.Nil {
 		demand = &in.DemandID
 	}
+	appraisals, aerr := prepareAppraisals(in.Appraisals, today)
+	if aerr != nil {
+		return nil, aerr
+	}
 	return &pledgePayload{
 		DemandID:  demand,
 		PledgeeID: in.PledgeeID, PledgorIDs: slices.Clone(in.PledgorIDs), AssetIDs: slices.Clone(in.AssetIDs),
 		AmountFen: int64(amount), ContractNo: contract, RegisteredOn: reg, StartsOn: start, EndsOn: in.EndsOn,
 		ReleasedOn: released, RealisedOn: realised, Note: strings.TrimSpace(in.Note),
-		defaultedOn: defaulted, method: method, proceedsFen: proceeds,
+		defaultedOn: defaulted, method: method, proceedsFen: proceeds, Appraisals: appraisals,
 	}, nil
 }
 
@@ -427,6 +436,9 @@ func applyPledge(ctx context.Context, db bun.IDB, e ledger.Entry) error {
 	if err != nil {
 		return fmt.Errorf("registry: project %s: %w", e.Kind, err)
 	}
+	if err := applyPledgeServices(ctx, db, e, ev); err != nil { // pledge_realise.go, pledge_valuation.go
+		return fmt.Errorf("registry: project %s: %w", e.Kind, err)
+	}
 	return recomputePledgeAssets(ctx, db, ev.PledgeID, e.Seq)
 }
 
@@ -491,6 +503,9 @@ func applyPledgeRegistered(ctx context.Context, db bun.IDB, e ledger.Entry) erro
 		VALUES (?, ?, ?, ?, ?, ?, true)`,
 		p.ID.String(), e.Seq, p.RegisteredOn.String(), p.RegionCode, p.PledgorIDs[0].String(), p.AmountFen); err != nil {
 		return fmt.Errorf("registry: insert pledge financing: %w", err)
+	}
+	if err := insertAppraisals(ctx, db, p.ID, e.Seq, p.Appraisals); err != nil {
+		return err
 	}
 	return recomputePledgeAssets(ctx, db, p.ID, e.Seq)
 }

@@ -264,6 +264,7 @@ func (v *pledgeView) recorded(p *pledgePayload, seq, lastSeq int64) Pledge {
 			out.Assets[i].Active, out.Assets[i].ReleasedOn = false, *end
 		}
 	}
+	out.recordedValuation(p.Appraisals, seq)
 	return out
 }
 
@@ -411,6 +412,11 @@ func applyPledgesRegistered(ctx context.Context, db bun.IDB, v *pledgeView, es [
 	}{{"pledges", pb.String(), pargs}, {"pledge assets", ab.String(), aargs}, {"pledge financing", fb.String(), fargs}} {
 		if _, err := db.ExecContext(ctx, st.sql, st.args...); err != nil {
 			return fmt.Errorf("registry: insert %s: %w", st.what, err)
+		}
+	}
+	for k, p := range ps {
+		if err := insertAppraisals(ctx, db, p.ID, es[k].Seq, p.Appraisals); err != nil {
+			return err
 		}
 	}
 	// The rights' spans: the high-value criterion follows the financing.

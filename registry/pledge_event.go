@@ -23,6 +23,7 @@ const (
 	PledgeRelease       = "release"        // pledge.released: 注销 on repayment; ends the pledge
 	PledgeDefault       = "default"        // pledge.defaulted: the debtor defaulted
 	PledgeRealise       = "realise"        // pledge.realised: the pledgee realised the rights; ends the pledge
+	PledgeAppraise      = "appraise"       // pledge.appraised: a later appraisal of the pledged rights (pledge_valuation.go)
 )
 
 var pledgeEventKinds = map[string]string{
@@ -32,16 +33,19 @@ var pledgeEventKinds = map[string]string{
 	PledgeRelease:       kindPledgeReleased,
 	PledgeDefault:       kindPledgeDefaulted,
 	PledgeRealise:       kindPledgeRealised,
+	PledgeAppraise:      kindPledgeAppraised,
 }
 
 // PledgeEventTypes lists the pledge event types.
 func PledgeEventTypes() []string {
-	return []string{PledgeAmend, PledgeExtend, PledgeReleaseAssets, PledgeRelease, PledgeDefault, PledgeRealise}
+	return []string{PledgeAmend, PledgeExtend, PledgeReleaseAssets, PledgeRelease, PledgeDefault, PledgeRealise, PledgeAppraise}
 }
 
 // Realisation methods: the pledgee is paid from the proceeds (a clause handing the right to the
 // pledgee on default is void).
-var RealisationMethods = []string{"auction", "sale", "transfer", "licence"}
+// debt_to_equity (质权转股权) and reverse_licence (反向许可) take terms of their own
+// (pledge_realise.go).
+var RealisationMethods = []string{"auction", "sale", "transfer", "licence", RealiseDebtToEquity, RealiseReverseLicence}
 
 // PledgeEventInput is one change to a pledge. EffectiveOn defaults to today; it is never after
 // today nor before the pledge's last recorded change. Per type:
@@ -50,7 +54,9 @@ var RealisationMethods = []string{"auction", "sale", "transfer", "licence"}
 //	extend          EndsOn, later than the current end
 //	release_assets  AssetIDs: some of the rights still in the pledge, not all
 //	release, default  nothing else
-//	realise         Method (auction | sale | transfer | licence), Proceeds; only after default
+//	realise         Method (auction | sale | transfer | licence | debt_to_equity | reverse_licence), Proceeds; only after default;
+//	                debt_to_equity: EquityHolderID, EquityShare; reverse_licence: LicenseeID, LicenceEndsOn
+//	appraise        Appraisal (pledge_valuation.go)
 //
 // A field that its type does not take is refused (field_not_allowed).
 type PledgeEventInput struct {
@@ -64,6 +70,12 @@ type PledgeEventInput struct {
 	Method      string
 	Proceeds    string
 	Note        string
+	// realise by debt_to_equity or reverse_licence (pledge_realise.go)
+	EquityHolderID uuid.UUID
+	EquityShare    string
+	LicenseeID     uuid.UUID
+	LicenceEndsOn  term.Date
+	Appraisal      *AppraisalInput // appraise
 }
 
 // pledgeEventPayload is a pledge event's ledger payload: self-contained, so that replay needs
@@ -81,6 +93,7 @@ type pledgeEventPayload struct {
 	Method            string      `json:"method,omitempty"`
 	ProceedsFen       int64       `json:"proceeds_fen,omitempty"`
 	Note              string      `json:"note,omitempty"`
+	pledgeServices
 }
 
 // PledgeEvent records one change to the pledge id and returns the pledge after it. A viewer
@@ -143,6 +156,11 @@ var pledgeEventFields = []struct {
 	{"asset_ids", func(in PledgeEventInput) bool { return len(in.AssetIDs) > 0 }, []string{PledgeReleaseAssets}},
 	{"method", func(in PledgeEventInput) bool { return in.Method != "" }, []string{PledgeRealise}},
 	{"proceeds", func(in PledgeEventInput) bool { return in.Proceeds != "" }, []string{PledgeRealise}},
+	{"equity_holder_id", func(in PledgeEventInput) bool { return in.EquityHolderID != uuid.Nil }, []string{PledgeRealise}},
+	{"equity_share", func(in PledgeEventInput) bool { return in.EquityShare != "" }, []string{PledgeRealise}},
+	{"licensee_id", func(in PledgeEventInput) bool { return in.LicenseeID != uuid.Nil }, []string{PledgeRealise}},
+	{"licence_ends_on", func(in PledgeEventInput) bool { return !in.LicenceEndsOn.IsZero() }, []string{PledgeRealise}},
+	{"appraisal", func(in PledgeEventInput) bool { return in.Appraisal != nil }, []string{PledgeAppraise}},
 }
 
 // recordPledgeEvent checks one prepared pledge event against the pledge as it stands in tx and
@@ -159,8 +177,10 @@ func recordPledgeEvent(ctx context.Context, tx *ledger.Tx, v Viewer, id uuid.UUI
 		return err
 	}
 	ev.PledgeID, ev.Type, ev.Note = id, in.Type, strings.TrimSpace(in.Note)
-	_, err = appendApply(ctx, tx, ledger.Draft{Kind: kind, Subject: pledgeSubject(id), EffectiveOn: eff.Time(), Payload: ev})
-	return err
+	if _, err = appendApply(ctx, tx, ledger.Draft{Kind: kind, Subject: pledgeSubject(id), EffectiveOn: eff.Time(), Payload: ev}); err != nil {
+		return err
+	}
+	return recordRealisationEffects(ctx, tx, cur, ev, eff)
 }
 
 // pledgeRow is a pledge's current projection, as the rules need it.
@@ -312,6 +332,20 @@ func checkPledgeEvent(ctx context.Context, db bun.IDB, cur *pledgeRow, in Pledge
 			return ev, err
 		}
 		ev.Method, ev.ProceedsFen = method, proceeds
+		terms, terr := checkRealisationTerms(ctx, db, cur, in, eff)
+		if terr != nil {
+			return ev, terr
+		}
+		ev.realisationTerms = terms
+	case PledgeAppraise:
+		if in.Appraisal == nil {
+			return invalid("field_required", "body.appraisal", "an appraise event carries the appraisal")
+		}
+		a, err := prepareAppraisal(*in.Appraisal, eff, "body.appraisal")
+		if err != nil {
+			return ev, err
+		}
+		ev.Appraisals = []appraisalPayload{a}
 	}
 	return ev, nil
 }

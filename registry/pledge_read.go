@@ -37,6 +37,8 @@ type Pledge struct {
 	Realisation  *Realisation   `json:"realisation"`    // how it was realised, if it was
 	Seq          int64          `json:"registered_seq"` // the registration's ledger entry
 	UpdatedSeq   int64          `json:"updated_seq"`    // the last entry that changed it
+	Appraisals   []Appraisal    `json:"appraisals"`     // pledge_valuation.go
+	LoanToValue  string         `json:"loan_to_value"`  // amount ÷ latest appraised value, "0.5000"; "" without appraisal
 	// Warnings, on a registration's answer only: e.g. a pledgor on a credit list (credit.go).
 	Warnings []Warning `json:"warnings,omitempty"`
 }
@@ -56,6 +58,11 @@ type PledgedAsset struct {
 type Realisation struct {
 	Method   string `json:"method"`
 	Proceeds Money  `json:"proceeds"`
+	// debt_to_equity and reverse_licence terms (pledge_realise.go)
+	EquityHolder  *Owner    `json:"equity_holder,omitempty"`
+	EquityShare   string    `json:"equity_share,omitempty"`
+	Licensee      *Owner    `json:"licensee,omitempty"`
+	LicenceEndsOn term.Date `json:"licence_ends_on"`
 }
 
 // GetPledge returns the pledge if v may see it; otherwise NotFound, as for no pledge at all.
@@ -142,7 +149,10 @@ func (s *Service) loadPledges(ctx context.Context, db bun.IDB, where string, arg
 		}
 		out = append(out, p)
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return attachServices(ctx, db, out) // appraisals, realisation terms
 }
 
 func pledgeDisplayNumber(k ident.Kind, number string, granted bool) string {

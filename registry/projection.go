@@ -17,10 +17,11 @@ var (
 	core     = &coreProjection{}
 	pledges  = &pledgeProjection{}
 	services = &serviceProjection{} // credit.go, demand.go
+	claims   = &claimProjection{}   // claim.go
 )
 
 // Projections are the registry's projections, in the order a rebuild empties their tables.
-func Projections() []ledger.Projection { return []ledger.Projection{core, pledges, services} }
+func Projections() []ledger.Projection { return []ledger.Projection{core, pledges, services, claims} }
 
 // apply projects one entry a live write appended, through the projection that owns its kind.
 func apply(ctx context.Context, db bun.IDB, e ledger.Entry) error {
@@ -81,12 +82,13 @@ func (*coreProjection) Apply(ctx context.Context, db bun.IDB, es []ledger.Entry)
 type pledgeProjection struct{}
 
 var pledgeKinds = []string{kindPledgeRegistered, kindPledgeAmended, kindPledgeExtended, kindPledgeAssetsReleased,
-	kindPledgeReleased, kindPledgeDefaulted, kindPledgeRealised}
+	kindPledgeReleased, kindPledgeDefaulted, kindPledgeRealised, kindPledgeAppraised}
 
 func (*pledgeProjection) Owns(kind string) bool { return slices.Contains(pledgeKinds, kind) }
 
 func (*pledgeProjection) Tables() []string {
-	return []string{"registry.pledges", "registry.pledge_events", "registry.pledge_assets", "registry.pledge_financing"}
+	return []string{"registry.pledges", "registry.pledge_events", "registry.pledge_assets", "registry.pledge_financing",
+		"registry.pledge_appraisals"}
 }
 
 func (*pledgeProjection) Apply(ctx context.Context, db bun.IDB, es []ledger.Entry) error {

@@ -88,6 +88,7 @@ var paramSpecs = map[string]paramSpec{
 	ParamPlantVarietyYearsBefore:     {def: int64(15), min: 1, max: 100, affects: string(ident.PlantVariety)},
 	ParamPlantVarietyTreeYearsBefore: {def: int64(20), min: 1, max: 100, affects: string(ident.PlantVariety)},
 	ParamPlantVarietyChangeOn:        {def: "2025-06-01", isDate: true, affects: string(ident.PlantVariety)},
+	ParamRiskCompensationShareBP:     {def: int64(10000), min: 1, max: 10000}, // claim.go: read when a claim is approved
 	ParamPledgeAllocation: {def: AllocationEqualShare, enum: []string{AllocationEqualShare, AllocationFull},
 		affects: string(ident.InventionPatent)},
 }

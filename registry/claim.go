@@ -1,0 +1,500 @@
+package registry
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/google/uuid"
+	"github.com/uptrace/bun"
+
+	"ipledger/ledger"
+	"ipledger/registry/term"
+)
+
+// Risk-compensation claims (风险补偿, the 2023 action plan's items (272) and (291)): the pledgee
+// of a defaulted pledge files a claim for its loss; the office approves it (the loss it
+// recognises and the fund's share of it, a policy parameter) or rejects it, and records the
+// payout. Each step is one ledger entry with subject claim/<id>.
+const (
+	kindClaimFiled    = "claim.filed"
+	kindClaimApproved = "claim.approved"
+	kindClaimRejected = "claim.rejected"
+	kindClaimPaid     = "claim.paid"
+)
+
+// Claim statuses: filed → approved → paid, or filed → rejected.
+const (
+	ClaimFiled    = "filed"
+	ClaimApproved = "approved"
+	ClaimRejected = "rejected"
+	ClaimPaid     = "paid"
+)
+
+// Claim event types (ClaimEventInput.Type).
+const (
+	ClaimApprove = "approve"
+	ClaimReject  = "reject"
+	ClaimPay     = "pay"
+)
+
+var claimEventKinds = map[string]string{ClaimApprove: kindClaimApproved, ClaimReject: kindClaimRejected, ClaimPay: kindClaimPaid}
+
+// ClaimEventTypes lists the claim event types.
+func ClaimEventTypes() []string { return []string{ClaimApprove, ClaimReject, ClaimPay} }
+
+// ClaimStatuses lists the claim statuses.
+func ClaimStatuses() []string { return []string{ClaimFiled, ClaimApproved, ClaimRejected, ClaimPaid} }
+
+// ParamRiskCompensationShareBP is the share of an approved loss the risk-compensation fund
+// pays, in basis points (10000 = all of it). The plan names no share; the default pays the
+// whole approved loss until admins record the city's figure.
+const ParamRiskCompensationShareBP = "risk_compensation_fund_share_bp"
+
+// ClaimInput is a claim filed by the pledgee of a defaulted pledge.
+type ClaimInput struct {
+	Loss        string    // the lender's loss in CNY, a decimal string
+	EvidenceRef string    // reference to the evidence (court judgment, realisation record, …)
+	EffectiveOn term.Date // filed on; default today, not before the default, not after today
+	Note        string
+}
+
+// ClaimEventInput is the office's decision on a claim. Amount: approve — the loss recognised
+// (required, at most the loss claimed); pay — optional, and then exactly the approved payout;
+// reject — not taken.
+type ClaimEventInput struct {
+	Type        string
+	Amount      string
+	EffectiveOn term.Date
+	Note        string
+}
+
+// Claim is a risk-compensation claim in its current state.
+type Claim struct {
+	ID          uuid.UUID `json:"id"`
+	PledgeID    uuid.UUID `json:"pledge_id"`
+	Claimant    Owner     `json:"claimant"` // the pledgee that filed it
+	RegionCode  string    `json:"region_code"`
+	Status      string    `json:"status"`
+	Loss        Money     `json:"loss"`
+	EvidenceRef string    `json:"evidence_ref"`
+	FiledOn     term.Date `json:"filed_on"`
+	DecidedOn   term.Date `json:"decided_on"`
+	Approved    Money     `json:"approved_amount"` // 0 until approved
+	FundShareBP int       `json:"fund_share_bp"`   // 0 until approved
+	Payout      Money     `json:"payout"`          // approved × fund share, rounded half away from zero to the fen
+	PaidOn      term.Date `json:"paid_on"`
+	FiledSeq    int64     `json:"filed_seq"`
+	UpdatedSeq  int64     `json:"updated_seq"`
+}
+
+// FundShare writes the fund's share as a ratio with 4 decimals ("0.5000"); "" before approval.
+func (c Claim) FundShare() string {
+	if c.FundShareBP == 0 {
+		return ""
+	}
+	return fmt.Sprintf("%d.%04d", c.FundShareBP/10000, c.FundShareBP%10000)
+}
+
+type claimPayload struct {
+	ID          uuid.UUID `json:"id"`
+	PledgeID    uuid.UUID `json:"pledge_id"`
+	ClaimantID  uuid.UUID `json:"claimant_id"`
+	RegionCode  string    `json:"region_code"`
+	LossFen     int64     `json:"loss_fen"`
+	EvidenceRef string    `json:"evidence_ref"`
+	Note        string    `json:"note,omitempty"`
+}
+
+type claimEventPayload struct {
+	ClaimID     uuid.UUID `json:"claim_id"`
+	Type        string    `json:"type"`
+	ApprovedFen int64     `json:"approved_fen,omitempty"`  // approve
+	FundShareBP int       `json:"fund_share_bp,omitempty"` // approve: the parameter when approved
+	PayoutFen   int64     `json:"payout_fen,omitempty"`    // approve, pay
+	Note        string    `json:"note,omitempty"`
+}
+
+func claimSubject(id uuid.UUID) string { return "claim/" + id.String() }
+
+// claimPayout is approved × bp / 10000, rounded half away from zero to the fen. approved ≤
+// MaxMoney (10^14 fen) and bp ≤ 10^4, so the product fits an int64.
+func claimPayout(approved int64, bp int) int64 {
+	return (2*approved*int64(bp) + 10000) / 20000
+}
+
+// FileClaim records a claim (claim.filed) on the pledge pledgeID for its pledgee. v must see
+// the pledge (a bank: its own), else NotFound. Refused unless the pledge is defaulted and not
+// released, and while another claim on it is not rejected.
+func (s *Service) FileClaim(ctx context.Context, v Viewer, pledgeID uuid.UUID, in ClaimInput) (Claim, error) {
+	loss, ok := ParseMoney(in.Loss)
+	if !ok {
+		return Claim{}, Errorf(Invalid, "amount_invalid", "body.loss",
+			"the loss is a decimal string in CNY, more than 0, with at most 2 decimals, up to %s; got %q", MaxMoney, in.Loss)
+	}
+	ref := strings.TrimSpace(in.EvidenceRef)
+	if ref == "" {
+		return Claim{}, Errorf(Invalid, "field_required", "body.evidence_ref", "a claim cites its evidence (a judgment, the realisation record, …)")
+	}
+	if err := CheckText("body.evidence_ref", ref, false); err != nil {
+		return Claim{}, err
+	}
+	if err := CheckText("body.note", in.Note, true); err != nil {
+		return Claim{}, err
+	}
+	today := s.Today()
+	eff := in.EffectiveOn
+	if eff.IsZero() {
+		eff = today
+	}
+	if eff.After(today) {
+		return Claim{}, Errorf(Invalid, "date_in_future", "body.effective_on", "%s is after today (%s)", eff, today)
+	}
+	id := newID()
+	_, err := s.write(ctx, func(ctx context.Context, tx *ledger.Tx) error {
+		db := tx.DB()
+		cur, err := loadPledgeRow(ctx, db, v, pledgeID)
+		if err != nil {
+			return err
+		}
+		if cur.status == PledgeReleased {
+			return Errorf(Invalid, "already_released", "path.id", "the pledge was released (注销): the debt was repaid, there is no loss to compensate")
+		}
+		if cur.defaultedOn.IsZero() {
+			return Errorf(Invalid, "not_defaulted", "path.id", "a claim is filed only on a pledge whose default is recorded")
+		}
+		if eff.Before(cur.defaultedOn) {
+			return Errorf(Invalid, "before_last_change", "body.effective_on", "%s is before the default (%s)", eff, cur.defaultedOn)
+		}
+		var other uuid.UUID
+		err = db.QueryRowContext(ctx, `SELECT id FROM registry.claims WHERE pledge_id = ? AND status <> ? ORDER BY id LIMIT 1`,
+			pledgeID.String(), ClaimRejected).Scan(&other)
+		if err == nil {
+			e := Errorf(Conflict, "claim_exists", "path.id", "claim %s on this pledge is not rejected; a pledge has one claim at a time", other)
+			e.Ref = other.String()
+			return e
+		}
+		if !errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("registry: claims of pledge: %w", err)
+		}
+		var region string
+		if err := db.QueryRowContext(ctx, `SELECT region_code FROM registry.pledges WHERE id = ?`, pledgeID.String()).Scan(&region); err != nil {
+			return fmt.Errorf("registry: pledge region: %w", err)
+		}
+		_, err = appendApply(ctx, tx, ledger.Draft{Kind: kindClaimFiled, Subject: claimSubject(id), EffectiveOn: eff.Time(),
+			Payload: claimPayload{ID: id, PledgeID: pledgeID, ClaimantID: cur.pledgee, RegionCode: region, LossFen: int64(loss),
+				EvidenceRef: ref, Note: strings.TrimSpace(in.Note)}})
+		return err
+	})
+	if err != nil {
+		return Claim{}, err
+	}
+	return s.getClaim(ctx, s.l.DB(), v, id)
+}
+
+// ClaimEvent records the office's decision on claim id (approve, reject, pay) and returns the
+// claim after it. Lifecycle violations are Invalid with a code naming the rule.
+func (s *Service) ClaimEvent(ctx context.Context, v Viewer, id uuid.UUID, in ClaimEventInput) (Claim, error) {
+	kind, ok := claimEventKinds[in.Type]
+	if !ok {
+		return Claim{}, Errorf(Invalid, "event_type_unknown", "body.type", "no claim event %q (known: %s)", in.Type, strings.Join(ClaimEventTypes(), ", "))
+	}
+	if in.Amount != "" && in.Type == ClaimReject {
+		return Claim{}, Errorf(Invalid, "field_not_allowed", "body.amount", "amount does not belong to a reject event (only to approve, pay)")
+	}
+	if in.Amount == "" && in.Type == ClaimApprove {
+		return Claim{}, Errorf(Invalid, "field_required", "body.amount", "an approval names the loss recognised (at most the loss claimed)")
+	}
+	var amount Money
+	if in.Amount != "" {
+		if amount, ok = ParseMoney(in.Amount); !ok {
+			return Claim{}, Errorf(Invalid, "amount_invalid", "body.amount",
+				"the amount is a decimal string in CNY, more than 0, with at most 2 decimals, up to %s; got %q", MaxMoney, in.Amount)
+		}
+	}
+	if err := CheckText("body.note", in.Note, true); err != nil {
+		return Claim{}, err
+	}
+	today := s.Today()
+	eff := in.EffectiveOn
+	if eff.IsZero() {
+		eff = today
+	}
+	if eff.After(today) {
+		return Claim{}, Errorf(Invalid, "date_in_future", "body.effective_on", "%s is after today (%s)", eff, today)
+	}
+	_, err := s.write(ctx, func(ctx context.Context, tx *ledger.Tx) error {
+		cur, err := s.getClaim(ctx, tx.DB(), v, id)
+		if err != nil {
+			return err
+		}
+		ev, err := checkClaimEvent(ctx, tx.DB(), cur, in.Type, amount, eff)
+		if err != nil {
+			return err
+		}
+		ev.ClaimID, ev.Type, ev.Note = id, in.Type, strings.TrimSpace(in.Note)
+		_, err = appendApply(ctx, tx, ledger.Draft{Kind: kind, Subject: claimSubject(id), EffectiveOn: eff.Time(), Payload: ev})
+		return err
+	})
+	if err != nil {
+		return Claim{}, err
+	}
+	return s.getClaim(ctx, s.l.DB(), v, id)
+}
+
+// checkClaimEvent applies the lifecycle rules and returns the payload to record.
+func checkClaimEvent(ctx context.Context, db bun.IDB, cur Claim, typ string, amount Money, eff term.Date) (claimEventPayload, error) {
+	var ev claimEventPayload
+	invalid := func(code, field, format string, args ...any) (claimEventPayload, error) {
+		return ev, Errorf(Invalid, code, field, format, args...)
+	}
+	last := cur.FiledOn
+	if cur.DecidedOn.After(last) {
+		last = cur.DecidedOn
+	}
+	switch cur.Status {
+	case ClaimPaid:
+		return invalid("already_paid", "body.type", "the claim was paid on %s; it takes no further events", cur.PaidOn)
+	case ClaimRejected:
+		return invalid("already_rejected", "body.type", "the claim was rejected on %s; it takes no further events", cur.DecidedOn)
+	case ClaimApproved:
+		if typ != ClaimPay {
+			return invalid("already_approved", "body.type", "the claim was approved on %s; what follows is its payout", cur.DecidedOn)
+		}
+	case ClaimFiled:
+		if typ == ClaimPay {
+			return invalid("not_approved", "body.type", "a claim is paid only after it is approved")
+		}
+	}
+	if eff.Before(last) {
+		return invalid("before_last_change", "body.effective_on", "%s is before the claim's last recorded change (%s)", eff, last)
+	}
+	switch typ {
+	case ClaimApprove:
+		if amount > cur.Loss {
+			return invalid("amount_exceeds_loss", "body.amount", "%s is more than the loss claimed (%s)", amount, cur.Loss)
+		}
+		bp, err := riskCompensationShare(ctx, db)
+		if err != nil {
+			return ev, err
+		}
+		ev.ApprovedFen, ev.FundShareBP = int64(amount), bp
+		ev.PayoutFen = claimPayout(int64(amount), bp)
+		if ev.PayoutFen <= 0 {
+			return invalid("amount_invalid", "body.amount", "the fund's share (%d/10000) of %s rounds to nothing", bp, amount)
+		}
+	case ClaimPay:
+		if amount != 0 && amount != cur.Payout {
+			return invalid("amount_mismatch", "body.amount", "the approved payout is %s, not %s", cur.Payout, amount)
+		}
+		ev.PayoutFen = int64(cur.Payout)
+	}
+	return ev, nil
+}
+
+// riskCompensationShare is the current fund share in basis points.
+func riskCompensationShare(ctx context.Context, db bun.IDB) (int, error) {
+	cur, err := currentParams(ctx, db)
+	if err != nil {
+		return 0, err
+	}
+	bp := int(paramSpecs[ParamRiskCompensationShareBP].def.(int64))
+	if v, ok := cur[ParamRiskCompensationShareBP]; ok {
+		if err := json.Unmarshal(v, &bp); err != nil {
+			return 0, fmt.Errorf("registry: %s: %w", ParamRiskCompensationShareBP, err)
+		}
+	}
+	return bp, nil
+}
+
+// GetClaim returns the claim if v may see it (a bank: its own); otherwise NotFound.
+func (s *Service) GetClaim(ctx context.Context, v Viewer, id uuid.UUID) (Claim, error) {
+	return s.getClaim(ctx, s.db, v, id)
+}
+
+func (s *Service) getClaim(ctx context.Context, db bun.IDB, v Viewer, id uuid.UUID) (Claim, error) {
+	cs, err := loadClaims(ctx, db, `c.id = ?`, id.String())
+	if err != nil {
+		return Claim{}, err
+	}
+	if len(cs) == 0 || !v.sees(cs[0].Claimant.ID) {
+		return Claim{}, Errorf(NotFound, "claim_not_found", "", "no claim %s", id)
+	}
+	return cs[0], nil
+}
+
+// ClaimFilter selects claims for ListClaims. Zero fields select everything.
+type ClaimFilter struct {
+	Status   string
+	PledgeID uuid.UUID
+	Cursor   string
+	Limit    int // 1..1000, default 100
+}
+
+// ListClaims returns a page of the claims v may see, in id (filing) order, and the next
+// page's cursor ("" at the end). A bank sees only its own.
+func (s *Service) ListClaims(ctx context.Context, v Viewer, f ClaimFilter) ([]Claim, string, error) {
+	after, err := decodeCursor(f.Cursor)
+	if err != nil {
+		return nil, "", err
+	}
+	limit := clampLimit(f.Limit)
+	where := `c.id > ?`
+	args := []any{after.String()}
+	switch {
+	case v.all:
+	case v.bank != uuid.Nil:
+		where += ` AND c.claimant_id = ?`
+		args = append(args, v.bank.String())
+	default:
+		return nil, "", nil
+	}
+	if f.Status != "" {
+		if !slices.Contains(ClaimStatuses(), f.Status) {
+			return nil, "", Errorf(Invalid, "status_unknown", "query.status", "status is %s, not %q", strings.Join(ClaimStatuses(), ", "), f.Status)
+		}
+		where += ` AND c.status = ?`
+		args = append(args, f.Status)
+	}
+	if f.PledgeID != uuid.Nil {
+		where += ` AND c.pledge_id = ?`
+		args = append(args, f.PledgeID.String())
+	}
+	cs, err := loadClaims(ctx, s.db, where+` ORDER BY c.id LIMIT ?`, append(args, limit+1)...)
+	if err != nil {
+		return nil, "", err
+	}
+	next := ""
+	if len(cs) > limit {
+		cs = cs[:limit]
+		next = encodeCursor(cs[limit-1].ID)
+	}
+	return cs, next, nil
+}
+
+// loadClaims reads the claims selected by where (over registry.claims c; it may end in ORDER
+// BY and LIMIT), with the claimant's name.
+func loadClaims(ctx context.Context, db bun.IDB, where string, args ...any) ([]Claim, error) {
+	rows, err := db.QueryContext(ctx, `SELECT c.id, c.pledge_id, c.claimant_id, coalesce(x.name, ''), c.region_code, c.status,
+		c.loss_fen, c.evidence_ref, c.filed_on::text, c.decided_on::text, coalesce(c.approved_fen, 0), coalesce(c.fund_share_bp, 0),
+		coalesce(c.payout_fen, 0), c.paid_on::text, c.filed_seq, c.updated_seq
+		FROM registry.claims c LEFT JOIN registry.parties x ON x.id = c.claimant_id WHERE `+where, args...)
+	if err != nil {
+		return nil, fmt.Errorf("registry: load claims: %w", err)
+	}
+	defer rows.Close()
+	var out []Claim
+	for rows.Next() {
+		var c Claim
+		var filed string
+		var decided, paid *string
+		var loss, approved, payout int64
+		if err := rows.Scan(&c.ID, &c.PledgeID, &c.Claimant.ID, &c.Claimant.Name, &c.RegionCode, &c.Status, &loss, &c.EvidenceRef,
+			&filed, &decided, &approved, &c.FundShareBP, &payout, &paid, &c.FiledSeq, &c.UpdatedSeq); err != nil {
+			return nil, err
+		}
+		c.Loss, c.Approved, c.Payout = Money(loss), Money(approved), Money(payout)
+		c.FiledOn, c.DecidedOn, c.PaidOn = parseDateCol(&filed), parseDateCol(decided), parseDateCol(paid)
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
+// ClaimRow is the claims filed and the payouts made in one year and unit.
+type ClaimRow struct {
+	Year       int    `json:"year"`
+	RegionCode string `json:"region_code"`
+	Filed      int    `json:"filed"`  // claims filed that year
+	Loss       Money  `json:"loss"`   // the losses they claimed
+	Paid       int    `json:"paid"`   // claims paid that year
+	Payout     Money  `json:"payout"` // what the fund paid
+}
+
+// ClaimsByYearRegion sums claims by calendar year and unit: filings by filed_on, payouts by
+// paid_on, as known at ledger seq knownAt (0: everything recorded).
+func (s *Service) ClaimsByYearRegion(ctx context.Context, knownAt int64) ([]ClaimRow, error) {
+	if knownAt <= 0 {
+		knownAt = 1<<63 - 1
+	}
+	rows, err := s.db.QueryContext(ctx, `WITH f AS (
+		  SELECT extract(year FROM filed_on)::int AS y, region_code, 1 AS filed, loss_fen, 0 AS paid, 0::bigint AS payout
+		  FROM registry.claims WHERE filed_seq <= ?0
+		  UNION ALL
+		  SELECT extract(year FROM paid_on)::int, region_code, 0, 0, 1, payout_fen
+		  FROM registry.claims WHERE paid_seq <= ?0)
+		SELECT y, region_code, sum(filed)::int, sum(loss_fen)::bigint, sum(paid)::int, sum(payout)::bigint
+		FROM f GROUP BY y, region_code ORDER BY y, region_code`, knownAt)
+	if err != nil {
+		return nil, fmt.Errorf("registry: claims by year: %w", err)
+	}
+	defer rows.Close()
+	var out []ClaimRow
+	for rows.Next() {
+		var r ClaimRow
+		var loss, payout int64
+		if err := rows.Scan(&r.Year, &r.RegionCode, &r.Filed, &loss, &r.Paid, &payout); err != nil {
+			return nil, err
+		}
+		r.Loss, r.Payout = Money(loss), Money(payout)
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+// claimProjection: risk-compensation claims and their decisions.
+type claimProjection struct{}
+
+func (*claimProjection) Owns(kind string) bool { return strings.HasPrefix(kind, "claim.") }
+
+func (*claimProjection) Tables() []string {
+	return []string{"registry.claims", "registry.claim_events"}
+}
+
+func (*claimProjection) Apply(ctx context.Context, db bun.IDB, es []ledger.Entry) error {
+	for _, e := range es {
+		if err := applyClaim(ctx, db, e); err != nil {
+			return fmt.Errorf("registry: apply %s #%d: %w", e.Kind, e.Seq, err)
+		}
+	}
+	return nil
+}
+
+func applyClaim(ctx context.Context, db bun.IDB, e ledger.Entry) error {
+	if e.Kind == kindClaimFiled {
+		var p claimPayload
+		if err := decode(e, &p); err != nil {
+			return err
+		}
+		_, err := db.ExecContext(ctx, `INSERT INTO registry.claims (id, pledge_id, claimant_id, region_code, loss_fen, evidence_ref,
+			status, filed_on, filed_seq, updated_seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			p.ID.String(), p.PledgeID.String(), p.ClaimantID.String(), p.RegionCode, p.LossFen, p.EvidenceRef,
+			ClaimFiled, e.EffectiveDate(), e.Seq, e.Seq)
+		return err
+	}
+	var ev claimEventPayload
+	if err := decode(e, &ev); err != nil {
+		return err
+	}
+	id := ev.ClaimID.String()
+	if _, err := db.ExecContext(ctx, `INSERT INTO registry.claim_events (claim_id, seq, type, effective_on, payload)
+		VALUES (?, ?, ?, ?, ?)`, id, e.Seq, ev.Type, e.EffectiveDate(), string(e.Payload)); err != nil {
+		return err
+	}
+	var err error
+	switch e.Kind {
+	case kindClaimApproved:
+		_, err = db.ExecContext(ctx, `UPDATE registry.claims SET status = ?, decided_on = ?, approved_fen = ?, fund_share_bp = ?,
+			payout_fen = ?, updated_seq = ? WHERE id = ?`, ClaimApproved, e.EffectiveDate(), ev.ApprovedFen, ev.FundShareBP, ev.PayoutFen, e.Seq, id)
+	case kindClaimRejected:
+		_, err = db.ExecContext(ctx, `UPDATE registry.claims SET status = ?, decided_on = ?, updated_seq = ? WHERE id = ?`,
+			ClaimRejected, e.EffectiveDate(), e.Seq, id)
+	case kindClaimPaid:
+		_, err = db.ExecContext(ctx, `UPDATE registry.claims SET status = ?, paid_on = ?, paid_seq = ?, updated_seq = ? WHERE id = ?`,
+			ClaimPaid, e.EffectiveDate(), e.Seq, e.Seq, id)
+	}
+	return err
+}
