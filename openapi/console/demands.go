@@ -194,6 +194,33 @@ func (c *Console) demandEvent(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, "/console/demands/"+id.String()+"?saved=1", http.StatusSeeOther)
 }
 
+// creditNotice is a pledgor's credit listing that held on its pledge's registration date: the
+// console's form of the API's pledgor_credit_listed warning, shown on the pledge's page.
+type creditNotice struct {
+	Party string
+	registry.CreditListing
+}
+
+func (c *Console) creditNotices(r *http.Request, p registry.Pledge) ([]creditNotice, error) {
+	ids := make([]uuid.UUID, len(p.Pledgors))
+	for i, o := range p.Pledgors {
+		ids[i] = o.ID
+	}
+	ls, err := c.Registry.CreditListings(r.Context(), ids, true)
+	if err != nil {
+		return nil, err
+	}
+	var out []creditNotice
+	for _, o := range p.Pledgors {
+		for _, l := range ls[o.ID] {
+			if l.On(p.RegisteredOn) {
+				out = append(out, creditNotice{Party: o.Name, CreditListing: l})
+			}
+		}
+	}
+	return out, nil
+}
+
 // The words of these pages and of the credit records on the party page, merged into the
 // catalog and the refusal table (i18n.go) at start.
 func init() {
@@ -231,6 +258,7 @@ func init() {
 		"cr_source":         {"决定文号", "Source reference"},
 		"cr_on":             {"列入中", "listed"},
 		"cr_none":           {"无失信记录。", "No credit listings."},
+		"cr_pledgor_listed": {"提示：登记日出质人在失信名单上（不影响登记）。", "Note: on the registration date a pledgor was on a credit list (the registration stands)."},
 		"pe_credit_listed":  {"列入失信名单", "credit listed"},
 		"pe_credit_removed": {"移出失信名单", "credit removed"},
 	} {

@@ -92,3 +92,21 @@ func TestDemandPages(t *testing.T) {
 		t.Fatal("the navigation lacks the demands page for a bank")
 	}
 }
+
+// The API's pledgor_credit_listed warning, on the console: the pledge's page says which
+// pledgor was on which list on the registration date.
+func TestPledgePageShowsListedPledgor(t *testing.T) {
+	e := newEnv(t)
+	a, owner := e.asset(access.Registrar, "ZL2013106997442", "2013-12-18")
+	clean, _ := e.asset(access.Registrar, "ZL2015103000012", "2015-03-03")
+	quiet := e.pledge(clean)
+	today := e.reg.Today()
+	if _, err := e.reg.PartyEvent(e.ctx, owner, registry.PartyEventInput{Type: registry.CreditListed, List: "严重违法失信名单",
+		SourceRef: "通市监信〔2026〕3号", EffectiveOn: today}); err != nil {
+		t.Fatal(err)
+	}
+	p := e.pledge(a)
+	b := e.login(access.Bank)
+	b.get("/console/pledges/"+p.String()).status(http.StatusOK).contains(`id="pledge-credit"`, "严重违法失信名单", "通市监信〔2026〕3号", "不影响登记")
+	b.get("/console/pledges/" + quiet.String()).status(http.StatusOK).lacks(`id="pledge-credit"`)
+}

@@ -98,6 +98,7 @@ type pledgeData struct {
 	Types    []option
 	Methods  []option
 	Saved    bool
+	Credit   []creditNotice // pledgors on a credit list on the registration date (demands.go)
 }
 
 var pledgeEventTypes = []string{"amend", "extend", "release_assets", "release", "default", "realise"}
@@ -126,6 +127,10 @@ func (c *Console) showPledge(w http.ResponseWriter, r *http.Request, status int,
 	}
 	lang := langOf(r)
 	d := pledgeData{Pledge: pl, Events: c.entryRows(r, es), CanEvent: c.can(r, "record-pledge-event"), Form: f, Saved: saved}
+	if d.Credit, err = c.creditNotices(r, pl); err != nil {
+		c.notFoundOr(w, r, err)
+		return
+	}
 	for _, t := range pledgeEventTypes {
 		d.Types = append(d.Types, option{t, translate(lang, "ev_"+t)})
 	}
