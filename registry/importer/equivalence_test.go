@@ -42,14 +42,19 @@ func TestImportEqualsServiceCalls(t *testing.T) {
 			"license,trademark,12345678,2020-05-06,,张伟@150525,ordinary,,,,,,\n" +
 			"award,,ZL201310699744.2,2021-07-20,,,,,,,,china_patent_award,优秀奖\n" +
 			"transfer,,ZL201920456789.X,2021-09-01," + other + ",,,,,,,,\n",
-		importer.Pledges: "type,contract_no,pledgee,pledgors,rights,amount,registered_on,ends_on,released_on,defaulted_on,realised_on,effective_on,new_contract_no,method,proceeds\n" +
-			"register,质2020-1," + bankCode + "," + ent + ",ZL201310699744.2;trademark:12345678,10000000.00,2020-06-01,2022-06-01,2021-06-01,,,,,,\n" +
-			"register,质2021-7," + bankCode + "," + ent + ",201310699744.2,5000000,2021-07-01,2024-07-01,,,,,,,\n" +
-			"amend,质2021-7,,,,\"12,000,000.00\",,,,,,2021-08-01,质2021-7A,,\n" +
-			"extend,质2021-7A,,,,,,2025-07-01,,,,2022-01-05,,,\n" +
-			"register,质2022-3," + bankCode + "," + other + ",ZL201920456789.X,2000000.00,2022-01-10,2024-01-10,,2022-06-01,2023-01-05,,,sale,1000000.00\n" +
-			"default,质2021-7A," + bankCode + ",,,,,,,,,2023-02-01,,,\n" +
-			"realise,质2021-7A,,,,,,,,,,2023-05-01,,auction,9000000.00\n",
+		importer.Pledges: "type,contract_no,pledgee,pledgors,rights,amount,registered_on,ends_on,released_on,defaulted_on,realised_on,effective_on,new_contract_no,method,proceeds," +
+			"equity_holder,equity_share,licensee,licence_ends_on,appraisal_value,appraiser,appraised_on,appraisal_method\n" +
+			"register,质2020-1," + bankCode + "," + ent + ",ZL201310699744.2;trademark:12345678,10000000.00,2020-06-01,2022-06-01,2021-06-01,,,,,,,,,,,12000000,某评估公司,2020-05-20,market\n" +
+			"register,质2021-7," + bankCode + "," + ent + ",201310699744.2,5000000,2021-07-01,2024-07-01,,,,,,,,,,,,,,,\n" +
+			"amend,质2021-7,,,,\"12,000,000.00\",,,,,,2021-08-01,质2021-7A,,,,,,,,,,\n" +
+			"extend,质2021-7A,,,,,,2025-07-01,,,,2022-01-05,,,,,,,,,,,\n" +
+			"register,质2022-3," + bankCode + "," + other + ",ZL201920456789.X,2000000.00,2022-01-10,2024-01-10,,2022-06-01,2023-01-05,,,sale,1000000.00,,,,,,,,\n" +
+			"register,质2022-9," + bankCode + "," + ent + ",trademark:12345678,3000000.00,2022-02-01,2024-02-01,,,,,,,,,,,,,,,\n" +
+			"appraise,质2021-7A,,,,,,,,,,2022-03-01,,,,,,,,15000000.00,某评估公司,2022-02-20,income\n" +
+			"default,质2021-7A," + bankCode + ",,,,,,,,,2023-02-01,,,,,,,,,,,\n" +
+			"default,质2022-9,,,,,,,,,,2023-03-01,,,,,,,,,,,\n" +
+			"realise,质2021-7A,,,,,,,,,,2023-05-01,,auction,9000000.00,,,,,,,,\n" +
+			"realise,质2022-9,,,,,,,,,,2023-06-01,,debt_to_equity,2500000.00," + bankCode + ",0.15,,,,,,\n",
 	}
 
 	imported, ctxA := newService(t)
@@ -94,7 +99,8 @@ func TestImportEqualsServiceCalls(t *testing.T) {
 	event(inv, registry.EventInput{Type: registry.EventAward, EffectiveOn: d("2021-07-20"), Award: registry.AwardChinaPatent, Level: "优秀奖"})
 	event(um, registry.EventInput{Type: registry.EventTransfer, EffectiveOn: d("2021-09-01"), OwnerIDs: []uuid.UUID{pOther}})
 	_, err := called.RegisterPledge(ctx, registry.PledgeInput{PledgorIDs: []uuid.UUID{pEnt}, AssetIDs: []uuid.UUID{inv, tm}, Amount: "10000000.00",
-		ContractNo: "质2020-1", RegisteredOn: d("2020-06-01"), EndsOn: d("2022-06-01"), PledgeeID: pBank, ReleasedOn: d("2021-06-01")})
+		ContractNo: "质2020-1", RegisteredOn: d("2020-06-01"), EndsOn: d("2022-06-01"), PledgeeID: pBank, ReleasedOn: d("2021-06-01"),
+		Appraisals: []registry.AppraisalInput{{Value: "12000000", Appraiser: "某评估公司", AppraisedOn: d("2020-05-20"), Method: "market"}}})
 	must(err)
 	pl, err := called.RegisterPledge(ctx, registry.PledgeInput{PledgorIDs: []uuid.UUID{pEnt}, AssetIDs: []uuid.UUID{inv}, Amount: "5000000",
 		ContractNo: "质2021-7", RegisteredOn: d("2021-07-01"), EndsOn: d("2024-07-01"), PledgeeID: pBank})
@@ -111,11 +117,22 @@ func TestImportEqualsServiceCalls(t *testing.T) {
 		ContractNo: "质2022-3", RegisteredOn: d("2022-01-10"), EndsOn: d("2024-01-10"), PledgeeID: pBank,
 		DefaultedOn: d("2022-06-01"), RealisedOn: d("2023-01-05"), RealisationMethod: "sale", Proceeds: "1000000.00"})
 	must(err)
-	for _, in := range []registry.PledgeEventInput{
-		{Type: registry.PledgeDefault, EffectiveOn: d("2023-02-01")},
-		{Type: registry.PledgeRealise, EffectiveOn: d("2023-05-01"), Method: "auction", Proceeds: "9000000.00"},
+	p9, err := called.RegisterPledge(ctx, registry.PledgeInput{PledgorIDs: []uuid.UUID{pEnt}, AssetIDs: []uuid.UUID{tm}, Amount: "3000000.00",
+		ContractNo: "质2022-9", RegisteredOn: d("2022-02-01"), EndsOn: d("2024-02-01"), PledgeeID: pBank})
+	must(err)
+	for _, ev := range []struct {
+		id uuid.UUID
+		in registry.PledgeEventInput
+	}{
+		{pl.ID, registry.PledgeEventInput{Type: registry.PledgeAppraise, EffectiveOn: d("2022-03-01"),
+			Appraisal: &registry.AppraisalInput{Value: "15000000.00", Appraiser: "某评估公司", AppraisedOn: d("2022-02-20"), Method: "income"}}},
+		{pl.ID, registry.PledgeEventInput{Type: registry.PledgeDefault, EffectiveOn: d("2023-02-01")}},
+		{p9.ID, registry.PledgeEventInput{Type: registry.PledgeDefault, EffectiveOn: d("2023-03-01")}},
+		{pl.ID, registry.PledgeEventInput{Type: registry.PledgeRealise, EffectiveOn: d("2023-05-01"), Method: "auction", Proceeds: "9000000.00"}},
+		{p9.ID, registry.PledgeEventInput{Type: registry.PledgeRealise, EffectiveOn: d("2023-06-01"), Method: registry.RealiseDebtToEquity, Proceeds: "2500000.00",
+			EquityHolderID: pBank, EquityShare: "0.15"}},
 	} {
-		_, err := called.PledgeEvent(ctx, office, pl.ID, in)
+		_, err := called.PledgeEvent(ctx, office, ev.id, ev.in)
 		must(err)
 	}
 

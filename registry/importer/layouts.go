@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"regexp"
 	"slices"
 	"strings"
 	"unicode/utf8"
@@ -235,16 +236,15 @@ func domainError(rw *row, err error, columns map[string]string) (*RowError, erro
 	if !ok {
 		return nil, err
 	}
-	f := de.Field
-	if i := strings.IndexByte(f, '['); i >= 0 {
-		f = f[:i]
-	}
+	f := indexRE.ReplaceAllString(de.Field, "") // body.appraisals[0].value: body.appraisals.value
 	c, ok := columns[f]
 	if !ok {
 		c = strings.TrimPrefix(strings.TrimPrefix(f, "body"), ".")
 	}
 	return &RowError{Row: rw.n, Column: c, Code: de.Code, Message: de.Message, Ref: de.Ref}, nil
 }
+
+var indexRE = regexp.MustCompile(`\[\d+\]`)
 
 // splitList splits a cell holding several references (owners, pledgors, rights) at ';'.
 func splitList(v string) []string {

@@ -14,13 +14,16 @@ import (
 // register is a registration (POST /v1/pledges); a row of another type is an event on the
 // pledge its contract number (and pledgee) names (POST /v1/pledges/{id}/events).
 var PledgeColumns = []string{"type", "contract_no", "pledgee", "pledgors", "rights", "amount", "registered_on", "starts_on",
-	"ends_on", "released_on", "defaulted_on", "realised_on", "effective_on", "new_contract_no", "method", "proceeds", "note"}
+	"ends_on", "released_on", "defaulted_on", "realised_on", "effective_on", "new_contract_no", "method", "proceeds",
+	"equity_holder", "equity_share", "licensee", "licence_ends_on",
+	"appraisal_value", "appraiser", "appraised_on", "appraisal_method", "note"}
 
 // PledgeRegister is the pledges layout's row type for a registration; the others are the
 // pledge event types (registry.PledgeEventTypes).
 const PledgeRegister = "register"
 
-var pledgeDates = []string{"registered_on", "starts_on", "ends_on", "released_on", "defaulted_on", "realised_on", "effective_on"}
+var pledgeDates = []string{"registered_on", "starts_on", "ends_on", "released_on", "defaulted_on", "realised_on", "effective_on",
+	"licence_ends_on", "appraised_on"}
 
 var pledgeLayout = &rowLayout{
 	name:     Pledges,
@@ -32,12 +35,17 @@ var pledgeLayout = &rowLayout{
 }
 
 var (
-	registerFields = map[string]string{"body.pledgor_ids": "pledgors", "body.asset_ids": "rights", "body.pledgee_id": "pledgee", "body.realisation_method": "method"}
-	pledgeEvFields = map[string]string{"body.asset_ids": "rights", "body.contract_no": "new_contract_no", "body": "type"}
+	registerFields = map[string]string{"body.pledgor_ids": "pledgors", "body.asset_ids": "rights", "body.pledgee_id": "pledgee", "body.realisation_method": "method",
+		"body.appraisals.value": "appraisal_value", "body.appraisals.method": "appraisal_method", "body.appraisals.appraiser": "appraiser",
+		"body.appraisals.appraised_on": "appraised_on"}
+	pledgeEvFields = map[string]string{"body.asset_ids": "rights", "body.contract_no": "new_contract_no", "body": "type",
+		"body.equity_holder_id": "equity_holder", "body.licensee_id": "licensee",
+		"body.appraisal.value": "appraisal_value", "body.appraisal.method": "appraisal_method", "body.appraisal.appraiser": "appraiser",
+		"body.appraisal.appraised_on": "appraised_on", "body.appraisal": "appraisal_value"}
 	// Columns only one side takes: given to the other, the row is refused (field_not_allowed),
 	// as the API refuses a field its operation does not take.
 	registerOnly = []string{"pledgors", "registered_on", "released_on", "defaulted_on", "realised_on"}
-	eventOnly    = []string{"effective_on", "new_contract_no"}
+	eventOnly    = []string{"effective_on", "new_contract_no", "equity_holder", "equity_share", "licensee", "licence_ends_on"}
 )
 
 func writePledge(ctx context.Context, im *Importer, rw *row) (bool, *RowError, error) {
@@ -70,6 +78,9 @@ func (im *Importer) registerPledge(ctx context.Context, rw *row, dates map[strin
 		RegisteredOn: *dates["registered_on"], StartsOn: *dates["starts_on"], EndsOn: *dates["ends_on"],
 		ReleasedOn: *dates["released_on"], DefaultedOn: *dates["defaulted_on"], RealisedOn: *dates["realised_on"],
 		RealisationMethod: strings.ToLower(rw.get("method")), Proceeds: parseMoney(rw.get("proceeds")), Note: rw.get("note")}
+	if a := appraisal(rw, dates); a != nil {
+		in.Appraisals = []registry.AppraisalInput{*a}
+	}
 	v := rw.get("pledgee")
 	if v == "" {
 		return false, rw.fail("pledgee", "pledgee_required", "a registration names its pledgee"), nil
@@ -99,9 +110,20 @@ func (im *Importer) pledgeEvent(ctx context.Context, rw *row, typ string, dates 
 	}
 	in := registry.PledgeEventInput{Type: typ, EffectiveOn: *dates["effective_on"], Amount: parseMoney(rw.get("amount")),
 		StartsOn: *dates["starts_on"], EndsOn: *dates["ends_on"], ContractNo: rw.get("new_contract_no"),
-		Method: strings.ToLower(rw.get("method")), Proceeds: parseMoney(rw.get("proceeds")), Note: rw.get("note")}
+		Method: strings.ToLower(rw.get("method")), Proceeds: parseMoney(rw.get("proceeds")), Note: rw.get("note"),
+		EquityShare: rw.get("equity_share"), LicenceEndsOn: *dates["licence_ends_on"], Appraisal: appraisal(rw, dates)}
 	if in.AssetIDs, rerr, err = im.assets(ctx, rw, "rights"); rerr != nil || err != nil {
 		return false, rerr, err
+	}
+	for _, p := range []struct {
+		column string
+		dst    *uuid.UUID
+	}{{"equity_holder", &in.EquityHolderID}, {"licensee", &in.LicenseeID}} {
+		if v := rw.get(p.column); v != "" {
+			if *p.dst, rerr, err = im.party(ctx, rw, p.column, v); rerr != nil || err != nil {
+				return false, rerr, err
+			}
+		}
 	}
 	if _, err := im.s.PledgeEvent(ctx, registry.OfficeViewer(), id, in); err != nil {
 		rerr, err := domainError(rw, err, pledgeEvFields)
@@ -151,4 +173,15 @@ func (im *Importer) pledge(ctx context.Context, rw *row) (uuid.UUID, *RowError, 
 	e := rw.fail("contract_no", "pledge_ambiguous", "%d pledges have the contract number %s: name the pledgee, or tell them apart by contract number", len(ps), contract)
 	e.Ref = ps[0].ID.String()
 	return uuid.Nil, e, nil
+}
+
+// appraisal is the row's appraisal of the rights (the appraise event's, or one given with a
+// registration), nil when the row has none.
+func appraisal(rw *row, dates map[string]*term.Date) *registry.AppraisalInput {
+	a := registry.AppraisalInput{Value: parseMoney(rw.get("appraisal_value")), Appraiser: rw.get("appraiser"),
+		AppraisedOn: *dates["appraised_on"], Method: strings.ToLower(rw.get("appraisal_method"))}
+	if a == (registry.AppraisalInput{}) {
+		return nil
+	}
+	return &a
 }
