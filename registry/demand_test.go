@@ -1,6 +1,7 @@
 package registry
 
 import (
+	"sync"
 	"testing"
 
 	"github.com/google/uuid"
@@ -221,6 +222,72 @@ func TestPledgeCitesDemand(t *testing.T) {
 	got, err = f.devent(BankViewer(f.bank.ID), m1.ID, DemandEventInput{Type: DemandMatched, PledgeID: p.ID})
 	if err != nil || got.PledgeID != p.ID || got.Lender.ID != f.bank.ID {
 		t.Fatalf("matched citing its pledge: %+v, %v", got, err)
+	}
+	f.rebuildMatches()
+}
+
+// Two lenders matching one demand at once, and two pledges of different lenders citing it at
+// once (written in one batch or in two): exactly one wins, the other is demand_not_open.
+func TestDemandRaces(t *testing.T) {
+	f := newPledgeFixture(t)
+	office := OfficeViewer()
+	for round := 0; round < 3; round++ {
+		dm := f.demand(DemandInput{PartyID: f.o1.ID, Amount: "1000000.00", TermMonths: 12})
+		for _, b := range []Party{f.bank, f.bank2} {
+			if _, err := f.devent(office, dm.ID, DemandEventInput{Type: DemandInterest, LenderID: b.ID}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		errs := make([]error, 2)
+		var wg sync.WaitGroup
+		for i, b := range []Party{f.bank, f.bank2} {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				_, errs[i] = f.s.DemandEvent(f.ctx, BankViewer(b.ID), dm.ID, DemandEventInput{Type: DemandMatched})
+			}()
+		}
+		wg.Wait()
+		if (errs[0] == nil) == (errs[1] == nil) {
+			t.Fatalf("round %d: errors %v, want exactly one match", round, errs)
+		}
+		for _, err := range errs {
+			if err != nil {
+				wantCode(t, err, Conflict, "demand_not_open")
+			}
+		}
+	}
+
+	dm := f.demand(DemandInput{PartyID: f.o1.ID, Amount: "1000000.00", TermMonths: 12, PostedOn: d("2025-05-01")})
+	second := f.patent("2014-01-01", f.o1.ID)
+	ins := []PledgeInput{f.input([]uuid.UUID{f.o1.ID}, f.inv.ID), f.input([]uuid.UUID{f.o1.ID}, second.ID)}
+	ins[1].PledgeeID = f.bank2.ID
+	for i := range ins {
+		ins[i].DemandID = dm.ID
+	}
+	res := make([]error, 2)
+	var wg sync.WaitGroup
+	for i := range ins {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, res[i] = f.s.RegisterPledge(f.ctx, ins[i])
+		}()
+	}
+	wg.Wait()
+	if (res[0] == nil) == (res[1] == nil) {
+		t.Fatalf("pledges citing one demand: %v, want exactly one accepted", res)
+	}
+	winner := f.bank.ID
+	for i, err := range res {
+		if err != nil {
+			wantCode(t, err, Conflict, "demand_not_open")
+		} else {
+			winner = ins[i].PledgeeID
+		}
+	}
+	if got, _ := f.s.GetDemand(f.ctx, office, dm.ID); got.Status != DemandMatched || got.Lender.ID != winner {
+		t.Fatalf("demand = %+v, want matched by %s", got, winner)
 	}
 	f.rebuildMatches()
 }
