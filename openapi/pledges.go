@@ -100,7 +100,7 @@ type PublicPledgeView struct {
 	RegisteredOn *string           `json:"registered_on" format:"date" doc:"Pledged since"`
 	EndedOn      *string           `json:"ended_on" format:"date" doc:"Released (注销) or realised on"`
 	Pledgors     []string          `json:"pledgors" nullable:"false" doc:"Pledgors' names"`
-	Pledgee      string            `json:"pledgee" doc:"The pledgee bank's name"`
+	Pledgee      string            `json:"pledgee" doc:"The pledgee's name (a bank, guarantor or financial institution)"`
 	Rights       []PublicRightView `json:"rights" nullable:"false"`
 }
 
