@@ -124,21 +124,10 @@ func (s *Service) RegisterAsset(ctx context.Context, in AssetInput) (Asset, erro
 		e.Ref = res.ID.String()
 		return Asset{}, e
 	}
-	// The answer is what was written (as of today), with the owners' names.
+	// The answer is what was written (as of today), with the owners' names read by the write.
 	a := res.asset
 	if today := s.Today(); today != a.AsOf {
 		return s.getAsset(ctx, s.l.DB(), res.ID, today) // the day turned during the write
-	}
-	ids := make([]string, len(a.Owners))
-	for i, o := range a.Owners {
-		ids[i] = o.ID.String()
-	}
-	names, err := partyColumn(ctx, s.l.DB(), ids, "name")
-	if err != nil {
-		return Asset{}, err
-	}
-	for i := range a.Owners {
-		a.Owners[i].Name = names[a.Owners[i].ID]
 	}
 	return a, nil
 }
@@ -191,7 +180,7 @@ func (s *Service) registerAssets(ctx context.Context, ins []AssetInput) ([]asset
 				}
 			}
 		}
-		ownerRegion, err := partyRegions(ctx, db, ownerIDs)
+		ownerRegion, ownerName, err := partyRegionsNames(ctx, db, ownerIDs)
 		if err != nil {
 			return err
 		}
@@ -258,6 +247,9 @@ func (s *Service) registerAssets(ctx context.Context, ins []AssetInput) ([]asset
 			l := &loaded{id: p.ID, number: p.Number, title: p.Title, f: facts{Kind: p.Kind, FiledOn: p.FiledOn,
 				GrantedOn: p.GrantedOn, Region: p.RegionCode, Owners: p.OwnerIDs, Attrs: p.Attributes}}
 			out[i].asset = assetAt(l, pol, today, false)
+			for j := range out[i].asset.Owners {
+				out[i].asset.Owners[j].Name = ownerName[out[i].asset.Owners[j].ID]
+			}
 		}
 		copy(res, out)
 		return nil
@@ -374,6 +366,28 @@ func resolveAsset(p *assetPayload, ownerRegion map[uuid.UUID]string, units map[s
 
 func partyRegions(ctx context.Context, db bun.IDB, ids []string) (map[uuid.UUID]string, error) {
 	return partyColumn(ctx, db, ids, "region_code")
+}
+
+// partyRegionsNames maps party ids to their region codes and names, in one query.
+func partyRegionsNames(ctx context.Context, db bun.IDB, ids []string) (regions, names map[uuid.UUID]string, err error) {
+	regions, names = map[uuid.UUID]string{}, map[uuid.UUID]string{}
+	if len(ids) == 0 {
+		return regions, names, nil
+	}
+	rows, err := db.QueryContext(ctx, `SELECT id, region_code, name FROM registry.parties WHERE id = ANY(?::uuid[])`, pgdialect.Array(ids))
+	if err != nil {
+		return nil, nil, fmt.Errorf("registry: party regions and names: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id uuid.UUID
+		var region, name string
+		if err := rows.Scan(&id, &region, &name); err != nil {
+			return nil, nil, fmt.Errorf("registry: party regions and names: %w", err)
+		}
+		regions[id], names[id] = region, name
+	}
+	return regions, names, rows.Err()
 }
 
 // partyColumn maps party ids to one of their text columns (a constant of the caller's).

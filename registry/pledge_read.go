@@ -84,7 +84,7 @@ func (s *Service) getPledge(ctx context.Context, db bun.IDB, v Viewer, id uuid.U
 // loadPledges reads the pledges selected by where (over registry.pledges p), in id order: one
 // statement, with each pledge's rights and its parties' names aggregated beside it.
 func (s *Service) loadPledges(ctx context.Context, db bun.IDB, where string, args ...any) ([]Pledge, error) {
-	rows, err := db.QueryContext(ctx, `SELECT p.id, p.status, p.defaulted_on::text, p.pledgee_id, p.pledgor_ids::text[],
+	rows, err := queryPrepared(ctx, db, `SELECT p.id, p.status, p.defaulted_on::text, p.pledgee_id, p.pledgor_ids::text[],
 		p.amount_fen, p.contract_no, p.region_code, p.registered_on::text, p.starts_on::text, p.ends_on::text,
 		p.ended_on::text, coalesce(p.realisation_method, ''), coalesce(p.proceeds_fen, 0), p.registered_seq, p.updated_seq,
 		coalesce((SELECT sum(f.amount_fen) FROM registry.pledge_financing f WHERE f.pledge_id = p.id), 0),
