@@ -214,6 +214,12 @@ func preparePledge(in PledgeInput, today term.Date) (*pledgePayload, error) {
 		if method, proceeds, err = checkRealisation(in.RealisationMethod, in.Proceeds, "body.realisation_method", "body.proceeds"); err != nil {
 			return nil, err
 		}
+		// These two carry terms of their own (the equity holder and share, the licensee), which
+		// only the realise event takes.
+		if method == RealiseDebtToEquity || method == RealiseReverseLicence {
+			return nil, Errorf(Invalid, "method_invalid", "body.realisation_method",
+				"a %s realisation carries terms of its own: record the pledge with defaulted_on, then its realise event", method)
+		}
 		realised = &r
 	} else {
 		for _, f := range []struct{ name, v string }{{"realisation_method", in.RealisationMethod}, {"proceeds", in.Proceeds}} {

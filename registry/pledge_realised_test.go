@@ -97,6 +97,8 @@ func TestPledgeHistoryDatesAtTheirEdges(t *testing.T) {
 		{"realised without default", func(in *PledgeInput) { in.DefaultedOn = term.Date{} }, "not_defaulted", "body.defaulted_on"},
 		{"released and realised", func(in *PledgeInput) { in.ReleasedOn = d("2022-09-01") }, "already_released", "body.realised_on"},
 		{"no method", func(in *PledgeInput) { in.RealisationMethod = "" }, "method_invalid", "body.realisation_method"},
+		{"debt to equity in one write", func(in *PledgeInput) { in.RealisationMethod = RealiseDebtToEquity }, "method_invalid", "body.realisation_method"},
+		{"reverse licence in one write", func(in *PledgeInput) { in.RealisationMethod = RealiseReverseLicence }, "method_invalid", "body.realisation_method"},
 		{"unknown method", func(in *PledgeInput) { in.RealisationMethod = "foreclosure" }, "method_invalid", "body.realisation_method"},
 		{"no proceeds", func(in *PledgeInput) { in.Proceeds = "" }, "amount_invalid", "body.proceeds"},
 		{"method without realisation", func(in *PledgeInput) { in.RealisedOn = term.Date{} }, "field_not_allowed", "body.realisation_method"},
