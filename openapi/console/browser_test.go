@@ -256,10 +256,20 @@ func TestBrowser(t *testing.T) {
 	b.shot("11-ledger")
 	b.open("/console/public/pledges?q=ZL2013106997442", chromedp.WaitVisible(chromedp.ID("public-results")))
 	b.shot("12-public")
+	dm, err := e.reg.PostDemand(e.ctx, registry.DemandInput{PartyID: owner, Amount: "3000000.00", TermMonths: 24, Note: "扩大稀土材料产能"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b.open("/console/demands", chromedp.WaitVisible(chromedp.ID("demand-list")))
+	b.fitsWidth("demands")
+	b.noCSPViolations("demands")
+	b.shot("16-demands")
+	b.open("/console/demands/"+dm.ID.String(), chromedp.WaitVisible(chromedp.ID("demand-event-form")))
+	b.shot("17-demand")
 
 	// Phone width: nothing scrolls sideways.
 	b.do(chromedp.EmulateViewport(390, 844, chromedp.EmulateScale(2)))
-	for i, p := range []string{"/console/indicators?region=150502", "/console/registry?q=" + canon, "/console/pledges/" + pl.String()} {
+	for i, p := range []string{"/console/indicators?region=150502", "/console/registry?q=" + canon, "/console/pledges/" + pl.String(), "/console/demands/" + dm.ID.String()} {
 		b.open(p, chromedp.WaitVisible(chromedp.ID("main")))
 		b.fitsWidth("phone " + p)
 		b.shot(fmt.Sprintf("%02d-phone", 13+i))

@@ -84,7 +84,7 @@ func TestDemandPages(t *testing.T) {
 	if err != nil || d.Status != registry.DemandMatched || d.PledgeID != p {
 		t.Fatalf("demand = %+v, %v", d, err)
 	}
-	reg.get(loc).contains("demand.matched") // the office reads its ledger entries
+	reg.get(loc).contains("登记融资需求", "表达意向", "对接成功") // the office reads its ledger entries, named in Chinese
 
 	// Planners have no demand pages; the navigation shows them to the roles that may list.
 	e.login(access.Planner).get("/console/demands").status(http.StatusForbidden)
