@@ -10,6 +10,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/google/uuid"
@@ -132,6 +133,13 @@ func (im *Importer) importRows(ctx context.Context, l *rowLayout, r io.Reader, f
 		}
 		rows = append(rows, rw)
 	}
+	if l.keyed {
+		unlock, err := im.lock(ctx)
+		if err != nil {
+			return rep, err
+		}
+		defer unlock()
+	}
 	written, err := im.writtenKeys(ctx, keys)
 	if err != nil {
 		return rep, err
@@ -205,6 +213,40 @@ func rowKey(l *rowLayout, rw *row) (string, []byte) {
 	}
 	sum := h.Sum(nil)
 	return "import/" + l.name + "/" + hex.EncodeToString(sum[:20]), sum
+}
+
+// importLock is the advisory lock an import of keyed rows holds: two imports of one file at
+// the same time (by two operators, in two processes) would otherwise both find its keys
+// unwritten, and the ledger's own check of a key is per actor.
+const importLock = 0x69706c6467_696d70 // "ipldg" "imp"
+
+// lock waits, as long as ctx allows, until no other import of keyed rows runs, and holds
+// that until unlock is called.
+func (im *Importer) lock(ctx context.Context) (unlock func(), err error) {
+	conn, err := im.s.Ledger().DB().Conn(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("import: lock: %w", err)
+	}
+	for {
+		var ok bool
+		if err := conn.QueryRowContext(ctx, `SELECT pg_try_advisory_lock(?)`, int64(importLock)).Scan(&ok); err != nil {
+			conn.Close()
+			return nil, fmt.Errorf("import: lock: %w", err)
+		}
+		if ok {
+			break
+		}
+		select {
+		case <-ctx.Done():
+			conn.Close()
+			return nil, ctx.Err()
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+	return func() {
+		_, _ = conn.ExecContext(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock(?)`, int64(importLock))
+		conn.Close()
+	}, nil
 }
 
 // writtenKeys returns which of keys some earlier write carried, whoever its actor.

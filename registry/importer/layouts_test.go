@@ -3,11 +3,13 @@ package importer_test
 import (
 	"fmt"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/xuri/excelize/v2"
 
+	"ipledger/ledger"
 	"ipledger/registry/importer"
 )
 
@@ -120,5 +122,49 @@ func TestImportLayoutXLSX(t *testing.T) {
 	}
 	if _, err := im.ImportLayout(ctx, "claims", strings.NewReader("x\n"), importer.CSV, nil); err == nil || !strings.Contains(err.Error(), "claims") {
 		t.Fatalf("unknown layout: %v", err)
+	}
+}
+
+// Two operators importing one file at the same time write each row once: the second waits
+// for the first and then finds every row written.
+func TestImportConcurrentSameFile(t *testing.T) {
+	s, ctx := newService(t)
+	im := importer.New(s)
+	if rep, err := im.ImportLayout(ctx, importer.Parties, strings.NewReader(rowsParties), importer.CSV, nil); err != nil || rep.Added != 4 {
+		t.Fatalf("%v %+v", err, rep)
+	}
+	if rep, err := im.ImportLayout(ctx, importer.Assets, strings.NewReader("kind,number,title,owners,granted_on\ntrademark,12345678,商标,张伟@150502,2015-05-06\n"), importer.CSV, nil); err != nil || rep.Added != 1 {
+		t.Fatalf("%v %+v", err, rep)
+	}
+	events := "type,number,effective_on,licensee,license_type\n"
+	for i := range 8 {
+		events += fmt.Sprintf("license,12345678,2020-01-%02d,张伟@150523,ordinary\n", i+1)
+	}
+	reps := make([]importer.Report, 2)
+	errs := make([]error, 2)
+	var wg sync.WaitGroup
+	for i := range 2 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			actx := ledger.WithActor(ctx, fmt.Sprintf("operator/%d", i))
+			reps[i], errs[i] = importer.New(s).ImportLayout(actx, importer.Events, strings.NewReader(events), importer.CSV, nil)
+		}()
+	}
+	wg.Wait()
+	if errs[0] != nil || errs[1] != nil {
+		t.Fatal(errs)
+	}
+	if reps[0].Added+reps[1].Added != 8 || reps[0].Unchanged+reps[1].Unchanged != 8 {
+		t.Fatalf("added %d+%d, unchanged %d+%d: want the 8 rows written once", reps[0].Added, reps[1].Added, reps[0].Unchanged, reps[1].Unchanged)
+	}
+	licences := 0
+	for _, line := range entryLog(t, s) {
+		if strings.HasPrefix(line, "asset.licensed ") {
+			licences++
+		}
+	}
+	if licences != 8 {
+		t.Fatalf("%d licence entries, want 8", licences)
 	}
 }
