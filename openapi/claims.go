@@ -9,6 +9,7 @@ import (
 
 	"ipledger/registry"
 	"ipledger/registry/access"
+	"ipledger/registry/indicator"
 )
 
 // ClaimView is a risk-compensation claim (风险补偿) as its lender and the office see it.
@@ -47,6 +48,13 @@ type claimOutput struct {
 }
 
 type claimsOutput struct{ Body Page[ClaimView] }
+
+type claimFiguresOutput struct {
+	Body struct {
+		Region string                `json:"region"`
+		Years  []indicator.ClaimYear `json:"years" nullable:"false"`
+	}
+}
 
 type createClaimInput struct {
 	ID   string `path:"id" maxLength:"64" doc:"The defaulted pledge"`
@@ -179,6 +187,29 @@ func (s *Server) registerClaims() {
 		if next != "" {
 			out.Body.NextCursor = &next
 		}
+		return out, nil
+	})
+	var ind *indicator.Service
+	if s.Registry != nil {
+		ind = indicator.New(s.Registry, indicator.WithReadDB(s.ReadDB))
+	}
+	register(s, huma.Operation{
+		OperationID: "get-claim-figures", Method: http.MethodGet, Path: "/v1/indicators/claims", Tags: []string{"indicators"},
+		Summary: "Risk-compensation claims and payouts per year",
+		Description: "For each year from..to: claims filed in it (and the losses claimed), approved and rejected in it, and paid in it (and what the fund paid), " +
+			"in the region's units (a claim counts in its pledge's unit, the first pledgor's; the city sums its 9 units). Figures without a target. `region_unknown`, `year_range_invalid`.",
+		Errors: []int{http.StatusUnprocessableEntity},
+	}, roles(access.Admin, access.Registrar, access.Planner, access.Auditor), func(ctx context.Context, in *struct {
+		Region string `query:"region" maxLength:"6" default:"150500"`
+		From   int    `query:"from" minimum:"2000" maximum:"2100" default:"2021"`
+		To     int    `query:"to" minimum:"2000" maximum:"2100" default:"2025"`
+	}) (*claimFiguresOutput, error) {
+		ys, err := ind.Claims(ctx, in.Region, in.From, in.To)
+		if err != nil {
+			return nil, s.problemFrom(ctx, err)
+		}
+		out := &claimFiguresOutput{}
+		out.Body.Region, out.Body.Years = in.Region, ys
 		return out, nil
 	})
 }

@@ -170,3 +170,46 @@ func TestValuationAndRealisationOverHTTP(t *testing.T) {
 		t.Fatalf("no licence in the right's history: %s", hist.Body)
 	}
 }
+
+func TestClaimFiguresAtYearEdges(t *testing.T) {
+	e := newPledgeEnv(t)
+	bank, reg, planner := e.tokens[access.Bank], e.tokens[access.Registrar], e.tokens[access.Planner]
+	pledge := e.defaultedPledge()
+	id := e.do("POST", "/v1/pledges/"+pledge+"/claims", bank, map[string]any{"loss": "300.00", "evidence_ref": "x", "effective_on": "2025-12-31"}).
+		status(http.StatusCreated).json()["id"].(string)
+	e.do("POST", "/v1/claims/"+id+"/events", reg, map[string]any{"type": "approve", "amount": "200.00", "effective_on": "2026-01-01"}).status(http.StatusOK)
+	e.do("POST", "/v1/claims/"+id+"/events", reg, map[string]any{"type": "pay", "effective_on": "2026-01-01"}).status(http.StatusOK)
+	rejected := e.defaultedPledge()
+	rid := e.do("POST", "/v1/pledges/"+rejected+"/claims", bank, map[string]any{"loss": "50.00", "evidence_ref": "y", "effective_on": "2026-01-01"}).
+		status(http.StatusCreated).json()["id"].(string)
+	e.do("POST", "/v1/claims/"+rid+"/events", reg, map[string]any{"type": "reject", "effective_on": "2026-01-01"}).status(http.StatusOK)
+
+	type year struct {
+		Year                      int
+		Filed, Approved, Rejected float64
+		Paid                      float64
+		Loss, Payout              string
+	}
+	read := func(region string) []year {
+		f := e.do("GET", "/v1/indicators/claims?from=2025&to=2026&region="+region, planner, nil).status(http.StatusOK).json()
+		var out []year
+		for _, it := range f["years"].([]any) {
+			m := it.(map[string]any)
+			out = append(out, year{int(m["year"].(float64)), m["filed"].(float64), m["approved"].(float64), m["rejected"].(float64),
+				m["paid"].(float64), m["loss"].(string), m["payout"].(string)})
+		}
+		return out
+	}
+	want := []year{{2025, 1, 0, 0, 0, "300.00", "0.00"}, {2026, 1, 1, 1, 1, "50.00", "200.00"}}
+	for _, region := range []string{"150500", "150502"} {
+		if got := read(region); len(got) != 2 || got[0] != want[0] || got[1] != want[1] {
+			t.Fatalf("%s: %+v, want %+v", region, got, want)
+		}
+	}
+	if got := read("150525"); got[0].Filed != 0 || got[1].Paid != 0 || got[1].Payout != "0.00" {
+		t.Fatalf("another unit: %+v", got)
+	}
+	e.do("GET", "/v1/indicators/claims?from=2026&to=2025", planner, nil).problem(http.StatusUnprocessableEntity, "year_range_invalid")
+	e.do("GET", "/v1/indicators/claims?region=150000", planner, nil).problem(http.StatusUnprocessableEntity, "region_unknown")
+	e.do("GET", "/v1/indicators/claims", bank, nil).problem(http.StatusForbidden, "forbidden")
+}

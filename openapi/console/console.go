@@ -128,6 +128,12 @@ func (c *Console) routes() {
 	m.Handle("GET /console/pledges/{id}", c.op("get-pledge", c.pledgePage))
 	m.Handle("POST /console/pledges/{id}/events", c.op("record-pledge-event", c.pledgeEvent))
 
+	m.Handle("GET /console/claims", c.op("list-claims", c.claimsPage)) // claims.go
+	m.Handle("GET /console/claims/{id}", c.op("get-claim", c.claimPage))
+	m.Handle("POST /console/claims/{id}/events", c.op("record-claim-event", c.claimEvent))
+	m.Handle("GET /console/pledges/{id}/claims", c.op("create-claim", c.claimForm))
+	m.Handle("POST /console/pledges/{id}/claims", c.op("create-claim", c.createClaim))
+
 	m.Handle("GET /console/demands", c.op("list-demands", c.demandsPage)) // demands.go
 	m.Handle("POST /console/demands", c.op("create-demand", c.createDemand))
 	m.Handle("GET /console/demands/{id}", c.op("get-demand", c.demandPage))

@@ -99,6 +99,7 @@ type pledgeData struct {
 	Methods  []option
 	Saved    bool
 	Credit   []creditNotice // pledgors on a credit list on the registration date (demands.go)
+	CanClaim bool           // its pledgee may file a risk-compensation claim (claims.go)
 }
 
 var pledgeEventTypes = []string{"amend", "extend", "release_assets", "release", "default", "realise"}
@@ -126,7 +127,7 @@ func (c *Console) showPledge(w http.ResponseWriter, r *http.Request, status int,
 		return
 	}
 	lang := langOf(r)
-	d := pledgeData{Pledge: pl, Events: c.entryRows(r, es), CanEvent: c.can(r, "record-pledge-event"), Form: f, Saved: saved}
+	d := pledgeData{Pledge: pl, Events: c.entryRows(r, es), CanEvent: c.can(r, "record-pledge-event"), Form: f, Saved: saved, CanClaim: c.canClaim(r, pl)}
 	if d.Credit, err = c.creditNotices(r, pl); err != nil {
 		c.notFoundOr(w, r, err)
 		return

@@ -68,6 +68,7 @@ var navPages = []struct{ href, title, op string }{
 	{"/console/registry", "title_registry", "list-assets"},
 	{"/console/import", "title_import", "import-assets"},
 	{"/console/pledges", "title_pledges", "list-pledges"},
+	{"/console/claims", "title_claims", "list-claims"},
 	{"/console/demands", "title_demands", "list-demands"},
 	{"/console/public/pledges", "title_public", ""},
 	{"/console/ledger", "title_ledger", "verify-ledger"},
