@@ -194,18 +194,15 @@ func (s *Service) compute(ctx context.Context, q querier, region string, asOf te
 		return Report{}, err
 	}
 	// Figures on other dates (the plan's base, a past due date, a reconciled year-end), each
-	// computed once.
+	// part computed once, when a figure of it is needed.
 	others := map[term.Date]*figures{asOf: &fig}
-	figuresOn := func(d term.Date) (*figures, error) {
-		if f, ok := others[d]; ok {
-			return f, nil
+	figuresOn := func(d term.Date, parts part) (*figures, error) {
+		f, ok := others[d]
+		if !ok {
+			f = newFigures()
+			others[d] = f
 		}
-		f, err := figuresAt(ctx, q, sc, d)
-		if err != nil {
-			return nil, err
-		}
-		others[d] = &f
-		return &f, nil
+		return f, f.fill(ctx, q, sc, d, parts)
 	}
 	for _, def := range definitions {
 		v := Value{Code: def.Code, NameZH: def.NameZH, NameEN: def.NameEN, Unit: def.Unit, Note: fig.notes[def.Code],
@@ -227,7 +224,7 @@ func (s *Service) compute(ctx context.Context, q querier, region string, asOf te
 // reconcileReport adds the reconciliation with the official values of every year ended by the
 // as-of date, and notes every status of a figure whose value computed on the plan's base date
 // is under 90% of the official one (RulesReconciliation).
-func (s *Service) reconcileReport(ctx context.Context, q querier, sc scope, r *Report, figuresOn func(term.Date) (*figures, error)) error {
+func (s *Service) reconcileReport(ctx context.Context, q querier, sc scope, r *Report, figuresOn func(term.Date, part) (*figures, error)) error {
 	last := r.AsOf.Year()
 	if r.AsOf != term.New(last, 12, 31) {
 		last--
@@ -243,7 +240,7 @@ func (s *Service) reconcileReport(ctx context.Context, q querier, sc scope, r *R
 	sort.Ints(years)
 	for _, y := range years {
 		on := term.New(y, 12, 31)
-		f, err := figuresOn(on)
+		f, err := figuresOn(on, allParts)
 		if err != nil {
 			return err
 		}
@@ -253,15 +250,15 @@ func (s *Service) reconcileReport(ctx context.Context, q querier, sc scope, r *R
 	if len(base) == 0 {
 		return nil
 	}
-	f, err := figuresOn(planBase)
-	if err != nil {
-		return err
-	}
 	for i := range r.Indicators {
 		v := &r.Indicators[i]
 		o, ok := base[v.Code]
 		if !ok || v.Status == "" {
 			continue
+		}
+		f, err := figuresOn(planBase, partOf(v.Code))
+		if err != nil {
+			return err
 		}
 		var c *string
 		if x, ok := f.values[v.Code]; ok {
@@ -302,14 +299,68 @@ type figures struct {
 	notes     map[string]string
 	breakdown map[string][]KindAmount
 	pop       *PopulationUsed
+	have      part // the parts computed so far
+}
+
+// part is a group of figures read from the same tables, so that a figure needed on another
+// date (a past due date, the plan's base) costs only its own reads.
+type part uint8
+
+const (
+	partCounts  part = 1 << iota // the span summary and population
+	partPledges                  // registry.pledge_financing
+	partGI                       // new GI marks
+	partApps                     // PCT and foreign applications
+	allParts    = partCounts | partPledges | partGI | partApps
+)
+
+// partOf is the part that computes code.
+func partOf(code string) part {
+	switch code {
+	case PledgeAmountPeriod, PledgeAmountYear, PledgeGrowthYoY, PledgeCountYear, PledgedEnterprisesYear,
+		PledgeOtherAmountPeriod, PledgeOtherAmountYear:
+		return partPledges
+	case GIMarksNewPeriod, GIMarksNewYear:
+		return partGI
+	case ForeignApplicationsPeriod:
+		return partApps
+	}
+	return partCounts
+}
+
+func newFigures() *figures {
+	return &figures{values: map[string]string{}, notes: map[string]string{}, breakdown: map[string][]KindAmount{}}
 }
 
 // figuresAt computes the values on d as known at sc.k.
 func figuresAt(ctx context.Context, q querier, sc scope, d term.Date) (figures, error) {
-	f := figures{values: map[string]string{}, notes: map[string]string{}, breakdown: map[string][]KindAmount{}}
+	f := newFigures()
+	err := f.fill(ctx, q, sc, d, allParts)
+	return *f, err
+}
+
+// fill computes the parts of f on d not computed yet.
+func (f *figures) fill(ctx context.Context, q querier, sc scope, d term.Date, parts part) error {
+	todo := parts &^ f.have
+	for _, p := range []struct {
+		part part
+		fn   func(context.Context, querier, scope, term.Date) error
+	}{{partCounts, f.fillCounts}, {partPledges, f.fillPledges}, {partGI, f.fillGI}, {partApps, f.fillApps}} {
+		if todo&p.part == 0 {
+			continue
+		}
+		if err := p.fn(ctx, q, sc, d); err != nil {
+			return err
+		}
+		f.have |= p.part
+	}
+	return nil
+}
+
+func (f *figures) fillCounts(ctx context.Context, q querier, sc scope, d term.Date) error {
 	c, err := spanCounts(ctx, q, sc, d)
 	if err != nil {
-		return f, err
+		return err
 	}
 	sum := func(metrics ...string) int64 {
 		var n int64
@@ -336,7 +387,7 @@ func figuresAt(ctx context.Context, q querier, sc scope, d term.Date) (figures, 
 	}
 	pop, err := populationAt(ctx, q, sc.region, d.Year(), sc.k)
 	if err != nil {
-		return f, err
+		return err
 	}
 	f.pop = pop
 	per10k := map[string]string{
@@ -351,9 +402,13 @@ func figuresAt(ctx context.Context, q querier, sc scope, d term.Date) (figures, 
 		}
 		f.values[code] = roundHalfAway(big.NewRat(counts[of]*10_000, pop.Residents), 4)
 	}
+	return nil
+}
+
+func (f *figures) fillPledges(ctx context.Context, q querier, sc scope, d term.Date) error {
 	p, err := pledgeFigures(ctx, q, sc, d)
 	if err != nil {
-		return f, err
+		return err
 	}
 	f.values[PledgeAmountPeriod] = fenString(p.plan.period)
 	f.values[PledgeAmountYear] = fenString(p.plan.year)
@@ -373,18 +428,26 @@ func figuresAt(ctx context.Context, q querier, sc scope, d term.Date) (figures, 
 		g.Mul(g, big.NewRat(100, 1))
 		f.values[PledgeGrowthYoY] = roundHalfAway(g, 2)
 	}
+	return nil
+}
+
+func (f *figures) fillGI(ctx context.Context, q querier, sc scope, d term.Date) error {
 	gi, err := newGIMarks(ctx, q, sc, d)
 	if err != nil {
-		return f, err
+		return err
 	}
 	f.values[GIMarksNewPeriod] = fmt.Sprint(gi.period)
 	f.values[GIMarksNewYear] = fmt.Sprint(gi.year)
+	return nil
+}
+
+func (f *figures) fillApps(ctx context.Context, q querier, sc scope, d term.Date) error {
 	apps, err := foreignApplications(ctx, q, sc, d)
 	if err != nil {
-		return f, err
+		return err
 	}
 	f.values[ForeignApplicationsPeriod] = fmt.Sprint(apps)
-	return f, nil
+	return nil
 }
 
 // spanCounts sums the span summary by metric for the units on d as known at sc.k: the current
@@ -525,19 +588,10 @@ var planKinds = func() []string {
 	return out
 }()
 
-// pledgeFigures reads registry.pledge_financing (rows with seq <= k) for the units: each
-// counted amount divided into equal shares among the rights in its pledge when it was
-// recorded (the remainder's fen one each to the first rights in the pledge's order), on the
-// plan's line when one of those rights is a patent or a trademark.
-func pledgeFigures(ctx context.Context, q querier, sc scope, d term.Date) (pledgeSums, error) {
-	p0, p1 := term.MustParseDate(PlanStart), minDate(d, term.MustParseDate(PlanEnd))
-	y0 := term.New(d.Year(), 1, 1)
-	py0, py1 := term.New(d.Year()-1, 1, 1), d.AddYears(-1)
-	out := pledgeSums{}
-	for _, l := range []*financingLine{&out.plan, &out.other} {
-		l.period, l.year, l.prev = new(big.Int), new(big.Int), new(big.Int)
-	}
-	rows, err := q.QueryContext(ctx, `WITH f AS (
+// pledgeSharesSQL sums each line's financing by kind of right over the plan period (?0..?1),
+// the year (?2..?3) and the same span a year earlier (?4..?5), for the units ?6 as known at ?7
+// (?8: the plan's kinds).
+const pledgeSharesSQL = `WITH f AS (
 		  SELECT pledge_id, seq, effective_on, amount_fen FROM registry.pledge_financing
 		  WHERE region_code = ANY(?6::text[]) AND seq <= ?7 AND effective_on <= ?3::date
 		    AND effective_on >= least(?0::date, ?4::date)
@@ -555,7 +609,21 @@ func pledgeFigures(ctx context.Context, q querier, sc scope, d term.Date) (pledg
 		  coalesce(sum(share) FILTER (WHERE effective_on BETWEEN ?0::date AND ?1::date), 0)::text,
 		  coalesce(sum(share) FILTER (WHERE effective_on BETWEEN ?2::date AND ?3::date), 0)::text,
 		  coalesce(sum(share) FILTER (WHERE effective_on BETWEEN ?4::date AND ?5::date), 0)::text
-		FROM sh GROUP BY plan, kind ORDER BY plan, kind`,
+		FROM sh GROUP BY plan, kind ORDER BY plan, kind`
+
+// pledgeFigures reads registry.pledge_financing (rows with seq <= k) for the units: each
+// counted amount divided into equal shares among the rights in its pledge when it was
+// recorded (the remainder's fen one each to the first rights in the pledge's order), on the
+// plan's line when one of those rights is a patent or a trademark.
+func pledgeFigures(ctx context.Context, q querier, sc scope, d term.Date) (pledgeSums, error) {
+	p0, p1 := term.MustParseDate(PlanStart), minDate(d, term.MustParseDate(PlanEnd))
+	y0 := term.New(d.Year(), 1, 1)
+	py0, py1 := term.New(d.Year()-1, 1, 1), d.AddYears(-1)
+	out := pledgeSums{}
+	for _, l := range []*financingLine{&out.plan, &out.other} {
+		l.period, l.year, l.prev = new(big.Int), new(big.Int), new(big.Int)
+	}
+	rows, err := q.QueryContext(ctx, pledgeSharesSQL,
 		p0.String(), p1.String(), y0.String(), d.String(), py0.String(), py1.String(), pgdialect.Array(sc.units), sc.k,
 		pgdialect.Array(planKinds))
 	if err != nil {
@@ -723,7 +791,7 @@ func loadGoals(ctx context.Context, q querier, region string, k int64) (map[stri
 }
 
 // judge sets the value's baseline, target, progress and status (RulesTargets).
-func judge(v *Value, def Definition, asOf term.Date, ts []Target, bs []Baseline, figuresOn func(term.Date) (*figures, error)) error {
+func judge(v *Value, def Definition, asOf term.Date, ts []Target, bs []Baseline, figuresOn func(term.Date, part) (*figures, error)) error {
 	sc := scale(def.Unit)
 	baselineOn := func(d term.Date) *BaselineRef {
 		for _, b := range bs {
@@ -809,7 +877,7 @@ func judge(v *Value, def Definition, asOf term.Date, ts []Target, bs []Baseline,
 	val := ratOf(*v.Value)
 	if asOf.After(t.Due) {
 		// Past its due date a target was met or missed, on the value of that day.
-		f, err := figuresOn(t.Due)
+		f, err := figuresOn(t.Due, partOf(def.Code))
 		if err != nil {
 			return err
 		}
@@ -858,7 +926,7 @@ func judge(v *Value, def Definition, asOf term.Date, ts []Target, bs []Baseline,
 		case baselineOn(planBase) != nil:
 			oDate, o = planBase, ratOf(baselineOn(planBase).Value)
 		default:
-			bf, err := figuresOn(planBase)
+			bf, err := figuresOn(planBase, partOf(def.Code))
 			if err != nil {
 				return err
 			}

@@ -93,7 +93,9 @@ func TestDecidedEqualShare(t *testing.T) {
 	if got := breakdownOf(f.compute("150500", "2023-12-31", time.Time{}).get(PledgeAmountYear)); got["invention_patent"] != "10000000.00" {
 		t.Errorf("breakdown = %v", got)
 	}
-	hv := func() string { return f.compute("150500", "2023-12-31", time.Time{}).get(HighValueInventionPatents).str() }
+	hv := func() string {
+		return f.compute("150500", "2023-12-31", time.Time{}).get(HighValueInventionPatents).str()
+	}
 	if got := hv(); got != "0" {
 		t.Fatalf("high value at the default threshold (10M) with equal shares = %s, want 0", got)
 	}
@@ -349,7 +351,9 @@ func TestDecidedReconciliation(t *testing.T) {
 	}
 	exactly := time.Now()
 	time.Sleep(5 * time.Millisecond)
-	incomplete := func(v Value) bool { return v.Note != "" && v.Status != "" && strings.Contains(v.Note, "the load looks incomplete") }
+	incomplete := func(v Value) bool {
+		return v.Note != "" && v.Status != "" && strings.Contains(v.Note, "the load looks incomplete")
+	}
 	if v := f.compute("150500", "2023-06-30", time.Time{}).get(ValidTrademarks); v.Status == "" || incomplete(v) {
 		t.Errorf("9 of 10 (exactly 90%%): status %s note %q", v.Status, v.Note)
 	}
