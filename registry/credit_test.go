@@ -76,6 +76,8 @@ func TestCreditRecords(t *testing.T) {
 		{PartyEventInput{Type: CreditListed, List: "a\x01b", SourceRef: "x"}, "text_invalid"},
 		{PartyEventInput{Type: CreditListed, List: blacklist, SourceRef: "x", Name: "新名"}, "field_not_allowed"},
 		{PartyEventInput{Type: "credit_suspended", List: blacklist, SourceRef: "x"}, "event_type_unknown"},
+		{PartyEventInput{Type: "rename", Name: "新名", List: blacklist}, "field_not_allowed"},
+		{PartyEventInput{Type: "move", RegionCode: "150525", SourceRef: "x"}, "field_not_allowed"},
 	} {
 		_, err := f.s.PartyEvent(f.ctx, p.ID, c.in)
 		wantCode(t, err, Invalid, c.code)

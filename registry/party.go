@@ -172,6 +172,13 @@ func (s *Service) PartyEvent(ctx context.Context, id uuid.UUID, in PartyEventInp
 	if in.Type == CreditListed || in.Type == CreditRemoved {
 		return s.creditEvent(ctx, id, in, eff)
 	}
+	if (in.Type == "rename" || in.Type == "move") && (in.List != "" || in.SourceRef != "") {
+		field := "body.list"
+		if in.List == "" {
+			field = "body.source_ref"
+		}
+		return Party{}, Errorf(Invalid, "field_not_allowed", field, "only credit_listed and credit_removed take list and source_ref")
+	}
 	var kind string
 	pl := partyPayload{ID: id}
 	switch in.Type {
