@@ -261,7 +261,7 @@ func snapshotTables(t *testing.T, f *fixture) map[string]string {
 	return out
 }
 
-// checkSummary compares the trigger-maintained summary with counting registry.asset_spans
+// checkSummary compares the summary written with the spans with counting registry.asset_spans
 // directly, on a few dates and seqs.
 func checkSummary(t *testing.T, f *fixture) {
 	t.Helper()

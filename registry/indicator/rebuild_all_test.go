@@ -9,7 +9,7 @@ import (
 
 // TestRebuildAllProjections: one ledger.Rebuild of every projection (the registry's and this
 // area's, in one transaction) gives back the tables live writes left, and the summaries the
-// span triggers keep (counts, count log, checkpoints) with them.
+// registry writes with the spans (counts, count log, checkpoints) with them.
 func TestRebuildAllProjections(t *testing.T) {
 	f := newFixture(t)
 	if err := Generate(f.ctx, f.reg, GenOptions{Parties: 30, Assets: 500, Events: 300, Pledges: 80, Seed: 5, Batch: 100, EventBatch: 30}); err != nil {

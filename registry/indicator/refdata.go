@@ -364,7 +364,7 @@ func apply(ctx context.Context, db bun.IDB, e ledger.Entry) error {
 }
 
 // Projection is this area's projection: population figures, targets, baselines and official values. (The
-// span summary follows registry.asset_spans by trigger and is rebuilt with it.)
+// span summary is written with registry.asset_spans by the registry and rebuilt with it.)
 var Projection ledger.Projection = &projection{}
 
 type projection struct{}
