@@ -5,6 +5,8 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/google/uuid"
+
 	"ipledger/ledger"
 	"ipledger/registry"
 	"ipledger/registry/access"
@@ -169,43 +171,70 @@ func (c *Console) canClaim(r *http.Request, pl registry.Pledge) bool {
 	return p.Role == access.Bank && c.can(r, "create-claim") && pl.Defaulted && pl.Status != registry.PledgeReleased
 }
 
+// realiseTerms reads a realise event's debt_to_equity and reverse_licence terms: the holder
+// and the licensee typed as a party's name, code or id.
+func (c *Console) realiseTerms(r *http.Request, f *form, ev *registry.PledgeEventInput) error {
+	ev.EquityShare = strings.TrimSpace(f.V("equity_share"))
+	for _, x := range []struct {
+		name, code string
+		dst        *uuid.UUID
+	}{{"equity_holder_id", "equity_holder_unknown", &ev.EquityHolderID}, {"licensee_id", "licensee_unknown", &ev.LicenseeID}} {
+		if s := strings.TrimSpace(f.V(x.name)); s != "" {
+			ids, err := c.parties(r.Context(), x.name, x.code, []string{s})
+			if err != nil {
+				return err
+			}
+			*x.dst = ids[0]
+		}
+	}
+	var err error
+	ev.LicenceEndsOn, err = f.date("licence_ends_on")
+	return err
+}
+
 // The words of these pages, merged into the catalog and the refusal table (i18n.go) at start.
 func init() {
 	for k, v := range map[string][2]string{
-		"title_claims":      {"风险补偿", "Risk compensation"},
-		"title_claim":       {"风险补偿 · 申请", "Risk compensation · claim"},
-		"title_claim_new":   {"申请风险补偿", "File a claim"},
-		"cl_new":            {"申请风险补偿", "File a risk-compensation claim"},
-		"cl_pledge":         {"质押登记", "Pledge"},
-		"cl_claimant":       {"申请机构", "Claimant"},
-		"cl_loss":           {"损失金额（元）", "Loss (CNY)"},
-		"cl_evidence":       {"证明材料编号", "Evidence reference"},
-		"cl_evidence_hint":  {"如判决书、处置记录的文号", "e.g. the judgment's or the realisation record's number"},
-		"cl_filed_on":       {"申请日期", "Filed on"},
-		"cl_decided_on":     {"审核日期", "Decided on"},
-		"cl_approved":       {"核定损失（元）", "Loss recognised (CNY)"},
-		"cl_share":          {"补偿比例", "Fund share"},
-		"cl_payout":         {"补偿金额（元）", "Payout (CNY)"},
-		"cl_paid_on":        {"拨付日期", "Paid on"},
-		"cl_status":         {"状态", "Status"},
-		"cl_all":            {"全部", "all"},
-		"cl_st_filed":       {"已申请", "filed"},
-		"cl_st_approved":    {"已核准", "approved"},
-		"cl_st_rejected":    {"已驳回", "rejected"},
-		"cl_st_paid":        {"已拨付", "paid"},
-		"cl_record":         {"审核与拨付", "Decide or pay"},
-		"cl_amount":         {"金额（元）", "Amount (CNY)"},
-		"cl_amount_hint":    {"核准：核定的损失，不超过申请金额；拨付：可不填（即核准的补偿金额）", "approve: the loss recognised, at most the loss claimed; pay: may be left empty (the approved payout)"},
-		"cl_ev_approve":     {"核准", "approve"},
-		"cl_ev_reject":      {"驳回", "reject"},
-		"cl_ev_pay":         {"拨付", "pay"},
-		"cl_history":        {"台账记录", "Ledger entries"},
-		"cl_on_pledge":      {"该质押已违约，质权人可申请风险补偿。", "The pledge is in default: its pledgee may file a risk-compensation claim."},
-		"pl_ltv":            {"贷款价值比", "Loan to value"},
-		"pl_appraisals":     {"评估", "Appraisals"},
-		"m_debt_to_equity":  {"质权转股权", "debt to equity"},
-		"m_reverse_licence": {"反向许可", "reverse licence"},
-		"ev_appraise":       {"评估", "appraise"},
+		"title_claims":       {"风险补偿", "Risk compensation"},
+		"title_claim":        {"风险补偿 · 申请", "Risk compensation · claim"},
+		"title_claim_new":    {"申请风险补偿", "File a claim"},
+		"cl_new":             {"申请风险补偿", "File a risk-compensation claim"},
+		"cl_pledge":          {"质押登记", "Pledge"},
+		"cl_claimant":        {"申请机构", "Claimant"},
+		"cl_loss":            {"损失金额（元）", "Loss (CNY)"},
+		"cl_evidence":        {"证明材料编号", "Evidence reference"},
+		"cl_evidence_hint":   {"如判决书、处置记录的文号", "e.g. the judgment's or the realisation record's number"},
+		"cl_filed_on":        {"申请日期", "Filed on"},
+		"cl_decided_on":      {"审核日期", "Decided on"},
+		"cl_approved":        {"核定损失（元）", "Loss recognised (CNY)"},
+		"cl_share":           {"补偿比例", "Fund share"},
+		"cl_payout":          {"补偿金额（元）", "Payout (CNY)"},
+		"cl_paid_on":         {"拨付日期", "Paid on"},
+		"cl_status":          {"状态", "Status"},
+		"cl_all":             {"全部", "all"},
+		"cl_st_filed":        {"已申请", "filed"},
+		"cl_st_approved":     {"已核准", "approved"},
+		"cl_st_rejected":     {"已驳回", "rejected"},
+		"cl_st_paid":         {"已拨付", "paid"},
+		"cl_record":          {"审核与拨付", "Decide or pay"},
+		"cl_amount":          {"金额（元）", "Amount (CNY)"},
+		"cl_amount_hint":     {"核准：核定的损失，不超过申请金额；拨付：可不填（即核准的补偿金额）", "approve: the loss recognised, at most the loss claimed; pay: may be left empty (the approved payout)"},
+		"cl_ev_approve":      {"核准", "approve"},
+		"cl_ev_reject":       {"驳回", "reject"},
+		"cl_ev_pay":          {"拨付", "pay"},
+		"cl_history":         {"台账记录", "Ledger entries"},
+		"cl_on_pledge":       {"该质押已违约，质权人可申请风险补偿。", "The pledge is in default: its pledgee may file a risk-compensation claim."},
+		"pl_ltv":             {"贷款价值比", "Loan to value"},
+		"pl_appraisals":      {"评估", "Appraisals"},
+		"m_debt_to_equity":   {"质权转股权", "debt to equity"},
+		"m_reverse_licence":  {"反向许可", "reverse licence"},
+		"ev_appraise":        {"评估", "appraise"},
+		"pl_equity_holder":   {"持股方", "Equity holder"},
+		"pl_equity_share":    {"股权比例", "Equity share"},
+		"pl_d2e_hint":        {"质权转股权时填写（比例如 0.15）", "debt to equity only (a share such as 0.15)"},
+		"pl_licensee":        {"被许可方", "Licensee"},
+		"pl_licence_ends_on": {"许可截止日期", "Licence ends on"},
+		"pl_rl_hint":         {"反向许可时填写", "reverse licence only"},
 	} {
 		catalog[k] = v
 	}

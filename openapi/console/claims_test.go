@@ -67,3 +67,23 @@ func TestClaimPages(t *testing.T) {
 	bank.get(pledgePage).contains(`href="/console/claims"`)
 	reg.get("/console/claims/00000000-0000-0000-0000-000000000000").status(http.StatusNotFound)
 }
+
+func TestRealiseByDebtToEquityFromThePledgePage(t *testing.T) {
+	e := newEnv(t)
+	a, _ := e.asset(access.Registrar, "ZL2013106997442", "2013-12-18")
+	p := e.pledge(a)
+	if _, err := e.reg.PledgeEvent(e.ctx, registry.OfficeViewer(), p, registry.PledgeEventInput{Type: registry.PledgeDefault}); err != nil {
+		t.Fatal(err)
+	}
+	reg := e.login(access.Registrar)
+	page := "/console/pledges/" + p.String()
+	reg.get(page).contains(`value="debt_to_equity"`, `value="reverse_licence"`, `id="pv-share"`)
+	reg.post(page+"/events", url.Values{"type": {"realise"}, "method": {"debt_to_equity"}, "proceeds": {"1000000.00"}, "equity_holder_id": {"中国银行通辽分行"}}).
+		status(http.StatusUnprocessableEntity).contains(`id="pv-share-err"`)
+	reg.post(page+"/events", url.Values{"type": {"realise"}, "method": {"auction"}, "proceeds": {"1000000.00"}, "licensee_id": {"中国银行通辽分行"}}).
+		status(http.StatusUnprocessableEntity).contains(`id="pv-licensee-err"`)
+	res := reg.post(page+"/events", url.Values{"type": {"realise"}, "method": {"debt_to_equity"}, "proceeds": {"1000000.00"},
+		"equity_holder_id": {"中国银行通辽分行"}, "equity_share": {"0.15"}})
+	res.status(http.StatusSeeOther)
+	reg.get(res.Header.Get("Location")).contains("质权转股权", "持股方 中国银行通辽分行", "0.1500")
+}

@@ -135,7 +135,7 @@ func (c *Console) showPledge(w http.ResponseWriter, r *http.Request, status int,
 	for _, t := range pledgeEventTypes {
 		d.Types = append(d.Types, option{t, translate(lang, "ev_"+t)})
 	}
-	for _, m := range []string{"auction", "sale", "transfer", "licence"} {
+	for _, m := range registry.RealisationMethods {
 		d.Methods = append(d.Methods, option{m, translate(lang, "m_"+m)})
 	}
 	c.render(w, r, status, "pledge", "title_pledge", d)
@@ -168,6 +168,9 @@ func (c *Console) pledgeEvent(w http.ResponseWriter, r *http.Request) {
 		if ev.AssetIDs, err = c.assets(r.Context(), "asset_ids", lines(f.V("asset_ids"))); err != nil {
 			return err
 		}
+		if err := c.realiseTerms(r, f, &ev); err != nil { // claims.go
+			return err
+		}
 		_, err = c.Registry.PledgeEvent(r.Context(), c.Viewer(p), id, ev)
 		return err
 	}()
@@ -177,7 +180,7 @@ func (c *Console) pledgeEvent(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		c.showPledge(w, r, c.refuse(r, f, err, "type", "effective_on", "amount", "starts_on", "ends_on", "contract_no",
-			"asset_ids", "method", "proceeds", "note"), f, false)
+			"asset_ids", "method", "proceeds", "equity_holder_id", "equity_share", "licensee_id", "licence_ends_on", "note"), f, false)
 		return
 	}
 	http.Redirect(w, r, "/console/pledges/"+id.String()+"?saved=1", http.StatusSeeOther)
