@@ -69,6 +69,13 @@ func TestClaimsOverHTTP(t *testing.T) {
 	ev(reg, map[string]any{"type": "approve", "amount": "1000000000000.00"}).problem(http.StatusUnprocessableEntity, "amount_exceeds_loss")
 	ev(reg, map[string]any{"type": "approve"}).problem(http.StatusUnprocessableEntity, "field_required")
 	ev(reg, map[string]any{"type": "reject", "amount": "1.00"}).problem(http.StatusUnprocessableEntity, "field_not_allowed")
+	e.do("POST", "/v1/params", admin, map[string]any{"name": "risk_compensation_fund_share", "value": 5000}).problem(http.StatusUnprocessableEntity, "param_unknown")
+	e.do("POST", "/v1/params", admin, map[string]any{"name": "risk_compensation_fund_share_bp", "value": 0.5}).problem(http.StatusUnprocessableEntity, "param_value")
+	e.do("POST", "/v1/params", admin, map[string]any{"name": "risk_compensation_fund_share_bp", "value": 10001}).problem(http.StatusUnprocessableEntity, "param_value")
+	e.do("POST", "/v1/params", reg, map[string]any{"name": "risk_compensation_fund_share_bp", "value": 5000}).problem(http.StatusForbidden, "forbidden")
+	if ps := e.do("GET", "/v1/params", reg, nil).status(http.StatusOK).json()["params"].(map[string]any); ps["risk_compensation_fund_share_bp"] != float64(10000) {
+		t.Fatalf("params before: %v", ps)
+	}
 	e.do("POST", "/v1/params", admin, map[string]any{"name": "risk_compensation_fund_share_bp", "value": 5000}).status(http.StatusOK)
 	a := ev(reg, map[string]any{"type": "approve", "amount": "999999999999.99"}).status(http.StatusOK).json()
 	if a["status"] != "approved" || a["approved_amount"] != "999999999999.99" || a["fund_share"] != "0.5000" || a["payout"] != "500000000000.00" {

@@ -141,3 +141,31 @@ func TestClaimPayoutRounding(t *testing.T) {
 		}
 	}
 }
+
+// Two filings on one pledge at once: the ledger serialises writes, so exactly one is filed
+// and the other finds it (claim_exists).
+func TestClaimConcurrentFilings(t *testing.T) {
+	f := newPledgeFixture(t)
+	p := f.defaulted()
+	errs := make(chan error, 2)
+	for range 2 {
+		go func() {
+			_, err := f.s.FileClaim(f.ctx, BankViewer(f.bank.ID), p.ID, ClaimInput{Loss: "100.00", EvidenceRef: "x"})
+			errs <- err
+		}()
+	}
+	var ok, exists int
+	for range 2 {
+		err := <-errs
+		if err == nil {
+			ok++
+		} else if de, isDE := AsError(err); isDE && de.Code == "claim_exists" {
+			exists++
+		} else {
+			t.Fatalf("unexpected: %v", err)
+		}
+	}
+	if ok != 1 || exists != 1 {
+		t.Fatalf("filed %d, refused %d; want 1 and 1", ok, exists)
+	}
+}
