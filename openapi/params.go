@@ -24,6 +24,17 @@ type setParamInput struct {
 	}
 }
 
+// params answers every parameter's current value.
+func (s *Server) params(ctx context.Context) (*paramsOutput, error) {
+	ps, err := s.Registry.Params(ctx)
+	if err != nil {
+		return nil, s.problemFrom(ctx, err)
+	}
+	out := &paramsOutput{}
+	out.Body.Params = ps
+	return out, nil
+}
+
 // registerParams: the policy parameters, data set by admins (registry/refdata.go). The
 // risk-compensation fund's share (claims.go) is one.
 func (s *Server) registerParams() {
@@ -31,13 +42,7 @@ func (s *Server) registerParams() {
 		OperationID: "list-params", Method: http.MethodGet, Path: "/v1/params", Tags: []string{"reference data"},
 		Summary: "The policy parameters",
 	}, roles(access.Admin, access.Registrar, access.Planner, access.Auditor), func(ctx context.Context, _ *struct{}) (*paramsOutput, error) {
-		ps, err := s.Registry.Params(ctx)
-		if err != nil {
-			return nil, s.problemFrom(ctx, err)
-		}
-		out := &paramsOutput{}
-		out.Body.Params = ps
-		return out, nil
+		return s.params(ctx)
 	})
 
 	register(s, huma.Operation{
@@ -57,12 +62,6 @@ func (s *Server) registerParams() {
 		if err := s.Registry.SetParam(ctx, in.Body.Name, v, eff); err != nil {
 			return nil, s.problemFrom(ctx, err)
 		}
-		ps, err := s.Registry.Params(ctx)
-		if err != nil {
-			return nil, s.problemFrom(ctx, err)
-		}
-		out := &paramsOutput{}
-		out.Body.Params = ps
-		return out, nil
+		return s.params(ctx)
 	})
 }

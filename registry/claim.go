@@ -121,6 +121,17 @@ type claimEventPayload struct {
 
 func claimSubject(id uuid.UUID) string { return "claim/" + id.String() }
 
+// effectiveOn is a claim step's business date: d, or today when d is zero; never after today.
+func effectiveOn(d, today term.Date) (term.Date, *Error) {
+	if d.IsZero() {
+		return today, nil
+	}
+	if d.After(today) {
+		return d, Errorf(Invalid, "date_in_future", "body.effective_on", "%s is after today (%s)", d, today)
+	}
+	return d, nil
+}
+
 // claimPayout is approved × bp / 10000, rounded half away from zero to the fen. approved ≤
 // MaxMoney (10^14 fen) and bp ≤ 10^4, so the product fits an int64.
 func claimPayout(approved int64, bp int) int64 {
@@ -146,13 +157,9 @@ func (s *Service) FileClaim(ctx context.Context, v Viewer, pledgeID uuid.UUID, i
 	if err := CheckText("body.note", in.Note, true); err != nil {
 		return Claim{}, err
 	}
-	today := s.Today()
-	eff := in.EffectiveOn
-	if eff.IsZero() {
-		eff = today
-	}
-	if eff.After(today) {
-		return Claim{}, Errorf(Invalid, "date_in_future", "body.effective_on", "%s is after today (%s)", eff, today)
+	eff, derr := effectiveOn(in.EffectiveOn, s.Today())
+	if derr != nil {
+		return Claim{}, derr
 	}
 	id := newID()
 	_, err := s.write(ctx, func(ctx context.Context, tx *ledger.Tx) error {
@@ -219,13 +226,9 @@ func (s *Service) ClaimEvent(ctx context.Context, v Viewer, id uuid.UUID, in Cla
 	if err := CheckText("body.note", in.Note, true); err != nil {
 		return Claim{}, err
 	}
-	today := s.Today()
-	eff := in.EffectiveOn
-	if eff.IsZero() {
-		eff = today
-	}
-	if eff.After(today) {
-		return Claim{}, Errorf(Invalid, "date_in_future", "body.effective_on", "%s is after today (%s)", eff, today)
+	eff, derr := effectiveOn(in.EffectiveOn, s.Today())
+	if derr != nil {
+		return Claim{}, derr
 	}
 	_, err := s.write(ctx, func(ctx context.Context, tx *ledger.Tx) error {
 		cur, err := s.getClaim(ctx, tx.DB(), v, id)
