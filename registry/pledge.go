@@ -409,6 +409,9 @@ func applyPledge(ctx context.Context, db bun.IDB, e ledger.Entry) error {
 				  LATERAL (SELECT coalesce(sum(f.amount_fen), 0) AS counted FROM registry.pledge_financing f WHERE f.pledge_id = p.id) c
 				WHERE p.id = ? AND ?::bigint > c.counted`,
 				e.Seq, e.EffectiveDate(), ev.AmountFen, id, ev.AmountFen)
+			if err == nil {
+				err = insertFinancingKinds(ctx, db, []string{id}, []int64{e.Seq})
+			}
 		}
 	case kindPledgeExtended:
 		_, err = db.ExecContext(ctx, `UPDATE registry.pledges SET ends_on = ?, updated_seq = ? WHERE id = ?`,
@@ -509,6 +512,9 @@ func applyPledgeRegistered(ctx context.Context, db bun.IDB, e ledger.Entry) erro
 		VALUES (?, ?, ?, ?, ?, ?, true)`,
 		p.ID.String(), e.Seq, p.RegisteredOn.String(), p.RegionCode, p.PledgorIDs[0].String(), p.AmountFen); err != nil {
 		return fmt.Errorf("registry: insert pledge financing: %w", err)
+	}
+	if err := insertFinancingKinds(ctx, db, []string{p.ID.String()}, []int64{e.Seq}); err != nil {
+		return err
 	}
 	if err := insertAppraisals(ctx, db, p.ID, e.Seq, p.Appraisals); err != nil {
 		return err

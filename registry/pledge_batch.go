@@ -414,6 +414,13 @@ func applyPledgesRegistered(ctx context.Context, db bun.IDB, v *pledgeView, es [
 			return fmt.Errorf("registry: insert %s: %w", st.what, err)
 		}
 	}
+	ids, seqs := make([]string, len(ps)), make([]int64, len(ps))
+	for k, p := range ps {
+		ids[k], seqs[k] = p.ID.String(), es[k].Seq
+	}
+	if err := insertFinancingKinds(ctx, db, ids, seqs); err != nil {
+		return err
+	}
 	for k, p := range ps {
 		if err := insertAppraisals(ctx, db, p.ID, es[k].Seq, p.Appraisals); err != nil {
 			return err

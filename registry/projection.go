@@ -88,7 +88,7 @@ func (*pledgeProjection) Owns(kind string) bool { return slices.Contains(pledgeK
 
 func (*pledgeProjection) Tables() []string {
 	return []string{"registry.pledges", "registry.pledge_events", "registry.pledge_assets", "registry.pledge_financing",
-		"registry.pledge_appraisals"}
+		"registry.pledge_financing_kinds", "registry.pledge_appraisals"}
 }
 
 func (*pledgeProjection) Apply(ctx context.Context, db bun.IDB, es []ledger.Entry) error {

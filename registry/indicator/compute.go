@@ -577,44 +577,23 @@ type pledgeSums struct {
 	count, enterprises int64
 }
 
-// planKinds are the kinds of right that put a pledge on the plan's line (专利商标质押融资).
-var planKinds = func() []string {
-	var out []string
-	for _, k := range ident.Kinds() {
-		if k.IsPatent() || k.IsTrademarkLike() {
-			out = append(out, string(k))
-		}
-	}
-	return out
-}()
-
 // pledgeSharesSQL sums each line's financing by kind of right over the plan period (?0..?1),
-// the year (?2..?3) and the same span a year earlier (?4..?5), for the units ?6 as known at ?7
-// (?8: the plan's kinds).
-const pledgeSharesSQL = `WITH f AS (
-		  SELECT pledge_id, seq, effective_on, amount_fen FROM registry.pledge_financing
-		  WHERE region_code = ANY(?6::text[]) AND seq <= ?7 AND effective_on <= ?3::date
-		    AND effective_on >= least(?0::date, ?4::date)
-		), sh AS (
-		  SELECT f.effective_on, a.kind,
-		    f.amount_fen / count(*) OVER p + CASE WHEN row_number() OVER o <= f.amount_fen % count(*) OVER p THEN 1 ELSE 0 END AS share,
-		    bool_or(a.kind = ANY(?8::text[])) OVER p AS plan
-		  FROM f
-		  JOIN registry.pledge_assets pa ON pa.pledge_id = f.pledge_id
-		    AND f.seq >= pa.added_seq AND (pa.released_seq IS NULL OR f.seq < pa.released_seq)
-		  JOIN registry.assets a ON a.id = pa.asset_id
-		  WINDOW p AS (PARTITION BY f.pledge_id, f.seq), o AS (PARTITION BY f.pledge_id, f.seq ORDER BY pa.position, pa.asset_id)
-		)
-		SELECT plan, kind,
-		  coalesce(sum(share) FILTER (WHERE effective_on BETWEEN ?0::date AND ?1::date), 0)::text,
-		  coalesce(sum(share) FILTER (WHERE effective_on BETWEEN ?2::date AND ?3::date), 0)::text,
-		  coalesce(sum(share) FILTER (WHERE effective_on BETWEEN ?4::date AND ?5::date), 0)::text
-		FROM sh GROUP BY plan, kind ORDER BY plan, kind`
+// the year (?2..?3) and the same span a year earlier (?4..?5), for the units ?6 as known at ?7:
+// the pledge projection stored each counted amount's line and equal shares by kind of right
+// (registry.pledge_financing_kinds, migration 0019).
+const pledgeSharesSQL = `SELECT plan_line, kind,
+		  coalesce(sum(share_fen) FILTER (WHERE effective_on BETWEEN ?0::date AND ?1::date), 0)::text,
+		  coalesce(sum(share_fen) FILTER (WHERE effective_on BETWEEN ?2::date AND ?3::date), 0)::text,
+		  coalesce(sum(share_fen) FILTER (WHERE effective_on BETWEEN ?4::date AND ?5::date), 0)::text
+		FROM registry.pledge_financing_kinds
+		WHERE region_code = ANY(?6::text[]) AND seq <= ?7 AND effective_on <= ?3::date
+		  AND effective_on >= least(?0::date, ?4::date)
+		GROUP BY plan_line, kind ORDER BY plan_line, kind`
 
-// pledgeFigures reads registry.pledge_financing (rows with seq <= k) for the units: each
-// counted amount divided into equal shares among the rights in its pledge when it was
-// recorded (the remainder's fen one each to the first rights in the pledge's order), on the
-// plan's line when one of those rights is a patent or a trademark.
+// pledgeFigures reads the financing counted for the units (rows with seq <= k): each counted
+// amount divided into equal shares among the rights in its pledge when it was recorded (the
+// remainder's fen one each to the first rights in the pledge's order), on the plan's line when
+// one of those rights is a patent or a trademark — as the pledge projection stored them.
 func pledgeFigures(ctx context.Context, q querier, sc scope, d term.Date) (pledgeSums, error) {
 	p0, p1 := term.MustParseDate(PlanStart), minDate(d, term.MustParseDate(PlanEnd))
 	y0 := term.New(d.Year(), 1, 1)
@@ -624,8 +603,7 @@ func pledgeFigures(ctx context.Context, q querier, sc scope, d term.Date) (pledg
 		l.period, l.year, l.prev = new(big.Int), new(big.Int), new(big.Int)
 	}
 	rows, err := q.QueryContext(ctx, pledgeSharesSQL,
-		p0.String(), p1.String(), y0.String(), d.String(), py0.String(), py1.String(), pgdialect.Array(sc.units), sc.k,
-		pgdialect.Array(planKinds))
+		p0.String(), p1.String(), y0.String(), d.String(), py0.String(), py1.String(), pgdialect.Array(sc.units), sc.k)
 	if err != nil {
 		return out, fmt.Errorf("indicator: pledge financing: %w", err)
 	}

@@ -1,0 +1,1 @@
+DROP TABLE IF EXISTS registry.pledge_financing_kinds;
