@@ -27,7 +27,7 @@ func TestClaimPages(t *testing.T) {
 
 	// The lender files from its pledge's page; refusals next to their fields, nothing written.
 	bank.get(pledgePage).contains(`id="pledge-claim"`, `href="`+pledgePage+`/claims"`)
-	bank.get(pledgePage+"/claims").status(http.StatusOK).contains(`id="claim-form"`)
+	bank.get(pledgePage + "/claims").status(http.StatusOK).contains(`id="claim-form"`)
 	bank.post(pledgePage+"/claims", url.Values{"loss": {"一百万"}, "evidence_ref": {"x"}}).
 		status(http.StatusUnprocessableEntity).contains(`id="c-loss-err"`)
 	bank.post(pledgePage+"/claims", url.Values{"loss": {"100.00"}, "evidence_ref": {"x"}, "effective_on": {"2020-13-01"}}).
