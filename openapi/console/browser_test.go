@@ -256,6 +256,9 @@ func TestBrowser(t *testing.T) {
 	b.shot("11-ledger")
 	b.open("/console/public/pledges?q=ZL2013106997442", chromedp.WaitVisible(chromedp.ID("public-results")))
 	b.shot("12-public")
+	b.open("/console/public/rights?q=ZL2013106997442", chromedp.WaitVisible(chromedp.ID("rights-results")))
+	b.fitsWidth("public rights")
+	b.shot("18-public-rights")
 	dm, err := e.reg.PostDemand(e.ctx, registry.DemandInput{PartyID: owner, Amount: "3000000.00", TermMonths: 24, Note: "扩大稀土材料产能"})
 	if err != nil {
 		t.Fatal(err)
@@ -269,7 +272,7 @@ func TestBrowser(t *testing.T) {
 
 	// Phone width: nothing scrolls sideways.
 	b.do(chromedp.EmulateViewport(390, 844, chromedp.EmulateScale(2)))
-	for i, p := range []string{"/console/indicators?region=150502", "/console/registry?q=" + canon, "/console/pledges/" + pl.String(), "/console/demands/" + dm.ID.String()} {
+	for i, p := range []string{"/console/indicators?region=150502", "/console/registry?q=" + canon, "/console/pledges/" + pl.String(), "/console/demands/" + dm.ID.String(), "/console/public/rights?q=ZL2013106997442"} {
 		b.open(p, chromedp.WaitVisible(chromedp.ID("main")))
 		b.fitsWidth("phone " + p)
 		b.shot(fmt.Sprintf("%02d-phone", 13+i))

@@ -105,6 +105,7 @@ func (c *Console) routes() {
 	m.HandleFunc("POST /console/logout", c.logout)
 	m.HandleFunc("POST /console/lang", c.setLang)
 	m.HandleFunc("GET /console/public/pledges", c.publicPledges)
+	m.HandleFunc("GET /console/public/rights", c.publicRights) // public.go
 
 	m.Handle("GET /console/indicators", c.op("get-indicators", c.indicatorsPage))
 	m.Handle("GET /console/indicators/export", c.op("export-indicators", c.indicatorsExport))
@@ -127,6 +128,7 @@ func (c *Console) routes() {
 	m.Handle("POST /console/pledges", c.op("create-pledge", c.createPledge))
 	m.Handle("GET /console/pledges/{id}", c.op("get-pledge", c.pledgePage))
 	m.Handle("POST /console/pledges/{id}/events", c.op("record-pledge-event", c.pledgeEvent))
+	m.Handle("POST /console/pledges/{id}/appraisals", c.op("record-pledge-event", c.appraisePledge)) // valuation.go
 
 	m.Handle("GET /console/claims", c.op("list-claims", c.claimsPage)) // claims.go
 	m.Handle("GET /console/claims/{id}", c.op("get-claim", c.claimPage))
@@ -252,7 +254,7 @@ func (c *Console) home(w http.ResponseWriter, r *http.Request) {
 	}
 	r = r.WithContext(context.WithValue(r.Context(), principalKey{}, p))
 	for _, n := range c.nav(r) {
-		if n.Href != "/console/public/pledges" {
+		if !strings.HasPrefix(n.Href, "/console/public/") {
 			http.Redirect(w, r, n.Href, http.StatusSeeOther)
 			return
 		}

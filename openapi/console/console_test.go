@@ -189,6 +189,7 @@ func TestPagesSendCSPAndNoInlineCode(t *testing.T) {
 		{"/console/pledges", "质押"},
 		{"/console/pledges/" + pl.String(), "质押"},
 		{"/console/public/pledges?q=ZL2013106997442", "公示"},
+		{"/console/public/rights?q=ZL2013106997442", "公开检索"},
 		{"/console/ledger", "账本"},
 	} {
 		res := b.get(p.path).status(http.StatusOK)

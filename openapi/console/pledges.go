@@ -100,6 +100,7 @@ type pledgeData struct {
 	Saved    bool
 	Credit   []creditNotice // pledgors on a credit list on the registration date (demands.go)
 	CanClaim bool           // its pledgee may file a risk-compensation claim (claims.go)
+	Appraise appraiseForm   // the appraisal form (valuation.go)
 }
 
 var pledgeEventTypes = []string{"amend", "extend", "release_assets", "release", "default", "realise"}
@@ -111,6 +112,11 @@ func (c *Console) pledgePage(w http.ResponseWriter, r *http.Request) {
 // showPledge is a pledge and its ledger entries. Another bank's pledge is not found, as in
 // the API: the viewer decides before anything is read.
 func (c *Console) showPledge(w http.ResponseWriter, r *http.Request, status int, f *form, saved bool) {
+	c.showPledgeForms(w, r, status, f, newForm(nil), saved)
+}
+
+// showPledgeForms is showPledge with the appraisal form af as typed (valuation.go).
+func (c *Console) showPledgeForms(w http.ResponseWriter, r *http.Request, status int, f, af *form, saved bool) {
 	id, ok := c.pathID(w, r)
 	if !ok {
 		return
@@ -135,6 +141,7 @@ func (c *Console) showPledge(w http.ResponseWriter, r *http.Request, status int,
 	for _, t := range pledgeEventTypes {
 		d.Types = append(d.Types, option{t, translate(lang, "ev_"+t)})
 	}
+	d.Appraise = c.appraiseForm(r, pl, af)
 	for _, m := range registry.RealisationMethods {
 		d.Methods = append(d.Methods, option{m, translate(lang, "m_"+m)})
 	}
@@ -195,13 +202,8 @@ type publicData struct {
 // publicPledges is the public disclosure, without a login: a right's number in any
 // spelling, or a pledgor's name or code; never an amount.
 func (c *Console) publicPledges(w http.ResponseWriter, r *http.Request) {
-	if p, ok, err := c.session(w, r); err == nil && ok {
-		r = r.WithContext(contextWithPrincipal(r.Context(), p)) // for the navigation only
-	}
-	d := publicData{Q: strings.TrimSpace(r.URL.Query().Get("q"))}
-	if len([]rune(d.Q)) > 200 {
-		d.Q = string([]rune(d.Q)[:200])
-	}
+	r, q := c.publicQuery(w, r) // public.go
+	d := publicData{Q: q}
 	if d.Q != "" {
 		seen := map[uuid.UUID]bool{}
 		for _, f := range []registry.PublicFilter{{Number: d.Q, Limit: searchLimit}, {Pledgor: d.Q, Limit: searchLimit}} {

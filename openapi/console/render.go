@@ -71,6 +71,7 @@ var navPages = []struct{ href, title, op string }{
 	{"/console/claims", "title_claims", "list-claims"},
 	{"/console/demands", "title_demands", "list-demands"},
 	{"/console/public/pledges", "title_public", ""},
+	{"/console/public/rights", "title_public_rights", ""},
 	{"/console/ledger", "title_ledger", "verify-ledger"},
 }
 
