@@ -253,6 +253,18 @@ Every change is an entry in one append-only, hash-chained ledger; what the API r
 * **Money** is a decimal string in CNY with at most two decimals ("150000000.00"), exact to the fen.
 * **Rate limit**: per token; 429 with Retry-After.`
 
+// pageFrom builds a page from rows and the cursor the domain gave for the next ("" at the end).
+func pageFrom[R, T any](rows []R, next string, view func(R) T) Page[T] {
+	p := Page[T]{Items: make([]T, 0, len(rows))}
+	for _, r := range rows {
+		p.Items = append(p.Items, view(r))
+	}
+	if next != "" {
+		p.NextCursor = &next
+	}
+	return p
+}
+
 // pageOf builds a page from up to limit+1 fetched rows: the extra row only says that more
 // exist, and the cursor is the last returned row's.
 func pageOf[R, T any](rows []R, limit int, view func(R) T, cursor func(R) string) Page[T] {

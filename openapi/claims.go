@@ -5,7 +5,6 @@ import (
 	"net/http"
 
 	"github.com/danielgtaylor/huma/v2"
-	"github.com/google/uuid"
 
 	"ipledger/registry"
 	"ipledger/registry/access"
@@ -167,27 +166,15 @@ func (s *Server) registerClaims() {
 		Limit    int    `query:"limit" minimum:"1" maximum:"1000" default:"100"`
 	}) (*claimsOutput, error) {
 		f := registry.ClaimFilter{Status: in.Status, Cursor: in.Cursor, Limit: in.Limit}
-		if in.PledgeID != "" {
-			id, err := uuid.Parse(in.PledgeID)
-			if err != nil {
-				p := newProblem(http.StatusUnprocessableEntity, "id_invalid", "not an id")
-				p.Errors = []FieldError{{Location: "query.pledge_id", Message: "not an id", Value: in.PledgeID}}
-				return nil, p
-			}
-			f.PledgeID = id
+		var err error
+		if f.PledgeID, err = optionalID("query.pledge_id", "id_invalid", in.PledgeID); err != nil {
+			return nil, err
 		}
 		cs, next, err := s.Registry.ListClaims(ctx, pledgeViewer(ctx), f)
 		if err != nil {
 			return nil, s.problemFrom(ctx, err)
 		}
-		out := &claimsOutput{Body: Page[ClaimView]{Items: make([]ClaimView, 0, len(cs))}}
-		for _, c := range cs {
-			out.Body.Items = append(out.Body.Items, claimView(c))
-		}
-		if next != "" {
-			out.Body.NextCursor = &next
-		}
-		return out, nil
+		return &claimsOutput{Body: pageFrom(cs, next, claimView)}, nil
 	})
 	var ind *indicator.Service
 	if s.Registry != nil {

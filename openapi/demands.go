@@ -79,20 +79,6 @@ var (
 	demandReaders = roles(access.Admin, access.Registrar, access.Bank, access.Auditor)
 )
 
-// bodyID reads an optional id from the body: a malformed one is 422 code at field.
-func bodyID(field, code, s string) (uuid.UUID, error) {
-	if s == "" {
-		return uuid.Nil, nil
-	}
-	id, err := uuid.Parse(s)
-	if err != nil {
-		p := newProblem(http.StatusUnprocessableEntity, code, "not an id")
-		p.Errors = []FieldError{{Location: field, Message: "not an id", Value: s}}
-		return uuid.Nil, p
-	}
-	return id, nil
-}
-
 func (s *Server) registerDemands() {
 	register(s, huma.Operation{
 		OperationID: "create-demand", Method: http.MethodPost, Path: "/v1/demands", Tags: []string{"demands"},
@@ -113,7 +99,7 @@ func (s *Server) registerDemands() {
 		}
 	}) (*demandOutput, error) {
 		b := in.Body
-		party, err := bodyID("body.party_id", "party_unknown", b.PartyID)
+		party, err := optionalID("body.party_id", "party_unknown", b.PartyID)
 		if err != nil {
 			return nil, err
 		}
@@ -149,27 +135,15 @@ func (s *Server) registerDemands() {
 		Limit   int    `query:"limit" minimum:"1" maximum:"1000" default:"100"`
 	}) (*demandsOutput, error) {
 		f := registry.DemandFilter{Status: in.Status, Cursor: in.Cursor, Limit: in.Limit}
-		if in.PartyID != "" {
-			id, err := uuid.Parse(in.PartyID)
-			if err != nil {
-				p := newProblem(http.StatusUnprocessableEntity, "id_invalid", "not an id")
-				p.Errors = []FieldError{{Location: "query.party_id", Message: "not an id", Value: in.PartyID}}
-				return nil, p
-			}
-			f.PartyID = id
+		var err error
+		if f.PartyID, err = optionalID("query.party_id", "id_invalid", in.PartyID); err != nil {
+			return nil, err
 		}
 		ds, next, err := s.Registry.ListDemands(ctx, pledgeViewer(ctx), f)
 		if err != nil {
 			return nil, s.problemFrom(ctx, err)
 		}
-		out := &demandsOutput{Body: Page[DemandView]{Items: make([]DemandView, 0, len(ds))}}
-		for _, d := range ds {
-			out.Body.Items = append(out.Body.Items, demandView(d))
-		}
-		if next != "" {
-			out.Body.NextCursor = &next
-		}
-		return out, nil
+		return &demandsOutput{Body: pageFrom(ds, next, demandView)}, nil
 	})
 
 	register(s, huma.Operation{
@@ -213,10 +187,10 @@ func (s *Server) registerDemands() {
 		}
 		b := in.Body
 		ev := registry.DemandEventInput{Type: b.Type, Note: b.Note}
-		if ev.LenderID, err = bodyID("body.lender_id", "lender_invalid", b.LenderID); err != nil {
+		if ev.LenderID, err = optionalID("body.lender_id", "lender_invalid", b.LenderID); err != nil {
 			return nil, err
 		}
-		if ev.PledgeID, err = bodyID("body.pledge_id", "pledge_unknown", b.PledgeID); err != nil {
+		if ev.PledgeID, err = optionalID("body.pledge_id", "pledge_unknown", b.PledgeID); err != nil {
 			return nil, err
 		}
 		if ev.EffectiveOn, err = parseDate("body.effective_on", b.EffectiveOn); err != nil {

@@ -78,6 +78,21 @@ func parseID(field, s, what string) (uuid.UUID, error) {
 	return id, nil
 }
 
+// optionalID reads an optional id from a query or body field: "" is none, a malformed one is
+// 422 code at field.
+func optionalID(field, code, s string) (uuid.UUID, error) {
+	if s == "" {
+		return uuid.Nil, nil
+	}
+	id, err := uuid.Parse(s)
+	if err != nil {
+		p := newProblem(http.StatusUnprocessableEntity, code, "not an id")
+		p.Errors = []FieldError{{Location: field, Message: "not an id", Value: s}}
+		return uuid.Nil, p
+	}
+	return id, nil
+}
+
 type partyOutput struct {
 	Status int
 	Body   struct {

@@ -243,7 +243,7 @@ func (s *Server) registerPledges() {
 			}
 			ds[i] = d
 		}
-		demand, err := bodyID("body.demand_id", "demand_unknown", b.DemandID)
+		demand, err := optionalID("body.demand_id", "demand_unknown", b.DemandID)
 		if err != nil {
 			return nil, err
 		}
@@ -334,14 +334,9 @@ func (s *Server) registerPledges() {
 			raw, field string
 			dst        *uuid.UUID
 		}{{in.AssetID, "query.asset_id", &f.AssetID}, {in.PledgorID, "query.pledgor_id", &f.PledgorID}} {
-			if q.raw == "" {
-				continue
-			}
-			id, err := uuid.Parse(q.raw)
+			id, err := optionalID(q.field, "id_invalid", q.raw)
 			if err != nil {
-				p := newProblem(http.StatusUnprocessableEntity, "id_invalid", "not an id")
-				p.Errors = []FieldError{{Location: q.field, Message: "not an id", Value: q.raw}}
-				return nil, p
+				return nil, err
 			}
 			*q.dst = id
 		}
@@ -349,14 +344,7 @@ func (s *Server) registerPledges() {
 		if err != nil {
 			return nil, s.problemFrom(ctx, err)
 		}
-		out := &pledgesOutput{Body: Page[PledgeView]{Items: make([]PledgeView, 0, len(ps))}}
-		for _, p := range ps {
-			out.Body.Items = append(out.Body.Items, pledgeView(p))
-		}
-		if next != "" {
-			out.Body.NextCursor = &next
-		}
-		return out, nil
+		return &pledgesOutput{Body: pageFrom(ps, next, pledgeView)}, nil
 	})
 
 	register(s, huma.Operation{

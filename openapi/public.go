@@ -114,14 +114,7 @@ func (s *Server) registerPublic() {
 		if err != nil {
 			return nil, s.problemFrom(ctx, err)
 		}
-		out := &openRightsOutput{Body: Page[OpenRightView]{Items: make([]OpenRightView, 0, len(rs))}}
-		for _, r := range rs {
-			out.Body.Items = append(out.Body.Items, openRightView(r))
-		}
-		if next != "" {
-			out.Body.NextCursor = &next
-		}
-		return out, nil
+		return &openRightsOutput{Body: pageFrom(rs, next, openRightView)}, nil
 	})
 
 	register(s, huma.Operation{

@@ -231,3 +231,22 @@ func TestOpenData(t *testing.T) {
 	}
 	e.do("GET", "/v1/public/rights/export?format=pdf", "", nil).problem(http.StatusUnprocessableEntity, "validation_failed")
 }
+
+// A malformed id in a list's filter is 422 id_invalid naming the query parameter, on every list
+// that filters by one.
+func TestListFilterIDs(t *testing.T) {
+	e := newPledgeEnv(t)
+	reg := e.tokens[access.Registrar]
+	for _, c := range []struct{ path, field string }{
+		{"/v1/claims?pledge_id=not-an-id", "query.pledge_id"},
+		{"/v1/demands?party_id=not-an-id", "query.party_id"},
+		{"/v1/pledges?asset_id=not-an-id", "query.asset_id"},
+		{"/v1/pledges?pledgor_id=not-an-id", "query.pledgor_id"},
+	} {
+		p := e.do("GET", c.path, reg, nil).problem(http.StatusUnprocessableEntity, "id_invalid")
+		errs, _ := p["errors"].([]any)
+		if len(errs) != 1 || errs[0].(map[string]any)["location"] != c.field || errs[0].(map[string]any)["value"] != "not-an-id" {
+			t.Errorf("%s: errors = %v, want one at %s", c.path, p["errors"], c.field)
+		}
+	}
+}
