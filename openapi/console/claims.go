@@ -61,13 +61,8 @@ func (c *Console) showClaimForm(w http.ResponseWriter, r *http.Request, status i
 }
 
 func (c *Console) createClaim(w http.ResponseWriter, r *http.Request) {
-	id, ok := c.pathID(w, r)
+	id, f, ok := c.formFor(w, r)
 	if !ok {
-		return
-	}
-	f, err := parseForm(w, r)
-	if err != nil {
-		c.errorPage(w, r, http.StatusBadRequest, "err_form")
 		return
 	}
 	p, _ := principalFrom(r.Context())
@@ -135,17 +130,12 @@ func (c *Console) showClaim(w http.ResponseWriter, r *http.Request, status int, 
 }
 
 func (c *Console) claimEvent(w http.ResponseWriter, r *http.Request) {
-	id, ok := c.pathID(w, r)
+	id, f, ok := c.formFor(w, r)
 	if !ok {
 		return
 	}
-	f, err := parseForm(w, r)
-	if err != nil {
-		c.errorPage(w, r, http.StatusBadRequest, "err_form")
-		return
-	}
 	p, _ := principalFrom(r.Context())
-	err = func() error {
+	err := func() error {
 		ev := registry.ClaimEventInput{Type: f.V("type"), Amount: strings.TrimSpace(f.V("amount")), Note: f.V("note")}
 		var err error
 		if ev.EffectiveOn, err = f.date("effective_on"); err != nil {

@@ -151,17 +151,12 @@ func (c *Console) showDemand(w http.ResponseWriter, r *http.Request, status int,
 }
 
 func (c *Console) demandEvent(w http.ResponseWriter, r *http.Request) {
-	id, ok := c.pathID(w, r)
+	id, f, ok := c.formFor(w, r)
 	if !ok {
 		return
 	}
-	f, err := parseForm(w, r)
-	if err != nil {
-		c.errorPage(w, r, http.StatusBadRequest, "err_form")
-		return
-	}
 	p, _ := principalFrom(r.Context())
-	err = func() error {
+	err := func() error {
 		ctx := r.Context()
 		ev := registry.DemandEventInput{Type: f.V("type"), Note: f.V("note")}
 		var err error

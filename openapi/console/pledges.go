@@ -149,17 +149,12 @@ func (c *Console) showPledgeForms(w http.ResponseWriter, r *http.Request, status
 }
 
 func (c *Console) pledgeEvent(w http.ResponseWriter, r *http.Request) {
-	id, ok := c.pathID(w, r)
+	id, f, ok := c.formFor(w, r)
 	if !ok {
 		return
 	}
-	f, err := parseForm(w, r)
-	if err != nil {
-		c.errorPage(w, r, http.StatusBadRequest, "err_form")
-		return
-	}
 	p, _ := principalFrom(r.Context())
-	err = func() error {
+	err := func() error {
 		ev := registry.PledgeEventInput{Type: f.V("type"), Amount: strings.TrimSpace(f.V("amount")), ContractNo: f.V("contract_no"),
 			Method: f.V("method"), Proceeds: strings.TrimSpace(f.V("proceeds")), Note: f.V("note")}
 		var err error

@@ -286,18 +286,13 @@ func (c *Console) notFoundOr(w http.ResponseWriter, r *http.Request, err error) 
 }
 
 func (c *Console) assetEvent(w http.ResponseWriter, r *http.Request) {
-	id, ok := c.pathID(w, r)
+	id, f, ok := c.formFor(w, r)
 	if !ok {
-		return
-	}
-	f, err := parseForm(w, r)
-	if err != nil {
-		c.errorPage(w, r, http.StatusBadRequest, "err_form")
 		return
 	}
 	fields := []string{"type", "effective_on", "owner_ids", "licensee_id", "license_type", "case_number", "industry",
 		"country", "family_number", "family_date", "award", "level", "region_code", "note", "pledgee_consent"}
-	err = func() error {
+	err := func() error {
 		ev := registry.EventInput{Type: f.V("type"), PledgeeConsent: f.Checked("pledgee_consent"), LicenseType: f.V("license_type"),
 			CaseNumber: f.V("case_number"), Industry: f.V("industry"), Country: strings.ToUpper(strings.TrimSpace(f.V("country"))),
 			FamilyNumber: f.V("family_number"), Award: f.V("award"), Level: f.V("level"), RegionCode: f.V("region_code"), Note: f.V("note")}
@@ -368,16 +363,11 @@ func (c *Console) showParty(w http.ResponseWriter, r *http.Request, status int, 
 }
 
 func (c *Console) partyEvent(w http.ResponseWriter, r *http.Request) {
-	id, ok := c.pathID(w, r)
+	id, f, ok := c.formFor(w, r)
 	if !ok {
 		return
 	}
-	f, err := parseForm(w, r)
-	if err != nil {
-		c.errorPage(w, r, http.StatusBadRequest, "err_form")
-		return
-	}
-	err = func() error {
+	err := func() error {
 		eff, err := f.date("effective_on")
 		if err != nil {
 			return err

@@ -155,6 +155,21 @@ func (c *Console) pathID(w http.ResponseWriter, r *http.Request) (uuid.UUID, boo
 	return id, true
 }
 
+// formFor reads a form posted to a page of one record: the {id} (404 page when malformed) and
+// the form (400 page when unreadable).
+func (c *Console) formFor(w http.ResponseWriter, r *http.Request) (uuid.UUID, *form, bool) {
+	id, ok := c.pathID(w, r)
+	if !ok {
+		return uuid.UUID{}, nil, false
+	}
+	f, err := parseForm(w, r)
+	if err != nil {
+		c.errorPage(w, r, http.StatusBadRequest, "err_form")
+		return uuid.UUID{}, nil, false
+	}
+	return id, f, true
+}
+
 func (c *Console) errorPage(w http.ResponseWriter, r *http.Request, status int, key string) {
 	c.render(w, r, status, "error", "title_error", errorData{Status: status, Message: c.tr(r, key)})
 }

@@ -31,17 +31,12 @@ func (c *Console) appraiseForm(r *http.Request, pl registry.Pledge, f *form) app
 }
 
 func (c *Console) appraisePledge(w http.ResponseWriter, r *http.Request) {
-	id, ok := c.pathID(w, r)
+	id, f, ok := c.formFor(w, r)
 	if !ok {
 		return
 	}
-	f, err := parseForm(w, r)
-	if err != nil {
-		c.errorPage(w, r, http.StatusBadRequest, "err_form")
-		return
-	}
 	p, _ := principalFrom(r.Context())
-	err = func() error {
+	err := func() error {
 		on, err := f.date("appraisal.appraised_on")
 		if err != nil {
 			return err
