@@ -7,7 +7,6 @@ import (
 
 	"github.com/google/uuid"
 
-	"ipledger/ledger"
 	"ipledger/registry"
 	"ipledger/registry/access"
 )
@@ -111,12 +110,11 @@ func (c *Console) showClaim(w http.ResponseWriter, r *http.Request, status int, 
 		c.notFoundOr(w, r, err)
 		return
 	}
-	es, err := ledger.List(r.Context(), c.ReadDB, ledger.Filter{Subject: "claim/" + id.String(), Limit: 1000})
-	if err != nil {
-		c.notFoundOr(w, r, err)
+	events, ok := c.subjectRows(w, r, "claim/"+id.String())
+	if !ok {
 		return
 	}
-	d := claimData{Claim: cl, Events: c.entryRows(r, es), Form: f, Saved: saved,
+	d := claimData{Claim: cl, Events: events, Form: f, Saved: saved,
 		CanEvent: c.can(r, "record-claim-event") && (cl.Status == registry.ClaimFiled || cl.Status == registry.ClaimApproved)}
 	lang := langOf(r)
 	types := []string{registry.ClaimApprove, registry.ClaimReject}

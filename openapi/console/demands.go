@@ -7,7 +7,6 @@ import (
 
 	"github.com/google/uuid"
 
-	"ipledger/ledger"
 	"ipledger/registry"
 	"ipledger/registry/access"
 )
@@ -133,12 +132,9 @@ func (c *Console) showDemand(w http.ResponseWriter, r *http.Request, status int,
 	}
 	// The office reads the demand's ledger entries; a lender would see other lenders' interest in them.
 	if !d.IsBank {
-		es, err := ledger.List(r.Context(), c.ReadDB, ledger.Filter{Subject: "demand/" + id.String(), Limit: 1000})
-		if err != nil {
-			c.notFoundOr(w, r, err)
+		if d.Events, ok = c.subjectRows(w, r, "demand/"+id.String()); !ok {
 			return
 		}
-		d.Events = c.entryRows(r, es)
 	}
 	lang := langOf(r)
 	for _, t := range []string{registry.DemandInterest, registry.DemandMatched, registry.DemandWithdrawn} {

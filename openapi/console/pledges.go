@@ -6,7 +6,6 @@ import (
 
 	"github.com/google/uuid"
 
-	"ipledger/ledger"
 	"ipledger/registry"
 	"ipledger/registry/access"
 )
@@ -127,13 +126,12 @@ func (c *Console) showPledgeForms(w http.ResponseWriter, r *http.Request, status
 		c.notFoundOr(w, r, err)
 		return
 	}
-	es, err := ledger.List(r.Context(), c.ReadDB, ledger.Filter{Subject: "pledge/" + id.String(), Limit: 1000})
-	if err != nil {
-		c.notFoundOr(w, r, err)
+	events, ok := c.subjectRows(w, r, "pledge/"+id.String())
+	if !ok {
 		return
 	}
 	lang := langOf(r)
-	d := pledgeData{Pledge: pl, Events: c.entryRows(r, es), CanEvent: c.can(r, "record-pledge-event"), Form: f, Saved: saved, CanClaim: c.canClaim(r, pl)}
+	d := pledgeData{Pledge: pl, Events: events, CanEvent: c.can(r, "record-pledge-event"), Form: f, Saved: saved, CanClaim: c.canClaim(r, pl)}
 	if d.Credit, err = c.creditNotices(r, pl); err != nil {
 		c.notFoundOr(w, r, err)
 		return

@@ -206,6 +206,16 @@ type entryRow struct {
 	Details string
 }
 
+// subjectRows is the ledger entries of one record (up to 1,000) as rows, or the error page.
+func (c *Console) subjectRows(w http.ResponseWriter, r *http.Request, subject string) ([]entryRow, bool) {
+	es, err := ledger.List(r.Context(), c.ReadDB, ledger.Filter{Subject: subject, Limit: 1000})
+	if err != nil {
+		c.notFoundOr(w, r, err)
+		return nil, false
+	}
+	return c.entryRows(r, es), true
+}
+
 func (c *Console) entryRows(r *http.Request, es []ledger.Entry) []entryRow {
 	lang := langOf(r)
 	out := make([]entryRow, 0, len(es))
