@@ -28,20 +28,14 @@ type ClaimYear struct {
 // units): a claim counts in the unit of its pledge (the first pledgor's), filed in the year of
 // its filing, approved or rejected in the year of the decision, paid in the year of the payout.
 func (s *Service) Claims(ctx context.Context, region string, from, to int) ([]ClaimYear, error) {
-	if to < from {
-		return nil, invalid("year_range_invalid", "query.to", "the range ends (%d) before it starts (%d)", to, from)
-	}
-	if to-from >= MaxDemandYears {
-		return nil, invalid("year_range_invalid", "query.to", "at most %d years at once", MaxDemandYears)
+	if err := checkYears(from, to); err != nil {
+		return nil, err
 	}
 	out := make([]ClaimYear, 0, to-from+1)
 	err := s.snapshot(ctx, func(q querier) error {
-		us, err := units(ctx, q, region)
+		us, err := regionUnits(ctx, q, region)
 		if err != nil {
 			return err
-		}
-		if len(us) == 0 {
-			return invalid("region_unknown", "query.region", "%q is neither the city %s nor one of its units", region, registry.CityCode)
 		}
 		loss, payout := map[int]int64{}, map[int]int64{}
 		byYear := map[int]*ClaimYear{}

@@ -102,6 +102,29 @@ type TargetRef struct {
 type querier = bun.IDB
 
 // Units returns the units a region sums: itself if it is a unit, the city's units for the city.
+// regionUnits is units, refusing a region that has none (neither the city nor a unit).
+func regionUnits(ctx context.Context, db querier, region string) ([]string, error) {
+	us, err := units(ctx, db, region)
+	if err != nil {
+		return nil, fmt.Errorf("indicator: units: %w", err)
+	}
+	if len(us) == 0 {
+		return nil, invalid("region_unknown", "query.region", "%q is neither the city %s nor one of its units", region, registry.CityCode)
+	}
+	return us, nil
+}
+
+// checkYears refuses a year range that ends before it starts or is longer than MaxDemandYears.
+func checkYears(from, to int) error {
+	if to < from {
+		return invalid("year_range_invalid", "query.to", "the range ends (%d) before it starts (%d)", to, from)
+	}
+	if to-from >= MaxDemandYears {
+		return invalid("year_range_invalid", "query.to", "at most %d years at once", MaxDemandYears)
+	}
+	return nil
+}
+
 func units(ctx context.Context, db querier, region string) ([]string, error) {
 	rows, err := db.QueryContext(ctx, `SELECT code FROM registry.regions
 		WHERE (code = ? AND is_unit) OR (parent_code = ? AND is_unit) ORDER BY code`, region, region)
@@ -152,12 +175,9 @@ type scope struct {
 
 func (s *Service) newScope(ctx context.Context, q querier, region string, knownAt time.Time) (scope, error) {
 	sc := scope{region: region}
-	us, err := units(ctx, q, region)
+	us, err := regionUnits(ctx, q, region)
 	if err != nil {
-		return sc, fmt.Errorf("indicator: units: %w", err)
-	}
-	if len(us) == 0 {
-		return sc, invalid("region_unknown", "query.region", "%q is neither the city %s nor one of its units", region, registry.CityCode)
+		return sc, err
 	}
 	sc.units = us
 	if sc.head, err = knownSeq(ctx, q, time.Time{}); err != nil {

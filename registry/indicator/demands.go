@@ -29,20 +29,14 @@ const MaxDemandYears = 50
 // units): a demand counts in the unit of its party when posted, posted in the year of its
 // posting date and matched in the year of its matching date.
 func (s *Service) Demands(ctx context.Context, region string, from, to int) ([]DemandYear, error) {
-	if to < from {
-		return nil, invalid("year_range_invalid", "query.to", "the range ends (%d) before it starts (%d)", to, from)
-	}
-	if to-from >= MaxDemandYears {
-		return nil, invalid("year_range_invalid", "query.to", "at most %d years at once", MaxDemandYears)
+	if err := checkYears(from, to); err != nil {
+		return nil, err
 	}
 	var out []DemandYear
 	err := s.snapshot(ctx, func(q querier) error {
-		us, err := units(ctx, q, region)
+		us, err := regionUnits(ctx, q, region)
 		if err != nil {
 			return err
-		}
-		if len(us) == 0 {
-			return invalid("region_unknown", "query.region", "%q is neither the city %s nor one of its units", region, registry.CityCode)
 		}
 		byYear := map[int]*DemandYear{}
 		for y := from; y <= to; y++ {
