@@ -6,8 +6,6 @@ import (
 	"strings"
 
 	"github.com/google/uuid"
-	"github.com/uptrace/bun"
-	"github.com/uptrace/bun/dialect/pgdialect"
 
 	"ipledger/ledger"
 	"ipledger/registry/term"
@@ -119,62 +117,6 @@ func (s *Service) creditEvent(ctx context.Context, id uuid.UUID, in PartyEventIn
 	return getParty(ctx, s.l.DB(), id)
 }
 
-func applyCredit(ctx context.Context, db bun.IDB, e ledger.Entry) error {
-	var p creditPayload
-	if err := decode(e, &p); err != nil {
-		return err
-	}
-	var err error
-	switch e.Kind {
-	case kindCreditListed:
-		_, err = db.ExecContext(ctx, `INSERT INTO registry.credit_listings (party_id, list, listed_on, listed_ref, listed_seq)
-			VALUES (?, ?, ?, ?, ?)`, p.PartyID.String(), p.List, e.EffectiveDate(), p.SourceRef, e.Seq)
-	case kindCreditRemoved:
-		_, err = db.ExecContext(ctx, `UPDATE registry.credit_listings SET removed_on = ?, removed_ref = ?, removed_seq = ?
-			WHERE party_id = ? AND list = ? AND removed_seq IS NULL`, e.EffectiveDate(), p.SourceRef, e.Seq, p.PartyID.String(), p.List)
-	}
-	return err
-}
-
-// CreditListings returns the listings of the parties ids, oldest first; with past, also
-// those removed.
-func (s *Service) CreditListings(ctx context.Context, ids []uuid.UUID, past bool) (map[uuid.UUID][]CreditListing, error) {
-	return creditListings(ctx, s.db, ids, past)
-}
-
-func creditListings(ctx context.Context, db bun.IDB, ids []uuid.UUID, past bool) (map[uuid.UUID][]CreditListing, error) {
-	out := map[uuid.UUID][]CreditListing{}
-	if len(ids) == 0 {
-		return out, nil
-	}
-	strs := make([]string, len(ids))
-	for i, id := range ids {
-		strs[i] = id.String()
-	}
-	q := `SELECT party_id, list, listed_on::text, listed_ref, removed_on::text, coalesce(removed_ref, '')
-		FROM registry.credit_listings WHERE party_id = ANY(?::uuid[])`
-	if !past {
-		q += ` AND removed_seq IS NULL`
-	}
-	rows, err := db.QueryContext(ctx, q+` ORDER BY party_id, listed_seq`, pgdialect.Array(strs))
-	if err != nil {
-		return nil, fmt.Errorf("registry: credit listings: %w", err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var id uuid.UUID
-		var c CreditListing
-		var listed string
-		var removed *string
-		if err := rows.Scan(&id, &c.List, &listed, &c.SourceRef, &removed, &c.RemovedRef); err != nil {
-			return nil, err
-		}
-		c.ListedOn, c.RemovedOn = parseDateCol(&listed), parseDateCol(removed)
-		out[id] = append(out[id], c)
-	}
-	return out, rows.Err()
-}
-
 // creditWarnings are the warnings of a pledge registered on reg for pledgors: one per
 // pledgor and list it is on that day (names[id] is the pledgor's name).
 func creditWarnings(ls map[uuid.UUID][]CreditListing, pledgors []uuid.UUID, names map[uuid.UUID]string, reg term.Date) []Warning {
@@ -189,14 +131,4 @@ func creditWarnings(ls map[uuid.UUID][]CreditListing, pledgors []uuid.UUID, name
 		}
 	}
 	return out
-}
-
-// creditListedCond is the SQL condition "the party idCol is on a credit list now" (or, with
-// listed false, on none).
-func creditListedCond(listed bool, idCol string) string {
-	c := `EXISTS (SELECT 1 FROM registry.credit_listings c WHERE c.party_id = ` + idCol + ` AND c.removed_seq IS NULL)`
-	if !listed {
-		c = `NOT ` + c
-	}
-	return c
 }

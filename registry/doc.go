@@ -38,10 +38,22 @@
 // classification are functions of the as-of date, folded from the asset's events (timeline.go);
 // registry.asset_spans stores that fold for the indicators (docs/DATA_MODEL.md).
 //
-// Projections (ledger.Projection) are listed in projection.go and nowhere else: live writes
-// apply through them and ledger.Rebuild replays through them. An area whose entries change
-// an asset's timeline (pledges) re-derives its spans in its Apply (recomputeAsset at the
-// entry's seq), so that replay derives the same spans. Pledge registrations, one or many, are
-// checked against a view of the batch's read set (pledge_batch.go) and projected with one
-// statement per table; concurrent single registrations are written together (gather.go).
+// Files by role, one package. Commands (check, then append through Service.write):
+// party.go, asset.go, asset_event.go, pledge.go + pledge_check.go (a batch's read set and the
+// pure checks against it), pledge_event.go, pledge_realise.go, pledge_valuation.go, claim.go,
+// credit.go, demand.go, refdata.go; batch.go and gather.go carry one item or many through the
+// same path. Queries: party_query.go, asset_query.go, pledge_query.go, claim_query.go,
+// demand_query.go, refdata_query.go (and the policy a fold uses), public_query.go;
+// prepared.go for the hottest reads. Projections: projection.go lists them (and nowhere else);
+// each area's entries are projected in its *_projection.go (party, asset, pledge, refdata,
+// claim, service), over spans.go / span_write.go / timeline.go (the fold of an asset's events
+// into validity and high-value spans, and the indicator summaries kept with them). Shared:
+// service.go, errors.go, sqlutil.go (cursors, arrays, nullable arguments), money.go, text.go.
+//
+// Projections (ledger.Projection) apply live writes and ledger.Rebuild replays through the
+// same Apply. An area whose entries change an asset's timeline (pledges) re-derives its spans
+// in its Apply (recomputeAsset at the entry's seq), so that replay derives the same spans.
+// Pledge registrations, one or many, are checked against a view of the batch's read set
+// (pledge_check.go) and projected with one statement per table; concurrent single
+// registrations are written together (gather.go).
 package registry

@@ -5,7 +5,18 @@ package registry
 import (
 	"errors"
 	"fmt"
+
+	"ipledger/registry/ident"
+	"ipledger/registry/term"
 )
+
+// asDomain returns err's *Error (the prepare functions return nothing else).
+func asDomain(err error) *Error {
+	if de, ok := AsError(err); ok {
+		return de
+	}
+	return Errorf(Invalid, "invalid", "", "%v", err)
+}
 
 // Class says what kind of failure an Error is; the API maps each class to one status.
 type Class string
@@ -45,4 +56,25 @@ func AsError(err error) (*Error, bool) {
 	var e *Error
 	ok := errors.As(err, &e)
 	return e, ok
+}
+
+// identError turns an ident or term error into the domain's Invalid error at field.
+func identError(err error, field string) error {
+	var ie *ident.Error
+	if errors.As(err, &ie) {
+		return &Error{Class: Invalid, Code: ie.Code, Field: field, Message: ie.Detail}
+	}
+	var te *term.Error
+	if errors.As(err, &te) {
+		return &Error{Class: Invalid, Code: te.Code, Field: field, Message: te.Detail}
+	}
+	return err
+}
+
+func errDetail(err error) string {
+	var ie *ident.Error
+	if errors.As(err, &ie) {
+		return ie.Detail
+	}
+	return err.Error()
 }

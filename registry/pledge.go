@@ -17,6 +17,52 @@ import (
 	"ipledger/registry/term"
 )
 
+// RegisterPledges registers many pledges in one ledger write, in order: a later pledge sees the
+// earlier ones (a right pledged by an earlier item is refused with asset_pledged). res[i].ID is
+// the new pledge of ins[i]; res[i].Err says why it was refused.
+func (s *Service) RegisterPledges(ctx context.Context, ins []PledgeInput) ([]BatchResult, error) {
+	return batchResults(s.registerPledges(ctx, ins))
+}
+
+// registerPledges is RegisterPledges with each new pledge as recorded.
+func (s *Service) registerPledges(ctx context.Context, ins []PledgeInput) ([]pledgeOutcome, error) {
+	today := s.Today()
+	ps := make([]*pledgePayload, len(ins))
+	base := make([]pledgeOutcome, len(ins))
+	for i, in := range ins {
+		p, err := preparePledge(in, today)
+		if err != nil {
+			base[i].Err = asDomain(err)
+			continue
+		}
+		p.ID = newID()
+		ps[i] = p
+	}
+	res := make([]pledgeOutcome, len(base))
+	copy(res, base)
+	_, err := s.write(ctx, func(ctx context.Context, tx *ledger.Tx) error {
+		// The ledger may run the write again: the results and payloads are rebuilt each time.
+		out := make([]pledgeOutcome, len(base))
+		copy(out, base)
+		run := make([]*pledgePayload, len(ps))
+		for i, p := range ps {
+			if p != nil {
+				c := *p
+				run[i] = &c
+			}
+		}
+		if err := recordPledges(ctx, tx, run, out); err != nil {
+			return err
+		}
+		copy(res, out)
+		return nil
+	})
+	if err != nil {
+		return nil, pledgeWriteError(err)
+	}
+	return res, nil
+}
+
 // Pledge entry kinds: one ledger entry per change, subject pledge/<id>.
 const (
 	kindPledgeRegistered     = "pledge.registered"
@@ -374,185 +420,6 @@ func pledgeWriteError(err error) error {
 		return Errorf(Conflict, "asset_pledged", "body.asset_ids", "a right is in another pledge during this pledge's period")
 	}
 	return err
-}
-
-// applyPledge projects every pledge.* entry; live writes and Rebuild run exactly this.
-func applyPledge(ctx context.Context, db bun.IDB, e ledger.Entry) error {
-	if e.Kind == kindPledgeRegistered {
-		return applyPledgeRegistered(ctx, db, e)
-	}
-	var ev pledgeEventPayload
-	if err := decode(e, &ev); err != nil {
-		return err
-	}
-	id := ev.PledgeID.String()
-	if _, err := db.ExecContext(ctx, `INSERT INTO registry.pledge_events (pledge_id, seq, type, effective_on, payload)
-		VALUES (?, ?, ?, ?, ?)`, id, e.Seq, ev.Type, e.EffectiveDate(), string(e.Payload)); err != nil {
-		return err
-	}
-	var err error
-	switch e.Kind {
-	case kindPledgeAmended:
-		_, err = db.ExecContext(ctx, `UPDATE registry.pledges SET
-			amount_fen = coalesce(?, amount_fen), starts_on = coalesce(?::date, starts_on),
-			ends_on = coalesce(?::date, ends_on), contract_no = coalesce(?, contract_no), updated_seq = ?
-			WHERE id = ?`, pledgeNullInt(ev.AmountFen), pledgeDateArg(ev.StartsOn), pledgeDateArg(ev.EndsOn), pledgeNullStr(ev.ContractNo), e.Seq, id)
-		// An amendment counts only the part of its amount above the highest amount already
-		// counted for the registration (10M → 5M → 10M counts 10M in all). The rows counted so
-		// far sum to exactly that highest amount, so the payload's increase_fen (the rise over
-		// the previous amount) is not what counts.
-		if err == nil && ev.AmountFen > 0 {
-			_, err = db.ExecContext(ctx, `INSERT INTO registry.pledge_financing
-				(pledge_id, seq, effective_on, region_code, pledgor_id, amount_fen, is_registration)
-				SELECT p.id, ?, ?, p.region_code, p.pledgor_ids[1], ?::bigint - c.counted, false
-				FROM registry.pledges p,
-				  LATERAL (SELECT coalesce(sum(f.amount_fen), 0) AS counted FROM registry.pledge_financing f WHERE f.pledge_id = p.id) c
-				WHERE p.id = ? AND ?::bigint > c.counted`,
-				e.Seq, e.EffectiveDate(), ev.AmountFen, id, ev.AmountFen)
-			if err == nil {
-				err = insertFinancingKinds(ctx, db, []string{id}, []int64{e.Seq})
-			}
-		}
-	case kindPledgeExtended:
-		_, err = db.ExecContext(ctx, `UPDATE registry.pledges SET ends_on = ?, updated_seq = ? WHERE id = ?`,
-			pledgeDateArg(ev.EndsOn), e.Seq, id)
-	case kindPledgeAssetsReleased:
-		strs := make([]string, len(ev.AssetIDs))
-		for i, a := range ev.AssetIDs {
-			strs[i] = a.String()
-		}
-		_, err = db.ExecContext(ctx, `UPDATE registry.pledge_assets SET active = false, released_on = ?, released_seq = ?
-			WHERE pledge_id = ? AND active AND asset_id = ANY(?::uuid[])`, e.EffectiveDate(), e.Seq, id, pgdialect.Array(strs))
-		if err == nil {
-			_, err = db.ExecContext(ctx, `UPDATE registry.pledges SET updated_seq = ? WHERE id = ?`, e.Seq, id)
-		}
-	case kindPledgeReleased, kindPledgeRealised:
-		status := PledgeReleased
-		if e.Kind == kindPledgeRealised {
-			status = PledgeRealised
-		}
-		_, err = db.ExecContext(ctx, `UPDATE registry.pledges SET status = ?, ended_on = ?, realisation_method = ?,
-			proceeds_fen = ?, updated_seq = ? WHERE id = ?`,
-			status, e.EffectiveDate(), pledgeNullStr(ev.Method), pledgeNullInt(ev.ProceedsFen), e.Seq, id)
-		if err == nil {
-			_, err = db.ExecContext(ctx, `UPDATE registry.pledge_assets SET active = false, released_on = ?, released_seq = ?
-				WHERE pledge_id = ? AND active`, e.EffectiveDate(), e.Seq, id)
-		}
-	case kindPledgeDefaulted:
-		_, err = db.ExecContext(ctx, `UPDATE registry.pledges SET defaulted_on = ?, updated_seq = ? WHERE id = ?`,
-			e.EffectiveDate(), e.Seq, id)
-	}
-	if err != nil {
-		return fmt.Errorf("registry: project %s: %w", e.Kind, err)
-	}
-	if err := applyPledgeServices(ctx, db, e, ev); err != nil { // pledge_realise.go, pledge_valuation.go
-		return fmt.Errorf("registry: project %s: %w", e.Kind, err)
-	}
-	return recomputePledgeAssets(ctx, db, ev.PledgeID, e.Seq)
-}
-
-func applyPledgeRegistered(ctx context.Context, db bun.IDB, e ledger.Entry) error {
-	var p pledgePayload
-	if err := decode(e, &p); err != nil {
-		return err
-	}
-	pledgors := make([]string, len(p.PledgorIDs))
-	for i, id := range p.PledgorIDs {
-		pledgors[i] = id.String()
-	}
-	assets := make([]string, len(p.AssetIDs))
-	for i, id := range p.AssetIDs {
-		assets[i] = id.String()
-	}
-	if _, err := db.ExecContext(ctx, `INSERT INTO registry.pledges (id, pledgee_id, pledgor_ids, region_code, contract_no,
-		amount_fen, registered_on, starts_on, ends_on, status, registered_seq, updated_seq)
-		VALUES (?, ?, ?::uuid[], ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		p.ID.String(), p.PledgeeID.String(), pgdialect.Array(pledgors), p.RegionCode, p.ContractNo, p.AmountFen,
-		p.RegisteredOn.String(), p.StartsOn.String(), p.EndsOn.String(), PledgeActive, e.Seq, e.Seq); err != nil {
-		return fmt.Errorf("registry: insert pledge: %w", err)
-	}
-	// Postgres arbitrates "no right in two pledges at once" through the exclusion constraint
-	// pledge_assets_no_overlap: a right it skips is in another pledge during this one's period.
-	// A finished pledge's rows carry their end from the start (its release or realisation
-	// entry follows).
-	rows, err := db.QueryContext(ctx, `INSERT INTO registry.pledge_assets (pledge_id, asset_id, active, position, added_seq, pledged_on, released_on)
-		SELECT ?, a.id, true, a.ord - 1, ?, ?::date, ?::date FROM unnest(?::uuid[]) WITH ORDINALITY AS a(id, ord)
-		ON CONFLICT DO NOTHING RETURNING asset_id`,
-		p.ID.String(), e.Seq, p.RegisteredOn.String(), pledgeDateArg(p.end()), pgdialect.Array(assets))
-	if err != nil {
-		return fmt.Errorf("registry: insert pledge assets: %w", err)
-	}
-	inserted := map[uuid.UUID]bool{}
-	for rows.Next() {
-		var id uuid.UUID
-		if err := rows.Scan(&id); err != nil {
-			rows.Close()
-			return err
-		}
-		inserted[id] = true
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return err
-	}
-	for i, a := range p.AssetIDs {
-		if inserted[a] {
-			continue
-		}
-		var holder uuid.UUID
-		if err := db.QueryRowContext(ctx, `SELECT pledge_id FROM registry.pledge_assets WHERE asset_id = ? AND pledge_id <> ?
-			AND daterange(pledged_on, released_on, '[)') && daterange(?::date, ?::date, '[)') ORDER BY active DESC LIMIT 1`,
-			a.String(), p.ID.String(), p.RegisteredOn.String(), pledgeDateArg(p.end())).Scan(&holder); err != nil {
-			return fmt.Errorf("registry: pledge %s: asset %s not inserted: %w", p.ID, a, err)
-		}
-		return assetPledged(a, holder, i)
-	}
-	if _, err := db.ExecContext(ctx, `INSERT INTO registry.pledge_financing
-		(pledge_id, seq, effective_on, region_code, pledgor_id, amount_fen, is_registration)
-		VALUES (?, ?, ?, ?, ?, ?, true)`,
-		p.ID.String(), e.Seq, p.RegisteredOn.String(), p.RegionCode, p.PledgorIDs[0].String(), p.AmountFen); err != nil {
-		return fmt.Errorf("registry: insert pledge financing: %w", err)
-	}
-	if err := insertFinancingKinds(ctx, db, []string{p.ID.String()}, []int64{e.Seq}); err != nil {
-		return err
-	}
-	if err := insertAppraisals(ctx, db, p.ID, e.Seq, p.Appraisals); err != nil {
-		return err
-	}
-	return recomputePledgeAssets(ctx, db, p.ID, e.Seq)
-}
-
-// recomputePledgeAssets re-derives the spans of every right the pledge has covered, so that
-// the high-value pledge-financing criterion follows the pledge, live and on replay alike.
-func recomputePledgeAssets(ctx context.Context, db bun.IDB, pledgeID uuid.UUID, seq int64) error {
-	pol, err := loadPolicy(ctx, db)
-	if err != nil {
-		return err
-	}
-	_, err = recompute(ctx, db, pol, seq,
-		`a.id IN (SELECT asset_id FROM registry.pledge_assets WHERE pledge_id = ?)`, pledgeID.String())
-	return err
-}
-
-func pledgeNullInt(n int64) any {
-	if n == 0 {
-		return nil
-	}
-	return n
-}
-
-func pledgeNullStr(s string) any {
-	if s == "" {
-		return nil
-	}
-	return s
-}
-
-func pledgeDateArg(d *term.Date) any {
-	if d == nil || d.IsZero() {
-		return nil
-	}
-	return d.String()
 }
 
 // pledgeableKinds are the asset kinds a pledge may cover, for spelling a number in any form.

@@ -142,31 +142,3 @@ func recordRealisationEffects(ctx context.Context, tx *ledger.Tx, cur *pledgeRow
 	}
 	return nil
 }
-
-// applyPledgeServices projects what the financing services add to a pledge entry: a
-// realisation's terms and an appraisal.
-func applyPledgeServices(ctx context.Context, db bun.IDB, e ledger.Entry, ev pledgeEventPayload) error {
-	switch e.Kind {
-	case kindPledgeRealised:
-		if ev.EquityHolderID == nil && ev.LicenseeID == nil {
-			return nil
-		}
-		var holder, licensee any
-		if ev.EquityHolderID != nil {
-			holder = ev.EquityHolderID.String()
-		}
-		if ev.LicenseeID != nil {
-			licensee = ev.LicenseeID.String()
-		}
-		_, err := db.ExecContext(ctx, `UPDATE registry.pledges SET equity_holder_id = ?, equity_share = ?::numeric, licensee_id = ?,
-			licence_ends_on = ?::date WHERE id = ?`, holder, pledgeNullStr(ev.EquityShare), licensee, pledgeDateArg(ev.LicenceEndsOn), ev.PledgeID.String())
-		return err
-	case kindPledgeAppraised:
-		if err := insertAppraisals(ctx, db, ev.PledgeID, e.Seq, ev.Appraisals); err != nil {
-			return err
-		}
-		_, err := db.ExecContext(ctx, `UPDATE registry.pledges SET updated_seq = ? WHERE id = ?`, e.Seq, ev.PledgeID.String())
-		return err
-	}
-	return nil
-}

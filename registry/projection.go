@@ -3,7 +3,6 @@ package registry
 import (
 	"context"
 	"fmt"
-	"slices"
 	"strings"
 
 	"github.com/uptrace/bun"
@@ -16,8 +15,8 @@ import (
 var (
 	core     = &coreProjection{}
 	pledges  = &pledgeProjection{}
-	services = &serviceProjection{} // credit.go, demand.go
-	claims   = &claimProjection{}   // claim.go
+	services = &serviceProjection{} // service_projection.go: credit listings, demands
+	claims   = &claimProjection{}   // claim_projection.go
 )
 
 // Projections are the registry's projections, in the order a rebuild empties their tables.
@@ -77,26 +76,20 @@ func (*coreProjection) Apply(ctx context.Context, db bun.IDB, es []ledger.Entry)
 	return nil
 }
 
-// pledgeProjection: pledges, their rights and financing (and, through the financing, the
-// rights' spans).
-type pledgeProjection struct{}
-
-var pledgeKinds = []string{kindPledgeRegistered, kindPledgeAmended, kindPledgeExtended, kindPledgeAssetsReleased,
-	kindPledgeReleased, kindPledgeDefaulted, kindPledgeRealised, kindPledgeAppraised}
-
-func (*pledgeProjection) Owns(kind string) bool { return slices.Contains(pledgeKinds, kind) }
-
-func (*pledgeProjection) Tables() []string {
-	return []string{"registry.pledges", "registry.pledge_events", "registry.pledge_assets", "registry.pledge_financing",
-		"registry.pledge_financing_kinds", "registry.pledge_appraisals"}
-}
-
-func (*pledgeProjection) Apply(ctx context.Context, db bun.IDB, es []ledger.Entry) error {
-	ctx = withPolicyMemo(ctx)
-	for _, e := range es {
-		if err := applyPledge(ctx, db, e); err != nil {
-			return fmt.Errorf("registry: apply %s #%d: %w", e.Kind, e.Seq, err)
-		}
+func applyRegistry(ctx context.Context, db bun.IDB, e ledger.Entry) error {
+	switch {
+	case e.Kind == kindRegionDefined:
+		return applyRegion(ctx, db, e)
+	case e.Kind == kindParamSet:
+		return applyParam(ctx, db, e)
+	case e.Kind == kindConcordanceLoaded:
+		return applyConcordance(ctx, db, e)
+	case strings.HasPrefix(e.Kind, "party."):
+		return applyParty(ctx, db, e)
+	case e.Kind == kindAssetRegistered:
+		return applyAssetsRegistered(ctx, db, []ledger.Entry{e})
+	case strings.HasPrefix(e.Kind, "asset."):
+		return applyAssetEvent(ctx, db, e)
 	}
 	return nil
 }

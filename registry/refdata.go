@@ -172,25 +172,6 @@ func (s *Service) Seed(ctx context.Context) error {
 	return err
 }
 
-// Regions returns the city and its units, by code.
-func (s *Service) Regions(ctx context.Context) ([]Region, error) {
-	rows, err := s.db.QueryContext(ctx,
-		`SELECT code, name_zh, name_en, coalesce(parent_code, ''), is_unit FROM registry.regions ORDER BY code`)
-	if err != nil {
-		return nil, fmt.Errorf("registry: regions: %w", err)
-	}
-	defer rows.Close()
-	var out []Region
-	for rows.Next() {
-		var r Region
-		if err := rows.Scan(&r.Code, &r.NameZH, &r.NameEN, &r.ParentCode, &r.IsUnit); err != nil {
-			return nil, err
-		}
-		out = append(out, r)
-	}
-	return out, rows.Err()
-}
-
 // checkUnit refuses a region code that is not one of the units (the city itself is not one).
 func checkUnit(ctx context.Context, db bun.IDB, code, field string) error {
 	var n int
@@ -203,23 +184,6 @@ func checkUnit(ctx context.Context, db bun.IDB, code, field string) error {
 			"%q is not one of the city's county-level units (the city code %s itself is not a unit)", code, CityCode)
 	}
 	return nil
-}
-
-func applyRegion(ctx context.Context, db bun.IDB, e ledger.Entry) error {
-	var r regionPayload
-	if err := decode(e, &r); err != nil {
-		return err
-	}
-	var parent any
-	if r.ParentCode != "" {
-		parent = r.ParentCode
-	}
-	_, err := db.ExecContext(ctx, `INSERT INTO registry.regions (code, name_zh, name_en, parent_code, is_unit, seq)
-		VALUES (?, ?, ?, ?, ?, ?)
-		ON CONFLICT (code) DO UPDATE SET name_zh = EXCLUDED.name_zh, name_en = EXCLUDED.name_en,
-		  parent_code = EXCLUDED.parent_code, is_unit = EXCLUDED.is_unit, seq = EXCLUDED.seq`,
-		r.Code, r.NameZH, r.NameEN, parent, r.IsUnit, e.Seq)
-	return err
 }
 
 // SetParam records a new value of a policy parameter (admins), effective on effectiveOn.
@@ -278,49 +242,6 @@ func (p paramSpec) check(raw json.RawMessage) error {
 	return nil
 }
 
-// Params returns the current value of every policy parameter.
-func (s *Service) Params(ctx context.Context) (map[string]json.RawMessage, error) {
-	return currentParams(ctx, s.db)
-}
-
-func currentParams(ctx context.Context, db bun.IDB) (map[string]json.RawMessage, error) {
-	rows, err := db.QueryContext(ctx, `SELECT name, value::text FROM registry.params WHERE known_to IS NULL`)
-	if err != nil {
-		return nil, fmt.Errorf("registry: params: %w", err)
-	}
-	defer rows.Close()
-	out := map[string]json.RawMessage{}
-	for rows.Next() {
-		var n, v string
-		if err := rows.Scan(&n, &v); err != nil {
-			return nil, err
-		}
-		out[n] = json.RawMessage(v)
-	}
-	return out, rows.Err()
-}
-
-func applyParam(ctx context.Context, db bun.IDB, e ledger.Entry) error {
-	forgetPolicy(ctx)
-	var p paramPayload
-	if err := decode(e, &p); err != nil {
-		return err
-	}
-	if _, err := db.ExecContext(ctx,
-		`UPDATE registry.params SET known_to = ? WHERE name = ? AND known_to IS NULL`, e.Seq, p.Name); err != nil {
-		return err
-	}
-	if _, err := db.ExecContext(ctx,
-		`INSERT INTO registry.params (name, value, effective_on, known_from) VALUES (?, ?, ?, ?)`,
-		p.Name, string(p.Value), e.EffectiveDate(), e.Seq); err != nil {
-		return err
-	}
-	if spec, ok := paramSpecs[p.Name]; ok && spec.affects != "" {
-		return recomputeKind(ctx, db, spec.affects, e.Seq)
-	}
-	return nil
-}
-
 // LoadConcordance replaces the IPC → strategic-emerging-industry concordance (admins). Invention
 // patents' high-value classification is re-derived in the same write.
 func (s *Service) LoadConcordance(ctx context.Context, rows []ConcordanceRow) error {
@@ -353,45 +274,6 @@ func (s *Service) LoadConcordance(ctx context.Context, rows []ConcordanceRow) er
 	return err
 }
 
-// Concordance returns the current concordance.
-func (s *Service) Concordance(ctx context.Context) ([]ConcordanceRow, error) {
-	rows, err := s.db.QueryContext(ctx,
-		`SELECT ipc_prefix, industry FROM registry.ipc_concordance WHERE known_to IS NULL ORDER BY ipc_prefix, industry`)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []ConcordanceRow
-	for rows.Next() {
-		var r ConcordanceRow
-		if err := rows.Scan(&r.IPCPrefix, &r.Industry); err != nil {
-			return nil, err
-		}
-		out = append(out, r)
-	}
-	return out, rows.Err()
-}
-
-func applyConcordance(ctx context.Context, db bun.IDB, e ledger.Entry) error {
-	forgetPolicy(ctx)
-	var p concordancePayload
-	if err := decode(e, &p); err != nil {
-		return err
-	}
-	if _, err := db.ExecContext(ctx,
-		`UPDATE registry.ipc_concordance SET known_to = ? WHERE known_to IS NULL`, e.Seq); err != nil {
-		return err
-	}
-	for _, r := range p.Rows {
-		if _, err := db.ExecContext(ctx,
-			`INSERT INTO registry.ipc_concordance (ipc_prefix, industry, known_from) VALUES (?, ?, ?)`,
-			r.IPCPrefix, r.Industry, e.Seq); err != nil {
-			return err
-		}
-	}
-	return recomputeKind(ctx, db, string(ident.InventionPatent), e.Seq)
-}
-
 // IPC symbols: section A–H, class 2 digits, subclass letter, then optionally main group and
 // subgroup ("H01M10/0525"). Stored without spaces, uppercase.
 var (
@@ -401,102 +283,4 @@ var (
 
 func normIPC(s string) string {
 	return strings.ToUpper(strings.Join(strings.Fields(s), ""))
-}
-
-// policy is what a timeline needs besides the asset's own events.
-type policy struct {
-	terms        term.Params
-	thresholdFen int64
-	allocation   string // ParamPledgeAllocation
-	concordance  []ConcordanceRow
-}
-
-// policyMemo keeps the policy for one ledger write (or one replay), so that a write's checks
-// and its projection read params and concordance once. Applying a param or concordance entry
-// forgets it; a memo never outlives its write, so a rolled-back write leaves nothing behind.
-type policyMemo struct{ pol *policy }
-
-type policyMemoKey struct{}
-
-func withPolicyMemo(ctx context.Context) context.Context {
-	if _, ok := ctx.Value(policyMemoKey{}).(*policyMemo); ok {
-		return ctx // the write's own
-	}
-	return context.WithValue(ctx, policyMemoKey{}, &policyMemo{})
-}
-
-func forgetPolicy(ctx context.Context) {
-	if m, _ := ctx.Value(policyMemoKey{}).(*policyMemo); m != nil {
-		m.pol = nil
-	}
-}
-
-// loadPolicy reads the current policy, or returns the one ctx's write read already.
-func loadPolicy(ctx context.Context, db bun.IDB) (policy, error) {
-	m, _ := ctx.Value(policyMemoKey{}).(*policyMemo)
-	if m != nil && m.pol != nil {
-		return *m.pol, nil
-	}
-	pol, err := readPolicy(ctx, db)
-	if err == nil && m != nil {
-		m.pol = &pol
-	}
-	return pol, err
-}
-
-// defaultPolicy is the policy with no parameter set and no concordance loaded.
-func defaultPolicy() policy {
-	return policy{terms: term.DefaultParams(), thresholdFen: paramSpecs[ParamPledgeThresholdFen].def.(int64),
-		allocation: AllocationEqualShare}
-}
-
-func readPolicy(ctx context.Context, db bun.IDB) (policy, error) {
-	pol := defaultPolicy()
-	cur, err := currentParams(ctx, db)
-	if err != nil {
-		return pol, err
-	}
-	num := func(name string, dst *int) {
-		var n int
-		if v, ok := cur[name]; ok && json.Unmarshal(v, &n) == nil {
-			*dst = n
-		}
-	}
-	num(ParamMaintainedYears, &pol.terms.MaintainedYears)
-	num(ParamPlantVarietyYears, &pol.terms.PlantVarietyYears)
-	num(ParamPlantVarietyTreeYears, &pol.terms.PlantVarietyTreeYears)
-	num(ParamPlantVarietyYearsBefore, &pol.terms.PlantVarietyYearsBefore)
-	num(ParamPlantVarietyTreeYearsBefore, &pol.terms.PlantVarietyTreeYearsBefore)
-	if v, ok := cur[ParamPlantVarietyChangeOn]; ok {
-		var d term.Date
-		if json.Unmarshal(v, &d) == nil && !d.IsZero() {
-			pol.terms.PlantVarietyChangeOn = d
-		}
-	}
-	if v, ok := cur[ParamPledgeThresholdFen]; ok {
-		var n int64
-		if json.Unmarshal(v, &n) == nil {
-			pol.thresholdFen = n
-		}
-	}
-	if v, ok := cur[ParamPledgeAllocation]; ok {
-		var a string
-		if json.Unmarshal(v, &a) == nil && a != "" {
-			pol.allocation = a
-		}
-	}
-	rows, err := db.QueryContext(ctx,
-		`SELECT ipc_prefix, industry FROM registry.ipc_concordance WHERE known_to IS NULL ORDER BY ipc_prefix, industry`)
-	if err != nil {
-		return pol, err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var r ConcordanceRow
-		if err := rows.Scan(&r.IPCPrefix, &r.Industry); err != nil {
-			return pol, err
-		}
-		pol.concordance = append(pol.concordance, r)
-	}
-	return pol, rows.Err()
 }

@@ -3,9 +3,7 @@ package registry
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -98,24 +96,6 @@ func appendApply(ctx context.Context, tx *ledger.Tx, d ledger.Draft) (ledger.Ent
 	return e, apply(ctx, tx.DB(), e)
 }
 
-func applyRegistry(ctx context.Context, db bun.IDB, e ledger.Entry) error {
-	switch {
-	case e.Kind == kindRegionDefined:
-		return applyRegion(ctx, db, e)
-	case e.Kind == kindParamSet:
-		return applyParam(ctx, db, e)
-	case e.Kind == kindConcordanceLoaded:
-		return applyConcordance(ctx, db, e)
-	case strings.HasPrefix(e.Kind, "party."):
-		return applyParty(ctx, db, e)
-	case e.Kind == kindAssetRegistered:
-		return applyAssetsRegistered(ctx, db, []ledger.Entry{e})
-	case strings.HasPrefix(e.Kind, "asset."):
-		return applyAssetEvent(ctx, db, e)
-	}
-	return nil
-}
-
 // Rebuild empties every projection of the registry package and replays the whole ledger
 // into them (ledger.Rebuild): replay applies exactly what live writes applied, so the result
 // equals the projections it replaced.
@@ -132,33 +112,4 @@ func decode(e ledger.Entry, v any) error {
 		return fmt.Errorf("registry: %s #%d payload: %w", e.Kind, e.Seq, err)
 	}
 	return nil
-}
-
-// lastSeq is the seq of the last entry appended in tx.
-func lastSeq(tx *ledger.Tx) (int64, error) {
-	es := tx.Entries()
-	if len(es) == 0 {
-		return 0, errors.New("registry: no entry appended in this write yet")
-	}
-	return es[len(es)-1].Seq, nil
-}
-
-// dateArg is d for a SQL argument: NULL for the zero Date.
-func dateArg(d term.Date) any {
-	if d.IsZero() {
-		return nil
-	}
-	return d.String()
-}
-
-// parseDateCol reads a date column scanned as text (NULL → zero Date).
-func parseDateCol(s *string) term.Date {
-	if s == nil || *s == "" {
-		return term.Date{}
-	}
-	d, err := term.ParseDate(*s)
-	if err != nil {
-		return term.Date{}
-	}
-	return d
 }

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"slices"
 	"sort"
-	"strings"
 
 	"github.com/google/uuid"
 	"github.com/uptrace/bun"
@@ -14,6 +13,27 @@ import (
 	"ipledger/ledger"
 	"ipledger/registry/term"
 )
+
+// loadServices reads what pledge registrations read of credit listings and demands.
+func (v *pledgeView) loadServices(ctx context.Context, db bun.IDB, ps []*pledgePayload) error {
+	var pledgors []uuid.UUID
+	var demands []string
+	for _, p := range ps {
+		if p == nil {
+			continue
+		}
+		pledgors = append(pledgors, p.PledgorIDs...)
+		if p.DemandID != nil {
+			demands = append(demands, p.DemandID.String())
+		}
+	}
+	var err error
+	if v.credit, err = creditListings(ctx, db, pledgors, true); err != nil {
+		return err
+	}
+	v.demands, err = loadDemandStates(ctx, db, demands)
+	return err
+}
 
 // Pledge registrations, one direction of flow for one item and for a batch: load the read set
 // of the whole batch in a few set-based queries (pledgeView), check every registration in
@@ -361,87 +381,4 @@ func historyDrafts(p *pledgePayload) []ledger.Draft {
 		add(kindPledgeRealised, *p.RealisedOn, pledgeEventPayload{Type: PledgeRealise, Method: p.method, ProceedsFen: p.proceedsFen})
 	}
 	return ds
-}
-
-// applyPledgesRegistered projects accepted registrations with one statement per table. It is
-// what applyPledgeRegistered does entry by entry on replay: the rights of the registrations
-// of one batch are distinct (a right in an earlier one is refused), so each right's spans
-// change once, known from its own pledge's seq.
-func applyPledgesRegistered(ctx context.Context, db bun.IDB, v *pledgeView, es []ledger.Entry, ps []*pledgePayload) error {
-	if len(es) == 0 {
-		return nil
-	}
-	var pb, ab, fb strings.Builder
-	var pargs, aargs, fargs []any
-	pb.WriteString(`INSERT INTO registry.pledges (id, pledgee_id, pledgor_ids, region_code, contract_no,
-		amount_fen, registered_on, starts_on, ends_on, status, registered_seq, updated_seq) VALUES `)
-	ab.WriteString(`INSERT INTO registry.pledge_assets (pledge_id, asset_id, active, position, added_seq, pledged_on) VALUES `)
-	fb.WriteString(`INSERT INTO registry.pledge_financing
-		(pledge_id, seq, effective_on, region_code, pledgor_id, amount_fen, is_registration) VALUES `)
-	seqOf := map[uuid.UUID]int64{}
-	var touched []string
-	for k, p := range ps {
-		seq := es[k].Seq
-		pledgors := make([]string, len(p.PledgorIDs))
-		for i, id := range p.PledgorIDs {
-			pledgors[i] = id.String()
-		}
-		if k > 0 {
-			pb.WriteByte(',')
-			fb.WriteByte(',')
-		}
-		pb.WriteString(`(?, ?, ?::uuid[], ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
-		pargs = append(pargs, p.ID.String(), p.PledgeeID.String(), pgdialect.Array(pledgors), p.RegionCode, p.ContractNo,
-			p.AmountFen, p.RegisteredOn.String(), p.StartsOn.String(), p.EndsOn.String(), PledgeActive, seq, seq)
-		fb.WriteString(`(?, ?, ?, ?, ?, ?, true)`)
-		fargs = append(fargs, p.ID.String(), seq, p.RegisteredOn.String(), p.RegionCode, p.PledgorIDs[0].String(), p.AmountFen)
-		for i, a := range p.AssetIDs {
-			if len(aargs) > 0 {
-				ab.WriteByte(',')
-			}
-			ab.WriteString(`(?, ?, true, ?, ?, ?::date)`)
-			aargs = append(aargs, p.ID.String(), a.String(), i, seq, p.RegisteredOn.String())
-			seqOf[a] = seq
-			touched = append(touched, a.String())
-		}
-	}
-	for _, st := range []struct {
-		what string
-		sql  string
-		args []any
-	}{{"pledges", pb.String(), pargs}, {"pledge assets", ab.String(), aargs}, {"pledge financing", fb.String(), fargs}} {
-		if _, err := db.ExecContext(ctx, st.sql, st.args...); err != nil {
-			return fmt.Errorf("registry: insert %s: %w", st.what, err)
-		}
-	}
-	ids, seqs := make([]string, len(ps)), make([]int64, len(ps))
-	for k, p := range ps {
-		ids[k], seqs[k] = p.ID.String(), es[k].Seq
-	}
-	if err := insertFinancingKinds(ctx, db, ids, seqs); err != nil {
-		return err
-	}
-	for k, p := range ps {
-		if err := insertAppraisals(ctx, db, p.ID, es[k].Seq, p.Appraisals); err != nil {
-			return err
-		}
-	}
-	// The rights' spans: the high-value criterion follows the financing.
-	have, err := currentSpans(ctx, db, touched)
-	if err != nil {
-		return err
-	}
-	var sw spanWrite
-	for a, seq := range seqOf {
-		l := v.assets[a]
-		w := fold(l.f, l.evs, v.pol, l.fin).spans()
-		if slices.Equal(have[a], w) {
-			continue
-		}
-		if len(have[a]) > 0 {
-			sw.close(a, seq)
-		}
-		sw.insert(a, seq, w)
-	}
-	return sw.exec(ctx, db)
 }

@@ -11,12 +11,49 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/uptrace/bun"
-	"github.com/uptrace/bun/dialect/pgdialect"
 
 	"ipledger/ledger"
 	"ipledger/registry/ident"
 	"ipledger/registry/term"
 )
+
+// Batch writes: many registrations or events in ONE ledger write (one transaction, one commit),
+// for loads and imports. Each item goes through exactly the path of its single-item method
+// (recordEvent, recordPledges, recordPledgeEvent) and sees every item before it. An item refused
+// by a rule gets its own *Error in the result and changes nothing — every rule is checked before
+// an item appends or writes anything — and the other items are recorded. An error that is not a
+// refusal (the database failed, or a projection refused after its entry was appended) fails the
+// whole write: nothing of the batch is kept.
+
+// AssetEventItem is one event of AssetEvents: the asset and the event, as for AssetEvent.
+type AssetEventItem struct {
+	AssetID uuid.UUID
+	Event   EventInput
+}
+
+// AssetEvents records many asset events in one ledger write, in order. res[i].ID is the asset
+// of items[i] when it was recorded; res[i].Err says why it was refused.
+func (s *Service) AssetEvents(ctx context.Context, items []AssetEventItem) ([]BatchResult, error) {
+	today := s.Today()
+	type prepared struct {
+		kind string
+		eff  term.Date
+	}
+	preps := make([]prepared, len(items))
+	base := make([]BatchResult, len(items))
+	for i, it := range items {
+		kind, eff, err := prepareEvent(it.Event, today)
+		if err != nil {
+			base[i].Err = err
+			continue
+		}
+		preps[i] = prepared{kind, eff}
+	}
+	return s.batch(ctx, base, func(ctx context.Context, tx *ledger.Tx, i int) (uuid.UUID, error) {
+		it := items[i]
+		return it.AssetID, recordEvent(ctx, tx, it.AssetID, it.Event, preps[i].kind, preps[i].eff)
+	})
+}
 
 // Asset event types (EventInput.Type). Each is recorded as one ledger entry of the kind
 // eventKinds names, with subject asset/<id>.
@@ -493,51 +530,6 @@ func checkFamilyStatus(in EventInput, country string, filedOn, eff term.Date) er
 		}
 	default:
 		return Errorf(Invalid, "family_status_invalid", "body.family_status", "family_status is %s or %s", FamilyGranted, FamilyPending)
-	}
-	return nil
-}
-
-func applyAssetEvent(ctx context.Context, db bun.IDB, e ledger.Entry) error {
-	var d eventData
-	if err := decode(e, &d); err != nil {
-		return err
-	}
-	if _, err := db.ExecContext(ctx, `INSERT INTO registry.asset_events (asset_id, seq, type, effective_on, payload)
-		VALUES (?, ?, ?, ?, ?)`, d.AssetID.String(), e.Seq, d.Type, e.EffectiveDate(), string(e.Payload)); err != nil {
-		return err
-	}
-	pol, err := loadPolicy(ctx, db)
-	if err != nil {
-		return err
-	}
-	tls, err := recompute(ctx, db, pol, e.Seq, `a.id = ?`, d.AssetID.String())
-	if err != nil {
-		return err
-	}
-	t := tls[d.AssetID]
-	if t == nil {
-		return fmt.Errorf("registry: %s #%d: no asset %s", e.Kind, e.Seq, d.AssetID)
-	}
-	// The current columns of registry.assets follow the timeline's latest state.
-	cur := t.at(term.New(9999, 12, 31))
-	if _, err := db.ExecContext(ctx, `UPDATE registry.assets SET granted_on = ?, region_code = ?,
-		region_explicit = region_explicit OR ?, updated_seq = ? WHERE id = ?`,
-		dateArg(t.granted), cur.Region, d.Type == EventSetRegion, e.Seq, d.AssetID.String()); err != nil {
-		return err
-	}
-	if d.Type == EventTransfer {
-		if _, err := db.ExecContext(ctx, `DELETE FROM registry.asset_owners WHERE asset_id = ?`, d.AssetID.String()); err != nil {
-			return err
-		}
-		ids := make([]string, len(cur.Owners))
-		for i, o := range cur.Owners {
-			ids[i] = o.String()
-		}
-		if _, err := db.ExecContext(ctx, `INSERT INTO registry.asset_owners (asset_id, position, party_id)
-			SELECT ?, o.ord - 1, o.id FROM unnest(?::uuid[]) WITH ORDINALITY AS o(id, ord)`,
-			d.AssetID.String(), pgdialect.Array(ids)); err != nil {
-			return err
-		}
 	}
 	return nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"math/big"
 	"strings"
 	"time"
 
@@ -15,6 +16,38 @@ import (
 	"ipledger/registry/ident"
 	"ipledger/registry/term"
 )
+
+// PledgeRef is a pledge found by its contract number.
+type PledgeRef struct {
+	ID        uuid.UUID
+	PledgeeID uuid.UUID
+	Status    string
+}
+
+// PledgesByContract returns the pledges whose current contract number is contractNo, of the
+// pledgee when pledgee is not uuid.Nil, oldest registration first.
+func (s *Service) PledgesByContract(ctx context.Context, contractNo string, pledgee uuid.UUID) ([]PledgeRef, error) {
+	q := `SELECT id, pledgee_id, status FROM registry.pledges WHERE contract_no = ?`
+	args := []any{contractNo}
+	if pledgee != uuid.Nil {
+		q += ` AND pledgee_id = ?`
+		args = append(args, pledgee.String())
+	}
+	rows, err := s.db.QueryContext(ctx, q+` ORDER BY registered_on, registered_seq`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("registry: pledges by contract: %w", err)
+	}
+	defer rows.Close()
+	var out []PledgeRef
+	for rows.Next() {
+		var p PledgeRef
+		if err := rows.Scan(&p.ID, &p.PledgeeID, &p.Status); err != nil {
+			return nil, err
+		}
+		out = append(out, p)
+	}
+	return out, rows.Err()
+}
 
 // Pledge is a pledge registration in its current state, as its pledgee and the office see it.
 type Pledge struct {
@@ -445,4 +478,117 @@ func (s *Service) FinancingByYearRegion(ctx context.Context, from, to term.Date,
 		out = append(out, r)
 	}
 	return out, rows.Err()
+}
+
+// Appraisal is an appraisal as recorded.
+type Appraisal struct {
+	Value       Money     `json:"value"`
+	Appraiser   string    `json:"appraiser"`
+	AppraisedOn term.Date `json:"appraised_on"`
+	Method      string    `json:"method"`
+	Seq         int64     `json:"seq"` // the entry that recorded it
+}
+
+// LoanToValue is amount ÷ value with 4 decimals, rounded half away from zero ("0.5000"):
+// (2·amount·10⁴ + value) div (2·value), exact in big integers.
+func LoanToValue(amount, value Money) string {
+	a, v := big.NewInt(int64(amount)), big.NewInt(int64(value))
+	num := new(big.Int).Mul(a, big.NewInt(20000))
+	num.Add(num, v)
+	n := num.Quo(num, v.Mul(v, big.NewInt(2)))
+	s := fmt.Sprintf("%05s", n.String())
+	return s[:len(s)-4] + "." + s[len(s)-4:]
+}
+
+// latestAppraisal is the appraisal the ratio divides by: the latest valuation date, then the
+// latest entry, then the last in its list.
+func latestAppraisal(as []Appraisal) (Appraisal, bool) {
+	if len(as) == 0 {
+		return Appraisal{}, false
+	}
+	best := as[0]
+	for _, a := range as[1:] {
+		if a.AppraisedOn.After(best.AppraisedOn) || (a.AppraisedOn == best.AppraisedOn && a.Seq >= best.Seq) {
+			best = a
+		}
+	}
+	return best, true
+}
+
+// setValuation fills a pledge's appraisals and loan-to-value ratio.
+func (p *Pledge) setValuation(as []Appraisal) {
+	p.Appraisals = as
+	p.LoanToValue = ""
+	if a, ok := latestAppraisal(as); ok {
+		p.LoanToValue = LoanToValue(p.Amount, a.Value)
+	}
+}
+
+// recordedValuation is setValuation for a registration just written at seq.
+func (p *Pledge) recordedValuation(as []appraisalPayload, seq int64) {
+	out := make([]Appraisal, len(as))
+	for i, a := range as {
+		out[i] = Appraisal{Value: Money(a.ValueFen), Appraiser: a.Appraiser, AppraisedOn: a.AppraisedOn, Method: a.Method, Seq: seq}
+	}
+	p.setValuation(out)
+}
+
+// attachServices reads, for the loaded pledges, their appraisals and the terms of a
+// debt_to_equity or reverse_licence realisation, in one statement.
+func attachServices(ctx context.Context, db bun.IDB, ps []Pledge) ([]Pledge, error) {
+	if len(ps) == 0 {
+		return ps, nil
+	}
+	ids := make([]string, len(ps))
+	for i, p := range ps {
+		ids[i] = p.ID.String()
+	}
+	rows, err := db.QueryContext(ctx, `SELECT p.id,
+		coalesce((SELECT json_agg(json_build_object('value_fen', a.value_fen, 'appraiser', a.appraiser, 'appraised_on', a.appraised_on,
+			'method', a.method, 'seq', a.seq) ORDER BY a.seq, a.position) FROM registry.pledge_appraisals a WHERE a.pledge_id = p.id), '[]')::text,
+		p.equity_holder_id, coalesce(h.name, ''), coalesce(p.equity_share::text, ''), p.licensee_id, coalesce(l.name, ''), p.licence_ends_on::text
+		FROM registry.pledges p LEFT JOIN registry.parties h ON h.id = p.equity_holder_id LEFT JOIN registry.parties l ON l.id = p.licensee_id
+		WHERE p.id = ANY(?::uuid[])`, pgdialect.Array(ids))
+	if err != nil {
+		return nil, fmt.Errorf("registry: pledge valuations: %w", err)
+	}
+	defer rows.Close()
+	at := map[uuid.UUID]int{}
+	for i, p := range ps {
+		at[p.ID] = i
+	}
+	for rows.Next() {
+		var id uuid.UUID
+		var apps, holderName, share, licName string
+		var holder, licensee *uuid.UUID
+		var ends *string
+		if err := rows.Scan(&id, &apps, &holder, &holderName, &share, &licensee, &licName, &ends); err != nil {
+			return nil, err
+		}
+		var raw []struct {
+			ValueFen    int64     `json:"value_fen"`
+			Appraiser   string    `json:"appraiser"`
+			AppraisedOn term.Date `json:"appraised_on"`
+			Method      string    `json:"method"`
+			Seq         int64     `json:"seq"`
+		}
+		if err := json.Unmarshal([]byte(apps), &raw); err != nil {
+			return nil, fmt.Errorf("registry: pledge %s appraisals: %w", id, err)
+		}
+		as := make([]Appraisal, len(raw))
+		for i, a := range raw {
+			as[i] = Appraisal{Value: Money(a.ValueFen), Appraiser: a.Appraiser, AppraisedOn: a.AppraisedOn, Method: a.Method, Seq: a.Seq}
+		}
+		p := &ps[at[id]]
+		p.setValuation(as)
+		if r := p.Realisation; r != nil {
+			if holder != nil {
+				r.EquityHolder, r.EquityShare = &Owner{ID: *holder, Name: holderName}, share
+			}
+			if licensee != nil {
+				r.Licensee, r.LicenceEndsOn = &Owner{ID: *licensee, Name: licName}, parseDateCol(ends)
+			}
+		}
+	}
+	return ps, rows.Err()
 }

@@ -1,0 +1,201 @@
+package registry
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+
+	"github.com/google/uuid"
+	"github.com/uptrace/bun"
+	"github.com/uptrace/bun/dialect/pgdialect"
+
+	"ipledger/registry/ident"
+)
+
+// CreditListings returns the listings of the parties ids, oldest first; with past, also
+// those removed.
+func (s *Service) CreditListings(ctx context.Context, ids []uuid.UUID, past bool) (map[uuid.UUID][]CreditListing, error) {
+	return creditListings(ctx, s.db, ids, past)
+}
+
+func creditListings(ctx context.Context, db bun.IDB, ids []uuid.UUID, past bool) (map[uuid.UUID][]CreditListing, error) {
+	out := map[uuid.UUID][]CreditListing{}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	strs := make([]string, len(ids))
+	for i, id := range ids {
+		strs[i] = id.String()
+	}
+	q := `SELECT party_id, list, listed_on::text, listed_ref, removed_on::text, coalesce(removed_ref, '')
+		FROM registry.credit_listings WHERE party_id = ANY(?::uuid[])`
+	if !past {
+		q += ` AND removed_seq IS NULL`
+	}
+	rows, err := db.QueryContext(ctx, q+` ORDER BY party_id, listed_seq`, pgdialect.Array(strs))
+	if err != nil {
+		return nil, fmt.Errorf("registry: credit listings: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id uuid.UUID
+		var c CreditListing
+		var listed string
+		var removed *string
+		if err := rows.Scan(&id, &c.List, &listed, &c.SourceRef, &removed, &c.RemovedRef); err != nil {
+			return nil, err
+		}
+		c.ListedOn, c.RemovedOn = parseDateCol(&listed), parseDateCol(removed)
+		out[id] = append(out[id], c)
+	}
+	return out, rows.Err()
+}
+
+// creditListedCond is the SQL condition "the party idCol is on a credit list now" (or, with
+// listed false, on none).
+func creditListedCond(listed bool, idCol string) string {
+	c := `EXISTS (SELECT 1 FROM registry.credit_listings c WHERE c.party_id = ` + idCol + ` AND c.removed_seq IS NULL)`
+	if !listed {
+		c = `NOT ` + c
+	}
+	return c
+}
+
+// PartiesByNameRegion returns the parties with this exact (current) name in this unit.
+func (s *Service) PartiesByNameRegion(ctx context.Context, name, region string) ([]Party, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT `+partyColumns+` FROM registry.parties
+		WHERE name = ? AND region_code = ? ORDER BY id`, name, region)
+	if err != nil {
+		return nil, fmt.Errorf("registry: parties by name: %w", err)
+	}
+	defer rows.Close()
+	var out []Party
+	for rows.Next() {
+		p, err := scanParty(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, p)
+	}
+	return out, rows.Err()
+}
+
+const partyColumns = `id, name, kind, coalesce(uscc, ''), uscc_confirmed, region_code, registered_on::text`
+
+func scanParty(sc interface{ Scan(...any) error }) (Party, error) {
+	var p Party
+	var kind, reg string
+	if err := sc.Scan(&p.ID, &p.Name, &kind, &p.USCC, &p.USCCConfirmed, &p.RegionCode, &reg); err != nil {
+		return p, err
+	}
+	p.Kind = PartyKind(kind)
+	p.RegisteredOn = parseDateCol(&reg)
+	return p, nil
+}
+
+// GetParty returns a party.
+func (s *Service) GetParty(ctx context.Context, id uuid.UUID) (Party, error) {
+	return getParty(ctx, s.db, id)
+}
+
+func getParty(ctx context.Context, db bun.IDB, id uuid.UUID) (Party, error) {
+	p, err := scanParty(db.QueryRowContext(ctx, `SELECT `+partyColumns+` FROM registry.parties WHERE id = ?`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return Party{}, Errorf(NotFound, "party_not_found", "", "no party %s", id)
+	}
+	if err != nil {
+		return Party{}, fmt.Errorf("registry: get party: %w", err)
+	}
+	return p, nil
+}
+
+// PartyFilter selects parties for ListParties. Zero fields select everything.
+type PartyFilter struct {
+	Q      string // substring of the name, case-insensitive, or the unified social credit code in any case or width
+	Kind   PartyKind
+	Region string
+	// CreditListed, when set, selects parties on a credit list now (or on none).
+	CreditListed *bool
+	Cursor       string // from the previous page's next cursor
+	Limit        int    // 1..1000, default 100
+}
+
+// ListParties returns a page of parties in id order and the cursor of the next page ("" at
+// the end). The cursor stays valid while parties are added.
+func (s *Service) ListParties(ctx context.Context, f PartyFilter) ([]Party, string, error) {
+	after, err := decodeCursor(f.Cursor)
+	if err != nil {
+		return nil, "", err
+	}
+	limit := clampLimit(f.Limit)
+	q := `SELECT ` + partyColumns + ` FROM registry.parties WHERE true`
+	var args []any
+	if after != uuid.Nil {
+		q += ` AND id > ?`
+		args = append(args, after)
+	}
+	if f.Q != "" {
+		// A USCC matches as stored: normalised, so "91150502ma0q1xy3rt" or full-width input
+		// finds it through the parties_uscc index.
+		q += ` AND (name ILIKE ? ESCAPE '\' OR uscc = ?)`
+		args = append(args, "%"+likeEscape(f.Q)+"%", ident.NormalizeUSCC(f.Q))
+	}
+	if f.Kind != "" {
+		q += ` AND kind = ?`
+		args = append(args, string(f.Kind))
+	}
+	if f.Region != "" {
+		q += ` AND region_code = ?`
+		args = append(args, f.Region)
+	}
+	if f.CreditListed != nil {
+		q += ` AND ` + creditListedCond(*f.CreditListed, "registry.parties.id")
+	}
+	q += ` ORDER BY id LIMIT ?`
+	args = append(args, limit+1)
+	rows, err := s.db.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, "", fmt.Errorf("registry: list parties: %w", err)
+	}
+	defer rows.Close()
+	var out []Party
+	for rows.Next() {
+		p, err := scanParty(rows)
+		if err != nil {
+			return nil, "", err
+		}
+		out = append(out, p)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, "", err
+	}
+	next := ""
+	if len(out) > limit {
+		out = out[:limit]
+		next = encodeCursor(out[limit-1].ID)
+	}
+	return out, next, nil
+}
+
+// PartyIDsByUSCC returns the parties having the given codes (as CheckUSCC writes them).
+func (s *Service) PartyIDsByUSCC(ctx context.Context, codes []string) (map[string]uuid.UUID, error) {
+	out := map[string]uuid.UUID{}
+	if len(codes) == 0 {
+		return out, nil
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT uscc, id FROM registry.parties WHERE uscc = ANY(?::text[])`, pgdialect.Array(codes))
+	if err != nil {
+		return nil, fmt.Errorf("registry: parties by uscc: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var c string
+		var id uuid.UUID
+		if err := rows.Scan(&c, &id); err != nil {
+			return nil, err
+		}
+		out[c] = id
+	}
+	return out, rows.Err()
+}

@@ -1,0 +1,364 @@
+package registry
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/google/uuid"
+	"github.com/uptrace/bun"
+	"github.com/uptrace/bun/dialect/pgdialect"
+
+	"ipledger/ledger"
+	"ipledger/registry/ident"
+)
+
+// applyPledge projects every pledge.* entry; live writes and Rebuild run exactly this.
+func applyPledge(ctx context.Context, db bun.IDB, e ledger.Entry) error {
+	if e.Kind == kindPledgeRegistered {
+		return applyPledgeRegistered(ctx, db, e)
+	}
+	var ev pledgeEventPayload
+	if err := decode(e, &ev); err != nil {
+		return err
+	}
+	id := ev.PledgeID.String()
+	if _, err := db.ExecContext(ctx, `INSERT INTO registry.pledge_events (pledge_id, seq, type, effective_on, payload)
+		VALUES (?, ?, ?, ?, ?)`, id, e.Seq, ev.Type, e.EffectiveDate(), string(e.Payload)); err != nil {
+		return err
+	}
+	var err error
+	switch e.Kind {
+	case kindPledgeAmended:
+		_, err = db.ExecContext(ctx, `UPDATE registry.pledges SET
+			amount_fen = coalesce(?, amount_fen), starts_on = coalesce(?::date, starts_on),
+			ends_on = coalesce(?::date, ends_on), contract_no = coalesce(?, contract_no), updated_seq = ?
+			WHERE id = ?`, pledgeNullInt(ev.AmountFen), pledgeDateArg(ev.StartsOn), pledgeDateArg(ev.EndsOn), pledgeNullStr(ev.ContractNo), e.Seq, id)
+		// An amendment counts only the part of its amount above the highest amount already
+		// counted for the registration (10M → 5M → 10M counts 10M in all). The rows counted so
+		// far sum to exactly that highest amount, so the payload's increase_fen (the rise over
+		// the previous amount) is not what counts.
+		if err == nil && ev.AmountFen > 0 {
+			_, err = db.ExecContext(ctx, `INSERT INTO registry.pledge_financing
+				(pledge_id, seq, effective_on, region_code, pledgor_id, amount_fen, is_registration)
+				SELECT p.id, ?, ?, p.region_code, p.pledgor_ids[1], ?::bigint - c.counted, false
+				FROM registry.pledges p,
+				  LATERAL (SELECT coalesce(sum(f.amount_fen), 0) AS counted FROM registry.pledge_financing f WHERE f.pledge_id = p.id) c
+				WHERE p.id = ? AND ?::bigint > c.counted`,
+				e.Seq, e.EffectiveDate(), ev.AmountFen, id, ev.AmountFen)
+			if err == nil {
+				err = insertFinancingKinds(ctx, db, []string{id}, []int64{e.Seq})
+			}
+		}
+	case kindPledgeExtended:
+		_, err = db.ExecContext(ctx, `UPDATE registry.pledges SET ends_on = ?, updated_seq = ? WHERE id = ?`,
+			pledgeDateArg(ev.EndsOn), e.Seq, id)
+	case kindPledgeAssetsReleased:
+		strs := make([]string, len(ev.AssetIDs))
+		for i, a := range ev.AssetIDs {
+			strs[i] = a.String()
+		}
+		_, err = db.ExecContext(ctx, `UPDATE registry.pledge_assets SET active = false, released_on = ?, released_seq = ?
+			WHERE pledge_id = ? AND active AND asset_id = ANY(?::uuid[])`, e.EffectiveDate(), e.Seq, id, pgdialect.Array(strs))
+		if err == nil {
+			_, err = db.ExecContext(ctx, `UPDATE registry.pledges SET updated_seq = ? WHERE id = ?`, e.Seq, id)
+		}
+	case kindPledgeReleased, kindPledgeRealised:
+		status := PledgeReleased
+		if e.Kind == kindPledgeRealised {
+			status = PledgeRealised
+		}
+		_, err = db.ExecContext(ctx, `UPDATE registry.pledges SET status = ?, ended_on = ?, realisation_method = ?,
+			proceeds_fen = ?, updated_seq = ? WHERE id = ?`,
+			status, e.EffectiveDate(), pledgeNullStr(ev.Method), pledgeNullInt(ev.ProceedsFen), e.Seq, id)
+		if err == nil {
+			_, err = db.ExecContext(ctx, `UPDATE registry.pledge_assets SET active = false, released_on = ?, released_seq = ?
+				WHERE pledge_id = ? AND active`, e.EffectiveDate(), e.Seq, id)
+		}
+	case kindPledgeDefaulted:
+		_, err = db.ExecContext(ctx, `UPDATE registry.pledges SET defaulted_on = ?, updated_seq = ? WHERE id = ?`,
+			e.EffectiveDate(), e.Seq, id)
+	}
+	if err != nil {
+		return fmt.Errorf("registry: project %s: %w", e.Kind, err)
+	}
+	if err := applyPledgeServices(ctx, db, e, ev); err != nil { // pledge_realise.go, pledge_valuation.go
+		return fmt.Errorf("registry: project %s: %w", e.Kind, err)
+	}
+	return recomputePledgeAssets(ctx, db, ev.PledgeID, e.Seq)
+}
+
+func applyPledgeRegistered(ctx context.Context, db bun.IDB, e ledger.Entry) error {
+	var p pledgePayload
+	if err := decode(e, &p); err != nil {
+		return err
+	}
+	pledgors := make([]string, len(p.PledgorIDs))
+	for i, id := range p.PledgorIDs {
+		pledgors[i] = id.String()
+	}
+	assets := make([]string, len(p.AssetIDs))
+	for i, id := range p.AssetIDs {
+		assets[i] = id.String()
+	}
+	if _, err := db.ExecContext(ctx, `INSERT INTO registry.pledges (id, pledgee_id, pledgor_ids, region_code, contract_no,
+		amount_fen, registered_on, starts_on, ends_on, status, registered_seq, updated_seq)
+		VALUES (?, ?, ?::uuid[], ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		p.ID.String(), p.PledgeeID.String(), pgdialect.Array(pledgors), p.RegionCode, p.ContractNo, p.AmountFen,
+		p.RegisteredOn.String(), p.StartsOn.String(), p.EndsOn.String(), PledgeActive, e.Seq, e.Seq); err != nil {
+		return fmt.Errorf("registry: insert pledge: %w", err)
+	}
+	// Postgres arbitrates "no right in two pledges at once" through the exclusion constraint
+	// pledge_assets_no_overlap: a right it skips is in another pledge during this one's period.
+	// A finished pledge's rows carry their end from the start (its release or realisation
+	// entry follows).
+	rows, err := db.QueryContext(ctx, `INSERT INTO registry.pledge_assets (pledge_id, asset_id, active, position, added_seq, pledged_on, released_on)
+		SELECT ?, a.id, true, a.ord - 1, ?, ?::date, ?::date FROM unnest(?::uuid[]) WITH ORDINALITY AS a(id, ord)
+		ON CONFLICT DO NOTHING RETURNING asset_id`,
+		p.ID.String(), e.Seq, p.RegisteredOn.String(), pledgeDateArg(p.end()), pgdialect.Array(assets))
+	if err != nil {
+		return fmt.Errorf("registry: insert pledge assets: %w", err)
+	}
+	inserted := map[uuid.UUID]bool{}
+	for rows.Next() {
+		var id uuid.UUID
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
+			return err
+		}
+		inserted[id] = true
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	for i, a := range p.AssetIDs {
+		if inserted[a] {
+			continue
+		}
+		var holder uuid.UUID
+		if err := db.QueryRowContext(ctx, `SELECT pledge_id FROM registry.pledge_assets WHERE asset_id = ? AND pledge_id <> ?
+			AND daterange(pledged_on, released_on, '[)') && daterange(?::date, ?::date, '[)') ORDER BY active DESC LIMIT 1`,
+			a.String(), p.ID.String(), p.RegisteredOn.String(), pledgeDateArg(p.end())).Scan(&holder); err != nil {
+			return fmt.Errorf("registry: pledge %s: asset %s not inserted: %w", p.ID, a, err)
+		}
+		return assetPledged(a, holder, i)
+	}
+	if _, err := db.ExecContext(ctx, `INSERT INTO registry.pledge_financing
+		(pledge_id, seq, effective_on, region_code, pledgor_id, amount_fen, is_registration)
+		VALUES (?, ?, ?, ?, ?, ?, true)`,
+		p.ID.String(), e.Seq, p.RegisteredOn.String(), p.RegionCode, p.PledgorIDs[0].String(), p.AmountFen); err != nil {
+		return fmt.Errorf("registry: insert pledge financing: %w", err)
+	}
+	if err := insertFinancingKinds(ctx, db, []string{p.ID.String()}, []int64{e.Seq}); err != nil {
+		return err
+	}
+	if err := insertAppraisals(ctx, db, p.ID, e.Seq, p.Appraisals); err != nil {
+		return err
+	}
+	return recomputePledgeAssets(ctx, db, p.ID, e.Seq)
+}
+
+// recomputePledgeAssets re-derives the spans of every right the pledge has covered, so that
+// the high-value pledge-financing criterion follows the pledge, live and on replay alike.
+func recomputePledgeAssets(ctx context.Context, db bun.IDB, pledgeID uuid.UUID, seq int64) error {
+	pol, err := loadPolicy(ctx, db)
+	if err != nil {
+		return err
+	}
+	_, err = recompute(ctx, db, pol, seq,
+		`a.id IN (SELECT asset_id FROM registry.pledge_assets WHERE pledge_id = ?)`, pledgeID.String())
+	return err
+}
+
+// applyPledgesRegistered projects accepted registrations with one statement per table. It is
+// what applyPledgeRegistered does entry by entry on replay: the rights of the registrations
+// of one batch are distinct (a right in an earlier one is refused), so each right's spans
+// change once, known from its own pledge's seq.
+func applyPledgesRegistered(ctx context.Context, db bun.IDB, v *pledgeView, es []ledger.Entry, ps []*pledgePayload) error {
+	if len(es) == 0 {
+		return nil
+	}
+	var pb, ab, fb strings.Builder
+	var pargs, aargs, fargs []any
+	pb.WriteString(`INSERT INTO registry.pledges (id, pledgee_id, pledgor_ids, region_code, contract_no,
+		amount_fen, registered_on, starts_on, ends_on, status, registered_seq, updated_seq) VALUES `)
+	ab.WriteString(`INSERT INTO registry.pledge_assets (pledge_id, asset_id, active, position, added_seq, pledged_on) VALUES `)
+	fb.WriteString(`INSERT INTO registry.pledge_financing
+		(pledge_id, seq, effective_on, region_code, pledgor_id, amount_fen, is_registration) VALUES `)
+	seqOf := map[uuid.UUID]int64{}
+	var touched []string
+	for k, p := range ps {
+		seq := es[k].Seq
+		pledgors := make([]string, len(p.PledgorIDs))
+		for i, id := range p.PledgorIDs {
+			pledgors[i] = id.String()
+		}
+		if k > 0 {
+			pb.WriteByte(',')
+			fb.WriteByte(',')
+		}
+		pb.WriteString(`(?, ?, ?::uuid[], ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+		pargs = append(pargs, p.ID.String(), p.PledgeeID.String(), pgdialect.Array(pledgors), p.RegionCode, p.ContractNo,
+			p.AmountFen, p.RegisteredOn.String(), p.StartsOn.String(), p.EndsOn.String(), PledgeActive, seq, seq)
+		fb.WriteString(`(?, ?, ?, ?, ?, ?, true)`)
+		fargs = append(fargs, p.ID.String(), seq, p.RegisteredOn.String(), p.RegionCode, p.PledgorIDs[0].String(), p.AmountFen)
+		for i, a := range p.AssetIDs {
+			if len(aargs) > 0 {
+				ab.WriteByte(',')
+			}
+			ab.WriteString(`(?, ?, true, ?, ?, ?::date)`)
+			aargs = append(aargs, p.ID.String(), a.String(), i, seq, p.RegisteredOn.String())
+			seqOf[a] = seq
+			touched = append(touched, a.String())
+		}
+	}
+	for _, st := range []struct {
+		what string
+		sql  string
+		args []any
+	}{{"pledges", pb.String(), pargs}, {"pledge assets", ab.String(), aargs}, {"pledge financing", fb.String(), fargs}} {
+		if _, err := db.ExecContext(ctx, st.sql, st.args...); err != nil {
+			return fmt.Errorf("registry: insert %s: %w", st.what, err)
+		}
+	}
+	ids, seqs := make([]string, len(ps)), make([]int64, len(ps))
+	for k, p := range ps {
+		ids[k], seqs[k] = p.ID.String(), es[k].Seq
+	}
+	if err := insertFinancingKinds(ctx, db, ids, seqs); err != nil {
+		return err
+	}
+	for k, p := range ps {
+		if err := insertAppraisals(ctx, db, p.ID, es[k].Seq, p.Appraisals); err != nil {
+			return err
+		}
+	}
+	// The rights' spans: the high-value criterion follows the financing.
+	have, err := currentSpans(ctx, db, touched)
+	if err != nil {
+		return err
+	}
+	var sw spanWrite
+	for a, seq := range seqOf {
+		l := v.assets[a]
+		w := fold(l.f, l.evs, v.pol, l.fin).spans()
+		if slices.Equal(have[a], w) {
+			continue
+		}
+		if len(have[a]) > 0 {
+			sw.close(a, seq)
+		}
+		sw.insert(a, seq, w)
+	}
+	return sw.exec(ctx, db)
+}
+
+// PlanLineKinds are the kinds of right that put a pledge's financing on the plan's line
+// (专利商标质押融资): patents and trademarks (docs/INDICATORS.md, Counting, as decided, rule 2).
+var PlanLineKinds = func() []string {
+	var out []string
+	for _, k := range ident.Kinds() {
+		if k.IsPatent() || k.IsTrademarkLike() {
+			out = append(out, string(k))
+		}
+	}
+	return out
+}()
+
+// financingKindsSQL divides the counted amounts (pledge_id ?0[i], seq ?1[i]) among the rights
+// in their pledges at that seq and stores each kind's part with the amount's line (?2: the
+// plan's kinds). Migration 0019 runs the same statement over every row to backfill.
+const financingKindsSQL = `INSERT INTO registry.pledge_financing_kinds
+	  (pledge_id, seq, kind, region_code, effective_on, plan_line, share_fen)
+	SELECT pledge_id, seq, kind, region_code, effective_on, plan_line, sum(share)
+	FROM (
+	  SELECT f.pledge_id, f.seq, f.region_code, f.effective_on, a.kind,
+	    f.amount_fen / count(*) OVER p + CASE WHEN row_number() OVER o <= f.amount_fen % count(*) OVER p THEN 1 ELSE 0 END AS share,
+	    bool_or(a.kind = ANY(?2::text[])) OVER p AS plan_line
+	  FROM registry.pledge_financing f
+	  JOIN registry.pledge_assets pa ON pa.pledge_id = f.pledge_id
+	    AND f.seq >= pa.added_seq AND (pa.released_seq IS NULL OR f.seq < pa.released_seq)
+	  JOIN registry.assets a ON a.id = pa.asset_id
+	  WHERE (f.pledge_id, f.seq) IN (SELECT * FROM unnest(?0::uuid[], ?1::bigint[]))
+	  WINDOW p AS (PARTITION BY f.pledge_id, f.seq), o AS (PARTITION BY f.pledge_id, f.seq ORDER BY pa.position, pa.asset_id)
+	) s
+	GROUP BY pledge_id, seq, kind, region_code, effective_on, plan_line`
+
+// insertFinancingKinds stores the parts by kind of right of the amounts just counted for the
+// pledges at the seqs (pairwise); an amount not counted (an amendment below the highest amount)
+// has no row in registry.pledge_financing and so no parts.
+func insertFinancingKinds(ctx context.Context, db bun.IDB, pledgeIDs []string, seqs []int64) error {
+	if len(pledgeIDs) == 0 {
+		return nil
+	}
+	if _, err := db.ExecContext(ctx, financingKindsSQL, pgdialect.Array(pledgeIDs), pgdialect.Array(seqs),
+		pgdialect.Array(PlanLineKinds)); err != nil {
+		return fmt.Errorf("registry: insert pledge financing kinds: %w", err)
+	}
+	return nil
+}
+
+// applyPledgeServices projects what the financing services add to a pledge entry: a
+// realisation's terms and an appraisal.
+func applyPledgeServices(ctx context.Context, db bun.IDB, e ledger.Entry, ev pledgeEventPayload) error {
+	switch e.Kind {
+	case kindPledgeRealised:
+		if ev.EquityHolderID == nil && ev.LicenseeID == nil {
+			return nil
+		}
+		var holder, licensee any
+		if ev.EquityHolderID != nil {
+			holder = ev.EquityHolderID.String()
+		}
+		if ev.LicenseeID != nil {
+			licensee = ev.LicenseeID.String()
+		}
+		_, err := db.ExecContext(ctx, `UPDATE registry.pledges SET equity_holder_id = ?, equity_share = ?::numeric, licensee_id = ?,
+			licence_ends_on = ?::date WHERE id = ?`, holder, pledgeNullStr(ev.EquityShare), licensee, pledgeDateArg(ev.LicenceEndsOn), ev.PledgeID.String())
+		return err
+	case kindPledgeAppraised:
+		if err := insertAppraisals(ctx, db, ev.PledgeID, e.Seq, ev.Appraisals); err != nil {
+			return err
+		}
+		_, err := db.ExecContext(ctx, `UPDATE registry.pledges SET updated_seq = ? WHERE id = ?`, e.Seq, ev.PledgeID.String())
+		return err
+	}
+	return nil
+}
+
+// insertAppraisals projects the appraisals an entry (seq) recorded for a pledge.
+func insertAppraisals(ctx context.Context, db bun.IDB, pledge uuid.UUID, seq int64, as []appraisalPayload) error {
+	for i, a := range as {
+		if _, err := db.ExecContext(ctx, `INSERT INTO registry.pledge_appraisals (pledge_id, seq, position, value_fen, appraiser,
+			appraised_on, method) VALUES (?, ?, ?, ?, ?, ?, ?)`, pledge.String(), seq, i, a.ValueFen, a.Appraiser, a.AppraisedOn.String(), a.Method); err != nil {
+			return fmt.Errorf("registry: insert appraisal: %w", err)
+		}
+	}
+	return nil
+}
+
+// pledgeProjection: pledges, their rights and financing (and, through the financing, the
+// rights' spans).
+type pledgeProjection struct{}
+
+var pledgeKinds = []string{kindPledgeRegistered, kindPledgeAmended, kindPledgeExtended, kindPledgeAssetsReleased,
+	kindPledgeReleased, kindPledgeDefaulted, kindPledgeRealised, kindPledgeAppraised}
+
+func (*pledgeProjection) Owns(kind string) bool { return slices.Contains(pledgeKinds, kind) }
+
+func (*pledgeProjection) Tables() []string {
+	return []string{"registry.pledges", "registry.pledge_events", "registry.pledge_assets", "registry.pledge_financing",
+		"registry.pledge_financing_kinds", "registry.pledge_appraisals"}
+}
+
+func (*pledgeProjection) Apply(ctx context.Context, db bun.IDB, es []ledger.Entry) error {
+	ctx = withPolicyMemo(ctx)
+	for _, e := range es {
+		if err := applyPledge(ctx, db, e); err != nil {
+			return fmt.Errorf("registry: apply %s #%d: %w", e.Kind, e.Seq, err)
+		}
+	}
+	return nil
+}
