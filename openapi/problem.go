@@ -138,6 +138,17 @@ var classStatus = map[registry.Class]int{
 	registry.Unauthorized: http.StatusUnauthorized,
 }
 
+// location is where a domain error's field was in the request: the domain names a path into
+// its input (owner_ids[1]), which arrived as the body; a list filter or the addressed record
+// it names by its parameter already (query.status, path.id).
+func location(field string) string {
+	switch {
+	case strings.HasPrefix(field, "query."), strings.HasPrefix(field, "path."), strings.HasPrefix(field, "header."):
+		return field
+	}
+	return "body." + field
+}
+
 // problemFrom is the one mapping from domain errors to HTTP problems. Anything it does not
 // know is an internal error: logged here, never shown to the client.
 func (s *Server) problemFrom(ctx context.Context, err error) error {
@@ -156,7 +167,7 @@ func (s *Server) problemFrom(ctx context.Context, err error) error {
 		p := newProblem(status, de.Code, de.Message)
 		p.Ref = de.Ref
 		if de.Field != "" {
-			p.Errors = []FieldError{{Location: de.Field, Message: de.Message}}
+			p.Errors = []FieldError{{Location: location(de.Field), Message: de.Message}}
 		}
 		return p
 	}

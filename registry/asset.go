@@ -95,7 +95,7 @@ func (s *Service) RegisterAsset(ctx context.Context, in AssetInput) (Asset, erro
 		return Asset{}, res.Err
 	}
 	if res.Unchanged {
-		e := Errorf(Conflict, "asset_exists", "body.number", "this %s is registered already", in.Kind)
+		e := Errorf(Conflict, "asset_exists", "number", "this %s is registered already", in.Kind)
 		e.Ref = res.ID.String()
 		return Asset{}, e
 	}
@@ -183,7 +183,7 @@ func (s *Service) registerAssets(ctx context.Context, ins []AssetInput) ([]asset
 					out[i].BatchResult = BatchResult{ID: ex.p.ID, Unchanged: true}
 					continue
 				}
-				e := Errorf(Conflict, "asset_exists", "body.number", "a %s numbered %s is registered already", p.Kind, p.Number)
+				e := Errorf(Conflict, "asset_exists", "number", "a %s numbered %s is registered already", p.Kind, p.Number)
 				e.Ref = ex.p.ID.String()
 				out[i].Err = e
 				continue
@@ -193,7 +193,7 @@ func (s *Service) registerAssets(ctx context.Context, ins []AssetInput) ([]asset
 					out[i].BatchResult = BatchResult{ID: prev.ID, Unchanged: true}
 					continue
 				}
-				e := Errorf(Conflict, "asset_exists", "body.number", "a %s numbered %s is registered already", p.Kind, p.Number)
+				e := Errorf(Conflict, "asset_exists", "number", "a %s numbered %s is registered already", p.Kind, p.Number)
 				e.Ref = prev.ID.String()
 				out[i].Err = e
 				continue
@@ -238,83 +238,83 @@ func (s *Service) registerAssets(ctx context.Context, ins []AssetInput) ([]asset
 // prepareAsset checks what needs no database: kind, number, title, dates, attributes.
 func prepareAsset(in AssetInput, today term.Date) (*assetPayload, *Error) {
 	if !in.Kind.Valid() {
-		return nil, Errorf(Invalid, ident.CodeKindUnknown, "body.kind", "unknown asset kind %q", in.Kind)
+		return nil, Errorf(Invalid, ident.CodeKindUnknown, "kind", "unknown asset kind %q", in.Kind)
 	}
 	num, err := ident.Canonical(in.Kind, in.Number)
 	if err != nil {
-		e, _ := AsError(identError(err, "body.number"))
+		e, _ := AsError(identError(err, "number"))
 		return nil, e
 	}
 	title := strings.TrimSpace(in.Title)
 	if title == "" {
-		return nil, Errorf(Invalid, "title_required", "body.title", "an asset needs a title")
+		return nil, Errorf(Invalid, "title_required", "title", "an asset needs a title")
 	}
-	if err := CheckText("body.title", title, false); err != nil {
+	if err := CheckText("title", title, false); err != nil {
 		return nil, err
 	}
 	if len(in.OwnerIDs) == 0 {
-		return nil, Errorf(Invalid, "owners_required", "body.owner_ids", "an asset needs at least one owner")
+		return nil, Errorf(Invalid, "owners_required", "owner_ids", "an asset needs at least one owner")
 	}
 	for i, o := range in.OwnerIDs {
 		if slices.Contains(in.OwnerIDs[:i], o) {
-			return nil, Errorf(Invalid, "owner_duplicate", fmt.Sprintf("body.owner_ids[%d]", i), "owner %s is listed twice", o)
+			return nil, Errorf(Invalid, "owner_duplicate", fmt.Sprintf("owner_ids[%d]", i), "owner %s is listed twice", o)
 		}
 	}
 	for _, d := range []struct {
 		d     term.Date
 		field string
-	}{{in.FiledOn, "body.filed_on"}, {in.GrantedOn, "body.granted_on"}} {
+	}{{in.FiledOn, "filed_on"}, {in.GrantedOn, "granted_on"}} {
 		if d.d.After(today) {
 			return nil, Errorf(Invalid, "date_in_future", d.field, "%s is after today (%s)", d.d, today)
 		}
 	}
 	if !in.FiledOn.IsZero() && !in.GrantedOn.IsZero() && in.GrantedOn.Before(in.FiledOn) {
-		return nil, Errorf(Invalid, "granted_before_filed", "body.granted_on", "granted on %s, before it was filed (%s)", in.GrantedOn, in.FiledOn)
+		return nil, Errorf(Invalid, "granted_before_filed", "granted_on", "granted on %s, before it was filed (%s)", in.GrantedOn, in.FiledOn)
 	}
 	attrs := Attributes{Category: in.Attributes.Category}
 	switch {
 	case in.Kind.IsPatent():
 		if in.FiledOn.IsZero() {
-			return nil, Errorf(Invalid, "filed_on_required", "body.filed_on", "a patent's term runs from its filing date")
+			return nil, Errorf(Invalid, "filed_on_required", "filed_on", "a patent's term runs from its filing date")
 		}
 		if y := ident.PatentFilingYear(num); y != in.FiledOn.Year() {
-			return nil, Errorf(Invalid, "filing_year_mismatch", "body.filed_on",
+			return nil, Errorf(Invalid, "filing_year_mismatch", "filed_on",
 				"the application number says it was filed in %d, the filing date says %d", y, in.FiledOn.Year())
 		}
 		if err := ident.CheckPatentFiledOn(num, in.FiledOn.Time()); err != nil {
-			e, _ := AsError(identError(err, "body.filed_on"))
+			e, _ := AsError(identError(err, "filed_on"))
 			return nil, e
 		}
 		for i, c := range in.Attributes.IPC {
 			c = normIPC(c)
 			if !ipcRE.MatchString(c) {
-				return nil, Errorf(Invalid, "ipc_format", fmt.Sprintf("body.attributes.ipc[%d]", i), "%q is not an IPC class (e.g. H01M10/0525)", in.Attributes.IPC[i])
+				return nil, Errorf(Invalid, "ipc_format", fmt.Sprintf("attributes.ipc[%d]", i), "%q is not an IPC class (e.g. H01M10/0525)", in.Attributes.IPC[i])
 			}
 			if !slices.Contains(attrs.IPC, c) {
 				attrs.IPC = append(attrs.IPC, c)
 			}
 		}
 	case len(in.Attributes.IPC) > 0:
-		return nil, Errorf(Invalid, "ipc_not_patent", "body.attributes.ipc", "IPC classes are recorded on patents only")
+		return nil, Errorf(Invalid, "ipc_not_patent", "attributes.ipc", "IPC classes are recorded on patents only")
 	}
 	switch {
 	case in.Kind == ident.PlantVariety:
 		if attrs.Category != "" && attrs.Category != CategoryTreeVine {
-			return nil, Errorf(Invalid, "category_unknown", "body.attributes.category", "a plant variety's category is %q or empty", CategoryTreeVine)
+			return nil, Errorf(Invalid, "category_unknown", "attributes.category", "a plant variety's category is %q or empty", CategoryTreeVine)
 		}
 		if in.FiledOn.IsZero() && in.GrantedOn.IsZero() {
-			return nil, Errorf(Invalid, "filed_on_required", "body.filed_on", "a plant variety needs its application date")
+			return nil, Errorf(Invalid, "filed_on_required", "filed_on", "a plant variety needs its application date")
 		}
 	case attrs.Category != "":
-		return nil, Errorf(Invalid, "category_not_applicable", "body.attributes.category", "category applies to plant varieties only")
+		return nil, Errorf(Invalid, "category_not_applicable", "attributes.category", "category applies to plant varieties only")
 	case in.Kind.IsTrademarkLike():
 		// A mark may be registered as an application (granted later) or as a registration.
 		if in.FiledOn.IsZero() && in.GrantedOn.IsZero() {
-			return nil, Errorf(Invalid, "granted_on_required", "body.granted_on", "a mark needs its registration date (or its filing date, if not yet registered)")
+			return nil, Errorf(Invalid, "granted_on_required", "granted_on", "a mark needs its registration date (or its filing date, if not yet registered)")
 		}
 	case !needsGrant(in.Kind):
 		if in.GrantedOn.IsZero() && in.FiledOn.IsZero() {
-			return nil, Errorf(Invalid, "granted_on_required", "body.granted_on", "a %s needs its registration or announcement date (granted_on)", in.Kind)
+			return nil, Errorf(Invalid, "granted_on_required", "granted_on", "a %s needs its registration or announcement date (granted_on)", in.Kind)
 		}
 	}
 	return &assetPayload{Kind: in.Kind, Number: num, Title: title, OwnerIDs: slices.Clone(in.OwnerIDs),
@@ -326,14 +326,14 @@ func prepareAsset(in AssetInput, today term.Date) (*assetPayload, *Error) {
 func resolveAsset(p *assetPayload, ownerRegion map[uuid.UUID]string, units map[string]bool) *Error {
 	for i, o := range p.OwnerIDs {
 		if _, ok := ownerRegion[o]; !ok {
-			return Errorf(Invalid, "owner_unknown", fmt.Sprintf("body.owner_ids[%d]", i), "no party %s", o)
+			return Errorf(Invalid, "owner_unknown", fmt.Sprintf("owner_ids[%d]", i), "no party %s", o)
 		}
 	}
 	if p.RegionCode == "" {
 		p.RegionCode = ownerRegion[p.OwnerIDs[0]]
 	}
 	if !units[p.RegionCode] {
-		return Errorf(Invalid, "region_unknown", "body.region_code",
+		return Errorf(Invalid, "region_unknown", "region_code",
 			"%q is not one of the city's county-level units (the city code %s itself is not a unit)", p.RegionCode, CityCode)
 	}
 	return nil

@@ -241,35 +241,35 @@ func (s *Service) AssetEventAt(ctx context.Context, id uuid.UUID, in EventInput,
 func prepareEvent(in EventInput, today term.Date) (string, term.Date, *Error) {
 	kind, ok := eventKinds[in.Type]
 	if !ok {
-		return "", term.Date{}, Errorf(Invalid, "event_type_unknown", "body.type", "no asset event %q (known: %s)", in.Type, strings.Join(EventTypes(), ", "))
+		return "", term.Date{}, Errorf(Invalid, "event_type_unknown", "type", "no asset event %q (known: %s)", in.Type, strings.Join(EventTypes(), ", "))
 	}
 	for _, f := range eventFields {
 		if f.given(in) && !slices.Contains(f.types, in.Type) {
-			return "", term.Date{}, Errorf(Invalid, "field_not_allowed", "body."+f.name,
+			return "", term.Date{}, Errorf(Invalid, "field_not_allowed", ""+f.name,
 				"%s does not belong to a %s event (only to %s)", f.name, in.Type, strings.Join(f.types, ", "))
 		}
 	}
 	switch in.Type {
 	case EventLicense:
 		if in.LicenseeID == uuid.Nil {
-			return "", term.Date{}, Errorf(Invalid, "licensee_required", "body.licensee_id", "a licence names its licensee (a party id)")
+			return "", term.Date{}, Errorf(Invalid, "licensee_required", "licensee_id", "a licence names its licensee (a party id)")
 		}
 		if !slices.Contains(LicenseTypes, in.LicenseType) {
-			return "", term.Date{}, Errorf(Invalid, "license_type_invalid", "body.license_type",
+			return "", term.Date{}, Errorf(Invalid, "license_type_invalid", "license_type",
 				"license_type is exclusive (独占许可), sole (排他许可) or ordinary (普通许可)")
 		}
 	case EventAward:
 		if !slices.Contains(Awards, in.Award) {
-			return "", term.Date{}, Errorf(Invalid, "award_unknown", "body.award", "award is %s", strings.Join(Awards, " or "))
+			return "", term.Date{}, Errorf(Invalid, "award_unknown", "award", "award is %s", strings.Join(Awards, " or "))
 		}
 	}
 	for _, t := range []struct{ field, s string }{{"case_number", in.CaseNumber}, {"industry", in.Industry}, {"country", in.Country},
 		{"family_number", in.FamilyNumber}, {"level", in.Level}, {"region_code", in.RegionCode}} {
-		if err := CheckText("body."+t.field, t.s, false); err != nil {
+		if err := CheckText(""+t.field, t.s, false); err != nil {
 			return "", term.Date{}, err
 		}
 	}
-	if err := CheckText("body.note", in.Note, true); err != nil {
+	if err := CheckText("note", in.Note, true); err != nil {
 		return "", term.Date{}, err
 	}
 	eff := in.EffectiveOn
@@ -277,7 +277,7 @@ func prepareEvent(in EventInput, today term.Date) (string, term.Date, *Error) {
 		eff = today
 	}
 	if eff.After(today) {
-		return "", term.Date{}, Errorf(Invalid, "date_in_future", "body.effective_on", "%s is after today (%s)", eff, today)
+		return "", term.Date{}, Errorf(Invalid, "date_in_future", "effective_on", "%s is after today (%s)", eff, today)
 	}
 	return kind, eff, nil
 }
@@ -320,11 +320,11 @@ func checkEvent(ctx context.Context, db bun.IDB, l *loaded, t *timeline, in Even
 		earliest = t.start
 	}
 	if !earliest.IsZero() && eff.Before(earliest) {
-		return d, Errorf(Invalid, "before_filing", "body.effective_on", "%s is before the asset was filed or registered (%s)", eff, earliest)
+		return d, Errorf(Invalid, "before_filing", "effective_on", "%s is before the asset was filed or registered (%s)", eff, earliest)
 	}
 	st := t.at(eff)
 	invalid := func(code, format string, args ...any) (eventData, error) {
-		return d, Errorf(Invalid, code, "body.effective_on", format, args...)
+		return d, Errorf(Invalid, code, "effective_on", format, args...)
 	}
 	if !t.invalidatedOn.IsZero() && !eff.Before(t.invalidatedOn) && in.Type != EventFreeze && in.Type != EventUnfreeze {
 		return invalid("already_invalidated", "the right was invalidated on %s", t.invalidatedOn)
@@ -386,12 +386,12 @@ func checkEvent(ctx context.Context, db bun.IDB, l *loaded, t *timeline, in Even
 				return invalid("asset_frozen", "the right is frozen by a court on %s: it cannot be transferred", eff)
 			}
 			if len(in.OwnerIDs) == 0 {
-				return d, Errorf(Invalid, "owners_required", "body.owner_ids", "a transfer names the new owners")
+				return d, Errorf(Invalid, "owners_required", "owner_ids", "a transfer names the new owners")
 			}
 			var ids []string
 			for i, o := range in.OwnerIDs {
 				if slices.Contains(in.OwnerIDs[:i], o) {
-					return d, Errorf(Invalid, "owner_duplicate", fmt.Sprintf("body.owner_ids[%d]", i), "owner %s is listed twice", o)
+					return d, Errorf(Invalid, "owner_duplicate", fmt.Sprintf("owner_ids[%d]", i), "owner %s is listed twice", o)
 				}
 				ids = append(ids, o.String())
 			}
@@ -401,7 +401,7 @@ func checkEvent(ctx context.Context, db bun.IDB, l *loaded, t *timeline, in Even
 			}
 			for i, o := range in.OwnerIDs {
 				if _, ok := regions[o]; !ok {
-					return d, Errorf(Invalid, "owner_unknown", fmt.Sprintf("body.owner_ids[%d]", i), "no party %s", o)
+					return d, Errorf(Invalid, "owner_unknown", fmt.Sprintf("owner_ids[%d]", i), "no party %s", o)
 				}
 			}
 			d.OwnerIDs = slices.Clone(in.OwnerIDs)
@@ -415,7 +415,7 @@ func checkEvent(ctx context.Context, db bun.IDB, l *loaded, t *timeline, in Even
 		} else {
 			if _, err := getParty(ctx, db, in.LicenseeID); err != nil {
 				if de, ok := AsError(err); ok && de.Class == NotFound {
-					return d, Errorf(Invalid, "licensee_unknown", "body.licensee_id", "no party %s", in.LicenseeID)
+					return d, Errorf(Invalid, "licensee_unknown", "licensee_id", "no party %s", in.LicenseeID)
 				}
 				return d, err
 			}
@@ -428,7 +428,7 @@ func checkEvent(ctx context.Context, db bun.IDB, l *loaded, t *timeline, in Even
 			var pledge uuid.UUID
 			err := db.QueryRowContext(ctx, `SELECT pledge_id FROM registry.pledge_assets WHERE asset_id = ? AND active LIMIT 1`, l.id.String()).Scan(&pledge)
 			if err == nil {
-				e := Errorf(Conflict, "asset_pledged", "body.pledgee_consent",
+				e := Errorf(Conflict, "asset_pledged", "pledgee_consent",
 					"the right is in active pledge %s: a %s needs the pledgee's consent", pledge, in.Type)
 				e.Ref = pledge.String()
 				return d, e
@@ -451,7 +451,7 @@ func checkEvent(ctx context.Context, db bun.IDB, l *loaded, t *timeline, in Even
 		}
 		d.Industry = strings.TrimSpace(in.Industry)
 		if d.Industry == "" {
-			return d, Errorf(Invalid, "industry_required", "body.industry", "name the strategic emerging industry")
+			return d, Errorf(Invalid, "industry_required", "industry", "name the strategic emerging industry")
 		}
 	case EventForeignFamily:
 		if !k.IsPatent() {
@@ -459,14 +459,14 @@ func checkEvent(ctx context.Context, db bun.IDB, l *loaded, t *timeline, in Even
 		}
 		d.Country = strings.ToUpper(strings.TrimSpace(in.Country))
 		if !countryRE.MatchString(d.Country) || d.Country == "CN" {
-			return d, Errorf(Invalid, "country_invalid", "body.country", "want an overseas office code such as US, EP, JP or WO")
+			return d, Errorf(Invalid, "country_invalid", "country", "want an overseas office code such as US, EP, JP or WO")
 		}
 		d.FamilyNumber = strings.TrimSpace(in.FamilyNumber)
 		if d.FamilyNumber == "" {
-			return d, Errorf(Invalid, "family_number_required", "body.family_number", "the family member's number is required")
+			return d, Errorf(Invalid, "family_number_required", "family_number", "the family member's number is required")
 		}
 		if in.FamilyDate.After(eff) {
-			return d, Errorf(Invalid, "date_in_future", "body.family_date", "the family member's date %s is after the event's date %s", in.FamilyDate, eff)
+			return d, Errorf(Invalid, "date_in_future", "family_date", "the family member's date %s is after the event's date %s", in.FamilyDate, eff)
 		}
 		d.FamilyDate = in.FamilyDate
 		if err := checkFamilyStatus(in, d.Country, l.f.FiledOn, eff); err != nil {
@@ -494,7 +494,7 @@ func checkEvent(ctx context.Context, db bun.IDB, l *loaded, t *timeline, in Even
 			return d, err
 		}
 		if !units[in.RegionCode] {
-			return d, Errorf(Invalid, "region_unknown", "body.region_code",
+			return d, Errorf(Invalid, "region_unknown", "region_code",
 				"%q is not one of the city's county-level units (the city code %s itself is not a unit)", in.RegionCode, CityCode)
 		}
 		d.RegionCode = in.RegionCode
@@ -509,27 +509,27 @@ func checkFamilyStatus(in EventInput, country string, filedOn, eff term.Date) er
 	switch in.FamilyStatus {
 	case "", FamilyPending:
 		if !in.FamilyGrantedOn.IsZero() {
-			return Errorf(Invalid, "family_granted_on_not_allowed", "body.family_granted_on",
+			return Errorf(Invalid, "family_granted_on_not_allowed", "family_granted_on",
 				"family_granted_on belongs to a granted family member (family_status granted)")
 		}
 	case FamilyGranted:
 		if country == "WO" {
-			return Errorf(Invalid, "family_status_invalid", "body.family_status",
+			return Errorf(Invalid, "family_status_invalid", "family_status",
 				"a PCT (WO) application is never granted: record the national or regional patent granted from it")
 		}
 		g := in.FamilyGrantedOn
 		switch {
 		case g.IsZero():
-			return Errorf(Invalid, "family_granted_on_required", "body.family_granted_on", "a granted family member names its grant date")
+			return Errorf(Invalid, "family_granted_on_required", "family_granted_on", "a granted family member names its grant date")
 		case !filedOn.IsZero() && g.Before(filedOn):
-			return Errorf(Invalid, "before_filing", "body.family_granted_on", "the family patent's grant %s is before the patent was filed (%s)", g, filedOn)
+			return Errorf(Invalid, "before_filing", "family_granted_on", "the family patent's grant %s is before the patent was filed (%s)", g, filedOn)
 		case !in.FamilyDate.IsZero() && g.Before(in.FamilyDate):
-			return Errorf(Invalid, "before_filing", "body.family_granted_on", "the family patent's grant %s is before its filing (%s)", g, in.FamilyDate)
+			return Errorf(Invalid, "before_filing", "family_granted_on", "the family patent's grant %s is before its filing (%s)", g, in.FamilyDate)
 		case g.After(eff):
-			return Errorf(Invalid, "date_in_future", "body.family_granted_on", "the family patent's grant %s is after the event's date %s", g, eff)
+			return Errorf(Invalid, "date_in_future", "family_granted_on", "the family patent's grant %s is after the event's date %s", g, eff)
 		}
 	default:
-		return Errorf(Invalid, "family_status_invalid", "body.family_status", "family_status is %s or %s", FamilyGranted, FamilyPending)
+		return Errorf(Invalid, "family_status_invalid", "family_status", "family_status is %s or %s", FamilyGranted, FamilyPending)
 	}
 	return nil
 }

@@ -340,7 +340,7 @@ func TestTransferAndRegion(t *testing.T) {
 	t.Run("TransferUnknownOwner", func(t *testing.T) {
 		_, err := f.s.AssetEvent(f.ctx, p.ID, EventInput{Type: EventTransfer, EffectiveOn: d("2024-02-01"), OwnerIDs: []uuid.UUID{a2.ID, uuid.New()}, PledgeeConsent: true})
 		de := wantCode(t, err, Invalid, "owner_unknown")
-		if got, want := de.Field, "body.owner_ids[1]"; got != want {
+		if got, want := de.Field, "owner_ids[1]"; got != want {
 			t.Fatalf("field = %q, want %q", got, want)
 		}
 	})
@@ -497,10 +497,10 @@ func TestEventFieldsBelongToTheirType(t *testing.T) {
 		in    EventInput
 		field string
 	}{
-		{EventInput{Type: EventLapse, EffectiveOn: d("2020-01-01"), Award: AwardChinaPatent}, "body.award"},
-		{EventInput{Type: EventFreeze, EffectiveOn: d("2020-01-01"), OwnerIDs: []uuid.UUID{owner.ID}}, "body.owner_ids"},
-		{EventInput{Type: EventAward, EffectiveOn: d("2020-01-01"), Award: AwardChinaPatent, RegionCode: "150502"}, "body.region_code"},
-		{EventInput{Type: EventGrant, EffectiveOn: d("2020-01-01"), PledgeeConsent: true}, "body.pledgee_consent"},
+		{EventInput{Type: EventLapse, EffectiveOn: d("2020-01-01"), Award: AwardChinaPatent}, "award"},
+		{EventInput{Type: EventFreeze, EffectiveOn: d("2020-01-01"), OwnerIDs: []uuid.UUID{owner.ID}}, "owner_ids"},
+		{EventInput{Type: EventAward, EffectiveOn: d("2020-01-01"), Award: AwardChinaPatent, RegionCode: "150502"}, "region_code"},
+		{EventInput{Type: EventGrant, EffectiveOn: d("2020-01-01"), PledgeeConsent: true}, "pledgee_consent"},
 	} {
 		_, err := f.s.AssetEvent(f.ctx, p.ID, c.in)
 		if de := wantCode(t, err, Invalid, "field_not_allowed"); de.Field != c.field {
@@ -510,7 +510,7 @@ func TestEventFieldsBelongToTheirType(t *testing.T) {
 	_, err := f.s.AssetEvent(f.ctx, p.ID, EventInput{Type: EventAward, EffectiveOn: d("2020-01-01"), Award: "national_st_award"})
 	wantCode(t, err, Invalid, "award_unknown")
 	_, _, err = preparePledgeEvent(PledgeEventInput{Type: PledgeRelease, Amount: "1.00"}, d("2024-01-01"))
-	if de := wantCode(t, err, Invalid, "field_not_allowed"); de.Field != "body.amount" {
+	if de := wantCode(t, err, Invalid, "field_not_allowed"); de.Field != "amount" {
 		t.Fatalf("pledge release with amount: field %q", de.Field)
 	}
 	_, _, err = preparePledgeEvent(PledgeEventInput{Type: PledgeExtend, AssetIDs: []uuid.UUID{p.ID}}, d("2024-01-01"))

@@ -126,7 +126,7 @@ func effectiveOn(d, today term.Date) (term.Date, *Error) {
 		return today, nil
 	}
 	if d.After(today) {
-		return d, Errorf(Invalid, "date_in_future", "body.effective_on", "%s is after today (%s)", d, today)
+		return d, Errorf(Invalid, "date_in_future", "effective_on", "%s is after today (%s)", d, today)
 	}
 	return d, nil
 }
@@ -143,17 +143,17 @@ func claimPayout(approved int64, bp int) int64 {
 func (s *Service) FileClaim(ctx context.Context, v Viewer, pledgeID uuid.UUID, in ClaimInput) (Claim, error) {
 	loss, ok := ParseMoney(in.Loss)
 	if !ok {
-		return Claim{}, Errorf(Invalid, "amount_invalid", "body.loss",
+		return Claim{}, Errorf(Invalid, "amount_invalid", "loss",
 			"the loss is a decimal string in CNY, more than 0, with at most 2 decimals, up to %s; got %q", MaxMoney, in.Loss)
 	}
 	ref := strings.TrimSpace(in.EvidenceRef)
 	if ref == "" {
-		return Claim{}, Errorf(Invalid, "field_required", "body.evidence_ref", "a claim cites its evidence (a judgment, the realisation record, …)")
+		return Claim{}, Errorf(Invalid, "field_required", "evidence_ref", "a claim cites its evidence (a judgment, the realisation record, …)")
 	}
-	if err := CheckText("body.evidence_ref", ref, false); err != nil {
+	if err := CheckText("evidence_ref", ref, false); err != nil {
 		return Claim{}, err
 	}
-	if err := CheckText("body.note", in.Note, true); err != nil {
+	if err := CheckText("note", in.Note, true); err != nil {
 		return Claim{}, err
 	}
 	eff, derr := effectiveOn(in.EffectiveOn, s.Today())
@@ -174,7 +174,7 @@ func (s *Service) FileClaim(ctx context.Context, v Viewer, pledgeID uuid.UUID, i
 			return Errorf(Invalid, "not_defaulted", "path.id", "a claim is filed only on a pledge whose default is recorded")
 		}
 		if eff.Before(cur.defaultedOn) {
-			return Errorf(Invalid, "before_last_change", "body.effective_on", "%s is before the default (%s)", eff, cur.defaultedOn)
+			return Errorf(Invalid, "before_last_change", "effective_on", "%s is before the default (%s)", eff, cur.defaultedOn)
 		}
 		var other uuid.UUID
 		err = db.QueryRowContext(ctx, `SELECT id FROM registry.claims WHERE pledge_id = ? AND status <> ? ORDER BY id LIMIT 1`,
@@ -207,22 +207,22 @@ func (s *Service) FileClaim(ctx context.Context, v Viewer, pledgeID uuid.UUID, i
 func (s *Service) ClaimEvent(ctx context.Context, v Viewer, id uuid.UUID, in ClaimEventInput) (Claim, error) {
 	kind, ok := claimEventKinds[in.Type]
 	if !ok {
-		return Claim{}, Errorf(Invalid, "event_type_unknown", "body.type", "no claim event %q (known: %s)", in.Type, strings.Join(ClaimEventTypes(), ", "))
+		return Claim{}, Errorf(Invalid, "event_type_unknown", "type", "no claim event %q (known: %s)", in.Type, strings.Join(ClaimEventTypes(), ", "))
 	}
 	if in.Amount != "" && in.Type == ClaimReject {
-		return Claim{}, Errorf(Invalid, "field_not_allowed", "body.amount", "amount does not belong to a reject event (only to approve, pay)")
+		return Claim{}, Errorf(Invalid, "field_not_allowed", "amount", "amount does not belong to a reject event (only to approve, pay)")
 	}
 	if in.Amount == "" && in.Type == ClaimApprove {
-		return Claim{}, Errorf(Invalid, "field_required", "body.amount", "an approval names the loss recognised (at most the loss claimed)")
+		return Claim{}, Errorf(Invalid, "field_required", "amount", "an approval names the loss recognised (at most the loss claimed)")
 	}
 	var amount Money
 	if in.Amount != "" {
 		if amount, ok = ParseMoney(in.Amount); !ok {
-			return Claim{}, Errorf(Invalid, "amount_invalid", "body.amount",
+			return Claim{}, Errorf(Invalid, "amount_invalid", "amount",
 				"the amount is a decimal string in CNY, more than 0, with at most 2 decimals, up to %s; got %q", MaxMoney, in.Amount)
 		}
 	}
-	if err := CheckText("body.note", in.Note, true); err != nil {
+	if err := CheckText("note", in.Note, true); err != nil {
 		return Claim{}, err
 	}
 	eff, derr := effectiveOn(in.EffectiveOn, s.Today())
@@ -260,25 +260,25 @@ func checkClaimEvent(ctx context.Context, db bun.IDB, cur Claim, typ string, amo
 	}
 	switch cur.Status {
 	case ClaimPaid:
-		return invalid("already_paid", "body.type", "the claim was paid on %s; it takes no further events", cur.PaidOn)
+		return invalid("already_paid", "type", "the claim was paid on %s; it takes no further events", cur.PaidOn)
 	case ClaimRejected:
-		return invalid("already_rejected", "body.type", "the claim was rejected on %s; it takes no further events", cur.DecidedOn)
+		return invalid("already_rejected", "type", "the claim was rejected on %s; it takes no further events", cur.DecidedOn)
 	case ClaimApproved:
 		if typ != ClaimPay {
-			return invalid("already_approved", "body.type", "the claim was approved on %s; what follows is its payout", cur.DecidedOn)
+			return invalid("already_approved", "type", "the claim was approved on %s; what follows is its payout", cur.DecidedOn)
 		}
 	case ClaimFiled:
 		if typ == ClaimPay {
-			return invalid("not_approved", "body.type", "a claim is paid only after it is approved")
+			return invalid("not_approved", "type", "a claim is paid only after it is approved")
 		}
 	}
 	if eff.Before(last) {
-		return invalid("before_last_change", "body.effective_on", "%s is before the claim's last recorded change (%s)", eff, last)
+		return invalid("before_last_change", "effective_on", "%s is before the claim's last recorded change (%s)", eff, last)
 	}
 	switch typ {
 	case ClaimApprove:
 		if amount > cur.Loss {
-			return invalid("amount_exceeds_loss", "body.amount", "%s is more than the loss claimed (%s)", amount, cur.Loss)
+			return invalid("amount_exceeds_loss", "amount", "%s is more than the loss claimed (%s)", amount, cur.Loss)
 		}
 		bp, err := riskCompensationShare(ctx, db)
 		if err != nil {
@@ -287,11 +287,11 @@ func checkClaimEvent(ctx context.Context, db bun.IDB, cur Claim, typ string, amo
 		ev.ApprovedFen, ev.FundShareBP = int64(amount), bp
 		ev.PayoutFen = claimPayout(int64(amount), bp)
 		if ev.PayoutFen <= 0 {
-			return invalid("amount_invalid", "body.amount", "the fund's share (%d/10000) of %s rounds to nothing", bp, amount)
+			return invalid("amount_invalid", "amount", "the fund's share (%d/10000) of %s rounds to nothing", bp, amount)
 		}
 	case ClaimPay:
 		if amount != 0 && amount != cur.Payout {
-			return invalid("amount_mismatch", "body.amount", "the approved payout is %s, not %s", cur.Payout, amount)
+			return invalid("amount_mismatch", "amount", "the approved payout is %s, not %s", cur.Payout, amount)
 		}
 		ev.PayoutFen = int64(cur.Payout)
 	}

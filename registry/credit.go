@@ -48,22 +48,22 @@ type creditPayload struct {
 func (s *Service) creditEvent(ctx context.Context, id uuid.UUID, in PartyEventInput, eff term.Date) (Party, error) {
 	pl := creditPayload{PartyID: id, List: strings.TrimSpace(in.List), SourceRef: strings.TrimSpace(in.SourceRef)}
 	if in.Name != "" || in.RegionCode != "" {
-		field := "body.name"
+		field := "name"
 		if in.Name == "" {
-			field = "body.region_code"
+			field = "region_code"
 		}
 		return Party{}, Errorf(Invalid, "field_not_allowed", field, "a %s takes list, source_ref and effective_on only", in.Type)
 	}
 	if pl.List == "" {
-		return Party{}, Errorf(Invalid, "list_required", "body.list", "name the credit list (e.g. 严重违法失信名单)")
+		return Party{}, Errorf(Invalid, "list_required", "list", "name the credit list (e.g. 严重违法失信名单)")
 	}
-	if err := CheckText("body.list", pl.List, false); err != nil {
+	if err := CheckText("list", pl.List, false); err != nil {
 		return Party{}, err
 	}
 	if pl.SourceRef == "" {
-		return Party{}, Errorf(Invalid, "source_ref_required", "body.source_ref", "cite the decision or notice the %s rests on", in.Type)
+		return Party{}, Errorf(Invalid, "source_ref_required", "source_ref", "cite the decision or notice the %s rests on", in.Type)
 	}
-	if err := CheckText("body.source_ref", pl.SourceRef, false); err != nil {
+	if err := CheckText("source_ref", pl.SourceRef, false); err != nil {
 		return Party{}, err
 	}
 	kind := kindCreditListed
@@ -93,18 +93,18 @@ func (s *Service) creditEvent(ctx context.Context, id uuid.UUID, in PartyEventIn
 		switch kind {
 		case kindCreditListed:
 			if open != nil {
-				return Errorf(Conflict, "credit_already_listed", "body.list", "the party is on %s since %s", pl.List, open.ListedOn)
+				return Errorf(Conflict, "credit_already_listed", "list", "the party is on %s since %s", pl.List, open.ListedOn)
 			}
 			if last != nil && eff.Before(last.RemovedOn) {
-				return Errorf(Invalid, "before_last_change", "body.effective_on",
+				return Errorf(Invalid, "before_last_change", "effective_on",
 					"listed on %s, before its last removal from %s (%s)", eff, pl.List, last.RemovedOn)
 			}
 		case kindCreditRemoved:
 			if open == nil {
-				return Errorf(Conflict, "credit_not_listed", "body.list", "the party is not on %s", pl.List)
+				return Errorf(Conflict, "credit_not_listed", "list", "the party is not on %s", pl.List)
 			}
 			if eff.Before(open.ListedOn) {
-				return Errorf(Invalid, "before_last_change", "body.effective_on",
+				return Errorf(Invalid, "before_last_change", "effective_on",
 					"removed on %s, before it was listed (%s)", eff, open.ListedOn)
 			}
 		}
@@ -126,7 +126,7 @@ func creditWarnings(ls map[uuid.UUID][]CreditListing, pledgors []uuid.UUID, name
 			if !c.On(reg) {
 				continue
 			}
-			out = append(out, Warning{Code: "pledgor_credit_listed", Field: fmt.Sprintf("body.pledgor_ids[%d]", i), Ref: id.String(),
+			out = append(out, Warning{Code: "pledgor_credit_listed", Field: fmt.Sprintf("pledgor_ids[%d]", i), Ref: id.String(),
 				Message: fmt.Sprintf("pledgor %s is on the credit list %s since %s (%s) on the registration date %s", names[id], c.List, c.ListedOn, c.SourceRef, reg)})
 		}
 	}

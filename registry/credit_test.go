@@ -134,7 +134,7 @@ func TestPledgeWarnsOfListedPledgor(t *testing.T) {
 		t.Fatalf("warnings = %+v, want one", p.Warnings)
 	}
 	w := p.Warnings[0]
-	if w.Code != "pledgor_credit_listed" || w.Ref != f.o1.ID.String() || w.Field != "body.pledgor_ids[0]" ||
+	if w.Code != "pledgor_credit_listed" || w.Ref != f.o1.ID.String() || w.Field != "pledgor_ids[0]" ||
 		!strings.Contains(w.Message, blacklist) || !strings.Contains(w.Message, f.o1.Name) {
 		t.Fatalf("warning = %+v", w)
 	}

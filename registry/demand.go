@@ -97,14 +97,14 @@ func demandSubject(id uuid.UUID) string { return "demand/" + id.String() }
 func (s *Service) PostDemand(ctx context.Context, in DemandInput) (Demand, error) {
 	amount, ok := ParseMoney(in.Amount)
 	if !ok {
-		return Demand{}, Errorf(Invalid, "amount_invalid", "body.amount",
+		return Demand{}, Errorf(Invalid, "amount_invalid", "amount",
 			"the amount is a decimal string in CNY, more than 0, with at most 2 decimals, up to %s; got %q", MaxMoney, in.Amount)
 	}
 	if in.TermMonths < 1 || in.TermMonths > MaxTermMonths {
-		return Demand{}, Errorf(Invalid, "term_months_invalid", "body.term_months", "the term is 1 to %d months, not %d", MaxTermMonths, in.TermMonths)
+		return Demand{}, Errorf(Invalid, "term_months_invalid", "term_months", "the term is 1 to %d months, not %d", MaxTermMonths, in.TermMonths)
 	}
 	note := strings.TrimSpace(in.Note)
-	if err := CheckText("body.note", note, true); err != nil {
+	if err := CheckText("note", note, true); err != nil {
 		return Demand{}, err
 	}
 	posted := in.PostedOn
@@ -112,11 +112,11 @@ func (s *Service) PostDemand(ctx context.Context, in DemandInput) (Demand, error
 		posted = s.Today()
 	}
 	if posted.After(s.Today()) {
-		return Demand{}, Errorf(Invalid, "date_in_future", "body.posted_on", "posted on %s, after today (%s)", posted, s.Today())
+		return Demand{}, Errorf(Invalid, "date_in_future", "posted_on", "posted on %s, after today (%s)", posted, s.Today())
 	}
 	for i, a := range in.AssetIDs {
 		if slices.Contains(in.AssetIDs[:i], a) {
-			return Demand{}, Errorf(Invalid, "asset_duplicate", fmt.Sprintf("body.asset_ids[%d]", i), "asset %s is listed twice", a)
+			return Demand{}, Errorf(Invalid, "asset_duplicate", fmt.Sprintf("asset_ids[%d]", i), "asset %s is listed twice", a)
 		}
 	}
 	id := newID()
@@ -126,12 +126,12 @@ func (s *Service) PostDemand(ctx context.Context, in DemandInput) (Demand, error
 		p, err := getParty(ctx, db, in.PartyID)
 		if err != nil {
 			if de, ok := AsError(err); ok && de.Class == NotFound {
-				return Errorf(Invalid, "party_unknown", "body.party_id", "no party %s", in.PartyID)
+				return Errorf(Invalid, "party_unknown", "party_id", "no party %s", in.PartyID)
 			}
 			return err
 		}
 		if p.Kind.Pledgee() || p.Kind == Government {
-			return Errorf(Invalid, "party_not_borrower", "body.party_id", "%s is a %s: a demand is an enterprise's, an institution's or a person's", p.Name, p.Kind)
+			return Errorf(Invalid, "party_not_borrower", "party_id", "%s is a %s: a demand is an enterprise's, an institution's or a person's", p.Name, p.Kind)
 		}
 		pl.RegionCode = p.RegionCode
 		if len(pl.AssetIDs) > 0 {
@@ -140,7 +140,7 @@ func (s *Service) PostDemand(ctx context.Context, in DemandInput) (Demand, error
 				return err
 			}
 			for i, a := range pl.AssetIDs {
-				field := fmt.Sprintf("body.asset_ids[%d]", i)
+				field := fmt.Sprintf("asset_ids[%d]", i)
 				l := ls[a]
 				if l == nil {
 					return Errorf(Invalid, "asset_unknown", field, "no asset %s", a)
@@ -180,10 +180,10 @@ func (s *Service) DemandEvent(ctx context.Context, v Viewer, id uuid.UUID, in De
 		eff = s.Today()
 	}
 	if eff.After(s.Today()) {
-		return Demand{}, Errorf(Invalid, "date_in_future", "body.effective_on", "%s is after today", eff)
+		return Demand{}, Errorf(Invalid, "date_in_future", "effective_on", "%s is after today", eff)
 	}
 	note := strings.TrimSpace(in.Note)
-	if err := CheckText("body.note", note, true); err != nil {
+	if err := CheckText("note", note, true); err != nil {
 		return Demand{}, err
 	}
 	var kind string
@@ -195,13 +195,13 @@ func (s *Service) DemandEvent(ctx context.Context, v Viewer, id uuid.UUID, in De
 	case DemandWithdrawn:
 		kind = kindDemandWithdrawn
 	default:
-		return Demand{}, Errorf(Invalid, "event_type_unknown", "body.type", "demand events are interest, matched and withdrawn, not %q", in.Type)
+		return Demand{}, Errorf(Invalid, "event_type_unknown", "type", "demand events are interest, matched and withdrawn, not %q", in.Type)
 	}
 	if in.PledgeID != uuid.Nil && kind != kindDemandMatched {
-		return Demand{}, Errorf(Invalid, "field_not_allowed", "body.pledge_id", "only matched cites a pledge")
+		return Demand{}, Errorf(Invalid, "field_not_allowed", "pledge_id", "only matched cites a pledge")
 	}
 	if in.LenderID != uuid.Nil && kind == kindDemandWithdrawn {
-		return Demand{}, Errorf(Invalid, "field_not_allowed", "body.lender_id", "withdrawn names no lender")
+		return Demand{}, Errorf(Invalid, "field_not_allowed", "lender_id", "withdrawn names no lender")
 	}
 	if !v.all && v.bank == uuid.Nil {
 		return Demand{}, Errorf(NotFound, "demand_not_found", "", "no demand %s", id)
@@ -209,10 +209,10 @@ func (s *Service) DemandEvent(ctx context.Context, v Viewer, id uuid.UUID, in De
 	lender := in.LenderID
 	if !v.all {
 		if kind == kindDemandWithdrawn {
-			return Demand{}, Errorf(Forbidden, "withdraw_office_only", "body.type", "only the office withdraws a demand")
+			return Demand{}, Errorf(Forbidden, "withdraw_office_only", "type", "only the office withdraws a demand")
 		}
 		if lender != uuid.Nil && lender != v.bank {
-			return Demand{}, Errorf(Forbidden, "lender_not_caller", "body.lender_id", "a lender acts for itself only")
+			return Demand{}, Errorf(Forbidden, "lender_not_caller", "lender_id", "a lender acts for itself only")
 		}
 		lender = v.bank
 	}
@@ -224,14 +224,14 @@ func (s *Service) DemandEvent(ctx context.Context, v Viewer, id uuid.UUID, in De
 			return err
 		}
 		if d.Status != DemandOpen {
-			return Errorf(Conflict, "demand_not_open", "body.type", "the demand is %s since %s", d.Status, d.ClosedOn)
+			return Errorf(Conflict, "demand_not_open", "type", "the demand is %s since %s", d.Status, d.ClosedOn)
 		}
 		var changed string
 		if err := db.QueryRowContext(ctx, `SELECT changed_on::text FROM registry.demands WHERE id = ?`, id.String()).Scan(&changed); err != nil {
 			return err
 		}
 		if last := parseDateCol(&changed); eff.Before(last) {
-			return Errorf(Invalid, "before_last_change", "body.effective_on", "%s is before the demand's last change (%s)", eff, last)
+			return Errorf(Invalid, "before_last_change", "effective_on", "%s is before the demand's last change (%s)", eff, last)
 		}
 		if in.PledgeID != uuid.Nil {
 			ps, err := s.loadPledges(ctx, db, `p.id = ?`, in.PledgeID.String())
@@ -239,14 +239,14 @@ func (s *Service) DemandEvent(ctx context.Context, v Viewer, id uuid.UUID, in De
 				return err
 			}
 			if len(ps) == 0 || !v.sees(ps[0].Pledgee.ID) {
-				return Errorf(Invalid, "pledge_unknown", "body.pledge_id", "no pledge %s", in.PledgeID)
+				return Errorf(Invalid, "pledge_unknown", "pledge_id", "no pledge %s", in.PledgeID)
 			}
 			pg := ps[0]
 			if !slices.ContainsFunc(pg.Pledgors, func(o Owner) bool { return o.ID == d.Party.ID }) {
-				return Errorf(Invalid, "pledge_party_mismatch", "body.pledge_id", "the demand's party is not a pledgor of pledge %s", pg.ID)
+				return Errorf(Invalid, "pledge_party_mismatch", "pledge_id", "the demand's party is not a pledgor of pledge %s", pg.ID)
 			}
 			if lender != uuid.Nil && lender != pg.Pledgee.ID {
-				return Errorf(Invalid, "pledge_lender_mismatch", "body.pledge_id", "pledge %s is %s's, not the lender's", pg.ID, pg.Pledgee.Name)
+				return Errorf(Invalid, "pledge_lender_mismatch", "pledge_id", "pledge %s is %s's, not the lender's", pg.ID, pg.Pledgee.Name)
 			}
 			lender = pg.Pledgee.ID
 			pledge := pg.ID
@@ -254,7 +254,7 @@ func (s *Service) DemandEvent(ctx context.Context, v Viewer, id uuid.UUID, in De
 		}
 		if kind == kindDemandInterest || kind == kindDemandMatched {
 			if lender == uuid.Nil {
-				return Errorf(Invalid, "lender_required", "body.lender_id", "name the lender (or, for matched, the pledge)")
+				return Errorf(Invalid, "lender_required", "lender_id", "name the lender (or, for matched, the pledge)")
 			}
 			lp, err := getParty(ctx, db, lender)
 			if err != nil || !lp.Kind.Pledgee() {
@@ -263,14 +263,14 @@ func (s *Service) DemandEvent(ctx context.Context, v Viewer, id uuid.UUID, in De
 						return err
 					}
 				}
-				return Errorf(Invalid, "lender_invalid", "body.lender_id", "party %s is no lender (a bank, guarantor or financial institution)", lender)
+				return Errorf(Invalid, "lender_invalid", "lender_id", "party %s is no lender (a bank, guarantor or financial institution)", lender)
 			}
 			interested := slices.ContainsFunc(d.Interests, func(i Interest) bool { return i.Lender.ID == lender })
 			if kind == kindDemandInterest && interested {
-				return Errorf(Conflict, "interest_already_marked", "body.type", "%s marked interest already", lp.Name)
+				return Errorf(Conflict, "interest_already_marked", "type", "%s marked interest already", lp.Name)
 			}
 			if kind == kindDemandMatched && !v.all && !interested && pl.PledgeID == nil {
-				return Errorf(Conflict, "interest_required", "body.type", "a lender matches a demand it marked interest in, or cites its pledge")
+				return Errorf(Conflict, "interest_required", "type", "a lender matches a demand it marked interest in, or cites its pledge")
 			}
 			pl.LenderID = &lender
 		}
@@ -326,19 +326,19 @@ func (v *pledgeView) checkDemand(p *pledgePayload) *Error {
 	}
 	d := v.demands[*p.DemandID]
 	if d == nil {
-		return Errorf(Invalid, "demand_unknown", "body.demand_id", "no demand %s", *p.DemandID)
+		return Errorf(Invalid, "demand_unknown", "demand_id", "no demand %s", *p.DemandID)
 	}
 	if !slices.Contains(p.PledgorIDs, d.party) {
-		return Errorf(Invalid, "demand_party_mismatch", "body.demand_id", "the demand's party %s is not a pledgor", d.party)
+		return Errorf(Invalid, "demand_party_mismatch", "demand_id", "the demand's party %s is not a pledgor", d.party)
 	}
 	switch {
 	case d.status == DemandOpen:
 		if p.RegisteredOn.Before(d.changed) {
-			return Errorf(Invalid, "before_last_change", "body.registered_on", "registered on %s, before the demand's last change (%s)", p.RegisteredOn, d.changed)
+			return Errorf(Invalid, "before_last_change", "registered_on", "registered on %s, before the demand's last change (%s)", p.RegisteredOn, d.changed)
 		}
 	case d.status == DemandMatched && d.lender == p.PledgeeID:
 	default:
-		e := Errorf(Conflict, "demand_not_open", "body.demand_id", "the demand is %s", d.status)
+		e := Errorf(Conflict, "demand_not_open", "demand_id", "the demand is %s", d.status)
 		e.Ref = p.DemandID.String()
 		return e
 	}

@@ -32,9 +32,13 @@ const (
 // Error is a domain failure with a stable code (e.g. "patent_check", "asset_pledged") that
 // clients may rely on, the input field at fault, and the thing it clashes with, if any.
 type Error struct {
-	Class   Class
-	Code    string
-	Field   string // JSON path of the input at fault, e.g. "body.number"
+	Class Class
+	Code  string
+	// Field is the input at fault: a path into the call's input ("number", "owner_ids[1]",
+	// "attributes.ipc[0]"), which openapi reports in the request body (body.owner_ids[1]). A
+	// list filter or the record a call addresses is named by the parameter it arrives in
+	// ("query.status", "path.id"). Empty: no one input is at fault.
+	Field   string
 	Message string // for people; never carries SQL or internal detail
 	Ref     string // id of the thing clashed with, e.g. the existing asset or pledge
 }

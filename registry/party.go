@@ -89,13 +89,13 @@ func (s *Service) RegisterParty(ctx context.Context, in PartyInput) (Party, []Wa
 	var warns []Warning
 	name := strings.TrimSpace(in.Name)
 	if name == "" {
-		return Party{}, nil, Errorf(Invalid, "name_required", "body.name", "a party needs a name")
+		return Party{}, nil, Errorf(Invalid, "name_required", "name", "a party needs a name")
 	}
-	if err := CheckText("body.name", name, false); err != nil {
+	if err := CheckText("name", name, false); err != nil {
 		return Party{}, nil, err
 	}
 	if !in.Kind.Valid() {
-		return Party{}, nil, Errorf(Invalid, "party_kind_unknown", "body.kind", "unknown party kind %q", in.Kind)
+		return Party{}, nil, Errorf(Invalid, "party_kind_unknown", "kind", "unknown party kind %q", in.Kind)
 	}
 	uscc := ""
 	if strings.TrimSpace(in.USCC) != "" {
@@ -105,10 +105,10 @@ func (s *Service) RegisterParty(ctx context.Context, in PartyInput) (Party, []Wa
 			uscc = code
 		case ident.CodeOf(err) == ident.CodeUSCCCheck && in.USCCConfirmed:
 			uscc = ident.NormalizeUSCC(in.USCC)
-			warns = append(warns, Warning{Code: "uscc_check_confirmed", Field: "body.uscc",
+			warns = append(warns, Warning{Code: "uscc_check_confirmed", Field: "uscc",
 				Message: "the check character is wrong; accepted because the registrar confirmed the code (" + errDetail(err) + ")"})
 		default:
-			return Party{}, nil, identError(err, "body.uscc")
+			return Party{}, nil, identError(err, "uscc")
 		}
 	}
 	id := newID()
@@ -117,14 +117,14 @@ func (s *Service) RegisterParty(ctx context.Context, in PartyInput) (Party, []Wa
 		RegionCode: in.RegionCode, RegisteredOn: today}
 	_, err := s.write(ctx, func(ctx context.Context, tx *ledger.Tx) error {
 		db := tx.DB()
-		if err := checkUnit(ctx, db, in.RegionCode, "body.region_code"); err != nil {
+		if err := checkUnit(ctx, db, in.RegionCode, "region_code"); err != nil {
 			return err
 		}
 		if uscc != "" {
 			var other uuid.UUID
 			err := db.QueryRowContext(ctx, `SELECT id FROM registry.parties WHERE uscc = ?`, uscc).Scan(&other)
 			if err == nil {
-				e := Errorf(Conflict, "uscc_taken", "body.uscc", "party %s already has this unified social credit code", other)
+				e := Errorf(Conflict, "uscc_taken", "uscc", "party %s already has this unified social credit code", other)
 				e.Ref = other.String()
 				return e
 			}
@@ -163,15 +163,15 @@ func (s *Service) PartyEvent(ctx context.Context, id uuid.UUID, in PartyEventInp
 		eff = s.Today()
 	}
 	if eff.After(s.Today()) {
-		return Party{}, Errorf(Invalid, "date_in_future", "body.effective_on", "%s is after today", eff)
+		return Party{}, Errorf(Invalid, "date_in_future", "effective_on", "%s is after today", eff)
 	}
 	if in.Type == CreditListed || in.Type == CreditRemoved {
 		return s.creditEvent(ctx, id, in, eff)
 	}
 	if (in.Type == "rename" || in.Type == "move") && (in.List != "" || in.SourceRef != "") {
-		field := "body.list"
+		field := "list"
 		if in.List == "" {
-			field = "body.source_ref"
+			field = "source_ref"
 		}
 		return Party{}, Errorf(Invalid, "field_not_allowed", field, "only credit_listed and credit_removed take list and source_ref")
 	}
@@ -182,16 +182,16 @@ func (s *Service) PartyEvent(ctx context.Context, id uuid.UUID, in PartyEventInp
 		kind = kindPartyRenamed
 		pl.Name = strings.TrimSpace(in.Name)
 		if pl.Name == "" {
-			return Party{}, Errorf(Invalid, "name_required", "body.name", "a rename needs the new name")
+			return Party{}, Errorf(Invalid, "name_required", "name", "a rename needs the new name")
 		}
-		if err := CheckText("body.name", pl.Name, false); err != nil {
+		if err := CheckText("name", pl.Name, false); err != nil {
 			return Party{}, err
 		}
 	case "move":
 		kind = kindPartyMoved
 		pl.RegionCode = in.RegionCode
 	default:
-		return Party{}, Errorf(Invalid, "event_type_unknown", "body.type", "party events are rename, move, credit_listed and credit_removed, not %q", in.Type)
+		return Party{}, Errorf(Invalid, "event_type_unknown", "type", "party events are rename, move, credit_listed and credit_removed, not %q", in.Type)
 	}
 	_, err := s.write(ctx, func(ctx context.Context, tx *ledger.Tx) error {
 		p, err := getParty(ctx, tx.DB(), id)
@@ -199,10 +199,10 @@ func (s *Service) PartyEvent(ctx context.Context, id uuid.UUID, in PartyEventInp
 			return err
 		}
 		if eff.Before(p.RegisteredOn) {
-			return Errorf(Invalid, "before_registration", "body.effective_on", "%s is before the party was registered (%s)", eff, p.RegisteredOn)
+			return Errorf(Invalid, "before_registration", "effective_on", "%s is before the party was registered (%s)", eff, p.RegisteredOn)
 		}
 		if kind == kindPartyMoved {
-			if err := checkUnit(ctx, tx.DB(), in.RegionCode, "body.region_code"); err != nil {
+			if err := checkUnit(ctx, tx.DB(), in.RegionCode, "region_code"); err != nil {
 				return err
 			}
 		}

@@ -194,25 +194,25 @@ func pledgeSubject(id uuid.UUID) string { return "pledge/" + id.String() }
 func preparePledge(in PledgeInput, today term.Date) (*pledgePayload, error) {
 	amount, ok := ParseMoney(in.Amount)
 	if !ok {
-		return nil, Errorf(Invalid, "amount_invalid", "body.amount",
+		return nil, Errorf(Invalid, "amount_invalid", "amount",
 			"the amount is a decimal string in CNY, more than 0, with at most 2 decimals, up to %s (e.g. \"150000000.00\"); got %q", MaxMoney, in.Amount)
 	}
 	contract := strings.TrimSpace(in.ContractNo)
 	if contract == "" {
-		return nil, Errorf(Invalid, "contract_required", "body.contract_no", "the pledge contract's number is required")
+		return nil, Errorf(Invalid, "contract_required", "contract_no", "the pledge contract's number is required")
 	}
-	if err := CheckText("body.contract_no", contract, false); err != nil {
+	if err := CheckText("contract_no", contract, false); err != nil {
 		return nil, err
 	}
 	if len(contract) > 200 {
-		return nil, Errorf(Invalid, "contract_required", "body.contract_no", "the contract number is at most 200 bytes")
+		return nil, Errorf(Invalid, "contract_required", "contract_no", "the contract number is at most 200 bytes")
 	}
 	reg := in.RegisteredOn
 	if reg.IsZero() {
 		reg = today
 	}
 	if reg.After(today) {
-		return nil, Errorf(Invalid, "date_in_future", "body.registered_on", "registered on %s, after today (%s)", reg, today)
+		return nil, Errorf(Invalid, "date_in_future", "registered_on", "registered on %s, after today (%s)", reg, today)
 	}
 	start := in.StartsOn
 	if start.IsZero() {
@@ -221,23 +221,23 @@ func preparePledge(in PledgeInput, today term.Date) (*pledgePayload, error) {
 	var released *term.Date
 	if r := in.ReleasedOn; !r.IsZero() {
 		if r.After(today) {
-			return nil, Errorf(Invalid, "date_in_future", "body.released_on", "released on %s, after today (%s)", r, today)
+			return nil, Errorf(Invalid, "date_in_future", "released_on", "released on %s, after today (%s)", r, today)
 		}
 		if r.Before(reg) {
-			return nil, Errorf(Invalid, "before_last_change", "body.released_on", "released on %s, before its registration (%s)", r, reg)
+			return nil, Errorf(Invalid, "before_last_change", "released_on", "released on %s, before its registration (%s)", r, reg)
 		}
 		released = &r
 	}
 	var defaulted, realised *term.Date
 	if dd := in.DefaultedOn; !dd.IsZero() {
 		if dd.After(today) {
-			return nil, Errorf(Invalid, "date_in_future", "body.defaulted_on", "defaulted on %s, after today (%s)", dd, today)
+			return nil, Errorf(Invalid, "date_in_future", "defaulted_on", "defaulted on %s, after today (%s)", dd, today)
 		}
 		if dd.Before(reg) {
-			return nil, Errorf(Invalid, "before_last_change", "body.defaulted_on", "defaulted on %s, before its registration (%s)", dd, reg)
+			return nil, Errorf(Invalid, "before_last_change", "defaulted_on", "defaulted on %s, before its registration (%s)", dd, reg)
 		}
 		if released != nil && released.Before(dd) {
-			return nil, Errorf(Invalid, "before_last_change", "body.released_on", "released on %s, before its default (%s)", *released, dd)
+			return nil, Errorf(Invalid, "before_last_change", "released_on", "released on %s, before its default (%s)", *released, dd)
 		}
 		defaulted = &dd
 	}
@@ -245,62 +245,62 @@ func preparePledge(in PledgeInput, today term.Date) (*pledgePayload, error) {
 	var proceeds int64
 	if r := in.RealisedOn; !r.IsZero() {
 		if released != nil {
-			return nil, Errorf(Invalid, "already_released", "body.realised_on", "a pledge ends once: released (注销) or realised, not both")
+			return nil, Errorf(Invalid, "already_released", "realised_on", "a pledge ends once: released (注销) or realised, not both")
 		}
 		if defaulted == nil {
-			return nil, Errorf(Invalid, "not_defaulted", "body.defaulted_on", "a pledge is realised only after the debtor's default: give defaulted_on (on or before realised_on)")
+			return nil, Errorf(Invalid, "not_defaulted", "defaulted_on", "a pledge is realised only after the debtor's default: give defaulted_on (on or before realised_on)")
 		}
 		if r.After(today) {
-			return nil, Errorf(Invalid, "date_in_future", "body.realised_on", "realised on %s, after today (%s)", r, today)
+			return nil, Errorf(Invalid, "date_in_future", "realised_on", "realised on %s, after today (%s)", r, today)
 		}
 		if r.Before(*defaulted) {
-			return nil, Errorf(Invalid, "before_last_change", "body.realised_on", "realised on %s, before its default (%s)", r, *defaulted)
+			return nil, Errorf(Invalid, "before_last_change", "realised_on", "realised on %s, before its default (%s)", r, *defaulted)
 		}
 		var err *Error
-		if method, proceeds, err = checkRealisation(in.RealisationMethod, in.Proceeds, "body.realisation_method", "body.proceeds"); err != nil {
+		if method, proceeds, err = checkRealisation(in.RealisationMethod, in.Proceeds, "realisation_method", "proceeds"); err != nil {
 			return nil, err
 		}
 		// These two carry terms of their own (the equity holder and share, the licensee), which
 		// only the realise event takes.
 		if method == RealiseDebtToEquity || method == RealiseReverseLicence {
-			return nil, Errorf(Invalid, "method_invalid", "body.realisation_method",
+			return nil, Errorf(Invalid, "method_invalid", "realisation_method",
 				"a %s realisation carries terms of its own: record the pledge with defaulted_on, then its realise event", method)
 		}
 		realised = &r
 	} else {
 		for _, f := range []struct{ name, v string }{{"realisation_method", in.RealisationMethod}, {"proceeds", in.Proceeds}} {
 			if f.v != "" {
-				return nil, Errorf(Invalid, "field_not_allowed", "body."+f.name, "%s belongs to a realised pledge (with realised_on)", f.name)
+				return nil, Errorf(Invalid, "field_not_allowed", ""+f.name, "%s belongs to a realised pledge (with realised_on)", f.name)
 			}
 		}
 	}
 	if in.EndsOn.IsZero() {
-		return nil, Errorf(Invalid, "term_invalid", "body.ends_on", "the debt term's end date is required")
+		return nil, Errorf(Invalid, "term_invalid", "ends_on", "the debt term's end date is required")
 	}
 	if in.EndsOn.Before(start) {
-		return nil, Errorf(Invalid, "term_invalid", "body.ends_on", "the term ends on %s, before it starts (%s)", in.EndsOn, start)
+		return nil, Errorf(Invalid, "term_invalid", "ends_on", "the term ends on %s, before it starts (%s)", in.EndsOn, start)
 	}
 	if len(in.PledgorIDs) == 0 {
-		return nil, Errorf(Invalid, "pledgors_required", "body.pledgor_ids", "a pledge names its pledgors: all owners of the rights")
+		return nil, Errorf(Invalid, "pledgors_required", "pledgor_ids", "a pledge names its pledgors: all owners of the rights")
 	}
 	for i, id := range in.PledgorIDs {
 		if slices.Contains(in.PledgorIDs[:i], id) {
-			return nil, Errorf(Invalid, "pledgor_duplicate", fmt.Sprintf("body.pledgor_ids[%d]", i), "pledgor %s is listed twice", id)
+			return nil, Errorf(Invalid, "pledgor_duplicate", fmt.Sprintf("pledgor_ids[%d]", i), "pledgor %s is listed twice", id)
 		}
 	}
 	if len(in.AssetIDs) == 0 {
-		return nil, Errorf(Invalid, "assets_required", "body.asset_ids", "a pledge covers one or more rights")
+		return nil, Errorf(Invalid, "assets_required", "asset_ids", "a pledge covers one or more rights")
 	}
 	for i, id := range in.AssetIDs {
 		if slices.Contains(in.AssetIDs[:i], id) {
-			return nil, Errorf(Invalid, "asset_duplicate", fmt.Sprintf("body.asset_ids[%d]", i), "asset %s is listed twice", id)
+			return nil, Errorf(Invalid, "asset_duplicate", fmt.Sprintf("asset_ids[%d]", i), "asset %s is listed twice", id)
 		}
 	}
 	if in.PledgeeID == uuid.Nil {
-		return nil, Errorf(Invalid, "pledgee_required", "body.pledgee_id", "name the pledgee bank")
+		return nil, Errorf(Invalid, "pledgee_required", "pledgee_id", "name the pledgee bank")
 	}
 	if slices.Contains(in.PledgorIDs, in.PledgeeID) {
-		return nil, Errorf(Invalid, "pledgee_is_pledgor", "body.pledgee_id", "the pledgee cannot also be a pledgor")
+		return nil, Errorf(Invalid, "pledgee_is_pledgor", "pledgee_id", "the pledgee cannot also be a pledgor")
 	}
 	var demand *uuid.UUID
 	if in.DemandID != uuid.Nil {
@@ -365,14 +365,14 @@ func checkPledgeable(l *loaded, pol policy, p *pledgePayload, field string) erro
 	owners := t.at(p.RegisteredOn).Owners
 	for i, o := range p.PledgorIDs {
 		if !slices.Contains(owners, o) {
-			e := Errorf(Invalid, "pledgor_not_owner", fmt.Sprintf("body.pledgor_ids[%d]", i), "party %s is not an owner of %s %s", o, l.f.Kind, l.number)
+			e := Errorf(Invalid, "pledgor_not_owner", fmt.Sprintf("pledgor_ids[%d]", i), "party %s is not an owner of %s %s", o, l.f.Kind, l.number)
 			e.Ref = l.id.String()
 			return e
 		}
 	}
 	for _, o := range owners {
 		if !slices.Contains(p.PledgorIDs, o) {
-			e := Errorf(Invalid, "co_owner_missing", "body.pledgor_ids", "co-owner %s of %s %s must join the pledge", o, l.f.Kind, l.number)
+			e := Errorf(Invalid, "co_owner_missing", "pledgor_ids", "co-owner %s of %s %s must join the pledge", o, l.f.Kind, l.number)
 			e.Ref = o.String()
 			return e
 		}
@@ -398,13 +398,13 @@ func checkTermWithin(t *timeline, l *loaded, endsOn term.Date, field string) err
 // pledgeeNotLender refuses a pledgee of a kind that lends on pledges; the code keeps the name
 // it had when only banks could be pledgees.
 func pledgeeNotLender(name string, kind PartyKind) *Error {
-	return Errorf(Invalid, "pledgee_not_bank", "body.pledgee_id", "the pledgee %s is a %s: a pledgee is a bank, a guarantor or a financial institution", name, kind)
+	return Errorf(Invalid, "pledgee_not_bank", "pledgee_id", "the pledgee %s is a %s: a pledgee is a bank, a guarantor or a financial institution", name, kind)
 }
 
 func assetPledged(asset, pledge uuid.UUID, i int) *Error {
-	field := "body.asset_ids"
+	field := "asset_ids"
 	if i >= 0 {
-		field = fmt.Sprintf("body.asset_ids[%d]", i)
+		field = fmt.Sprintf("asset_ids[%d]", i)
 	}
 	e := Errorf(Conflict, "asset_pledged", field, "asset %s is in pledge %s during this pledge's period; that pledge is released first", asset, pledge)
 	e.Ref = pledge.String()
@@ -417,7 +417,7 @@ func assetPledged(asset, pledge uuid.UUID, i int) *Error {
 func pledgeWriteError(err error) error {
 	var pe pgdriver.Error
 	if errors.As(err, &pe) && pe.Field('C') == "23P01" && pe.Field('n') == "pledge_assets_no_overlap" {
-		return Errorf(Conflict, "asset_pledged", "body.asset_ids", "a right is in another pledge during this pledge's period")
+		return Errorf(Conflict, "asset_pledged", "asset_ids", "a right is in another pledge during this pledge's period")
 	}
 	return err
 }

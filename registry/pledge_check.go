@@ -166,19 +166,19 @@ func loadPledgeView(ctx context.Context, db bun.IDB, ps []*pledgePayload) (*pled
 func (v *pledgeView) checkRegistration(p *pledgePayload) *Error {
 	pledgee, ok := v.parties[p.PledgeeID]
 	if !ok {
-		return Errorf(Invalid, "pledgee_unknown", "body.pledgee_id", "no party %s", p.PledgeeID)
+		return Errorf(Invalid, "pledgee_unknown", "pledgee_id", "no party %s", p.PledgeeID)
 	}
 	if !pledgee.kind.Pledgee() {
 		return pledgeeNotLender(pledgee.name, pledgee.kind)
 	}
 	for i, id := range p.PledgorIDs {
 		if _, ok := v.parties[id]; !ok {
-			return Errorf(Invalid, "pledgor_unknown", fmt.Sprintf("body.pledgor_ids[%d]", i), "no party %s", id)
+			return Errorf(Invalid, "pledgor_unknown", fmt.Sprintf("pledgor_ids[%d]", i), "no party %s", id)
 		}
 	}
 	p.RegionCode = v.parties[p.PledgorIDs[0]].region
 	for i, id := range p.AssetIDs {
-		field := fmt.Sprintf("body.asset_ids[%d]", i)
+		field := fmt.Sprintf("asset_ids[%d]", i)
 		l := v.assets[id]
 		if l == nil {
 			return Errorf(Invalid, "asset_unknown", field, "no asset %s", id)

@@ -149,18 +149,18 @@ func (s *Service) PledgeEvent(ctx context.Context, v Viewer, id uuid.UUID, in Pl
 func preparePledgeEvent(in PledgeEventInput, today term.Date) (string, term.Date, *Error) {
 	kind, ok := pledgeEventKinds[in.Type]
 	if !ok {
-		return "", term.Date{}, Errorf(Invalid, "event_type_unknown", "body.type", "no pledge event %q (known: %s)", in.Type, strings.Join(PledgeEventTypes(), ", "))
+		return "", term.Date{}, Errorf(Invalid, "event_type_unknown", "type", "no pledge event %q (known: %s)", in.Type, strings.Join(PledgeEventTypes(), ", "))
 	}
 	for _, f := range pledgeEventFields {
 		if f.given(in) && !slices.Contains(f.types, in.Type) {
-			return "", term.Date{}, Errorf(Invalid, "field_not_allowed", "body."+f.name,
+			return "", term.Date{}, Errorf(Invalid, "field_not_allowed", ""+f.name,
 				"%s does not belong to a %s event (only to %s)", f.name, in.Type, strings.Join(f.types, ", "))
 		}
 	}
-	if err := CheckText("body.contract_no", in.ContractNo, false); err != nil {
+	if err := CheckText("contract_no", in.ContractNo, false); err != nil {
 		return "", term.Date{}, err
 	}
-	if err := CheckText("body.note", in.Note, true); err != nil {
+	if err := CheckText("note", in.Note, true); err != nil {
 		return "", term.Date{}, err
 	}
 	eff := in.EffectiveOn
@@ -168,7 +168,7 @@ func preparePledgeEvent(in PledgeEventInput, today term.Date) (string, term.Date
 		eff = today
 	}
 	if eff.After(today) {
-		return "", term.Date{}, Errorf(Invalid, "date_in_future", "body.effective_on", "%s is after today (%s)", eff, today)
+		return "", term.Date{}, Errorf(Invalid, "date_in_future", "effective_on", "%s is after today (%s)", eff, today)
 	}
 	return kind, eff, nil
 }
@@ -265,12 +265,12 @@ func checkPledgeEvent(ctx context.Context, db bun.IDB, cur *pledgeRow, in Pledge
 	}
 	switch cur.status {
 	case PledgeReleased:
-		return invalid("already_released", "body.type", "the pledge was released (注销); it takes no further events")
+		return invalid("already_released", "type", "the pledge was released (注销); it takes no further events")
 	case PledgeRealised:
-		return invalid("already_realised", "body.type", "the pledge was realised; it takes no further events")
+		return invalid("already_realised", "type", "the pledge was realised; it takes no further events")
 	}
 	if eff.Before(cur.lastChange) {
-		return invalid("before_last_change", "body.effective_on", "%s is before the pledge's last recorded change (%s)", eff, cur.lastChange)
+		return invalid("before_last_change", "effective_on", "%s is before the pledge's last recorded change (%s)", eff, cur.lastChange)
 	}
 	switch in.Type {
 	case PledgeAmend:
@@ -278,7 +278,7 @@ func checkPledgeEvent(ctx context.Context, db bun.IDB, cur *pledgeRow, in Pledge
 		if in.Amount != "" {
 			m, ok := ParseMoney(in.Amount)
 			if !ok {
-				return invalid("amount_invalid", "body.amount", "the amount is a decimal string in CNY, more than 0, with at most 2 decimals, up to %s; got %q", MaxMoney, in.Amount)
+				return invalid("amount_invalid", "amount", "the amount is a decimal string in CNY, more than 0, with at most 2 decimals, up to %s; got %q", MaxMoney, in.Amount)
 			}
 			if int64(m) != cur.amount {
 				ev.AmountFen, ev.PreviousAmountFen = int64(m), cur.amount
@@ -298,7 +298,7 @@ func checkPledgeEvent(ctx context.Context, db bun.IDB, cur *pledgeRow, in Pledge
 			changed = true
 		}
 		if ends.Before(starts) {
-			return invalid("term_invalid", "body.ends_on", "the term would end on %s, before it starts (%s)", ends, starts)
+			return invalid("term_invalid", "ends_on", "the term would end on %s, before it starts (%s)", ends, starts)
 		}
 		if ev.EndsOn != nil {
 			if err := checkActiveTerm(ctx, db, cur.active, ends); err != nil {
@@ -312,20 +312,20 @@ func checkPledgeEvent(ctx context.Context, db bun.IDB, cur *pledgeRow, in Pledge
 		}
 		if c := strings.TrimSpace(in.ContractNo); c != "" {
 			if len(c) > 200 {
-				return invalid("contract_required", "body.contract_no", "the contract number is at most 200 bytes")
+				return invalid("contract_required", "contract_no", "the contract number is at most 200 bytes")
 			}
 			ev.ContractNo = c
 			changed = true
 		}
 		if !changed {
-			return invalid("amend_empty", "body", "an amendment changes the amount, the term or the contract number")
+			return invalid("amend_empty", "", "an amendment changes the amount, the term or the contract number")
 		}
 	case PledgeExtend:
 		if in.EndsOn.IsZero() {
-			return invalid("term_invalid", "body.ends_on", "an extension names the new end date")
+			return invalid("term_invalid", "ends_on", "an extension names the new end date")
 		}
 		if !in.EndsOn.After(cur.endsOn) {
-			return invalid("extend_not_later", "body.ends_on", "the term ends on %s already; an extension ends later", cur.endsOn)
+			return invalid("extend_not_later", "ends_on", "the term ends on %s already; an extension ends later", cur.endsOn)
 		}
 		if err := checkActiveTerm(ctx, db, cur.active, in.EndsOn); err != nil {
 			return ev, err
@@ -334,10 +334,10 @@ func checkPledgeEvent(ctx context.Context, db bun.IDB, cur *pledgeRow, in Pledge
 		ev.EndsOn = &ends
 	case PledgeReleaseAssets:
 		if len(in.AssetIDs) == 0 {
-			return invalid("assets_required", "body.asset_ids", "name the rights that leave the pledge")
+			return invalid("assets_required", "asset_ids", "name the rights that leave the pledge")
 		}
 		for i, a := range in.AssetIDs {
-			field := fmt.Sprintf("body.asset_ids[%d]", i)
+			field := fmt.Sprintf("asset_ids[%d]", i)
 			if slices.Contains(in.AssetIDs[:i], a) {
 				return invalid("asset_duplicate", field, "asset %s is listed twice", a)
 			}
@@ -346,19 +346,19 @@ func checkPledgeEvent(ctx context.Context, db bun.IDB, cur *pledgeRow, in Pledge
 			}
 		}
 		if len(in.AssetIDs) == len(cur.active) {
-			return invalid("release_all_assets", "body.asset_ids", "every right would leave: record a release (注销) instead")
+			return invalid("release_all_assets", "asset_ids", "every right would leave: record a release (注销) instead")
 		}
 		ev.AssetIDs = slices.Clone(in.AssetIDs)
 	case PledgeRelease:
 	case PledgeDefault:
 		if !cur.defaultedOn.IsZero() {
-			return invalid("already_defaulted", "body.type", "default was recorded on %s already", cur.defaultedOn)
+			return invalid("already_defaulted", "type", "default was recorded on %s already", cur.defaultedOn)
 		}
 	case PledgeRealise:
 		if cur.defaultedOn.IsZero() {
-			return invalid("not_defaulted", "body.type", "a pledge is realised only after the debtor's default is recorded")
+			return invalid("not_defaulted", "type", "a pledge is realised only after the debtor's default is recorded")
 		}
-		method, proceeds, err := checkRealisation(in.Method, in.Proceeds, "body.method", "body.proceeds")
+		method, proceeds, err := checkRealisation(in.Method, in.Proceeds, "method", "proceeds")
 		if err != nil {
 			return ev, err
 		}
@@ -370,9 +370,9 @@ func checkPledgeEvent(ctx context.Context, db bun.IDB, cur *pledgeRow, in Pledge
 		ev.realisationTerms = terms
 	case PledgeAppraise:
 		if in.Appraisal == nil {
-			return invalid("field_required", "body.appraisal", "an appraise event carries the appraisal")
+			return invalid("field_required", "appraisal", "an appraise event carries the appraisal")
 		}
-		a, err := prepareAppraisal(*in.Appraisal, eff, "body.appraisal")
+		a, err := prepareAppraisal(*in.Appraisal, eff, "appraisal")
 		if err != nil {
 			return ev, err
 		}
@@ -409,12 +409,12 @@ func checkActiveStart(ctx context.Context, db bun.IDB, active []uuid.UUID, start
 		}
 		st := fold(l.f, l.evs, pol, l.fin).at(startsOn)
 		if !st.Valid {
-			e := Errorf(Invalid, "asset_not_valid", "body.starts_on", "%s %s is %s on %s, not a right in force", l.f.Kind, l.number, st.Status, startsOn)
+			e := Errorf(Invalid, "asset_not_valid", "starts_on", "%s %s is %s on %s, not a right in force", l.f.Kind, l.number, st.Status, startsOn)
 			e.Ref = l.id.String()
 			return e
 		}
 		if st.Frozen {
-			e := Errorf(Invalid, "asset_frozen", "body.starts_on", "%s %s is frozen by a court on %s", l.f.Kind, l.number, startsOn)
+			e := Errorf(Invalid, "asset_frozen", "starts_on", "%s %s is frozen by a court on %s", l.f.Kind, l.number, startsOn)
 			e.Ref = l.id.String()
 			return e
 		}
@@ -432,7 +432,7 @@ func checkActiveTerm(ctx context.Context, db bun.IDB, active []uuid.UUID, endsOn
 		if l == nil {
 			continue
 		}
-		if err := checkTermWithin(fold(l.f, l.evs, pol, l.fin), l, endsOn, "body.ends_on"); err != nil {
+		if err := checkTermWithin(fold(l.f, l.evs, pol, l.fin), l, endsOn, "ends_on"); err != nil {
 			return err
 		}
 	}

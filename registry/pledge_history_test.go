@@ -40,7 +40,7 @@ func TestFinishedPledgesByPeriod(t *testing.T) {
 	// One overlapping the later one is refused naming it; nothing is written.
 	head := f.head()
 	_, err = f.s.RegisterPledge(f.ctx, finished("2023-01-01", "2023-06-01", "2024-01-01"))
-	if de := wantCode(t, err, Conflict, "asset_pledged"); de.Ref != later.ID.String() || de.Field != "body.asset_ids[0]" {
+	if de := wantCode(t, err, Conflict, "asset_pledged"); de.Ref != later.ID.String() || de.Field != "asset_ids[0]" {
 		t.Fatalf("refusal: %+v", de)
 	}
 	_, err = f.s.RegisterPledge(f.ctx, finished("2021-06-01", "2021-07-01", "2022-01-01"))
@@ -66,12 +66,12 @@ func TestFinishedPledgesByPeriod(t *testing.T) {
 	// A release is on or after the registration and not after today.
 	in = finished("2018-01-01", "2017-12-31", "2018-06-01")
 	_, err = f.s.RegisterPledge(f.ctx, in)
-	if de := wantCode(t, err, Invalid, "before_last_change"); de.Field != "body.released_on" {
+	if de := wantCode(t, err, Invalid, "before_last_change"); de.Field != "released_on" {
 		t.Fatalf("refusal: %+v", de)
 	}
 	in = finished("2018-01-01", testToday.AddDays(1).String(), "2030-01-01")
 	_, err = f.s.RegisterPledge(f.ctx, in)
-	if de := wantCode(t, err, Invalid, "date_in_future"); de.Field != "body.released_on" {
+	if de := wantCode(t, err, Invalid, "date_in_future"); de.Field != "released_on" {
 		t.Fatalf("refusal: %+v", de)
 	}
 	// Two finished pledges of one right in one batch, and the financing of each counted once.

@@ -373,7 +373,7 @@ func TestPledgePeriodsNeverOverlap(t *testing.T) {
 					continue
 				}
 				de, _ := AsError(res[j].Err)
-				if de == nil || de.Code != "asset_pledged" || de.Field != fmt.Sprintf("body.asset_ids[%d]", clash) {
+				if de == nil || de.Code != "asset_pledged" || de.Field != fmt.Sprintf("asset_ids[%d]", clash) {
 					rt.Fatalf("[%s, %s) overlaps %+v at right %d, but the answer is %v", from, to, at, clash, res[j].Err)
 				}
 				named := slices.IndexFunc(at, func(h period) bool { return h.pledge.String() == de.Ref })

@@ -77,9 +77,9 @@ func checkRealisationTerms(ctx context.Context, db bun.IDB, cur *pledgeRow, in P
 			if strings.HasPrefix(f, "licen") {
 				owner = RealiseReverseLicence
 			}
-			return t, Errorf(Invalid, "field_not_allowed", "body."+f, "%s does not belong to a %s realisation (only to %s)", f, in.Method, owner)
+			return t, Errorf(Invalid, "field_not_allowed", ""+f, "%s does not belong to a %s realisation (only to %s)", f, in.Method, owner)
 		case !given[f] && own:
-			return t, Errorf(Invalid, "field_required", "body."+f, "a %s realisation names its %s", in.Method, strings.ReplaceAll(f, "_", " "))
+			return t, Errorf(Invalid, "field_required", ""+f, "a %s realisation names its %s", in.Method, strings.ReplaceAll(f, "_", " "))
 		}
 	}
 	party := func(id uuid.UUID, code, field string) error {
@@ -95,19 +95,19 @@ func checkRealisationTerms(ctx context.Context, db bun.IDB, cur *pledgeRow, in P
 	case RealiseDebtToEquity:
 		share, ok := ParseShare(in.EquityShare)
 		if !ok {
-			return t, Errorf(Invalid, "equity_share_invalid", "body.equity_share", "the equity share is a decimal string above 0 and at most 1, with at most 4 decimals (\"0.15\"); got %q", in.EquityShare)
+			return t, Errorf(Invalid, "equity_share_invalid", "equity_share", "the equity share is a decimal string above 0 and at most 1, with at most 4 decimals (\"0.15\"); got %q", in.EquityShare)
 		}
-		if err := party(in.EquityHolderID, "equity_holder_unknown", "body.equity_holder_id"); err != nil {
+		if err := party(in.EquityHolderID, "equity_holder_unknown", "equity_holder_id"); err != nil {
 			return t, err
 		}
 		h := in.EquityHolderID
 		t.EquityHolderID, t.EquityShare = &h, share
 	case RealiseReverseLicence:
-		if err := party(in.LicenseeID, "licensee_unknown", "body.licensee_id"); err != nil {
+		if err := party(in.LicenseeID, "licensee_unknown", "licensee_id"); err != nil {
 			return t, err
 		}
 		if !in.LicenceEndsOn.After(eff) {
-			return t, Errorf(Invalid, "term_invalid", "body.licence_ends_on", "the licence ends on %s, not after the realisation (%s)", in.LicenceEndsOn, eff)
+			return t, Errorf(Invalid, "term_invalid", "licence_ends_on", "the licence ends on %s, not after the realisation (%s)", in.LicenceEndsOn, eff)
 		}
 		ls, pol, err := loadPledgeAssets(ctx, db, cur.active)
 		if err != nil {
@@ -115,7 +115,7 @@ func checkRealisationTerms(ctx context.Context, db bun.IDB, cur *pledgeRow, in P
 		}
 		for _, a := range cur.active {
 			if l := ls[a]; l != nil {
-				if err := checkTermWithin(fold(l.f, l.evs, pol, l.fin), l, in.LicenceEndsOn, "body.licence_ends_on"); err != nil {
+				if err := checkTermWithin(fold(l.f, l.evs, pol, l.fin), l, in.LicenceEndsOn, "licence_ends_on"); err != nil {
 					return t, err
 				}
 			}

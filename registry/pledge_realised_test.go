@@ -90,22 +90,22 @@ func TestPledgeHistoryDatesAtTheirEdges(t *testing.T) {
 		change      func(*PledgeInput)
 		code, field string
 	}{
-		{"default before registration", func(in *PledgeInput) { in.DefaultedOn = d("2021-12-31") }, "before_last_change", "body.defaulted_on"},
-		{"default after today", func(in *PledgeInput) { in.DefaultedOn, in.RealisedOn = tomorrow, tomorrow }, "date_in_future", "body.defaulted_on"},
-		{"realised before default", func(in *PledgeInput) { in.RealisedOn = d("2022-05-31") }, "before_last_change", "body.realised_on"},
-		{"realised after today", func(in *PledgeInput) { in.RealisedOn = tomorrow }, "date_in_future", "body.realised_on"},
-		{"realised without default", func(in *PledgeInput) { in.DefaultedOn = term.Date{} }, "not_defaulted", "body.defaulted_on"},
-		{"released and realised", func(in *PledgeInput) { in.ReleasedOn = d("2022-09-01") }, "already_released", "body.realised_on"},
-		{"no method", func(in *PledgeInput) { in.RealisationMethod = "" }, "method_invalid", "body.realisation_method"},
-		{"debt to equity in one write", func(in *PledgeInput) { in.RealisationMethod = RealiseDebtToEquity }, "method_invalid", "body.realisation_method"},
-		{"reverse licence in one write", func(in *PledgeInput) { in.RealisationMethod = RealiseReverseLicence }, "method_invalid", "body.realisation_method"},
-		{"unknown method", func(in *PledgeInput) { in.RealisationMethod = "foreclosure" }, "method_invalid", "body.realisation_method"},
-		{"no proceeds", func(in *PledgeInput) { in.Proceeds = "" }, "amount_invalid", "body.proceeds"},
-		{"method without realisation", func(in *PledgeInput) { in.RealisedOn = term.Date{} }, "field_not_allowed", "body.realisation_method"},
-		{"proceeds without realisation", func(in *PledgeInput) { in.RealisedOn, in.RealisationMethod = term.Date{}, "" }, "field_not_allowed", "body.proceeds"},
+		{"default before registration", func(in *PledgeInput) { in.DefaultedOn = d("2021-12-31") }, "before_last_change", "defaulted_on"},
+		{"default after today", func(in *PledgeInput) { in.DefaultedOn, in.RealisedOn = tomorrow, tomorrow }, "date_in_future", "defaulted_on"},
+		{"realised before default", func(in *PledgeInput) { in.RealisedOn = d("2022-05-31") }, "before_last_change", "realised_on"},
+		{"realised after today", func(in *PledgeInput) { in.RealisedOn = tomorrow }, "date_in_future", "realised_on"},
+		{"realised without default", func(in *PledgeInput) { in.DefaultedOn = term.Date{} }, "not_defaulted", "defaulted_on"},
+		{"released and realised", func(in *PledgeInput) { in.ReleasedOn = d("2022-09-01") }, "already_released", "realised_on"},
+		{"no method", func(in *PledgeInput) { in.RealisationMethod = "" }, "method_invalid", "realisation_method"},
+		{"debt to equity in one write", func(in *PledgeInput) { in.RealisationMethod = RealiseDebtToEquity }, "method_invalid", "realisation_method"},
+		{"reverse licence in one write", func(in *PledgeInput) { in.RealisationMethod = RealiseReverseLicence }, "method_invalid", "realisation_method"},
+		{"unknown method", func(in *PledgeInput) { in.RealisationMethod = "foreclosure" }, "method_invalid", "realisation_method"},
+		{"no proceeds", func(in *PledgeInput) { in.Proceeds = "" }, "amount_invalid", "proceeds"},
+		{"method without realisation", func(in *PledgeInput) { in.RealisedOn = term.Date{} }, "field_not_allowed", "realisation_method"},
+		{"proceeds without realisation", func(in *PledgeInput) { in.RealisedOn, in.RealisationMethod = term.Date{}, "" }, "field_not_allowed", "proceeds"},
 		{"released before default", func(in *PledgeInput) {
 			in.RealisedOn, in.RealisationMethod, in.Proceeds, in.ReleasedOn = term.Date{}, "", "", d("2022-05-31")
-		}, "before_last_change", "body.released_on"},
+		}, "before_last_change", "released_on"},
 	} {
 		in := base()
 		c.change(&in)
@@ -144,7 +144,7 @@ func TestDefaultedPledgeRecordedOpen(t *testing.T) {
 		t.Fatalf("a defaulted open pledge: %+v", p)
 	}
 	_, err := f.s.PledgeEvent(f.ctx, OfficeViewer(), p.ID, PledgeEventInput{Type: PledgeRealise, EffectiveOn: d("2025-01-31"), Method: "auction", Proceeds: "5.00"})
-	if de := wantCode(t, err, Invalid, "before_last_change"); de.Field != "body.effective_on" {
+	if de := wantCode(t, err, Invalid, "before_last_change"); de.Field != "effective_on" {
 		t.Fatalf("refusal: %+v", de)
 	}
 	_, err = f.s.PledgeEvent(f.ctx, OfficeViewer(), p.ID, PledgeEventInput{Type: PledgeDefault})
@@ -180,7 +180,7 @@ func TestPledgeeKinds(t *testing.T) {
 	in := f.input([]uuid.UUID{f.o1.ID}, f.inv.ID)
 	in.PledgeeID = f.o2.ID
 	_, err := f.s.RegisterPledge(f.ctx, in)
-	if de := wantCode(t, err, Invalid, "pledgee_not_bank"); de.Field != "body.pledgee_id" {
+	if de := wantCode(t, err, Invalid, "pledgee_not_bank"); de.Field != "pledgee_id" {
 		t.Fatalf("refusal: %+v", de)
 	}
 }

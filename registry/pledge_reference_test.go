@@ -44,7 +44,7 @@ func checkPledge(ctx context.Context, db bun.IDB, p *pledgePayload) error {
 	pledgee, err := getParty(ctx, db, p.PledgeeID)
 	if err != nil {
 		if de, ok := AsError(err); ok && de.Class == NotFound {
-			return Errorf(Invalid, "pledgee_unknown", "body.pledgee_id", "no party %s", p.PledgeeID)
+			return Errorf(Invalid, "pledgee_unknown", "pledgee_id", "no party %s", p.PledgeeID)
 		}
 		return err
 	}
@@ -61,7 +61,7 @@ func checkPledge(ctx context.Context, db bun.IDB, p *pledgePayload) error {
 	}
 	for i, id := range p.PledgorIDs {
 		if _, ok := regions[id]; !ok {
-			return Errorf(Invalid, "pledgor_unknown", fmt.Sprintf("body.pledgor_ids[%d]", i), "no party %s", id)
+			return Errorf(Invalid, "pledgor_unknown", fmt.Sprintf("pledgor_ids[%d]", i), "no party %s", id)
 		}
 	}
 	p.RegionCode = regions[p.PledgorIDs[0]]
@@ -71,7 +71,7 @@ func checkPledge(ctx context.Context, db bun.IDB, p *pledgePayload) error {
 		return err
 	}
 	for i, id := range p.AssetIDs {
-		field := fmt.Sprintf("body.asset_ids[%d]", i)
+		field := fmt.Sprintf("asset_ids[%d]", i)
 		l := ls[id]
 		if l == nil {
 			return Errorf(Invalid, "asset_unknown", field, "no asset %s", id)

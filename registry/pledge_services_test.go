@@ -64,16 +64,16 @@ func TestAppraisalsAndLoanToValue(t *testing.T) {
 	// Refusals name the field.
 	_, err = f.s.PledgeEvent(f.ctx, OfficeViewer(), p.ID, PledgeEventInput{Type: PledgeAppraise, EffectiveOn: d("2025-12-03"),
 		Appraisal: &AppraisalInput{Value: "1.00", Appraiser: "x", AppraisedOn: d("2025-12-04"), Method: "cost"}})
-	wantField(t, err, "date_in_future", "body.appraisal.appraised_on")
+	wantField(t, err, "date_in_future", "appraisal.appraised_on")
 	_, err = f.s.PledgeEvent(f.ctx, OfficeViewer(), p.ID, PledgeEventInput{Type: PledgeAppraise})
-	wantField(t, err, "field_required", "body.appraisal")
+	wantField(t, err, "field_required", "appraisal")
 	_, err = f.s.PledgeEvent(f.ctx, OfficeViewer(), p.ID, PledgeEventInput{Type: PledgeRelease,
 		Appraisal: &AppraisalInput{Value: "1.00", Appraiser: "x", AppraisedOn: d("2025-12-01"), Method: "cost"}})
-	wantField(t, err, "field_not_allowed", "body.appraisal")
+	wantField(t, err, "field_not_allowed", "appraisal")
 	bad := f.input([]uuid.UUID{f.o2.ID}, f.patent("2015-03-03", f.o2.ID).ID)
 	bad.Appraisals = []AppraisalInput{{Value: "1.00", Appraiser: "x", AppraisedOn: d("2025-01-01"), Method: "guess"}}
 	_, err = f.s.RegisterPledge(f.ctx, bad)
-	wantField(t, err, "appraisal_method_invalid", "body.appraisals[0].method")
+	wantField(t, err, "appraisal_method_invalid", "appraisals[0].method")
 
 	// Without an appraisal there is no ratio.
 	plain := f.pledge(f.input([]uuid.UUID{f.o3.ID}, f.patent("2015-03-03", f.o3.ID).ID))
@@ -100,22 +100,22 @@ func TestRealiseDebtToEquityAndReverseLicence(t *testing.T) {
 		in          PledgeEventInput
 		code, field string
 	}{
-		{PledgeEventInput{Method: RealiseDebtToEquity, Proceeds: "1.00", EquityShare: "0.15"}, "field_required", "body.equity_holder_id"},
-		{PledgeEventInput{Method: RealiseDebtToEquity, Proceeds: "1.00", EquityHolderID: f.bank.ID}, "field_required", "body.equity_share"},
-		{PledgeEventInput{Method: RealiseDebtToEquity, Proceeds: "1.00", EquityHolderID: f.bank.ID, EquityShare: "1.5"}, "equity_share_invalid", "body.equity_share"},
-		{PledgeEventInput{Method: RealiseDebtToEquity, Proceeds: "1.00", EquityHolderID: uuid.New(), EquityShare: "0.15"}, "equity_holder_unknown", "body.equity_holder_id"},
-		{PledgeEventInput{Method: RealiseDebtToEquity, Proceeds: "1.00", EquityHolderID: f.bank.ID, EquityShare: "0.15", LicenseeID: f.o2.ID}, "field_not_allowed", "body.licensee_id"},
-		{PledgeEventInput{Method: "auction", Proceeds: "1.00", EquityShare: "0.15"}, "field_not_allowed", "body.equity_share"},
-		{PledgeEventInput{Method: RealiseReverseLicence, Proceeds: "1.00", LicenseeID: f.o2.ID}, "field_required", "body.licence_ends_on"},
-		{PledgeEventInput{Method: RealiseReverseLicence, Proceeds: "1.00", LicenseeID: f.o2.ID, LicenceEndsOn: d("2040-01-01")}, "term_past_expiry", "body.licence_ends_on"},
-		{PledgeEventInput{Method: RealiseReverseLicence, Proceeds: "1.00", LicenseeID: f.o2.ID, LicenceEndsOn: d("2025-09-01")}, "term_invalid", "body.licence_ends_on"},
+		{PledgeEventInput{Method: RealiseDebtToEquity, Proceeds: "1.00", EquityShare: "0.15"}, "field_required", "equity_holder_id"},
+		{PledgeEventInput{Method: RealiseDebtToEquity, Proceeds: "1.00", EquityHolderID: f.bank.ID}, "field_required", "equity_share"},
+		{PledgeEventInput{Method: RealiseDebtToEquity, Proceeds: "1.00", EquityHolderID: f.bank.ID, EquityShare: "1.5"}, "equity_share_invalid", "equity_share"},
+		{PledgeEventInput{Method: RealiseDebtToEquity, Proceeds: "1.00", EquityHolderID: uuid.New(), EquityShare: "0.15"}, "equity_holder_unknown", "equity_holder_id"},
+		{PledgeEventInput{Method: RealiseDebtToEquity, Proceeds: "1.00", EquityHolderID: f.bank.ID, EquityShare: "0.15", LicenseeID: f.o2.ID}, "field_not_allowed", "licensee_id"},
+		{PledgeEventInput{Method: "auction", Proceeds: "1.00", EquityShare: "0.15"}, "field_not_allowed", "equity_share"},
+		{PledgeEventInput{Method: RealiseReverseLicence, Proceeds: "1.00", LicenseeID: f.o2.ID}, "field_required", "licence_ends_on"},
+		{PledgeEventInput{Method: RealiseReverseLicence, Proceeds: "1.00", LicenseeID: f.o2.ID, LicenceEndsOn: d("2040-01-01")}, "term_past_expiry", "licence_ends_on"},
+		{PledgeEventInput{Method: RealiseReverseLicence, Proceeds: "1.00", LicenseeID: f.o2.ID, LicenceEndsOn: d("2025-09-01")}, "term_invalid", "licence_ends_on"},
 	} {
 		c.in.Type, c.in.EffectiveOn = PledgeRealise, d("2025-10-01")
 		_, err := f.s.PledgeEvent(f.ctx, office, p.ID, c.in)
 		wantField(t, err, c.code, c.field)
 	}
 	_, err := f.s.PledgeEvent(f.ctx, office, p.ID, PledgeEventInput{Type: PledgeDefault, EffectiveOn: d("2025-10-01"), EquityShare: "0.1"})
-	wantField(t, err, "field_not_allowed", "body.equity_share")
+	wantField(t, err, "field_not_allowed", "equity_share")
 
 	owners := f.get(p.Assets[0].ID, "2025-09-30").Owners
 	r := f.pevent(p.ID, PledgeEventInput{Type: PledgeRealise, EffectiveOn: d("2025-10-01"), Method: RealiseDebtToEquity, Proceeds: "5000000.00",

@@ -159,45 +159,45 @@ func TestRegisterPledgeRules(t *testing.T) {
 		for _, a := range []string{"0.001", "0", "1e3", "1000000000000.01", "-1", "1 000", ""} {
 			in := f.input(o1, f.inv.ID)
 			in.Amount = a
-			refuse(t, in, Invalid, "amount_invalid", "body.amount")
+			refuse(t, in, Invalid, "amount_invalid", "amount")
 		}
 	})
 	t.Run("TermInvalid", func(t *testing.T) {
 		in := f.input(o1, f.inv.ID)
 		in.StartsOn, in.EndsOn = d("2026-01-02"), d("2026-01-01")
-		refuse(t, in, Invalid, "term_invalid", "body.ends_on")
+		refuse(t, in, Invalid, "term_invalid", "ends_on")
 		in.EndsOn = term.Date{}
-		refuse(t, in, Invalid, "term_invalid", "body.ends_on")
+		refuse(t, in, Invalid, "term_invalid", "ends_on")
 	})
 	t.Run("RegisteredInFuture", func(t *testing.T) {
 		in := f.input(o1, f.inv.ID)
 		in.RegisteredOn = testToday.AddDays(1)
-		refuse(t, in, Invalid, "date_in_future", "body.registered_on")
+		refuse(t, in, Invalid, "date_in_future", "registered_on")
 	})
 	t.Run("ContractRequired", func(t *testing.T) {
 		in := f.input(o1, f.inv.ID)
 		in.ContractNo = "   "
-		refuse(t, in, Invalid, "contract_required", "body.contract_no")
+		refuse(t, in, Invalid, "contract_required", "contract_no")
 	})
 	t.Run("PledgeeMustBeABank", func(t *testing.T) {
 		in := f.input(o1, f.inv.ID)
 		in.PledgeeID = f.o3.ID
-		refuse(t, in, Invalid, "pledgee_not_bank", "body.pledgee_id")
+		refuse(t, in, Invalid, "pledgee_not_bank", "pledgee_id")
 		in.PledgeeID = uuid.Nil
-		refuse(t, in, Invalid, "pledgee_required", "body.pledgee_id")
+		refuse(t, in, Invalid, "pledgee_required", "pledgee_id")
 		in.PledgeeID = newID()
-		refuse(t, in, Invalid, "pledgee_unknown", "body.pledgee_id")
+		refuse(t, in, Invalid, "pledgee_unknown", "pledgee_id")
 	})
 	t.Run("UnknownAssetAndPledgor", func(t *testing.T) {
-		refuse(t, f.input(o1, f.inv.ID, newID()), Invalid, "asset_unknown", "body.asset_ids[1]")
-		refuse(t, f.input([]uuid.UUID{f.o1.ID, newID()}, f.inv.ID), Invalid, "pledgor_unknown", "body.pledgor_ids[1]")
-		refuse(t, f.input(o1, f.inv.ID, f.inv.ID), Invalid, "asset_duplicate", "body.asset_ids[1]")
+		refuse(t, f.input(o1, f.inv.ID, newID()), Invalid, "asset_unknown", "asset_ids[1]")
+		refuse(t, f.input([]uuid.UUID{f.o1.ID, newID()}, f.inv.ID), Invalid, "pledgor_unknown", "pledgor_ids[1]")
+		refuse(t, f.input(o1, f.inv.ID, f.inv.ID), Invalid, "asset_duplicate", "asset_ids[1]")
 	})
 	t.Run("TermEndsTheDayThePatentExpires", func(t *testing.T) {
 		p := f.patent("2013-12-18", f.o1.ID) // expires 2033-12-17
 		in := f.input(o1, p.ID)
 		in.EndsOn = d("2033-12-18")
-		de := refuse(t, in, Invalid, "term_past_expiry", "body.asset_ids[0]")
+		de := refuse(t, in, Invalid, "term_past_expiry", "asset_ids[0]")
 		if de.Ref != p.ID.String() {
 			t.Fatalf("ref = %q, want the asset", de.Ref)
 		}
@@ -209,15 +209,15 @@ func TestRegisterPledgeRules(t *testing.T) {
 	})
 	t.Run("CoOwners", func(t *testing.T) {
 		p := f.patent("2015-03-03", f.o1.ID, f.o2.ID)
-		de := refuse(t, f.input(o1, p.ID), Invalid, "co_owner_missing", "body.pledgor_ids")
+		de := refuse(t, f.input(o1, p.ID), Invalid, "co_owner_missing", "pledgor_ids")
 		if de.Ref != f.o2.ID.String() {
 			t.Fatalf("ref = %q, want the missing co-owner %s", de.Ref, f.o2.ID)
 		}
-		refuse(t, f.input([]uuid.UUID{f.o1.ID, f.o3.ID}, p.ID), Invalid, "pledgor_not_owner", "body.pledgor_ids[1]")
-		refuse(t, f.input([]uuid.UUID{f.o3.ID}, p.ID), Invalid, "pledgor_not_owner", "body.pledgor_ids[0]")
+		refuse(t, f.input([]uuid.UUID{f.o1.ID, f.o3.ID}, p.ID), Invalid, "pledgor_not_owner", "pledgor_ids[1]")
+		refuse(t, f.input([]uuid.UUID{f.o3.ID}, p.ID), Invalid, "pledgor_not_owner", "pledgor_ids[0]")
 		// Both rights must have exactly the pledgors as owners.
 		solo := f.patent("2015-04-04", f.o1.ID)
-		refuse(t, f.input([]uuid.UUID{f.o1.ID, f.o2.ID}, p.ID, solo.ID), Invalid, "pledgor_not_owner", "body.pledgor_ids[1]")
+		refuse(t, f.input([]uuid.UUID{f.o1.ID, f.o2.ID}, p.ID, solo.ID), Invalid, "pledgor_not_owner", "pledgor_ids[1]")
 		got := f.pledge(f.input([]uuid.UUID{f.o2.ID, f.o1.ID}, p.ID))
 		if got.RegionCode != "150525" {
 			t.Fatalf("region = %s, want the first pledgor's unit 150525", got.RegionCode)
@@ -230,32 +230,32 @@ func TestRegisterPledgeRules(t *testing.T) {
 			{Kind: ident.GICollectiveMark, Number: "8000002", Title: "科尔沁牛", OwnerIDs: o1, GrantedOn: d("2020-01-01")},
 		} {
 			a := f.asset(in)
-			refuse(t, f.input(o1, a.ID), Invalid, "asset_not_pledgeable", "body.asset_ids[0]")
+			refuse(t, f.input(o1, a.ID), Invalid, "asset_not_pledgeable", "asset_ids[0]")
 		}
 	})
 	t.Run("NotValid", func(t *testing.T) {
 		pending := f.asset(AssetInput{Kind: ident.InventionPatent, Number: patentNo(2024, '1', 77), Title: "未授权", OwnerIDs: o1, FiledOn: d("2024-01-01")})
-		refuse(t, f.input(o1, pending.ID), Invalid, "asset_not_valid", "body.asset_ids[0]")
+		refuse(t, f.input(o1, pending.ID), Invalid, "asset_not_valid", "asset_ids[0]")
 		lapsed := f.patent("2012-01-01", f.o1.ID)
 		f.event(lapsed.ID, EventInput{Type: EventLapse, EffectiveOn: d("2025-01-01")})
-		refuse(t, f.input(o1, lapsed.ID), Invalid, "asset_not_valid", "body.asset_ids[0]")
+		refuse(t, f.input(o1, lapsed.ID), Invalid, "asset_not_valid", "asset_ids[0]")
 		invalidated := f.patent("2012-02-02", f.o1.ID)
 		f.event(invalidated.ID, EventInput{Type: EventInvalidate, EffectiveOn: d("2024-01-01")})
-		refuse(t, f.input(o1, invalidated.ID), Invalid, "asset_not_valid", "body.asset_ids[0]")
+		refuse(t, f.input(o1, invalidated.ID), Invalid, "asset_not_valid", "asset_ids[0]")
 		mark := f.asset(AssetInput{Kind: ident.Trademark, Number: "7654321", Title: "过期商标", OwnerIDs: o1, GrantedOn: d("2014-03-07")}) // expired 2024-03-06
-		refuse(t, f.input(o1, mark.ID), Invalid, "asset_not_valid", "body.asset_ids[0]")
+		refuse(t, f.input(o1, mark.ID), Invalid, "asset_not_valid", "asset_ids[0]")
 		// Valid on registration but not yet granted on the day the term starts is impossible;
 		// a term starting after a lapse is refused too.
 		late := f.patent("2012-03-03", f.o1.ID)
 		f.event(late.ID, EventInput{Type: EventLapse, EffectiveOn: d("2025-09-01")})
 		in := f.input(o1, late.ID)
 		in.StartsOn = d("2025-10-01")
-		refuse(t, in, Invalid, "asset_not_valid", "body.asset_ids[0]")
+		refuse(t, in, Invalid, "asset_not_valid", "asset_ids[0]")
 	})
 	t.Run("Frozen", func(t *testing.T) {
 		p := f.patent("2016-01-01", f.o1.ID)
 		f.event(p.ID, EventInput{Type: EventFreeze, EffectiveOn: d("2025-01-01"), CaseNumber: "(2025)内05执123号"})
-		refuse(t, f.input(o1, p.ID), Invalid, "asset_frozen", "body.asset_ids[0]")
+		refuse(t, f.input(o1, p.ID), Invalid, "asset_frozen", "asset_ids[0]")
 	})
 	t.Run("AlreadyPledged", func(t *testing.T) {
 		p := f.patent("2017-01-01", f.o1.ID)
@@ -263,7 +263,7 @@ func TestRegisterPledgeRules(t *testing.T) {
 		other := f.patent("2017-02-02", f.o1.ID)
 		in := f.input(o1, other.ID, p.ID)
 		in.PledgeeID = f.bank2.ID
-		de := refuse(t, in, Conflict, "asset_pledged", "body.asset_ids[1]")
+		de := refuse(t, in, Conflict, "asset_pledged", "asset_ids[1]")
 		if de.Ref != first.ID.String() {
 			t.Fatalf("ref = %q, want the pledge %s", de.Ref, first.ID)
 		}
@@ -296,7 +296,7 @@ func TestRegisterPledgeRules(t *testing.T) {
 		// Now the new owner, and only it, may pledge it.
 		in := f.input([]uuid.UUID{f.o1.ID}, p.ID)
 		in.RegisteredOn = testToday
-		refuse(t, in, Invalid, "pledgor_not_owner", "body.pledgor_ids[0]")
+		refuse(t, in, Invalid, "pledgor_not_owner", "pledgor_ids[0]")
 		in.PledgorIDs = []uuid.UUID{f.o3.ID}
 		f.pledge(in)
 	})

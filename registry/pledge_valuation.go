@@ -35,7 +35,7 @@ type appraisalPayload struct {
 }
 
 // prepareAppraisal checks one appraisal; field is where it sits in the input
-// (body.appraisals[0], body.appraisal). It is dated on or before latest.
+// (appraisals[0], appraisal). It is dated on or before latest.
 func prepareAppraisal(in AppraisalInput, latest term.Date, field string) (appraisalPayload, *Error) {
 	var a appraisalPayload
 	v, ok := ParseMoney(in.Value)
@@ -69,11 +69,11 @@ func prepareAppraisal(in AppraisalInput, latest term.Date, field string) (apprai
 // prepareAppraisals checks a registration's appraisals (dated not after today).
 func prepareAppraisals(in []AppraisalInput, today term.Date) ([]appraisalPayload, *Error) {
 	if len(in) > maxAppraisals {
-		return nil, Errorf(Invalid, "appraisals_too_many", "body.appraisals", "at most %d appraisals", maxAppraisals)
+		return nil, Errorf(Invalid, "appraisals_too_many", "appraisals", "at most %d appraisals", maxAppraisals)
 	}
 	var out []appraisalPayload
 	for i, a := range in {
-		p, err := prepareAppraisal(a, today, fmt.Sprintf("body.appraisals[%d]", i))
+		p, err := prepareAppraisal(a, today, fmt.Sprintf("appraisals[%d]", i))
 		if err != nil {
 			return nil, err
 		}

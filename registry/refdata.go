@@ -192,11 +192,11 @@ func checkUnit(ctx context.Context, db bun.IDB, code, field string) error {
 func (s *Service) SetParam(ctx context.Context, name string, value any, effectiveOn term.Date) error {
 	spec, ok := paramSpecs[name]
 	if !ok {
-		return Errorf(Invalid, "param_unknown", "body.name", "no policy parameter %q (known: %s)", name, strings.Join(ParamNames(), ", "))
+		return Errorf(Invalid, "param_unknown", "name", "no policy parameter %q (known: %s)", name, strings.Join(ParamNames(), ", "))
 	}
 	raw, err := json.Marshal(value)
 	if err != nil {
-		return Errorf(Invalid, "param_value", "body.value", "value is not JSON")
+		return Errorf(Invalid, "param_value", "value", "value is not JSON")
 	}
 	if err := spec.check(raw); err != nil {
 		return err
@@ -205,7 +205,7 @@ func (s *Service) SetParam(ctx context.Context, name string, value any, effectiv
 		effectiveOn = s.Today()
 	}
 	if effectiveOn.After(s.Today()) {
-		return Errorf(Invalid, "date_in_future", "body.effective_on", "%s is after today", effectiveOn)
+		return Errorf(Invalid, "date_in_future", "effective_on", "%s is after today", effectiveOn)
 	}
 	_, err = s.write(ctx, func(ctx context.Context, tx *ledger.Tx) error {
 		_, err := appendApply(ctx, tx, ledger.Draft{
@@ -221,23 +221,23 @@ func (p paramSpec) check(raw json.RawMessage) error {
 	if p.enum != nil {
 		var v string
 		if err := json.Unmarshal(raw, &v); err != nil || !slices.Contains(p.enum, v) {
-			return Errorf(Invalid, "param_value", "body.value", "want one of %s", strings.Join(p.enum, ", "))
+			return Errorf(Invalid, "param_value", "value", "want one of %s", strings.Join(p.enum, ", "))
 		}
 		return nil
 	}
 	if p.isDate {
 		var d term.Date
 		if err := json.Unmarshal(raw, &d); err != nil || d.IsZero() {
-			return Errorf(Invalid, "param_value", "body.value", "want a date as \"YYYY-MM-DD\"")
+			return Errorf(Invalid, "param_value", "value", "want a date as \"YYYY-MM-DD\"")
 		}
 		return nil
 	}
 	var n int64
 	if err := json.Unmarshal(raw, &n); err != nil {
-		return Errorf(Invalid, "param_value", "body.value", "want an integer")
+		return Errorf(Invalid, "param_value", "value", "want an integer")
 	}
 	if n < p.min || n > p.max {
-		return Errorf(Invalid, "param_value", "body.value", "want an integer from %d to %d", p.min, p.max)
+		return Errorf(Invalid, "param_value", "value", "want an integer from %d to %d", p.min, p.max)
 	}
 	return nil
 }
@@ -249,12 +249,12 @@ func (s *Service) LoadConcordance(ctx context.Context, rows []ConcordanceRow) er
 	for i, r := range rows {
 		p := normIPC(r.IPCPrefix)
 		if !ipcPrefixRE.MatchString(p) {
-			return Errorf(Invalid, "ipc_format", fmt.Sprintf("body.rows[%d].ipc_prefix", i),
+			return Errorf(Invalid, "ipc_format", fmt.Sprintf("rows[%d].ipc_prefix", i),
 				"%q is not an IPC class prefix (e.g. H01M, G06N3/)", r.IPCPrefix)
 		}
 		ind := strings.TrimSpace(r.Industry)
 		if ind == "" {
-			return Errorf(Invalid, "industry_required", fmt.Sprintf("body.rows[%d].industry", i), "industry is required")
+			return Errorf(Invalid, "industry_required", fmt.Sprintf("rows[%d].industry", i), "industry is required")
 		}
 		clean = append(clean, ConcordanceRow{IPCPrefix: p, Industry: ind})
 	}

@@ -208,7 +208,7 @@ func TestParties(t *testing.T) {
 	t.Run("WrongCheckRefused", func(t *testing.T) {
 		_, _, err := f.s.RegisterParty(f.ctx, PartyInput{Name: "试点", Kind: Enterprise, USCC: "91350203M0001QAY9B", RegionCode: "150502"})
 		de := wantCode(t, err, Invalid, "uscc_check")
-		if got, want := de.Field, "body.uscc"; got != want {
+		if got, want := de.Field, "uscc"; got != want {
 			t.Fatalf("field = %q, want %q", got, want)
 		}
 	})
@@ -355,19 +355,19 @@ func TestRegisterAsset(t *testing.T) {
 		code  string
 		field string
 	}{
-		{"CheckCharWrong", func(in *AssetInput) { in.Number = "ZL2013106997443" }, Invalid, "patent_check", "body.number"},
-		{"KindUnknown", func(in *AssetInput) { in.Kind = "idea" }, Invalid, "kind_unknown", "body.kind"},
-		{"TypeMismatch", func(in *AssetInput) { in.Kind = ident.UtilityModel }, Invalid, "patent_type_mismatch", "body.number"},
-		{"OwnerUnknown", func(in *AssetInput) { in.OwnerIDs = []uuid.UUID{owner.ID, uuid.New()} }, Invalid, "owner_unknown", "body.owner_ids[1]"},
-		{"OwnersRequired", func(in *AssetInput) { in.OwnerIDs = nil }, Invalid, "owners_required", "body.owner_ids"},
+		{"CheckCharWrong", func(in *AssetInput) { in.Number = "ZL2013106997443" }, Invalid, "patent_check", "number"},
+		{"KindUnknown", func(in *AssetInput) { in.Kind = "idea" }, Invalid, "kind_unknown", "kind"},
+		{"TypeMismatch", func(in *AssetInput) { in.Kind = ident.UtilityModel }, Invalid, "patent_type_mismatch", "number"},
+		{"OwnerUnknown", func(in *AssetInput) { in.OwnerIDs = []uuid.UUID{owner.ID, uuid.New()} }, Invalid, "owner_unknown", "owner_ids[1]"},
+		{"OwnersRequired", func(in *AssetInput) { in.OwnerIDs = nil }, Invalid, "owners_required", "owner_ids"},
 		{"FiledTomorrow", func(in *AssetInput) {
 			in.Number, in.FiledOn, in.GrantedOn = patentNo(2026, '1', 5), d("2026-03-02"), term.Date{}
-		}, Invalid, "date_in_future", "body.filed_on"},
-		{"GrantedBeforeFiled", func(in *AssetInput) { in.GrantedOn = d("2013-12-17") }, Invalid, "granted_before_filed", "body.granted_on"},
-		{"FilingYearMismatch", func(in *AssetInput) { in.FiledOn = d("2014-01-02") }, Invalid, "filing_year_mismatch", "body.filed_on"},
-		{"RegionCity", func(in *AssetInput) { in.RegionCode = CityCode }, Invalid, "region_unknown", "body.region_code"},
-		{"IPCFormat", func(in *AssetInput) { in.Attributes.IPC = []string{"Z99"} }, Invalid, "ipc_format", "body.attributes.ipc[0]"},
-		{"TitleRequired", func(in *AssetInput) { in.Title = " " }, Invalid, "title_required", "body.title"},
+		}, Invalid, "date_in_future", "filed_on"},
+		{"GrantedBeforeFiled", func(in *AssetInput) { in.GrantedOn = d("2013-12-17") }, Invalid, "granted_before_filed", "granted_on"},
+		{"FilingYearMismatch", func(in *AssetInput) { in.FiledOn = d("2014-01-02") }, Invalid, "filing_year_mismatch", "filed_on"},
+		{"RegionCity", func(in *AssetInput) { in.RegionCode = CityCode }, Invalid, "region_unknown", "region_code"},
+		{"IPCFormat", func(in *AssetInput) { in.Attributes.IPC = []string{"Z99"} }, Invalid, "ipc_format", "attributes.ipc[0]"},
+		{"TitleRequired", func(in *AssetInput) { in.Title = " " }, Invalid, "title_required", "title"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

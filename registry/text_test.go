@@ -24,16 +24,16 @@ func TestRegistryRefusesTextThatCannotBeStored(t *testing.T) {
 	before := head()
 	for _, bad := range []string{"a\x00b", "a\x01b", "a\nb", "a\xffb"} {
 		_, _, err := f.s.RegisterParty(f.ctx, PartyInput{Name: bad, Kind: Enterprise, RegionCode: "150502"})
-		if de := wantCode(t, err, Invalid, "text_invalid"); de.Field != "body.name" {
+		if de := wantCode(t, err, Invalid, "text_invalid"); de.Field != "name" {
 			t.Fatalf("party name %q: field %q", bad, de.Field)
 		}
 		_, err = f.s.PartyEvent(f.ctx, owner.ID, PartyEventInput{Type: "rename", Name: bad})
-		if de := wantCode(t, err, Invalid, "text_invalid"); de.Field != "body.name" {
+		if de := wantCode(t, err, Invalid, "text_invalid"); de.Field != "name" {
 			t.Fatalf("rename %q: field %q", bad, de.Field)
 		}
 		_, err = f.s.RegisterAsset(f.ctx, AssetInput{Kind: ident.Trademark, Number: "31234567", Title: bad,
 			OwnerIDs: []uuid.UUID{owner.ID}, GrantedOn: d("2020-01-02")})
-		if de := wantCode(t, err, Invalid, "text_invalid"); de.Field != "body.title" {
+		if de := wantCode(t, err, Invalid, "text_invalid"); de.Field != "title" {
 			t.Fatalf("asset title %q: field %q", bad, de.Field)
 		}
 	}

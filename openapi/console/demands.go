@@ -90,7 +90,7 @@ func (f *form) months(name string) (int, error) {
 		n = n*10 + int(ch-'0')
 	}
 	if s == "" || n < 0 {
-		return 0, registry.Errorf(registry.Invalid, "term_months_invalid", "body."+name, "the term is a whole number of months")
+		return 0, registry.Errorf(registry.Invalid, "term_months_invalid", name, "the term is a whole number of months")
 	}
 	return n, nil
 }
@@ -168,7 +168,7 @@ func (c *Console) demandEvent(w http.ResponseWriter, r *http.Request) {
 		}
 		if s := strings.TrimSpace(f.V("pledge_id")); s != "" {
 			if ev.PledgeID, err = uuid.Parse(s); err != nil {
-				return registry.Errorf(registry.Invalid, "pledge_unknown", "body.pledge_id", "not a pledge id")
+				return registry.Errorf(registry.Invalid, "pledge_unknown", "pledge_id", "not a pledge id")
 			}
 		}
 		_, err = c.Registry.DemandEvent(ctx, c.Viewer(p), id, ev)

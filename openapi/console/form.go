@@ -65,8 +65,8 @@ var indexRE = regexp.MustCompile(`\[\d+\]$`)
 // fieldName turns a domain error's field ("body.owner_ids[0]", "query.as_of") into the
 // form's field name ("owner_ids", "as_of").
 func fieldName(f string) string {
-	if i := strings.IndexByte(f, '.'); i >= 0 {
-		f = f[i+1:]
+	for _, in := range []string{"body.", "query.", "path."} {
+		f = strings.TrimPrefix(f, in)
 	}
 	return indexRE.ReplaceAllString(f, "")
 }

@@ -140,23 +140,23 @@ func (s *Service) Create(ctx context.Context, name string, role Role, partyID st
 func (s *Service) create(ctx context.Context, name string, role Role, partyID, token string) (Principal, string, error) {
 	name = strings.TrimSpace(name)
 	if name == "" || len(name) > 200 {
-		return Principal{}, "", registry.Errorf(registry.Invalid, "name_invalid", "body.name", "name is required, at most 200 characters")
+		return Principal{}, "", registry.Errorf(registry.Invalid, "name_invalid", "name", "name is required, at most 200 characters")
 	}
-	if err := registry.CheckText("body.name", name, false); err != nil {
+	if err := registry.CheckText("name", name, false); err != nil {
 		return Principal{}, "", err
 	}
 	if !role.Valid() {
-		return Principal{}, "", registry.Errorf(registry.Invalid, "role_unknown", "body.role", "role must be one of admin, registrar, bank, planner, auditor")
+		return Principal{}, "", registry.Errorf(registry.Invalid, "role_unknown", "role", "role must be one of admin, registrar, bank, planner, auditor")
 	}
 	if role == Bank && partyID == "" {
-		return Principal{}, "", registry.Errorf(registry.Invalid, "party_required", "body.party_id", "a bank principal is bound to its bank party: party_id is required")
+		return Principal{}, "", registry.Errorf(registry.Invalid, "party_required", "party_id", "a bank principal is bound to its bank party: party_id is required")
 	}
 	if role != Bank && partyID != "" {
-		return Principal{}, "", registry.Errorf(registry.Invalid, "party_not_allowed", "body.party_id", "only bank principals are bound to a party")
+		return Principal{}, "", registry.Errorf(registry.Invalid, "party_not_allowed", "party_id", "only bank principals are bound to a party")
 	}
 	if partyID != "" {
 		if _, err := uuid.Parse(partyID); err != nil {
-			return Principal{}, "", registry.Errorf(registry.Invalid, "party_id_invalid", "body.party_id", "party_id is not a UUID")
+			return Principal{}, "", registry.Errorf(registry.Invalid, "party_id_invalid", "party_id", "party_id is not a UUID")
 		}
 	}
 	p := Principal{ID: uuid.Must(uuid.NewV7()).String(), Name: name, Role: role, PartyID: partyID}
@@ -165,13 +165,13 @@ func (s *Service) create(ctx context.Context, name string, role Role, partyID, t
 			var kind string
 			err := tx.DB().QueryRowContext(ctx, `SELECT kind FROM registry.parties WHERE id = ?`, partyID).Scan(&kind)
 			if errors.Is(err, sql.ErrNoRows) {
-				return registry.Errorf(registry.Invalid, "party_unknown", "body.party_id", "no party %s", partyID)
+				return registry.Errorf(registry.Invalid, "party_unknown", "party_id", "no party %s", partyID)
 			}
 			if err != nil {
 				return fmt.Errorf("access: read party: %w", err)
 			}
 			if !registry.PartyKind(kind).Pledgee() {
-				return registry.Errorf(registry.Invalid, "party_not_bank", "body.party_id", "party %s is a %s: a bank principal acts for a bank, a guarantor or a financial institution", partyID, kind)
+				return registry.Errorf(registry.Invalid, "party_not_bank", "party_id", "party %s is a %s: a bank principal acts for a bank, a guarantor or a financial institution", partyID, kind)
 			}
 		}
 		e, err := tx.Append(ledger.Draft{

@@ -159,7 +159,7 @@ func TestBankPrincipalBindsToLenders(t *testing.T) {
 		}
 		pr, tok, err := acc.Create(ctx, "clerk of "+string(c.kind), access.Bank, p.ID.String())
 		if c.code != "" {
-			if de, ok := registry.AsError(err); !ok || de.Code != c.code || de.Field != "body.party_id" {
+			if de, ok := registry.AsError(err); !ok || de.Code != c.code || de.Field != "party_id" {
 				t.Fatalf("%s: err = %v, want %s", c.kind, err, c.code)
 			}
 			continue

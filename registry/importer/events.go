@@ -23,7 +23,7 @@ var eventLayout = &rowLayout{
 	write:    writeEvent,
 }
 
-var eventFields = map[string]string{"body.owner_ids": "owners", "body.licensee_id": "licensee", "body": "type"}
+var eventFields = map[string]string{"owner_ids": "owners", "licensee_id": "licensee", "": "type"}
 
 func writeEvent(ctx context.Context, im *Importer, rw *row) (bool, *RowError, error) {
 	var kind ident.Kind

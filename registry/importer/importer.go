@@ -212,10 +212,9 @@ func sortErrors(es []RowError) {
 	}
 }
 
-// column maps a domain error's field (body.owner_ids[1], body.attributes.ipc[0]) to the column.
+// column maps a domain error's field (owner_ids[1], attributes.ipc[0]) to the column.
 func column(field string) string {
-	f := strings.TrimPrefix(field, "body.")
-	f = strings.TrimPrefix(f, "attributes.")
+	f := strings.TrimPrefix(field, "attributes.")
 	if i := strings.IndexByte(f, '['); i >= 0 {
 		f = f[:i]
 	}

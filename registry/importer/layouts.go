@@ -272,16 +272,16 @@ func (im *Importer) writtenKeys(ctx context.Context, keys []string) (map[string]
 }
 
 // domainError turns a refusal of the service into the row's error, at the column that holds
-// the field it names (columns maps body.X, without any index, to the column).
+// the field it names (columns maps a field, without any index, to the column).
 func domainError(rw *row, err error, columns map[string]string) (*RowError, error) {
 	de, ok := registry.AsError(err)
 	if !ok {
 		return nil, err
 	}
-	f := indexRE.ReplaceAllString(de.Field, "") // body.appraisals[0].value: body.appraisals.value
+	f := indexRE.ReplaceAllString(de.Field, "") // appraisals[0].value: appraisals.value
 	c, ok := columns[f]
 	if !ok {
-		c = strings.TrimPrefix(strings.TrimPrefix(f, "body"), ".")
+		c = f
 	}
 	return &RowError{Row: rw.n, Column: c, Code: de.Code, Message: de.Message, Ref: de.Ref}, nil
 }

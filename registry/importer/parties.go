@@ -21,7 +21,7 @@ var partyLayout = &rowLayout{
 	write:    writeParty,
 }
 
-var partyFields = map[string]string{"body.name": "name", "body.kind": "kind", "body.uscc": "uscc", "body.region_code": "region_code"}
+var partyFields = map[string]string{"name": "name", "kind": "kind", "uscc": "uscc", "region_code": "region_code"}
 
 func writeParty(ctx context.Context, im *Importer, rw *row) (bool, *RowError, error) {
 	confirmed, ok := parseBool(rw.get("uscc_confirmed"))

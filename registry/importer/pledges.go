@@ -35,13 +35,13 @@ var pledgeLayout = &rowLayout{
 }
 
 var (
-	registerFields = map[string]string{"body.pledgor_ids": "pledgors", "body.asset_ids": "rights", "body.pledgee_id": "pledgee", "body.realisation_method": "method",
-		"body.appraisals.value": "appraisal_value", "body.appraisals.method": "appraisal_method", "body.appraisals.appraiser": "appraiser",
-		"body.appraisals.appraised_on": "appraised_on"}
-	pledgeEvFields = map[string]string{"body.asset_ids": "rights", "body.contract_no": "new_contract_no", "body": "type",
-		"body.equity_holder_id": "equity_holder", "body.licensee_id": "licensee",
-		"body.appraisal.value": "appraisal_value", "body.appraisal.method": "appraisal_method", "body.appraisal.appraiser": "appraiser",
-		"body.appraisal.appraised_on": "appraised_on", "body.appraisal": "appraisal_value"}
+	registerFields = map[string]string{"pledgor_ids": "pledgors", "asset_ids": "rights", "pledgee_id": "pledgee", "realisation_method": "method",
+		"appraisals.value": "appraisal_value", "appraisals.method": "appraisal_method", "appraisals.appraiser": "appraiser",
+		"appraisals.appraised_on": "appraised_on"}
+	pledgeEvFields = map[string]string{"asset_ids": "rights", "contract_no": "new_contract_no", "": "type",
+		"equity_holder_id": "equity_holder", "licensee_id": "licensee",
+		"appraisal.value": "appraisal_value", "appraisal.method": "appraisal_method", "appraisal.appraiser": "appraiser",
+		"appraisal.appraised_on": "appraised_on", "appraisal": "appraisal_value"}
 	// Columns only one side takes: given to the other, the row is refused (field_not_allowed),
 	// as the API refuses a field its operation does not take.
 	registerOnly = []string{"pledgors", "registered_on", "released_on", "defaulted_on", "realised_on"}

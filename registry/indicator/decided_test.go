@@ -152,17 +152,17 @@ func TestDecidedForeignFamily(t *testing.T) {
 		}
 	}
 	refused(registry.EventInput{Country: "WO", FamilyNumber: "PCT/CN2021/000001", FamilyStatus: registry.FamilyGranted,
-		FamilyGrantedOn: d("2023-01-01"), EffectiveOn: d("2023-06-01")}, "family_status_invalid", "body.family_status")
+		FamilyGrantedOn: d("2023-01-01"), EffectiveOn: d("2023-06-01")}, "family_status_invalid", "family_status")
 	refused(registry.EventInput{Country: "US", FamilyNumber: "US1", FamilyStatus: registry.FamilyGranted, EffectiveOn: d("2023-06-01")},
-		"family_granted_on_required", "body.family_granted_on")
+		"family_granted_on_required", "family_granted_on")
 	refused(registry.EventInput{Country: "US", FamilyNumber: "US1", FamilyStatus: registry.FamilyPending, FamilyGrantedOn: d("2023-01-01"),
-		EffectiveOn: d("2023-06-01")}, "family_granted_on_not_allowed", "body.family_granted_on")
+		EffectiveOn: d("2023-06-01")}, "family_granted_on_not_allowed", "family_granted_on")
 	refused(registry.EventInput{Country: "US", FamilyNumber: "US1", FamilyStatus: registry.FamilyGranted, FamilyGrantedOn: d("2019-02-28"),
-		EffectiveOn: d("2023-06-01")}, "before_filing", "body.family_granted_on")
+		EffectiveOn: d("2023-06-01")}, "before_filing", "family_granted_on")
 	refused(registry.EventInput{Country: "US", FamilyNumber: "US1", FamilyStatus: registry.FamilyGranted, FamilyGrantedOn: d("2023-06-02"),
-		EffectiveOn: d("2023-06-01")}, "date_in_future", "body.family_granted_on")
+		EffectiveOn: d("2023-06-01")}, "date_in_future", "family_granted_on")
 	refused(registry.EventInput{Country: "US", FamilyNumber: "US1", FamilyStatus: "filed", EffectiveOn: d("2023-06-01")},
-		"family_status_invalid", "body.family_status")
+		"family_status_invalid", "family_status")
 
 	if err := ev(p.ID, registry.EventInput{Country: "WO", FamilyNumber: "PCT/CN2020/000001", FamilyDate: d("2020-03-01"),
 		FamilyStatus: registry.FamilyPending, EffectiveOn: d("2021-06-01")}); err != nil {
@@ -288,7 +288,7 @@ func TestDecidedStatus(t *testing.T) {
 	}
 	_, err := f.ind.SetTarget(f.ctx, TargetInput{Code: PledgeAmountPeriod, RegionCode: "150500", Due: d("2025-12-31"),
 		Value: "1.00", Comparison: "more"})
-	if de, ok := registry.AsError(err); !ok || de.Code != "comparison_unknown" || de.Field != "body.comparison" {
+	if de, ok := registry.AsError(err); !ok || de.Code != "comparison_unknown" || de.Field != "comparison" {
 		t.Errorf("comparison more: %v", err)
 	}
 }
@@ -340,11 +340,11 @@ func TestDecidedReconciliation(t *testing.T) {
 			t.Errorf("%+v: %v, want %s at %s", in, err, code, field)
 		}
 	}
-	refused(OfficialInput{Code: ValidTrademarks, RegionCode: "150500", Year: 2026, Value: "10", Source: "公报"}, "year_out_of_range", "body.year")
-	refused(OfficialInput{Code: ValidTrademarks, RegionCode: "150500", Year: 2020, Value: "10"}, "source_required", "body.source")
-	refused(OfficialInput{Code: ValidTrademarks, RegionCode: "150500", Year: 2020, Value: "10.5", Source: "公报"}, "value_invalid", "body.value")
-	refused(OfficialInput{Code: "nope", RegionCode: "150500", Year: 2020, Value: "10", Source: "公报"}, "indicator_unknown", "body.code")
-	refused(OfficialInput{Code: ValidTrademarks, RegionCode: "999999", Year: 2020, Value: "10", Source: "公报"}, "region_unknown", "body.region")
+	refused(OfficialInput{Code: ValidTrademarks, RegionCode: "150500", Year: 2026, Value: "10", Source: "公报"}, "year_out_of_range", "year")
+	refused(OfficialInput{Code: ValidTrademarks, RegionCode: "150500", Year: 2020, Value: "10"}, "source_required", "source")
+	refused(OfficialInput{Code: ValidTrademarks, RegionCode: "150500", Year: 2020, Value: "10.5", Source: "公报"}, "value_invalid", "value")
+	refused(OfficialInput{Code: "nope", RegionCode: "150500", Year: 2020, Value: "10", Source: "公报"}, "indicator_unknown", "code")
+	refused(OfficialInput{Code: ValidTrademarks, RegionCode: "999999", Year: 2020, Value: "10", Source: "公报"}, "region_unknown", "region")
 
 	if _, err := f.ind.RecordOfficial(f.ctx, OfficialInput{Code: ValidTrademarks, RegionCode: "150500", Year: 2020, Value: "10", Source: "2020年统计公报"}); err != nil {
 		t.Fatal(err)

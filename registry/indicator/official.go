@@ -51,25 +51,25 @@ type officialPayload struct {
 func (s *Service) RecordOfficial(ctx context.Context, in OfficialInput) (OfficialValue, error) {
 	def, ok := definitionOf(in.Code)
 	if !ok {
-		return OfficialValue{}, invalid("indicator_unknown", "body.code", "no indicator %q", in.Code)
+		return OfficialValue{}, invalid("indicator_unknown", "code", "no indicator %q", in.Code)
 	}
 	today := s.reg.Today()
 	if in.Year < 2000 || in.Year >= today.Year() {
-		return OfficialValue{}, invalid("year_out_of_range", "body.year", "an official value is for a year that has ended: from 2000 to %d", today.Year()-1)
+		return OfficialValue{}, invalid("year_out_of_range", "year", "an official value is for a year that has ended: from 2000 to %d", today.Year()-1)
 	}
 	sc := scale(def.Unit)
 	v, ok := parseDecimal(in.Value, sc)
 	if !ok {
-		return OfficialValue{}, invalid("value_invalid", "body.value", "want a non-negative decimal string with at most %d decimals", sc)
+		return OfficialValue{}, invalid("value_invalid", "value", "want a non-negative decimal string with at most %d decimals", sc)
 	}
 	src := trim(in.Source, 500)
 	if src == "" {
-		return OfficialValue{}, invalid("source_required", "body.source", "name the publication the official value is taken from")
+		return OfficialValue{}, invalid("source_required", "source", "name the publication the official value is taken from")
 	}
 	p := officialPayload{Code: in.Code, RegionCode: in.RegionCode, Year: in.Year, Value: v.FloatString(sc), Source: src, Note: trim(in.Note, 1000)}
 	eff := term.New(in.Year, 12, 31)
 	e, err := s.write(ctx, func(ctx context.Context, tx *ledger.Tx) error {
-		if err := checkRegion(ctx, tx.DB(), in.RegionCode, "body.region"); err != nil {
+		if err := checkRegion(ctx, tx.DB(), in.RegionCode, "region"); err != nil {
 			return err
 		}
 		return appendApply(ctx, tx, ledger.Draft{Kind: KindOfficialRecorded,

@@ -183,15 +183,15 @@ func (s *Service) write(ctx context.Context, fn func(context.Context, *ledger.Tx
 func (s *Service) RecordPopulation(ctx context.Context, in PopulationInput) (Population, error) {
 	today := s.reg.Today()
 	if in.Year < 2000 || in.Year > today.Year() {
-		return Population{}, invalid("year_out_of_range", "body.year", "year %d is not from 2000 to %d", in.Year, today.Year())
+		return Population{}, invalid("year_out_of_range", "year", "year %d is not from 2000 to %d", in.Year, today.Year())
 	}
 	if in.Residents <= 0 || in.Residents > 2_000_000_000 {
-		return Population{}, invalid("residents_invalid", "body.residents", "residents must be a positive number of people")
+		return Population{}, invalid("residents_invalid", "residents", "residents must be a positive number of people")
 	}
 	p := populationPayload{RegionCode: in.RegionCode, Year: in.Year, Residents: in.Residents, Source: trim(in.Source, 500)}
 	eff := minDate(term.New(in.Year, 12, 31), today)
 	e, err := s.write(ctx, func(ctx context.Context, tx *ledger.Tx) error {
-		if err := checkRegion(ctx, tx.DB(), in.RegionCode, "body.region"); err != nil {
+		if err := checkRegion(ctx, tx.DB(), in.RegionCode, "region"); err != nil {
 			return err
 		}
 		return appendApply(ctx, tx, ledger.Draft{Kind: KindPopulationRecorded,
@@ -207,10 +207,10 @@ func (s *Service) RecordPopulation(ctx context.Context, in PopulationInput) (Pop
 func (s *Service) SetTarget(ctx context.Context, in TargetInput) (Target, error) {
 	def, ok := definitionOf(in.Code)
 	if !ok {
-		return Target{}, invalid("indicator_unknown", "body.code", "no indicator %q", in.Code)
+		return Target{}, invalid("indicator_unknown", "code", "no indicator %q", in.Code)
 	}
 	if in.Due.IsZero() || in.Due.Year() < 2000 || in.Due.Year() > 2100 {
-		return Target{}, invalid("due_invalid", "body.due", "a target needs a due date from 2000 to 2100")
+		return Target{}, invalid("due_invalid", "due", "a target needs a due date from 2000 to 2100")
 	}
 	if in.Basis == "" {
 		in.Basis = BasisAbsolute
@@ -227,27 +227,27 @@ func (s *Service) SetTarget(ctx context.Context, in TargetInput) (Target, error)
 			in.BaseOn = term.MustParseDate(PlanBaseOn)
 		}
 	default:
-		return Target{}, invalid("basis_unknown", "body.basis", "basis is %s, %s or %s", BasisAbsolute, BasisPercent, BasisIncrease)
+		return Target{}, invalid("basis_unknown", "basis", "basis is %s, %s or %s", BasisAbsolute, BasisPercent, BasisIncrease)
 	}
 	if in.Basis == BasisAbsolute && !in.BaseOn.IsZero() {
-		return Target{}, invalid("base_on_not_applicable", "body.base_on", "an absolute target has no base date")
+		return Target{}, invalid("base_on_not_applicable", "base_on", "an absolute target has no base date")
 	}
 	switch in.Comparison {
 	case "":
 		in.Comparison = CompareAtLeast
 	case CompareAtLeast, CompareAbove:
 	default:
-		return Target{}, invalid("comparison_unknown", "body.comparison", "comparison is %s (达到 X, X 左右) or %s (超过 X)", CompareAtLeast, CompareAbove)
+		return Target{}, invalid("comparison_unknown", "comparison", "comparison is %s (达到 X, X 左右) or %s (超过 X)", CompareAtLeast, CompareAbove)
 	}
 	v, ok := parseDecimal(in.Value, sc)
 	if !ok {
-		return Target{}, invalid("value_invalid", "body.value", "want a non-negative decimal string with at most %d decimals", sc)
+		return Target{}, invalid("value_invalid", "value", "want a non-negative decimal string with at most %d decimals", sc)
 	}
 	p := targetPayload{Code: in.Code, RegionCode: in.RegionCode, Due: in.Due, Basis: in.Basis,
 		Value: v.FloatString(sc), BaseOn: in.BaseOn, Comparison: in.Comparison, Note: trim(in.Note, 1000)}
 	today := s.reg.Today()
 	e, err := s.write(ctx, func(ctx context.Context, tx *ledger.Tx) error {
-		if err := checkRegion(ctx, tx.DB(), in.RegionCode, "body.region"); err != nil {
+		if err := checkRegion(ctx, tx.DB(), in.RegionCode, "region"); err != nil {
 			return err
 		}
 		return appendApply(ctx, tx, ledger.Draft{Kind: KindTargetSet,
@@ -264,23 +264,23 @@ func (s *Service) SetTarget(ctx context.Context, in TargetInput) (Target, error)
 func (s *Service) SetBaseline(ctx context.Context, in BaselineInput) (Baseline, error) {
 	def, ok := definitionOf(in.Code)
 	if !ok {
-		return Baseline{}, invalid("indicator_unknown", "body.code", "no indicator %q", in.Code)
+		return Baseline{}, invalid("indicator_unknown", "code", "no indicator %q", in.Code)
 	}
 	today := s.reg.Today()
 	if in.On.IsZero() {
 		in.On = term.MustParseDate(PlanBaseOn)
 	}
 	if in.On.After(today) || in.On.Year() < 2000 {
-		return Baseline{}, invalid("date_out_of_range", "body.on", "a baseline's date is from 2000 to today (%s)", today)
+		return Baseline{}, invalid("date_out_of_range", "on", "a baseline's date is from 2000 to today (%s)", today)
 	}
 	sc := scale(def.Unit)
 	v, ok := parseDecimal(in.Value, sc)
 	if !ok {
-		return Baseline{}, invalid("value_invalid", "body.value", "want a non-negative decimal string with at most %d decimals", sc)
+		return Baseline{}, invalid("value_invalid", "value", "want a non-negative decimal string with at most %d decimals", sc)
 	}
 	p := baselinePayload{Code: in.Code, RegionCode: in.RegionCode, On: in.On, Value: v.FloatString(sc), Note: trim(in.Note, 1000)}
 	e, err := s.write(ctx, func(ctx context.Context, tx *ledger.Tx) error {
-		if err := checkRegion(ctx, tx.DB(), in.RegionCode, "body.region"); err != nil {
+		if err := checkRegion(ctx, tx.DB(), in.RegionCode, "region"); err != nil {
 			return err
 		}
 		return appendApply(ctx, tx, ledger.Draft{Kind: KindBaselineSet,
