@@ -79,8 +79,8 @@ func (s *Service) ListClaims(ctx context.Context, v Viewer, f ClaimFilter) ([]Cl
 // BY and LIMIT), with the claimant's name.
 func loadClaims(ctx context.Context, db bun.IDB, where string, args ...any) ([]Claim, error) {
 	rows, err := db.QueryContext(ctx, `SELECT c.id, c.pledge_id, c.claimant_id, coalesce(x.name, ''), c.region_code, c.status,
-		c.loss_fen, c.evidence_ref, c.filed_on::text, c.decided_on::text, coalesce(c.approved_fen, 0), coalesce(c.fund_share_bp, 0),
-		coalesce(c.payout_fen, 0), c.paid_on::text, c.filed_seq, c.updated_seq
+		c.loss_fen, c.evidence_ref, c.filed_on, c.decided_on, coalesce(c.approved_fen, 0), coalesce(c.fund_share_bp, 0),
+		coalesce(c.payout_fen, 0), c.paid_on, c.filed_seq, c.updated_seq
 		FROM registry.claims c LEFT JOIN registry.parties x ON x.id = c.claimant_id WHERE `+where, args...)
 	if err != nil {
 		return nil, fmt.Errorf("registry: load claims: %w", err)
@@ -89,15 +89,12 @@ func loadClaims(ctx context.Context, db bun.IDB, where string, args ...any) ([]C
 	var out []Claim
 	for rows.Next() {
 		var c Claim
-		var filed string
-		var decided, paid *string
 		var loss, approved, payout int64
 		if err := rows.Scan(&c.ID, &c.PledgeID, &c.Claimant.ID, &c.Claimant.Name, &c.RegionCode, &c.Status, &loss, &c.EvidenceRef,
-			&filed, &decided, &approved, &c.FundShareBP, &payout, &paid, &c.FiledSeq, &c.UpdatedSeq); err != nil {
+			&c.FiledOn, &c.DecidedOn, &approved, &c.FundShareBP, &payout, &c.PaidOn, &c.FiledSeq, &c.UpdatedSeq); err != nil {
 			return nil, err
 		}
 		c.Loss, c.Approved, c.Payout = Money(loss), Money(approved), Money(payout)
-		c.FiledOn, c.DecidedOn, c.PaidOn = parseDateCol(&filed), parseDateCol(decided), parseDateCol(paid)
 		out = append(out, c)
 	}
 	return out, rows.Err()

@@ -226,11 +226,11 @@ func (s *Service) DemandEvent(ctx context.Context, v Viewer, id uuid.UUID, in De
 		if d.Status != DemandOpen {
 			return Errorf(Conflict, "demand_not_open", "type", "the demand is %s since %s", d.Status, d.ClosedOn)
 		}
-		var changed string
-		if err := db.QueryRowContext(ctx, `SELECT changed_on::text FROM registry.demands WHERE id = ?`, id.String()).Scan(&changed); err != nil {
+		var last term.Date
+		if err := db.QueryRowContext(ctx, `SELECT changed_on FROM registry.demands WHERE id = ?`, id.String()).Scan(&last); err != nil {
 			return err
 		}
-		if last := parseDateCol(&changed); eff.Before(last) {
+		if eff.Before(last) {
 			return Errorf(Invalid, "before_last_change", "effective_on", "%s is before the demand's last change (%s)", eff, last)
 		}
 		if in.PledgeID != uuid.Nil {
@@ -297,7 +297,7 @@ func loadDemandStates(ctx context.Context, db bun.IDB, ids []string) (map[uuid.U
 	if len(ids) == 0 {
 		return out, nil
 	}
-	rows, err := db.QueryContext(ctx, `SELECT id, party_id, status, lender_id, changed_on::text FROM registry.demands WHERE id = ANY(?::uuid[])`,
+	rows, err := db.QueryContext(ctx, `SELECT id, party_id, status, lender_id, changed_on FROM registry.demands WHERE id = ANY(?::uuid[])`,
 		pgdialect.Array(ids))
 	if err != nil {
 		return nil, fmt.Errorf("registry: pledge demands: %w", err)
@@ -307,11 +307,10 @@ func loadDemandStates(ctx context.Context, db bun.IDB, ids []string) (map[uuid.U
 		var id uuid.UUID
 		var d demandState
 		var lender uuid.NullUUID
-		var changed string
-		if err := rows.Scan(&id, &d.party, &d.status, &lender, &changed); err != nil {
+		if err := rows.Scan(&id, &d.party, &d.status, &lender, &d.changed); err != nil {
 			return nil, err
 		}
-		d.lender, d.changed = lender.UUID, parseDateCol(&changed)
+		d.lender = lender.UUID
 		out[id] = &d
 	}
 	return out, rows.Err()

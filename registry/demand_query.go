@@ -74,7 +74,7 @@ func (s *Service) ListDemands(ctx context.Context, v Viewer, f DemandFilter) ([]
 // in ORDER BY and LIMIT), with names and the interests v may see.
 func loadDemands(ctx context.Context, db bun.IDB, v Viewer, where string, args ...any) ([]Demand, error) {
 	rows, err := db.QueryContext(ctx, `SELECT d.id, d.party_id, coalesce(p.name, ''), d.region_code, d.amount_fen, d.term_months,
-		d.asset_ids::text[], d.note, d.status, d.posted_on::text, d.closed_on::text, d.lender_id, coalesce(l.name, ''), d.pledge_id,
+		d.asset_ids::text[], d.note, d.status, d.posted_on, d.closed_on, d.lender_id, coalesce(l.name, ''), d.pledge_id,
 		d.posted_seq, d.updated_seq
 		FROM registry.demands d LEFT JOIN registry.parties p ON p.id = d.party_id LEFT JOIN registry.parties l ON l.id = d.lender_id
 		WHERE `+where, args...)
@@ -87,18 +87,15 @@ func loadDemands(ctx context.Context, db bun.IDB, v Viewer, where string, args .
 	for rows.Next() {
 		var d Demand
 		var assets []string
-		var posted string
-		var closed *string
 		var lender, pledge uuid.NullUUID
 		var lenderName string
 		var amount int64
 		if err := rows.Scan(&d.ID, &d.Party.ID, &d.Party.Name, &d.RegionCode, &amount, &d.TermMonths, pgdialect.Array(&assets), &d.Note,
-			&d.Status, &posted, &closed, &lender, &lenderName, &pledge, &d.Seq, &d.UpdatedSeq); err != nil {
+			&d.Status, &d.PostedOn, &d.ClosedOn, &lender, &lenderName, &pledge, &d.Seq, &d.UpdatedSeq); err != nil {
 			rows.Close()
 			return nil, err
 		}
 		d.Amount = Money(amount)
-		d.PostedOn, d.ClosedOn = parseDateCol(&posted), parseDateCol(closed)
 		// Who matched a demand, and with which pledge, is the office's and that lender's to see.
 		if lender.Valid && (v.all || lender.UUID == v.bank) {
 			d.Lender = &Owner{ID: lender.UUID, Name: lenderName}
@@ -124,7 +121,7 @@ func loadDemands(ctx context.Context, db bun.IDB, v Viewer, where string, args .
 	if err := rows.Err(); err != nil || len(out) == 0 {
 		return out, err
 	}
-	q := `SELECT e.demand_id, e.lender_id, coalesce(p.name, ''), e.effective_on::text FROM registry.demand_events e
+	q := `SELECT e.demand_id, e.lender_id, coalesce(p.name, ''), e.effective_on FROM registry.demand_events e
 		LEFT JOIN registry.parties p ON p.id = e.lender_id WHERE e.type = 'interest' AND e.demand_id = ANY(?::uuid[])`
 	qargs := []any{pgdialect.Array(ids)}
 	if !v.all {
@@ -139,11 +136,9 @@ func loadDemands(ctx context.Context, db bun.IDB, v Viewer, where string, args .
 	for rows.Next() {
 		var id uuid.UUID
 		var in Interest
-		var on string
-		if err := rows.Scan(&id, &in.Lender.ID, &in.Lender.Name, &on); err != nil {
+		if err := rows.Scan(&id, &in.Lender.ID, &in.Lender.Name, &in.On); err != nil {
 			return nil, err
 		}
-		in.On = parseDateCol(&on)
 		out[byID[id]].Interests = append(out[byID[id]].Interests, in)
 	}
 	return out, rows.Err()

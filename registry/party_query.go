@@ -28,7 +28,7 @@ func creditListings(ctx context.Context, db bun.IDB, ids []uuid.UUID, past bool)
 	for i, id := range ids {
 		strs[i] = id.String()
 	}
-	q := `SELECT party_id, list, listed_on::text, listed_ref, removed_on::text, coalesce(removed_ref, '')
+	q := `SELECT party_id, list, listed_on, listed_ref, removed_on, coalesce(removed_ref, '')
 		FROM registry.credit_listings WHERE party_id = ANY(?::uuid[])`
 	if !past {
 		q += ` AND removed_seq IS NULL`
@@ -41,12 +41,9 @@ func creditListings(ctx context.Context, db bun.IDB, ids []uuid.UUID, past bool)
 	for rows.Next() {
 		var id uuid.UUID
 		var c CreditListing
-		var listed string
-		var removed *string
-		if err := rows.Scan(&id, &c.List, &listed, &c.SourceRef, &removed, &c.RemovedRef); err != nil {
+		if err := rows.Scan(&id, &c.List, &c.ListedOn, &c.SourceRef, &c.RemovedOn, &c.RemovedRef); err != nil {
 			return nil, err
 		}
-		c.ListedOn, c.RemovedOn = parseDateCol(&listed), parseDateCol(removed)
 		out[id] = append(out[id], c)
 	}
 	return out, rows.Err()
@@ -81,16 +78,15 @@ func (s *Service) PartiesByNameRegion(ctx context.Context, name, region string) 
 	return out, rows.Err()
 }
 
-const partyColumns = `id, name, kind, coalesce(uscc, ''), uscc_confirmed, region_code, registered_on::text`
+const partyColumns = `id, name, kind, coalesce(uscc, ''), uscc_confirmed, region_code, registered_on`
 
 func scanParty(sc interface{ Scan(...any) error }) (Party, error) {
 	var p Party
-	var kind, reg string
-	if err := sc.Scan(&p.ID, &p.Name, &kind, &p.USCC, &p.USCCConfirmed, &p.RegionCode, &reg); err != nil {
+	var kind string
+	if err := sc.Scan(&p.ID, &p.Name, &kind, &p.USCC, &p.USCCConfirmed, &p.RegionCode, &p.RegisteredOn); err != nil {
 		return p, err
 	}
 	p.Kind = PartyKind(kind)
-	p.RegisteredOn = parseDateCol(&reg)
 	return p, nil
 }
 
