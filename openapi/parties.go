@@ -150,7 +150,7 @@ func (s *Server) registerParties() {
 			return nil, s.problemFrom(ctx, err)
 		}
 		for _, w := range warns {
-			out.Body.Warnings = append(out.Body.Warnings, WarningView(w))
+			out.Body.Warnings = append(out.Body.Warnings, warningView(w))
 		}
 		return out, nil
 	})

@@ -84,7 +84,7 @@ func pledgeView(p registry.Pledge) PledgeView {
 			DisplayNumber: a.DisplayNumber, Title: a.Title, Active: a.Active, ReleasedOn: dateStr(a.ReleasedOn)})
 	}
 	for _, w := range p.Warnings {
-		v.Warnings = append(v.Warnings, WarningView(w))
+		v.Warnings = append(v.Warnings, warningView(w))
 	}
 	if p.Realisation != nil {
 		v.Realisation = &RealisationView{Method: p.Realisation.Method, Proceeds: p.Realisation.Proceeds.String()}

@@ -149,6 +149,14 @@ func location(field string) string {
 	return "body." + field
 }
 
+// warningView is a domain warning as answered, its field placed like an error's.
+func warningView(w registry.Warning) WarningView {
+	if w.Field != "" {
+		w.Field = location(w.Field)
+	}
+	return WarningView(w)
+}
+
 // problemFrom is the one mapping from domain errors to HTTP problems. Anything it does not
 // know is an internal error: logged here, never shown to the client.
 func (s *Server) problemFrom(ctx context.Context, err error) error {
