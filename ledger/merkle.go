@@ -41,14 +41,20 @@ var ErrNoCheckpoint = errors.New("ledger: no checkpoint yet")
 // ErrProofRange: the sizes asked for are not 1 ≤ from ≤ to ≤ the latest checkpoint's size.
 var ErrProofRange = errors.New("ledger: no such tree sizes")
 
-// logStep is a batch's change to the tree: the new compact range and the nodes to store.
+// logStep is a batch's change to the tree: the new compact range, the nodes to store and
+// the signed checkpoint, with the statements that store them.
 type logStep struct {
-	rng     *compact.Range
-	nodes   []node
-	cp      Checkpoint
-	note    []byte
-	cte     string // WITH … for the entries' INSERT: the last nodes and the checkpoint
-	cteArgs []any
+	rng  *compact.Range
+	cp   Checkpoint
+	note []byte
+	pre  []stmt // nodes past the last chunk, each chunk stored on its own (large batches)
+	cte  string // WITH … storing the last nodes and the checkpoint, put before the head's UPDATE
+	args []any
+}
+
+type stmt struct {
+	q    string
+	args []any
 }
 
 type node struct {
@@ -91,18 +97,13 @@ func cloneRange(r *compact.Range) *compact.Range {
 	return c
 }
 
-// extendLog appends entries to the tree and signs the checkpoint of the new size with the
-// ledger's key. It stores the nodes of all but the last chunk itself; the rest, with the
-// checkpoint, goes into the entries' own INSERT (logStep.cte), saving a round trip a batch.
-func (l *Ledger) extendLog(ctx context.Context, tx bun.Tx, headSeq int64, headHash []byte, entries []Entry, now time.Time) (*logStep, error) {
-	var head Hash
-	copy(head[:], headHash)
-	base, err := l.syncRange(ctx, tx, headSeq, head)
-	if err != nil {
-		return nil, err
-	}
-	st := &logStep{rng: cloneRange(base), nodes: make([]node, 0, 2*len(entries)+1)}
-	visit := func(id compact.NodeID, h []byte) { st.nodes = append(st.nodes, node{id, h}) }
+// extendLog appends entries to a copy of base (the tree at the batch's locked head) and signs
+// the checkpoint of the new size with the ledger's key. It touches no database and no
+// committer state, so the committer runs it while the entries' INSERT is on its way.
+func (l *Ledger) extendLog(base *compact.Range, entries []Entry, now time.Time) (*logStep, error) {
+	st := &logStep{rng: cloneRange(base)}
+	nodes := make([]node, 0, 2*len(entries)+1)
+	visit := func(id compact.NodeID, h []byte) { nodes = append(nodes, node{id, h}) }
 	for i := range entries {
 		lh := LeafHash(entries[i].Hash)
 		if err := st.rng.Append(lh[:], visit); err != nil {
@@ -117,10 +118,7 @@ func (l *Ledger) extendLog(ctx context.Context, tx bun.Tx, headSeq int64, headHa
 	if st.note, err = st.cp.Sign(l.key); err != nil {
 		return nil, err
 	}
-	st.cte, st.cteArgs, err = logStatements(ctx, tx, st.nodes, st.cp, st.note, now)
-	if err != nil {
-		return nil, err
-	}
+	st.pre, st.cte, st.args = logStatements(nodes, st.cp, st.note, now)
 	return st, nil
 }
 
@@ -140,14 +138,14 @@ func rangeRoot(r *compact.Range) (Hash, error) {
 
 const nodeChunk = 2000
 
-// logStatements inserts all but the last chunk of nodes and returns the rest, with the
-// checkpoint, as a WITH clause to put before an INSERT (and its arguments).
-func logStatements(ctx context.Context, tx bun.IDB, nodes []node, cp Checkpoint, signed []byte, now time.Time) (string, []any, error) {
+// logStatements splits the storing of nodes and a checkpoint into statements of their own
+// for all but the last chunk of nodes, and a WITH clause (with its arguments) that stores
+// the rest and the checkpoint, to put before another statement.
+func logStatements(nodes []node, cp Checkpoint, signed []byte, now time.Time) ([]stmt, string, []any) {
+	var pre []stmt
 	for len(nodes) > nodeChunk {
 		q, args := insertNodes(nodes[:nodeChunk])
-		if _, err := tx.ExecContext(ctx, q, args...); err != nil {
-			return "", nil, fmt.Errorf("ledger: store tree nodes: %w", err)
-		}
+		pre = append(pre, stmt{q, args})
 		nodes = nodes[nodeChunk:]
 	}
 	var sb strings.Builder
@@ -160,7 +158,21 @@ func logStatements(ctx context.Context, tx bun.IDB, nodes []node, cp Checkpoint,
 	}
 	sb.WriteString(`new_checkpoint AS (INSERT INTO ledger.checkpoints (tree_size, root_hash, note, signed_at) VALUES (?, ?, ?, ?)) `)
 	args = append(args, cp.Size, cp.Root[:], string(signed), now)
-	return sb.String(), args, nil
+	return pre, sb.String(), args
+}
+
+// storeLog runs a logStep's statements, the last one with then (and its arguments) after
+// its WITH clause.
+func storeLog(ctx context.Context, tx bun.IDB, st *logStep, then string, thenArgs ...any) error {
+	for _, p := range st.pre {
+		if _, err := tx.ExecContext(ctx, p.q, p.args...); err != nil {
+			return fmt.Errorf("ledger: store tree nodes: %w", err)
+		}
+	}
+	if _, err := tx.ExecContext(ctx, st.cte+then, append(st.args, thenArgs...)...); err != nil {
+		return fmt.Errorf("ledger: store tree nodes and checkpoint: %w", err)
+	}
+	return nil
 }
 
 // maxRun caps the hashes of one tree_runs row.
@@ -200,18 +212,6 @@ func insertNodes(nodes []node) (string, []any) {
 		}
 	}
 	return sb.String(), args
-}
-
-// storeLog stores nodes and a checkpoint on their own.
-func storeLog(ctx context.Context, tx bun.IDB, nodes []node, cp Checkpoint, signed []byte, now time.Time) error {
-	cte, args, err := logStatements(ctx, tx, nodes, cp, signed, now)
-	if err != nil {
-		return err
-	}
-	if _, err := tx.ExecContext(ctx, cte+`SELECT 1`, args...); err != nil {
-		return fmt.Errorf("ledger: store checkpoint: %w", err)
-	}
-	return nil
 }
 
 // readNodes reads stored nodes by id, in the order asked: each from the run of its level
@@ -450,7 +450,9 @@ func (l *Ledger) startLog(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := storeLog(ctx, tx, nil, cp, signed, now.UTC()); err != nil {
+	st := &logStep{cp: cp, note: signed}
+	st.pre, st.cte, st.args = logStatements(nil, cp, signed, now.UTC())
+	if err := storeLog(ctx, tx, st, `SELECT 1`); err != nil {
 		return err
 	}
 	if err := tx.Commit(); err != nil {

@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"reflect"
 	"strings"
 	"sync"
 	"testing"
@@ -147,6 +148,20 @@ func TestLogMatchesTlog(t *testing.T) {
 		if err := tlog.CheckRecord(p, n, tt.root(t, n), seq-1, tlog.RecordHash(entries[seq-1].Hash[:])); err != nil {
 			t.Fatalf("tlog rejects receipt %d: %v", seq, err)
 		}
+		// The API's way (one prepared statement, the checkpoint this process signed) gives
+		// the same receipt, and the entry it read.
+		lr, e, err := l.Receipt(ctx, seq)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if e.Seq != seq || e.Hash != entries[seq-1].Hash || !reflect.DeepEqual(lr, r) {
+			t.Fatalf("Ledger.Receipt(%d) = %+v (entry %d %x), GetReceipt gave %+v", seq, lr, e.Seq, e.Hash, r)
+		}
+	}
+	for _, seq := range []int64{0, n + 1} {
+		if _, _, err := l.Receipt(ctx, seq); !errors.Is(err, ledger.ErrNotFound) {
+			t.Fatalf("Ledger.Receipt(%d): err = %v, want ErrNotFound", seq, err)
+		}
 	}
 	for _, c := range [][2]int64{{1, 591}, {2, 3}, {7, 8}, {256, 591}, {300, 512}, {591, 591}, {100, 101}} {
 		pr, err := ledger.ConsistencyProof(ctx, db.App, c[0], c[1])
@@ -220,6 +235,22 @@ func TestTwoLedgersShareOneTree(t *testing.T) {
 	}
 	if _, err := b.Append(actorCtx(), drafts...); err != nil {
 		t.Fatal(err)
+	}
+	// a's own checkpoint is now older than b's entries: a receipt for one of them comes
+	// from the latest stored checkpoint, one for an older entry from a's.
+	bSize := latest(t, b).Size
+	for _, seq := range []int64{1, bSize - 2000, bSize} {
+		r, e, err := a.Receipt(context.Background(), seq)
+		if err != nil {
+			t.Fatalf("a's receipt %d: %v", seq, err)
+		}
+		cp, err := ledger.VerifyReceipt(r, key.Verifier())
+		if err != nil || e.Seq != seq {
+			t.Fatalf("a's receipt %d (entry %d): %v", seq, e.Seq, err)
+		}
+		if seq == bSize && cp.Size != bSize {
+			t.Fatalf("a's receipt for b's last entry is against size %d, want the latest %d", cp.Size, bSize)
+		}
 	}
 	mustAppend(t, a, 2)
 	entries := allEntries(t, a)
@@ -514,5 +545,28 @@ func TestVerifyFindsATamperedNode(t *testing.T) {
 	}
 	if rep.OK || rep.FirstBadSeq == nil || *rep.FirstBadSeq != 21 || !strings.Contains(rep.Reason, "level 2, index 5") {
 		t.Fatalf("tampered node: %+v", rep)
+	}
+	// A receipt whose proof uses the node does not verify; one built without it does.
+	for _, c := range []struct {
+		seq  int64
+		good bool
+	}{{17, false}, {19, false}, {21, true}, {40, true}} {
+		r, _, err := l.Receipt(ctx, c.seq)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := ledger.VerifyReceipt(r, l.Key().Verifier()); (err == nil) != c.good {
+			t.Fatalf("receipt %d over the tampered tree: err = %v", c.seq, err)
+		}
+	}
+	// A missing run is an error, not a short proof.
+	if _, err := conn.ExecContext(ctx, `DELETE FROM ledger.tree_runs WHERE level = 1`); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := l.Receipt(ctx, 3); err == nil || !strings.Contains(err.Error(), "tree nodes are stored") {
+		t.Fatalf("receipt with level 1 gone: err = %v", err)
+	}
+	if _, err := ledger.GetReceipt(ctx, db.App, 3); err == nil || !strings.Contains(err.Error(), "tree nodes are stored") {
+		t.Fatalf("GetReceipt with level 1 gone: err = %v", err)
 	}
 }

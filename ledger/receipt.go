@@ -2,8 +2,11 @@ package ledger
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
+	"strconv"
+	"strings"
 
 	"github.com/transparency-dev/merkle/proof"
 	"github.com/uptrace/bun"
@@ -27,13 +30,24 @@ type Inclusion struct {
 }
 
 // GetReceipt builds the receipt of entry seq against the latest checkpoint. Entries and
-// their checkpoint commit together, so the latest checkpoint read after the entry covers it.
+// their checkpoint commit together, so the latest checkpoint read before the entry covers it.
+// Two statements: the checkpoint, then the entry with its proof's nodes.
 func GetReceipt(ctx context.Context, db bun.IDB, seq int64) (Receipt, error) {
-	e, err := Get(ctx, db, seq)
+	cp, err := LatestCheckpoint(ctx, db)
 	if err != nil {
 		return Receipt{}, err
 	}
-	return ReceiptFor(ctx, db, e)
+	if seq < 1 || seq > cp.Size {
+		// Not covered yet (or no such entry): as before, the entry decides which.
+		e, err := Get(ctx, db, seq)
+		if err != nil {
+			return Receipt{}, err
+		}
+		return ReceiptFor(ctx, db, e)
+	}
+	ids, args := receiptArgs(seq, cp.Size)
+	r, _, err := scanReceipt(db.QueryRowContext(ctx, receiptSQLBun, args[1], args[2], args[0]), seq, cp, ids)
+	return r, err
 }
 
 // ReceiptFor is GetReceipt for an entry already read.
@@ -53,6 +67,122 @@ func (l *Ledger) ReceiptFor(ctx context.Context, e Entry) (Receipt, error) {
 	}
 	return ReceiptFor(ctx, l.db, e)
 }
+
+// Receipt reads entry seq and builds its receipt in one round trip to the database: the
+// checkpoint is the last this process signed (held in memory; it covers every entry this
+// process wrote, and every entry written before it started), and the entry and its proof's
+// nodes come from one prepared statement (no planning per receipt). An entry past that
+// checkpoint (written by another process since) is built against the latest stored one. The
+// entry is returned too, for the caller's access check. ErrNotFound if there is no such entry.
+func (l *Ledger) Receipt(ctx context.Context, seq int64) (Receipt, Entry, error) {
+	cp := l.signed.Load()
+	if cp == nil || seq < 1 || seq > cp.Size {
+		e, err := Get(ctx, l.db, seq)
+		if err != nil {
+			return Receipt{}, Entry{}, err
+		}
+		r, err := ReceiptFor(ctx, l.db, e)
+		return r, e, err
+	}
+	stmt, err := l.receiptStmt(ctx)
+	if err != nil {
+		return Receipt{}, Entry{}, err
+	}
+	ids, args := receiptArgs(seq, cp.Size)
+	return scanReceipt(stmt.QueryRowContext(ctx, args...), seq, *cp, ids)
+}
+
+// receiptSQL reads an entry ($1) and the stored nodes ($2 levels, $3 indexes) of its
+// inclusion proof, concatenated in the order asked: each node from the run of its level that
+// starts at or before it (one backward index step a node).
+const receiptSQL = `SELECT ` + entryColumns + `,
+	(SELECT string_agg(substring(r.hashes FROM (w.idx - r.first_idx)::int * 32 + 1 FOR 32), ''::bytea ORDER BY w.n)
+	 FROM unnest($2::smallint[], $3::bigint[]) WITH ORDINALITY AS w(level, idx, n)
+	 CROSS JOIN LATERAL (SELECT t.first_idx, t.hashes FROM ledger.tree_runs t
+		WHERE t.level = w.level AND t.first_idx <= w.idx ORDER BY t.first_idx DESC LIMIT 1) r)
+	FROM ledger.entries WHERE seq = $1`
+
+// receiptSQLBun is receiptSQL for bun's client-side ? placeholders, in the order they appear
+// (levels, indexes, seq).
+var receiptSQLBun = strings.NewReplacer("$1", "?", "$2", "?", "$3", "?").Replace(receiptSQL)
+
+// receiptStmt prepares receiptSQL once (database/sql prepares it again on each connection
+// that runs it).
+func (l *Ledger) receiptStmt(ctx context.Context) (*sql.Stmt, error) {
+	l.stmtMu.Lock()
+	defer l.stmtMu.Unlock()
+	if l.rcptStmt == nil {
+		s, err := l.db.DB.PrepareContext(ctx, receiptSQL)
+		if err != nil {
+			return nil, fmt.Errorf("ledger: prepare receipt: %w", err)
+		}
+		l.rcptStmt = s
+	}
+	return l.rcptStmt, nil
+}
+
+// receiptArgs are the proof's node ids for leaf seq − 1 in the tree of size size, and
+// receiptSQL's arguments ($1, $2, $3).
+func receiptArgs(seq, size int64) (proof.Nodes, []any) {
+	n, err := proof.Inclusion(uint64(seq-1), uint64(size))
+	if err != nil {
+		// Only for an index outside the tree, which the callers have ruled out.
+		panic(fmt.Sprintf("ledger: inclusion proof %d in %d: %v", seq-1, size, err))
+	}
+	var lv, ix strings.Builder
+	lv.WriteByte('{')
+	ix.WriteByte('{')
+	for i, id := range n.IDs {
+		if i > 0 {
+			lv.WriteByte(',')
+			ix.WriteByte(',')
+		}
+		lv.WriteString(strconv.FormatUint(uint64(id.Level), 10))
+		ix.WriteString(strconv.FormatUint(id.Index, 10))
+	}
+	lv.WriteByte('}')
+	ix.WriteByte('}')
+	return n, []any{seq, lv.String(), ix.String()}
+}
+
+// scanReceipt reads receiptSQL's row into the receipt of entry seq against cp.
+func scanReceipt(row *sql.Row, seq int64, cp StoredCheckpoint, n proof.Nodes) (Receipt, Entry, error) {
+	var (
+		e      Entry
+		stored []byte
+	)
+	err := scanEntry(scannerFunc(func(dest ...any) error { return row.Scan(append(dest, &stored)...) }), &e)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Receipt{}, Entry{}, ErrNotFound
+	}
+	if err != nil {
+		return Receipt{}, Entry{}, fmt.Errorf("ledger: receipt %d: %w", seq, err)
+	}
+	// Every node is exactly 32 bytes, so the length says whether each was found whole.
+	if len(stored) != 32*len(n.IDs) {
+		return Receipt{}, Entry{}, fmt.Errorf("ledger: receipt %d: %d of the proof's %d tree nodes are stored", seq, len(stored)/32, len(n.IDs))
+	}
+	hs := make([][]byte, len(n.IDs))
+	for i := range hs {
+		hs[i] = stored[32*i : 32*i+32 : 32*i+32]
+	}
+	out, err := n.Rehash(hs, hasher.HashChildren)
+	if err != nil {
+		return Receipt{}, Entry{}, fmt.Errorf("ledger: receipt %d: proof: %w", seq, err)
+	}
+	if out == nil {
+		out = [][]byte{}
+	}
+	return Receipt{
+		Entry:      e.ExportLine(),
+		Checkpoint: string(cp.Note),
+		Inclusion:  Inclusion{LeafIndex: seq - 1, TreeSize: cp.Size, Hashes: out},
+	}, e, nil
+}
+
+type scannerFunc func(dest ...any) error
+
+func (f scannerFunc) Scan(dest ...any) error { return f(dest...) }
 
 func receiptAt(ctx context.Context, db bun.IDB, e Entry, cp StoredCheckpoint) (Receipt, error) {
 	if cp.Size < e.Seq {
