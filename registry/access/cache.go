@@ -91,8 +91,8 @@ func (f *freshRead) get(ctx context.Context) (int64, error) {
 		f.mu.Unlock()
 		f.send(ctx, r)
 		return r.n, r.err
-	case true: // MUTANT
-		r := f.out
+	case f.queued != nil: // join the read that goes out next
+		r := f.queued
 		f.mu.Unlock()
 		select {
 		case <-r.done:
