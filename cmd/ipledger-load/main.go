@@ -11,12 +11,10 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"flag"
 	"fmt"
-	"io"
 	"math/rand/v2"
 	"net/http"
 	"net/url"
@@ -28,6 +26,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/valyala/fasthttp"
 	"golang.org/x/time/rate"
 
 	"ipledger/registry/ident"
@@ -59,12 +58,9 @@ func main() {
 		}
 		counts = append(counts, n)
 	}
-	c := &client{base: strings.TrimRight(*base, "/"), token: *token, http: &http.Client{
-		Timeout:   time.Minute,
-		Transport: &http.Transport{MaxIdleConnsPerHost: 256, MaxConnsPerHost: 0},
-	}}
-	ctx := context.Background()
 	maxClients := slices.Max(counts)
+	c := newClient(strings.TrimRight(*base, "/"), *token, maxClients+4)
+	ctx := context.Background()
 	// Assets a pledge run may use up: a generous guess of the rate times the time.
 	need := int(float64(len(counts)) * (duration.Seconds() + warmup.Seconds()) * 1500)
 	sc, err := setup(ctx, c, *scenario, need, maxClients)
@@ -92,32 +88,44 @@ func fail(err error) {
 
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
 
+// client sends requests with fasthttp, which writes and reads on the calling goroutine: the
+// tool shares the cores with the server and Postgres, and net/http's client spends about as
+// much again handing every request between goroutines (its read and write loops).
 type client struct {
 	base, token string
-	http        *http.Client
+	http        *fasthttp.Client
 }
 
-// do sends one request and returns the status and body; a non-2xx status is an error.
-func (c *client) do(ctx context.Context, method, path, ctype string, body []byte) ([]byte, error) {
-	req, err := http.NewRequestWithContext(ctx, method, c.base+path, bytes.NewReader(body))
-	if err != nil {
-		return nil, err
-	}
-	req.Header.Set("Authorization", "Bearer "+c.token)
+func newClient(base, token string, conns int) *client {
+	return &client{base: base, token: "Bearer " + token, http: &fasthttp.Client{
+		MaxConnsPerHost:               conns,
+		ReadTimeout:                   time.Minute,
+		WriteTimeout:                  time.Minute,
+		MaxIdleConnDuration:           time.Minute,
+		NoDefaultUserAgentHeader:      true,
+		DisableHeaderNamesNormalizing: true,
+		DisablePathNormalizing:        true,
+	}}
+}
+
+// do sends one request and returns the body; a non-2xx status is an error.
+func (c *client) do(_ context.Context, method, path, ctype string, body []byte) ([]byte, error) {
+	req, resp := fasthttp.AcquireRequest(), fasthttp.AcquireResponse()
+	defer fasthttp.ReleaseRequest(req)
+	defer fasthttp.ReleaseResponse(resp)
+	req.SetRequestURI(c.base + path)
+	req.Header.SetMethod(method)
+	req.Header.Set("Authorization", c.token)
 	if body != nil {
-		req.Header.Set("Content-Type", ctype)
+		req.Header.SetContentType(ctype)
+		req.SetBodyRaw(body)
 	}
-	resp, err := c.http.Do(req)
-	if err != nil {
+	if err := c.http.Do(req, resp); err != nil {
 		return nil, err
 	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		return nil, err
-	}
-	if resp.StatusCode/100 != 2 {
-		return b, fmt.Errorf("%s %s: %d %s", method, path, resp.StatusCode, truncate(b, 300))
+	b := append([]byte(nil), resp.Body()...)
+	if code := resp.StatusCode(); code/100 != 2 {
+		return b, fmt.Errorf("%s %s: %d %s", method, path, code, truncate(b, 300))
 	}
 	return b, nil
 }
