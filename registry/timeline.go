@@ -1,6 +1,8 @@
 package registry
 
 import (
+	"cmp"
+	"slices"
 	"sort"
 	"strings"
 
@@ -85,13 +87,30 @@ func needsGrant(k ident.Kind) bool {
 	return k.IsPatent() || k.IsTrademarkLike() || k == ident.PlantVariety
 }
 
-func sortEvents(evs []event) {
-	sort.SliceStable(evs, func(i, j int) bool {
-		if c := evs[i].EffectiveOn.Compare(evs[j].EffectiveOn); c != 0 {
-			return c < 0
-		}
-		return evs[i].Seq < evs[j].Seq
-	})
+// eventOrder is the order a timeline folds events in: by effective date, then ledger seq.
+func eventOrder(a, b event) int {
+	if c := a.EffectiveOn.Compare(b.EffectiveOn); c != 0 {
+		return c
+	}
+	return cmp.Compare(a.Seq, b.Seq)
+}
+
+func sortEvents(evs []event) { slices.SortStableFunc(evs, eventOrder) }
+
+// financingOrder is the order a timeline sums financing in: by date (the order of one day's
+// amounts does not change the day a sum reaches the threshold).
+func financingOrder(a, b financing) int { return a.On.Compare(b.On) }
+
+// inOrder returns xs sorted by order: xs itself when it already is (the common case, so no
+// copy), otherwise a sorted copy, stable so that equal keys keep their order; never xs
+// reordered in place, so a caller's slice stays as it passed it.
+func inOrder[T any](xs []T, order func(a, b T) int) []T {
+	if slices.IsSortedFunc(xs, order) {
+		return xs
+	}
+	xs = slices.Clone(xs)
+	slices.SortStableFunc(xs, order)
+	return xs
 }
 
 func minDate(a, b term.Date) term.Date {
@@ -113,8 +132,10 @@ func maxDate(a, b term.Date) term.Date {
 	return a
 }
 
-// fold builds the timeline. evs must be sorted by (effective_on, seq) — sortEvents.
+// fold builds the timeline from the events in (effective_on, seq) order and the financing in
+// date order, in whatever order evs and fin arrive: it sorts its own input (a copy).
 func fold(f facts, evs []event, pol policy, fin []financing) *timeline {
+	evs, fin = inOrder(evs, eventOrder), inOrder(fin, financingOrder)
 	t := &timeline{f: f, granted: f.GrantedOn, criteria: map[string]term.Date{}}
 	t.regions = []dated[string]{{V: f.Region}}
 	t.owners = []dated[[]uuid.UUID]{{V: f.Owners}}
@@ -230,7 +251,6 @@ func fold(f facts, evs []event, pol policy, fin []financing) *timeline {
 			t.criteria[CriterionMaintained] = term.MaintainedSince(f.FiledOn, pol.terms.MaintainedYears)
 		}
 		var sum int64
-		sort.SliceStable(fin, func(i, j int) bool { return fin[i].On.Before(fin[j].On) })
 		for _, x := range fin {
 			if pol.allocation == AllocationEqualShare {
 				sum += x.ShareFen

@@ -1,6 +1,8 @@
 package registry
 
 import (
+	"reflect"
+	"slices"
 	"testing"
 
 	"github.com/google/uuid"
@@ -92,6 +94,53 @@ func TestTimelineAgreesWithSpans(t *testing.T) {
 			if hv != st.HighValue {
 				rt.Fatalf("day %s: span high-value %v, as-of %v (criteria %v, span %+v)", day, hv, st.HighValue, st.Criteria, *in)
 			}
+		}
+	})
+}
+
+// TestFoldSortsItsInput checks that fold takes events and financing in any order: a shuffled
+// history folds to the same timeline as the one in (effective_on, seq) order, and the
+// caller's slices are left as passed. Events of one day keep their seq order, financing of
+// one day its input order.
+func TestFoldSortsItsInput(t *testing.T) {
+	types := []string{EventGrant, EventRenew, EventLapse, EventRestore, EventInvalidate, EventSetRegion, EventTransfer, EventForeignFamily, EventAward, EventDesignate, EventWellKnown}
+	units := []string{"150502", "150521", "150571"}
+	rapid.Check(t, func(rt *rapid.T) {
+		filed := term.New(2000, 1, 1).AddDays(rapid.IntRange(0, 9000).Draw(rt, "filed"))
+		f := facts{Kind: rapid.SampledFrom([]ident.Kind{ident.InventionPatent, ident.Trademark, ident.PlantVariety}).Draw(rt, "kind"),
+			FiledOn: filed, Region: units[0], Owners: []uuid.UUID{uuid.Nil}}
+		var evs []event
+		for i := range rapid.IntRange(0, 10).Draw(rt, "n") {
+			// Few distinct days, so that one day often holds several events.
+			e := event{Seq: int64(i + 1), Type: rapid.SampledFrom(types).Draw(rt, "type"),
+				EffectiveOn: filed.AddDays(400 * rapid.IntRange(0, 6).Draw(rt, "on"))}
+			if e.Type == EventSetRegion || e.Type == EventTransfer {
+				e.Data.RegionCode = rapid.SampledFrom(units).Draw(rt, "region")
+				e.Data.OwnerIDs = []uuid.UUID{uuid.New()}
+			}
+			evs = append(evs, e)
+		}
+		var fin []financing
+		for range rapid.IntRange(0, 4).Draw(rt, "fins") {
+			fin = append(fin, financing{On: filed.AddDays(500 * rapid.IntRange(0, 5).Draw(rt, "fin")), AmountFen: 400_000_000, ShareFen: 200_000_000})
+		}
+		sorted, sortedFin := slices.Clone(evs), slices.Clone(fin)
+		sortEvents(sorted)
+		slices.SortStableFunc(sortedFin, func(a, b financing) int { return a.On.Compare(b.On) })
+		shuffled := rapid.Permutation(evs).Draw(rt, "shuffled")
+		shuffledFin := rapid.Permutation(fin).Draw(rt, "shuffledFin")
+		passed, passedFin := slices.Clone(shuffled), slices.Clone(shuffledFin)
+		pol := policy{terms: term.DefaultParams(), thresholdFen: 1_000_000_000, allocation: AllocationEqualShare}
+
+		want, got := fold(f, sorted, pol, sortedFin), fold(f, shuffled, pol, shuffledFin)
+		if !reflect.DeepEqual(got, want) {
+			rt.Fatalf("shuffled input folds to\n%+v\nsorted input to\n%+v", got, want)
+		}
+		if !reflect.DeepEqual(got.spans(), want.spans()) {
+			rt.Fatalf("spans differ: %+v, %+v", got.spans(), want.spans())
+		}
+		if !slices.EqualFunc(shuffled, passed, func(a, b event) bool { return reflect.DeepEqual(a, b) }) || !slices.Equal(shuffledFin, passedFin) {
+			rt.Fatalf("fold reordered its caller's slices")
 		}
 	})
 }
