@@ -226,12 +226,9 @@ func (s *Server) registerPledges() {
 			if err != nil {
 				return nil, newProblem(http.StatusForbidden, "forbidden", "this bank principal is bound to no bank party")
 			}
-			if pledgee != uuid.Nil && pledgee != own {
-				pr := newProblem(http.StatusForbidden, "pledgee_not_caller", "a bank registers pledges to itself only; pledgee_id names another party")
-				pr.Errors = []FieldError{{Location: "body.pledgee_id", Message: "not the calling bank", Value: b.PledgeeID}}
-				return nil, pr
+			if pledgee == uuid.Nil {
+				pledgee = own // naming another is the registry's pledgee_not_caller
 			}
-			pledgee = own
 		}
 		dates := [...]string{b.RegisteredOn, b.StartsOn, b.EndsOn, b.ReleasedOn, b.DefaultedOn, b.RealisedOn}
 		fields := [...]string{"body.registered_on", "body.starts_on", "body.ends_on", "body.released_on", "body.defaulted_on", "body.realised_on"}
@@ -251,7 +248,7 @@ func (s *Server) registerPledges() {
 		if err != nil {
 			return nil, err
 		}
-		p, err := s.Registry.RegisterPledge(ctx, registry.PledgeInput{Appraisals: appraisals,
+		p, err := s.Registry.RegisterPledge(registry.WithViewer(ctx, pledgeViewer(ctx)), registry.PledgeInput{Appraisals: appraisals,
 			PledgorIDs: pledgors, AssetIDs: assets, Amount: b.Amount, ContractNo: b.ContractNo,
 			RegisteredOn: ds[0], StartsOn: ds[1], EndsOn: ds[2], ReleasedOn: ds[3], DefaultedOn: ds[4], RealisedOn: ds[5],
 			RealisationMethod: b.Method, Proceeds: b.Proceeds, PledgeeID: pledgee, Note: b.Note, DemandID: demand,

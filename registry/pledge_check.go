@@ -312,7 +312,7 @@ func recordPledges(ctx context.Context, tx *ledger.Tx, ps []*pledgePayload, out 
 		if p == nil {
 			continue
 		}
-		if de := v.checkRegistration(p); de != nil {
+		if de := v.checkRegistrationBy(viewerFrom(ctx), p); de != nil { // pledge_rules.go
 			out[i].Err = de
 			continue
 		}
