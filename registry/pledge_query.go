@@ -115,7 +115,8 @@ func (s *Service) getPledge(ctx context.Context, db bun.IDB, v Viewer, id uuid.U
 }
 
 // loadPledges reads the pledges selected by where (over registry.pledges p), in id order: one
-// statement, with each pledge's rights and its parties' names aggregated beside it.
+// statement, with each pledge's rights, its parties' names, its appraisals and its
+// realisation's terms beside it (one round trip, and for one pledge one prepared statement).
 func (s *Service) loadPledges(ctx context.Context, db bun.IDB, where string, args ...any) ([]Pledge, error) {
 	rows, err := queryPrepared(ctx, db, `SELECT p.id, p.status, p.defaulted_on::text, p.pledgee_id, p.pledgor_ids::text[],
 		p.amount_fen, p.contract_no, p.region_code, p.registered_on::text, p.starts_on::text, p.ends_on::text,
@@ -125,7 +126,11 @@ func (s *Service) loadPledges(ctx context.Context, db bun.IDB, where string, arg
 			'granted', a.granted_on IS NOT NULL, 'active', pa.active, 'released_on', pa.released_on) ORDER BY pa.position)
 			FROM registry.pledge_assets pa JOIN registry.assets a ON a.id = pa.asset_id WHERE pa.pledge_id = p.id), '[]')::text,
 		coalesce((SELECT json_object_agg(x.id, x.name) FROM registry.parties x
-			WHERE x.id = p.pledgee_id OR x.id = ANY(p.pledgor_ids)), '{}')::text
+			WHERE x.id = p.pledgee_id OR x.id = ANY(p.pledgor_ids)), '{}')::text,
+		coalesce((SELECT json_agg(json_build_object('value_fen', a.value_fen, 'appraiser', a.appraiser, 'appraised_on', a.appraised_on,
+			'method', a.method, 'seq', a.seq) ORDER BY a.seq, a.position) FROM registry.pledge_appraisals a WHERE a.pledge_id = p.id), '[]')::text,
+		p.equity_holder_id, coalesce((SELECT h.name FROM registry.parties h WHERE h.id = p.equity_holder_id), ''), coalesce(p.equity_share::text, ''),
+		p.licensee_id, coalesce((SELECT l.name FROM registry.parties l WHERE l.id = p.licensee_id), ''), p.licence_ends_on::text
 		FROM registry.pledges p WHERE `+where+` ORDER BY p.id`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("registry: load pledges: %w", err)
@@ -140,8 +145,10 @@ func (s *Service) loadPledges(ctx context.Context, db bun.IDB, where string, arg
 		var pledgors []string
 		var method string
 		var amount, proceeds, fin int64
+		var t pledgeTerms
 		if err := rows.Scan(&p.ID, &p.Status, &defaulted, &p.Pledgee.ID, pgdialect.Array(&pledgors), &amount, &p.ContractNo,
-			&p.RegionCode, &reg, &starts, &ends, &ended, &method, &proceeds, &p.Seq, &p.UpdatedSeq, &fin, &assets, &names); err != nil {
+			&p.RegionCode, &reg, &starts, &ends, &ended, &method, &proceeds, &p.Seq, &p.UpdatedSeq, &fin, &assets, &names,
+			&t.appraisals, &t.holder, &t.holderName, &t.share, &t.licensee, &t.licenseeName, &t.licenceEnds); err != nil {
 			return nil, err
 		}
 		p.DefaultedOn, p.EndedOn = parseDateCol(defaulted), parseDateCol(ended)
@@ -180,12 +187,12 @@ func (s *Service) loadPledges(ctx context.Context, db bun.IDB, where string, arg
 			p.Assets = append(p.Assets, PledgedAsset{ID: a.ID, Kind: a.Kind, Number: a.Number, Title: a.Title,
 				DisplayNumber: pledgeDisplayNumber(a.Kind, a.Number, a.Granted), Active: a.Active, ReleasedOn: a.ReleasedOn})
 		}
+		if err := t.attach(&p); err != nil {
+			return nil, err
+		}
 		out = append(out, p)
 	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	return attachServices(ctx, db, out) // appraisals, realisation terms
+	return out, rows.Err()
 }
 
 func pledgeDisplayNumber(k ident.Kind, number string, granted bool) string {
@@ -533,62 +540,38 @@ func (p *Pledge) recordedValuation(as []appraisalPayload, seq int64) {
 	p.setValuation(out)
 }
 
-// attachServices reads, for the loaded pledges, their appraisals and the terms of a
-// debt_to_equity or reverse_licence realisation, in one statement.
-func attachServices(ctx context.Context, db bun.IDB, ps []Pledge) ([]Pledge, error) {
-	if len(ps) == 0 {
-		return ps, nil
+// pledgeTerms are a loaded pledge's appraisals (JSON) and the terms of a debt_to_equity or
+// reverse_licence realisation, as loadPledges reads them.
+type pledgeTerms struct {
+	appraisals, holderName, share, licenseeName string
+	holder, licensee                            *uuid.UUID
+	licenceEnds                                 *string
+}
+
+// attach sets p's valuation and its realisation's terms.
+func (t pledgeTerms) attach(p *Pledge) error {
+	var raw []struct {
+		ValueFen    int64     `json:"value_fen"`
+		Appraiser   string    `json:"appraiser"`
+		AppraisedOn term.Date `json:"appraised_on"`
+		Method      string    `json:"method"`
+		Seq         int64     `json:"seq"`
 	}
-	ids := make([]string, len(ps))
-	for i, p := range ps {
-		ids[i] = p.ID.String()
+	if err := json.Unmarshal([]byte(t.appraisals), &raw); err != nil {
+		return fmt.Errorf("registry: pledge %s appraisals: %w", p.ID, err)
 	}
-	rows, err := db.QueryContext(ctx, `SELECT p.id,
-		coalesce((SELECT json_agg(json_build_object('value_fen', a.value_fen, 'appraiser', a.appraiser, 'appraised_on', a.appraised_on,
-			'method', a.method, 'seq', a.seq) ORDER BY a.seq, a.position) FROM registry.pledge_appraisals a WHERE a.pledge_id = p.id), '[]')::text,
-		p.equity_holder_id, coalesce(h.name, ''), coalesce(p.equity_share::text, ''), p.licensee_id, coalesce(l.name, ''), p.licence_ends_on::text
-		FROM registry.pledges p LEFT JOIN registry.parties h ON h.id = p.equity_holder_id LEFT JOIN registry.parties l ON l.id = p.licensee_id
-		WHERE p.id = ANY(?::uuid[])`, pgdialect.Array(ids))
-	if err != nil {
-		return nil, fmt.Errorf("registry: pledge valuations: %w", err)
+	as := make([]Appraisal, len(raw))
+	for i, a := range raw {
+		as[i] = Appraisal{Value: Money(a.ValueFen), Appraiser: a.Appraiser, AppraisedOn: a.AppraisedOn, Method: a.Method, Seq: a.Seq}
 	}
-	defer rows.Close()
-	at := map[uuid.UUID]int{}
-	for i, p := range ps {
-		at[p.ID] = i
-	}
-	for rows.Next() {
-		var id uuid.UUID
-		var apps, holderName, share, licName string
-		var holder, licensee *uuid.UUID
-		var ends *string
-		if err := rows.Scan(&id, &apps, &holder, &holderName, &share, &licensee, &licName, &ends); err != nil {
-			return nil, err
+	p.setValuation(as)
+	if r := p.Realisation; r != nil {
+		if t.holder != nil {
+			r.EquityHolder, r.EquityShare = &Owner{ID: *t.holder, Name: t.holderName}, t.share
 		}
-		var raw []struct {
-			ValueFen    int64     `json:"value_fen"`
-			Appraiser   string    `json:"appraiser"`
-			AppraisedOn term.Date `json:"appraised_on"`
-			Method      string    `json:"method"`
-			Seq         int64     `json:"seq"`
-		}
-		if err := json.Unmarshal([]byte(apps), &raw); err != nil {
-			return nil, fmt.Errorf("registry: pledge %s appraisals: %w", id, err)
-		}
-		as := make([]Appraisal, len(raw))
-		for i, a := range raw {
-			as[i] = Appraisal{Value: Money(a.ValueFen), Appraiser: a.Appraiser, AppraisedOn: a.AppraisedOn, Method: a.Method, Seq: a.Seq}
-		}
-		p := &ps[at[id]]
-		p.setValuation(as)
-		if r := p.Realisation; r != nil {
-			if holder != nil {
-				r.EquityHolder, r.EquityShare = &Owner{ID: *holder, Name: holderName}, share
-			}
-			if licensee != nil {
-				r.Licensee, r.LicenceEndsOn = &Owner{ID: *licensee, Name: licName}, parseDateCol(ends)
-			}
+		if t.licensee != nil {
+			r.Licensee, r.LicenceEndsOn = &Owner{ID: *t.licensee, Name: t.licenseeName}, parseDateCol(t.licenceEnds)
 		}
 	}
-	return ps, rows.Err()
+	return nil
 }
