@@ -76,7 +76,7 @@ type ClaimEventInput struct {
 type Claim struct {
 	ID          uuid.UUID `json:"id"`
 	PledgeID    uuid.UUID `json:"pledge_id"`
-	Claimant    Owner     `json:"claimant"` // the pledgee that filed it
+	Claimant    Owner     `json:"claimant" bun:"embed:claimant_"` // the pledgee that filed it; read as claimant_id, claimant_name
 	RegionCode  string    `json:"region_code"`
 	Status      string    `json:"status"`
 	Loss        Money     `json:"loss"`

@@ -78,26 +78,15 @@ func (s *Service) ListClaims(ctx context.Context, v Viewer, f ClaimFilter) ([]Cl
 // loadClaims reads the claims selected by where (over registry.claims c; it may end in ORDER
 // BY and LIMIT), with the claimant's name.
 func loadClaims(ctx context.Context, db bun.IDB, where string, args ...any) ([]Claim, error) {
-	rows, err := db.QueryContext(ctx, `SELECT c.id, c.pledge_id, c.claimant_id, coalesce(x.name, ''), c.region_code, c.status,
-		c.loss_fen, c.evidence_ref, c.filed_on, c.decided_on, coalesce(c.approved_fen, 0), coalesce(c.fund_share_bp, 0),
-		coalesce(c.payout_fen, 0), c.paid_on, c.filed_seq, c.updated_seq
-		FROM registry.claims c LEFT JOIN registry.parties x ON x.id = c.claimant_id WHERE `+where, args...)
+	var out []Claim
+	err := db.NewRaw(`SELECT c.id, c.pledge_id, c.claimant_id, coalesce(x.name, '') AS claimant_name, c.region_code, c.status,
+		c.loss_fen AS loss, c.evidence_ref, c.filed_on, c.decided_on, coalesce(c.approved_fen, 0) AS approved,
+		coalesce(c.fund_share_bp, 0) AS fund_share_bp, coalesce(c.payout_fen, 0) AS payout, c.paid_on, c.filed_seq, c.updated_seq
+		FROM registry.claims c LEFT JOIN registry.parties x ON x.id = c.claimant_id WHERE `+where, args...).Scan(ctx, &out)
 	if err != nil {
 		return nil, fmt.Errorf("registry: load claims: %w", err)
 	}
-	defer rows.Close()
-	var out []Claim
-	for rows.Next() {
-		var c Claim
-		var loss, approved, payout int64
-		if err := rows.Scan(&c.ID, &c.PledgeID, &c.Claimant.ID, &c.Claimant.Name, &c.RegionCode, &c.Status, &loss, &c.EvidenceRef,
-			&c.FiledOn, &c.DecidedOn, &approved, &c.FundShareBP, &payout, &c.PaidOn, &c.FiledSeq, &c.UpdatedSeq); err != nil {
-			return nil, err
-		}
-		c.Loss, c.Approved, c.Payout = Money(loss), Money(approved), Money(payout)
-		out = append(out, c)
-	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // ClaimRow is the claims filed and the payouts made in one year and unit.
@@ -116,27 +105,18 @@ func (s *Service) ClaimsByYearRegion(ctx context.Context, knownAt int64) ([]Clai
 	if knownAt <= 0 {
 		knownAt = 1<<63 - 1
 	}
-	rows, err := s.db.QueryContext(ctx, `WITH f AS (
+	var out []ClaimRow
+	err := s.db.NewRaw(`WITH f AS (
 		  SELECT extract(year FROM filed_on)::int AS y, region_code, 1 AS filed, loss_fen, 0 AS paid, 0::bigint AS payout
 		  FROM registry.claims WHERE filed_seq <= ?0
 		  UNION ALL
 		  SELECT extract(year FROM paid_on)::int, region_code, 0, 0, 1, payout_fen
 		  FROM registry.claims WHERE paid_seq <= ?0)
-		SELECT y, region_code, sum(filed)::int, sum(loss_fen)::bigint, sum(paid)::int, sum(payout)::bigint
-		FROM f GROUP BY y, region_code ORDER BY y, region_code`, knownAt)
+		SELECT y AS year, region_code, sum(filed)::int AS filed, sum(loss_fen)::bigint AS loss, sum(paid)::int AS paid,
+		  sum(payout)::bigint AS payout
+		FROM f GROUP BY y, region_code ORDER BY y, region_code`, knownAt).Scan(ctx, &out)
 	if err != nil {
 		return nil, fmt.Errorf("registry: claims by year: %w", err)
 	}
-	defer rows.Close()
-	var out []ClaimRow
-	for rows.Next() {
-		var r ClaimRow
-		var loss, payout int64
-		if err := rows.Scan(&r.Year, &r.RegionCode, &r.Filed, &loss, &r.Paid, &payout); err != nil {
-			return nil, err
-		}
-		r.Loss, r.Payout = Money(loss), Money(payout)
-		out = append(out, r)
-	}
-	return out, rows.Err()
+	return out, nil
 }

@@ -23,7 +23,8 @@ func TestClaimLifecycle(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.Status != ClaimFiled || c.Loss.String() != "999999999999.99" || c.Claimant.ID != f.bank.ID || c.RegionCode != "150502" {
+	if c.Status != ClaimFiled || c.Loss.String() != "999999999999.99" || c.Claimant.ID != f.bank.ID || c.Claimant.Name != f.bank.Name ||
+		c.RegionCode != "150502" || c.FiledOn != d("2025-10-01") || !c.DecidedOn.IsZero() {
 		t.Fatalf("filed: %+v", c)
 	}
 	_, err = f.s.FileClaim(f.ctx, bank, p.ID, ClaimInput{Loss: "1.00", EvidenceRef: "x"})

@@ -59,7 +59,7 @@ type Demand struct {
 
 // Interest is a lender's mark of interest in a demand.
 type Interest struct {
-	Lender Owner     `json:"lender"`
+	Lender Owner     `json:"lender" bun:"embed:lender_"` // read as lender_id, lender_name
 	On     term.Date `json:"on"`
 }
 

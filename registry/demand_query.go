@@ -121,25 +121,22 @@ func loadDemands(ctx context.Context, db bun.IDB, v Viewer, where string, args .
 	if err := rows.Err(); err != nil || len(out) == 0 {
 		return out, err
 	}
-	q := `SELECT e.demand_id, e.lender_id, coalesce(p.name, ''), e.effective_on FROM registry.demand_events e
+	q := `SELECT e.demand_id, e.lender_id, coalesce(p.name, '') AS lender_name, e.effective_on AS on FROM registry.demand_events e
 		LEFT JOIN registry.parties p ON p.id = e.lender_id WHERE e.type = 'interest' AND e.demand_id = ANY(?::uuid[])`
 	qargs := []any{pgdialect.Array(ids)}
 	if !v.all {
 		q += ` AND e.lender_id = ?`
 		qargs = append(qargs, v.bank.String())
 	}
-	rows, err = db.QueryContext(ctx, q+` ORDER BY e.demand_id, e.seq`, qargs...)
-	if err != nil {
+	var interests []struct {
+		DemandID uuid.UUID
+		Interest
+	}
+	if err := db.NewRaw(q+` ORDER BY e.demand_id, e.seq`, qargs...).Scan(ctx, &interests); err != nil {
 		return nil, fmt.Errorf("registry: demand interests: %w", err)
 	}
-	defer rows.Close()
-	for rows.Next() {
-		var id uuid.UUID
-		var in Interest
-		if err := rows.Scan(&id, &in.Lender.ID, &in.Lender.Name, &in.On); err != nil {
-			return nil, err
-		}
-		out[byID[id]].Interests = append(out[byID[id]].Interests, in)
+	for _, in := range interests {
+		out[byID[in.DemandID]].Interests = append(out[byID[in.DemandID]].Interests, in.Interest)
 	}
-	return out, rows.Err()
+	return out, nil
 }

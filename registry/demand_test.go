@@ -86,7 +86,8 @@ func TestDemandLifecycle(t *testing.T) {
 	_, err = f.devent(bank, dm.ID, DemandEventInput{Type: DemandInterest, EffectiveOn: d("2026-01-09")})
 	wantCode(t, err, Invalid, "before_last_change")
 	got, err := f.devent(bank, dm.ID, DemandEventInput{Type: DemandInterest, EffectiveOn: d("2026-01-10")}) // the posting day itself
-	if err != nil || len(got.Interests) != 1 || got.Interests[0].Lender.ID != f.bank.ID {
+	if err != nil || len(got.Interests) != 1 || got.Interests[0].Lender.ID != f.bank.ID ||
+		got.Interests[0].Lender.Name != f.bank.Name || got.Interests[0].On != d("2026-01-10") {
 		t.Fatalf("interest: %+v, %v", got, err)
 	}
 	_, err = f.devent(office, dm.ID, DemandEventInput{Type: DemandInterest, LenderID: f.bank.ID})

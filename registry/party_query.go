@@ -28,25 +28,22 @@ func creditListings(ctx context.Context, db bun.IDB, ids []uuid.UUID, past bool)
 	for i, id := range ids {
 		strs[i] = id.String()
 	}
-	q := `SELECT party_id, list, listed_on, listed_ref, removed_on, coalesce(removed_ref, '')
+	q := `SELECT party_id, list, listed_on, listed_ref AS source_ref, removed_on, coalesce(removed_ref, '') AS removed_ref
 		FROM registry.credit_listings WHERE party_id = ANY(?::uuid[])`
 	if !past {
 		q += ` AND removed_seq IS NULL`
 	}
-	rows, err := db.QueryContext(ctx, q+` ORDER BY party_id, listed_seq`, pgdialect.Array(strs))
-	if err != nil {
+	var rows []struct {
+		PartyID uuid.UUID
+		CreditListing
+	}
+	if err := db.NewRaw(q+` ORDER BY party_id, listed_seq`, pgdialect.Array(strs)).Scan(ctx, &rows); err != nil {
 		return nil, fmt.Errorf("registry: credit listings: %w", err)
 	}
-	defer rows.Close()
-	for rows.Next() {
-		var id uuid.UUID
-		var c CreditListing
-		if err := rows.Scan(&id, &c.List, &c.ListedOn, &c.SourceRef, &c.RemovedOn, &c.RemovedRef); err != nil {
-			return nil, err
-		}
-		out[id] = append(out[id], c)
+	for _, r := range rows {
+		out[r.PartyID] = append(out[r.PartyID], r.CreditListing)
 	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // creditListedCond is the SQL condition "the party idCol is on a credit list now" (or, with
@@ -61,34 +58,16 @@ func creditListedCond(listed bool, idCol string) string {
 
 // PartiesByNameRegion returns the parties with this exact (current) name in this unit.
 func (s *Service) PartiesByNameRegion(ctx context.Context, name, region string) ([]Party, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT `+partyColumns+` FROM registry.parties
-		WHERE name = ? AND region_code = ? ORDER BY id`, name, region)
-	if err != nil {
+	var out []Party
+	if err := s.db.NewRaw(`SELECT `+partyColumns+` FROM registry.parties
+		WHERE name = ? AND region_code = ? ORDER BY id`, name, region).Scan(ctx, &out); err != nil {
 		return nil, fmt.Errorf("registry: parties by name: %w", err)
 	}
-	defer rows.Close()
-	var out []Party
-	for rows.Next() {
-		p, err := scanParty(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, p)
-	}
-	return out, rows.Err()
+	return out, nil
 }
 
-const partyColumns = `id, name, kind, coalesce(uscc, ''), uscc_confirmed, region_code, registered_on`
-
-func scanParty(sc interface{ Scan(...any) error }) (Party, error) {
-	var p Party
-	var kind string
-	if err := sc.Scan(&p.ID, &p.Name, &kind, &p.USCC, &p.USCCConfirmed, &p.RegionCode, &p.RegisteredOn); err != nil {
-		return p, err
-	}
-	p.Kind = PartyKind(kind)
-	return p, nil
-}
+// partyColumns are a Party's fields, for bun to scan.
+const partyColumns = `id, name, kind, coalesce(uscc, '') AS uscc, uscc_confirmed, region_code, registered_on`
 
 // GetParty returns a party.
 func (s *Service) GetParty(ctx context.Context, id uuid.UUID) (Party, error) {
@@ -96,7 +75,8 @@ func (s *Service) GetParty(ctx context.Context, id uuid.UUID) (Party, error) {
 }
 
 func getParty(ctx context.Context, db bun.IDB, id uuid.UUID) (Party, error) {
-	p, err := scanParty(db.QueryRowContext(ctx, `SELECT `+partyColumns+` FROM registry.parties WHERE id = ?`, id))
+	var p Party
+	err := db.NewRaw(`SELECT `+partyColumns+` FROM registry.parties WHERE id = ?`, id).Scan(ctx, &p)
 	if errors.Is(err, sql.ErrNoRows) {
 		return Party{}, Errorf(NotFound, "party_not_found", "", "no party %s", id)
 	}
@@ -150,21 +130,9 @@ func (s *Service) ListParties(ctx context.Context, f PartyFilter) ([]Party, stri
 	}
 	q += ` ORDER BY id LIMIT ?`
 	args = append(args, limit+1)
-	rows, err := s.db.QueryContext(ctx, q, args...)
-	if err != nil {
-		return nil, "", fmt.Errorf("registry: list parties: %w", err)
-	}
-	defer rows.Close()
 	var out []Party
-	for rows.Next() {
-		p, err := scanParty(rows)
-		if err != nil {
-			return nil, "", err
-		}
-		out = append(out, p)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, "", err
+	if err := s.db.NewRaw(q, args...).Scan(ctx, &out); err != nil {
+		return nil, "", fmt.Errorf("registry: list parties: %w", err)
 	}
 	next := ""
 	if len(out) > limit {
@@ -180,18 +148,14 @@ func (s *Service) PartyIDsByUSCC(ctx context.Context, codes []string) (map[strin
 	if len(codes) == 0 {
 		return out, nil
 	}
-	rows, err := s.db.QueryContext(ctx, `SELECT uscc, id FROM registry.parties WHERE uscc = ANY(?::text[])`, pgdialect.Array(codes))
-	if err != nil {
+	var usccs []string
+	var ids []uuid.UUID
+	if err := s.db.NewRaw(`SELECT uscc, id FROM registry.parties WHERE uscc = ANY(?::text[])`, pgdialect.Array(codes)).
+		Scan(ctx, &usccs, &ids); err != nil {
 		return nil, fmt.Errorf("registry: parties by uscc: %w", err)
 	}
-	defer rows.Close()
-	for rows.Next() {
-		var c string
-		var id uuid.UUID
-		if err := rows.Scan(&c, &id); err != nil {
-			return nil, err
-		}
-		out[c] = id
+	for i, c := range usccs {
+		out[c] = ids[i]
 	}
-	return out, rows.Err()
+	return out, nil
 }

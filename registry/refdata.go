@@ -126,23 +126,13 @@ type concordancePayload struct {
 func (s *Service) Seed(ctx context.Context) error {
 	_, err := s.write(ctx, func(ctx context.Context, tx *ledger.Tx) error {
 		db := tx.DB()
-		have := map[string]bool{}
-		rows, err := db.QueryContext(ctx, `SELECT code FROM registry.regions`)
-		if err != nil {
-			return err
+		var have []string
+		if err := db.NewRaw(`SELECT code FROM registry.regions`).Scan(ctx, &have); err != nil {
+			return fmt.Errorf("registry: seed: regions: %w", err)
 		}
-		for rows.Next() {
-			var c string
-			if err := rows.Scan(&c); err != nil {
-				rows.Close()
-				return err
-			}
-			have[c] = true
-		}
-		rows.Close()
 		today := s.Today()
 		for _, r := range seedRegions {
-			if have[r.Code] {
+			if slices.Contains(have, r.Code) {
 				continue
 			}
 			if _, err := appendApply(ctx, tx, ledger.Draft{

@@ -12,21 +12,12 @@ import (
 
 // Regions returns the city and its units, by code.
 func (s *Service) Regions(ctx context.Context) ([]Region, error) {
-	rows, err := s.db.QueryContext(ctx,
-		`SELECT code, name_zh, name_en, coalesce(parent_code, ''), is_unit FROM registry.regions ORDER BY code`)
-	if err != nil {
+	var out []Region
+	if err := s.db.NewRaw(`SELECT code, name_zh, name_en, coalesce(parent_code, '') AS parent_code, is_unit
+		FROM registry.regions ORDER BY code`).Scan(ctx, &out); err != nil {
 		return nil, fmt.Errorf("registry: regions: %w", err)
 	}
-	defer rows.Close()
-	var out []Region
-	for rows.Next() {
-		var r Region
-		if err := rows.Scan(&r.Code, &r.NameZH, &r.NameEN, &r.ParentCode, &r.IsUnit); err != nil {
-			return nil, err
-		}
-		out = append(out, r)
-	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // Params returns the current value of every policy parameter.
@@ -53,21 +44,12 @@ func currentParams(ctx context.Context, db bun.IDB) (map[string]json.RawMessage,
 
 // Concordance returns the current concordance.
 func (s *Service) Concordance(ctx context.Context) ([]ConcordanceRow, error) {
-	rows, err := s.db.QueryContext(ctx,
-		`SELECT ipc_prefix, industry FROM registry.ipc_concordance WHERE known_to IS NULL ORDER BY ipc_prefix, industry`)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
 	var out []ConcordanceRow
-	for rows.Next() {
-		var r ConcordanceRow
-		if err := rows.Scan(&r.IPCPrefix, &r.Industry); err != nil {
-			return nil, err
-		}
-		out = append(out, r)
+	if err := s.db.NewRaw(`SELECT ipc_prefix, industry FROM registry.ipc_concordance WHERE known_to IS NULL
+		ORDER BY ipc_prefix, industry`).Scan(ctx, &out); err != nil {
+		return nil, fmt.Errorf("registry: concordance: %w", err)
 	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // policy is what a timeline needs besides the asset's own events.

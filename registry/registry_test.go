@@ -158,6 +158,9 @@ func TestSeed(t *testing.T) {
 		if got, want := units, 9; got != want {
 			t.Fatalf("units = %d, want %d", got, want)
 		}
+		if !slices.Equal(rs, seedRegions) { // seedRegions is in code order
+			t.Fatalf("regions = %+v, want %+v", rs, seedRegions)
+		}
 	})
 	t.Run("Params", func(t *testing.T) {
 		ps, err := f.s.Params(f.ctx)
