@@ -51,7 +51,7 @@ func (s *Service) registerPledges(ctx context.Context, ins []PledgeInput) ([]ple
 				run[i] = &c
 			}
 		}
-		if err := recordPledges(ctx, tx, run, out); err != nil {
+		if err := recordPledges(ctx, tx, s.l.DB(), run, out); err != nil {
 			return err
 		}
 		copy(res, out)

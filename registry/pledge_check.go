@@ -2,6 +2,7 @@ package registry
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"slices"
 	"sort"
@@ -11,29 +12,9 @@ import (
 	"github.com/uptrace/bun/dialect/pgdialect"
 
 	"ipledger/ledger"
+	"ipledger/registry/ident"
 	"ipledger/registry/term"
 )
-
-// loadServices reads what pledge registrations read of credit listings and demands.
-func (v *pledgeView) loadServices(ctx context.Context, db bun.IDB, ps []*pledgePayload) error {
-	var pledgors []uuid.UUID
-	var demands []string
-	for _, p := range ps {
-		if p == nil {
-			continue
-		}
-		pledgors = append(pledgors, p.PledgorIDs...)
-		if p.DemandID != nil {
-			demands = append(demands, p.DemandID.String())
-		}
-	}
-	var err error
-	if v.credit, err = creditListings(ctx, db, pledgors, true); err != nil {
-		return err
-	}
-	v.demands, err = loadDemandStates(ctx, db, demands)
-	return err
-}
 
 // Pledge registrations, one direction of flow for one item and for a batch: load the read set
 // of the whole batch in a few set-based queries (pledgeView), check every registration in
@@ -76,11 +57,14 @@ type pledgeView struct {
 	pol     policy
 	credit  map[uuid.UUID][]CreditListing // the pledgors' credit listings (credit.go)
 	demands map[uuid.UUID]*demandState    // the demands cited (demand.go)
+	// spans are the rights' current spans, for the projection to compare with the new fold:
+	// as read, then as the batch wrote them; a right absent is read again.
+	spans map[uuid.UUID][]span
 }
 
 // loadPledgeView reads the read set of the registrations ps (nil items are skipped).
 func loadPledgeView(ctx context.Context, db bun.IDB, ps []*pledgePayload) (*pledgeView, error) {
-	var partyIDs, assetIDs []string
+	var partyIDs, assetIDs, pledgors, demands []string
 	var assets []uuid.UUID
 	seenParty, seenAsset := map[uuid.UUID]bool{}, map[uuid.UUID]bool{}
 	addParty := func(id uuid.UUID) {
@@ -96,6 +80,10 @@ func loadPledgeView(ctx context.Context, db bun.IDB, ps []*pledgePayload) (*pled
 		addParty(p.PledgeeID)
 		for _, id := range p.PledgorIDs {
 			addParty(id)
+			pledgors = append(pledgors, id.String())
+		}
+		if p.DemandID != nil {
+			demands = append(demands, p.DemandID.String())
 		}
 		for _, id := range p.AssetIDs {
 			if !seenAsset[id] {
@@ -105,59 +93,106 @@ func loadPledgeView(ctx context.Context, db bun.IDB, ps []*pledgePayload) (*pled
 			}
 		}
 	}
-	v := &pledgeView{parties: map[uuid.UUID]pledgeParty{}, holds: map[uuid.UUID][]pledgeHold{}}
-	if len(partyIDs) > 0 {
-		rows, err := db.QueryContext(ctx, `SELECT id, name, kind, region_code FROM registry.parties WHERE id = ANY(?::uuid[])`,
-			pgdialect.Array(partyIDs))
-		if err != nil {
-			return nil, fmt.Errorf("registry: pledge parties: %w", err)
-		}
-		for rows.Next() {
-			var id uuid.UUID
-			var p pledgeParty
-			if err := rows.Scan(&id, &p.name, &p.kind, &p.region); err != nil {
-				rows.Close()
-				return nil, err
-			}
-			v.parties[id] = p
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return nil, err
-		}
+	v := &pledgeView{parties: map[uuid.UUID]pledgeParty{}, holds: map[uuid.UUID][]pledgeHold{},
+		credit: map[uuid.UUID][]CreditListing{}, spans: make(map[uuid.UUID][]span, len(assets))}
+	for _, a := range assets {
+		v.spans[a] = nil // known: none unless read
 	}
-	var err error
-	v.assets, v.pol, err = loadPledgeAssets(ctx, db, assets)
+	pol, err := v.readSet(ctx, db, partyIDs, assetIDs, pledgors)
 	if err != nil {
 		return nil, err
 	}
-	if len(assetIDs) > 0 {
-		rows, err := db.QueryContext(ctx, `SELECT asset_id, pledge_id, active, pledged_on::text, released_on::text FROM registry.pledge_assets
-			WHERE asset_id = ANY(?::uuid[])`, pgdialect.Array(assetIDs))
-		if err != nil {
-			return nil, fmt.Errorf("registry: pledged rights: %w", err)
-		}
-		for rows.Next() {
-			var asset uuid.UUID
-			var h pledgeHold
-			var pledged string
-			var released *string
-			if err := rows.Scan(&asset, &h.pledge, &h.active, &pledged, &released); err != nil {
-				rows.Close()
-				return nil, err
-			}
-			h.pledgedOn, h.releasedOn = parseDateCol(&pledged), parseDateCol(released)
-			v.holds[asset] = append(v.holds[asset], h)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return nil, err
-		}
+	rememberPolicy(ctx, pol) // loadPledgeAssets, and any projection of this write, use it
+	if v.assets, v.pol, err = loadPledgeAssets(ctx, db, assets); err != nil {
+		return nil, err
 	}
-	if err := v.loadServices(ctx, db, ps); err != nil {
+	if v.demands, err = loadDemandStates(ctx, db, demands); err != nil {
 		return nil, err
 	}
 	return v, nil
+}
+
+// pledgeReadSetSQL reads in one statement what a batch of registrations reads besides the
+// rights' facts (loadAssets) and the demands cited: the parties (?0), the policy's parameters
+// and concordance, the rights' pledge rows and current spans (?1), and the pledgors' credit
+// listings (?2). Each row is tagged (t) with what it is and sorted as its own query sorted it.
+const pledgeReadSetSQL = `SELECT 0 AS t, id::text AS k, 0::bigint AS o, NULL::text AS s,
+	    name AS c1, kind AS c2, region_code AS c3, NULL::text AS c4, NULL::text AS c5, NULL::text AS c6, NULL::text AS c7
+	  FROM registry.parties WHERE id = ANY(?0::uuid[])
+	UNION ALL SELECT 1, name, 0, NULL, value::text, NULL, NULL, NULL, NULL, NULL, NULL
+	  FROM registry.params WHERE known_to IS NULL
+	UNION ALL SELECT 2, ipc_prefix, 0, industry, industry, NULL, NULL, NULL, NULL, NULL, NULL
+	  FROM registry.ipc_concordance WHERE known_to IS NULL
+	UNION ALL SELECT 3, asset_id::text, added_seq, pledge_id::text, pledge_id::text, active::text, pledged_on::text, released_on::text,
+	    NULL, NULL, NULL
+	  FROM registry.pledge_assets WHERE asset_id = ANY(?1::uuid[])
+	UNION ALL SELECT 4, party_id::text, listed_seq, NULL, list, listed_on::text, listed_ref, removed_on::text, coalesce(removed_ref, ''),
+	    NULL, NULL
+	  FROM registry.credit_listings WHERE party_id = ANY(?2::uuid[])
+	UNION ALL SELECT 5, asset_id::text, 0, valid_from::text, kind, region_code, valid_from::text, valid_to::text,
+	    high_value_from::text, well_known_from::text, foreign_family_from::text
+	  FROM registry.asset_spans WHERE known_to IS NULL AND asset_id = ANY(?1::uuid[])
+	ORDER BY 1, 2, 3, 4`
+
+// readSet fills the view from pledgeReadSetSQL and returns the current policy.
+func (v *pledgeView) readSet(ctx context.Context, db bun.IDB, partyIDs, assetIDs, pledgors []string) (policy, error) {
+	rows, err := db.QueryContext(ctx, pledgeReadSetSQL, pgdialect.Array(partyIDs), pgdialect.Array(assetIDs), pgdialect.Array(pledgors))
+	if err != nil {
+		return policy{}, fmt.Errorf("registry: pledge read set: %w", err)
+	}
+	defer rows.Close()
+	params := map[string]json.RawMessage{}
+	var concordance []ConcordanceRow
+	for rows.Next() {
+		var t int
+		var k string
+		var o int64
+		var s, c1, c2, c3, c4, c5, c6, c7 *string
+		if err := rows.Scan(&t, &k, &o, &s, &c1, &c2, &c3, &c4, &c5, &c6, &c7); err != nil {
+			return policy{}, fmt.Errorf("registry: pledge read set: %w", err)
+		}
+		str := func(p *string) string {
+			if p == nil {
+				return ""
+			}
+			return *p
+		}
+		switch t {
+		case 1:
+			params[k] = json.RawMessage(str(c1))
+			continue
+		case 2:
+			concordance = append(concordance, ConcordanceRow{IPCPrefix: k, Industry: str(c1)})
+			continue
+		}
+		id, err := uuid.Parse(k)
+		if err != nil {
+			return policy{}, fmt.Errorf("registry: pledge read set: %w", err)
+		}
+		switch t {
+		case 0:
+			v.parties[id] = pledgeParty{name: str(c1), kind: PartyKind(str(c2)), region: str(c3)}
+		case 3:
+			pledge, err := uuid.Parse(str(c1))
+			if err != nil {
+				return policy{}, fmt.Errorf("registry: pledge read set: %w", err)
+			}
+			v.holds[id] = append(v.holds[id], pledgeHold{pledge: pledge, active: str(c2) == "true",
+				pledgedOn: parseDateCol(c3), releasedOn: parseDateCol(c4)})
+		case 4:
+			v.credit[id] = append(v.credit[id], CreditListing{List: str(c1), ListedOn: parseDateCol(c2), SourceRef: str(c3),
+				RemovedOn: parseDateCol(c4), RemovedRef: str(c5)})
+		case 5:
+			v.spans[id] = append(v.spans[id], span{Kind: ident.Kind(str(c1)), Region: str(c2), ValidFrom: parseDateCol(c3),
+				ValidTo: parseDateCol(c4), HighValueFrom: parseDateCol(c5), WellKnownFrom: parseDateCol(c6), ForeignFamilyFrom: parseDateCol(c7)})
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return policy{}, fmt.Errorf("registry: pledge read set: %w", err)
+	}
+	pol := policyFrom(params)
+	pol.concordance = concordance
+	return pol, nil
 }
 
 // checkRegistration applies the registration rules that read state, in the order
@@ -290,8 +325,8 @@ func (v *pledgeView) recorded(p *pledgePayload, seq, lastSeq int64) Pledge {
 
 // recordPledges checks the prepared registrations ps in order (nil: refused already) and
 // records the accepted ones: out[i].Err is a refusal, out[i].ID the new pledge.
-func recordPledges(ctx context.Context, tx *ledger.Tx, ps []*pledgePayload, out []pledgeOutcome) error {
-	db := tx.DB()
+func recordPledges(ctx context.Context, tx *ledger.Tx, pool *bun.DB, ps []*pledgePayload, out []pledgeOutcome) error {
+	db := withPrepared(tx.DB(), pool)
 	v, err := loadPledgeView(ctx, db, ps)
 	if err != nil {
 		return err
@@ -339,6 +374,9 @@ func recordPledges(ctx context.Context, tx *ledger.Tx, ps []*pledgePayload, out 
 				last = fe.Seq
 			}
 			v.accept(p)
+			for _, a := range p.AssetIDs {
+				delete(v.spans, a) // its projection rewrote them
+			}
 			out[i].pledge = v.recorded(p, e.Seq, last)
 			if err := v.matchDemand(ctx, tx, p); err != nil {
 				return err

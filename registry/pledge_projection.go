@@ -172,60 +172,73 @@ func recomputePledgeAssets(ctx context.Context, db bun.IDB, pledgeID uuid.UUID, 
 	return err
 }
 
-// applyPledgesRegistered projects accepted registrations with one statement per table. It is
-// what applyPledgeRegistered does entry by entry on replay: the rights of the registrations
-// of one batch are distinct (a right in an earlier one is refused), so each right's spans
-// change once, known from its own pledge's seq.
+// pledgesRegisteredSQL inserts a batch's registrations into the pledges, their rights and their
+// financing in one statement of fixed text (so it is prepared once per connection): ?0–?9
+// hold one element per pledge (pledgor_ids as array literals), ?10–?14 one per right.
+const pledgesRegisteredSQL = `WITH t AS (
+	  SELECT * FROM unnest(?0::uuid[], ?1::uuid[], ?2::text[], ?3::text[], ?4::text[], ?5::bigint[], ?6::date[], ?7::date[], ?8::date[], ?9::bigint[])
+	    AS t(id, pledgee_id, pledgor_ids, region_code, contract_no, amount_fen, registered_on, starts_on, ends_on, seq)
+	), p AS (
+	  INSERT INTO registry.pledges (id, pledgee_id, pledgor_ids, region_code, contract_no,
+	    amount_fen, registered_on, starts_on, ends_on, status, registered_seq, updated_seq)
+	  SELECT id, pledgee_id, pledgor_ids::uuid[], region_code, contract_no, amount_fen, registered_on, starts_on, ends_on,
+	    ?15::text, seq, seq FROM t
+	), a AS (
+	  INSERT INTO registry.pledge_assets (pledge_id, asset_id, active, position, added_seq, pledged_on)
+	  SELECT pledge_id, asset_id, true, position, seq, pledged_on
+	  FROM unnest(?10::uuid[], ?11::uuid[], ?12::int[], ?13::bigint[], ?14::date[]) AS a(pledge_id, asset_id, position, seq, pledged_on)
+	)
+	INSERT INTO registry.pledge_financing (pledge_id, seq, effective_on, region_code, pledgor_id, amount_fen, is_registration)
+	SELECT id, seq, registered_on, region_code, (pledgor_ids::uuid[])[1], amount_fen, true FROM t`
+
+// applyPledgesRegistered projects accepted registrations with one statement for the pledges,
+// their rights and financing, one for the financing's parts by kind and one for the rights'
+// spans. It is what applyPledgeRegistered does entry by entry on replay: the rights of the
+// registrations of one batch are distinct (a right in an earlier one is refused), so each
+// right's spans change once, known from its own pledge's seq.
 func applyPledgesRegistered(ctx context.Context, db bun.IDB, v *pledgeView, es []ledger.Entry, ps []*pledgePayload) error {
 	if len(es) == 0 {
 		return nil
 	}
-	var pb, ab, fb strings.Builder
-	var pargs, aargs, fargs []any
-	pb.WriteString(`INSERT INTO registry.pledges (id, pledgee_id, pledgor_ids, region_code, contract_no,
-		amount_fen, registered_on, starts_on, ends_on, status, registered_seq, updated_seq) VALUES `)
-	ab.WriteString(`INSERT INTO registry.pledge_assets (pledge_id, asset_id, active, position, added_seq, pledged_on) VALUES `)
-	fb.WriteString(`INSERT INTO registry.pledge_financing
-		(pledge_id, seq, effective_on, region_code, pledgor_id, amount_fen, is_registration) VALUES `)
+	n := len(ps)
+	ids, pledgees, pledgors, regions, contracts := make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+	amounts, seqs := make([]int64, n), make([]int64, n)
+	var reg, starts, ends, pledgedOn dateArray
+	var aPledges, aAssets []string
+	var aPos []int
+	var aSeqs []int64
 	seqOf := map[uuid.UUID]int64{}
-	var touched []string
 	for k, p := range ps {
 		seq := es[k].Seq
-		pledgors := make([]string, len(p.PledgorIDs))
+		var pl strings.Builder
+		pl.WriteByte('{')
 		for i, id := range p.PledgorIDs {
-			pledgors[i] = id.String()
-		}
-		if k > 0 {
-			pb.WriteByte(',')
-			fb.WriteByte(',')
-		}
-		pb.WriteString(`(?, ?, ?::uuid[], ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
-		pargs = append(pargs, p.ID.String(), p.PledgeeID.String(), pgdialect.Array(pledgors), p.RegionCode, p.ContractNo,
-			p.AmountFen, p.RegisteredOn.String(), p.StartsOn.String(), p.EndsOn.String(), PledgeActive, seq, seq)
-		fb.WriteString(`(?, ?, ?, ?, ?, ?, true)`)
-		fargs = append(fargs, p.ID.String(), seq, p.RegisteredOn.String(), p.RegionCode, p.PledgorIDs[0].String(), p.AmountFen)
-		for i, a := range p.AssetIDs {
-			if len(aargs) > 0 {
-				ab.WriteByte(',')
+			if i > 0 {
+				pl.WriteByte(',')
 			}
-			ab.WriteString(`(?, ?, true, ?, ?, ?::date)`)
-			aargs = append(aargs, p.ID.String(), a.String(), i, seq, p.RegisteredOn.String())
+			pl.WriteString(id.String())
+		}
+		pl.WriteByte('}')
+		ids[k], pledgees[k], pledgors[k], regions[k], contracts[k] = p.ID.String(), p.PledgeeID.String(), pl.String(), p.RegionCode, p.ContractNo
+		amounts[k], seqs[k] = p.AmountFen, seq
+		reg.add(p.RegisteredOn)
+		starts.add(p.StartsOn)
+		ends.add(p.EndsOn)
+		for i, a := range p.AssetIDs {
+			aPledges = append(aPledges, ids[k])
+			aAssets = append(aAssets, a.String())
+			aPos = append(aPos, i)
+			aSeqs = append(aSeqs, seq)
+			pledgedOn.add(p.RegisteredOn)
 			seqOf[a] = seq
-			touched = append(touched, a.String())
 		}
 	}
-	for _, st := range []struct {
-		what string
-		sql  string
-		args []any
-	}{{"pledges", pb.String(), pargs}, {"pledge assets", ab.String(), aargs}, {"pledge financing", fb.String(), fargs}} {
-		if _, err := db.ExecContext(ctx, st.sql, st.args...); err != nil {
-			return fmt.Errorf("registry: insert %s: %w", st.what, err)
-		}
-	}
-	ids, seqs := make([]string, len(ps)), make([]int64, len(ps))
-	for k, p := range ps {
-		ids[k], seqs[k] = p.ID.String(), es[k].Seq
+	if _, err := db.ExecContext(ctx, pledgesRegisteredSQL,
+		pgdialect.Array(ids), pgdialect.Array(pledgees), pgdialect.Array(pledgors), pgdialect.Array(regions), pgdialect.Array(contracts),
+		pgdialect.Array(amounts), reg.String(), starts.String(), ends.String(), pgdialect.Array(seqs),
+		pgdialect.Array(aPledges), pgdialect.Array(aAssets), pgdialect.Array(aPos), pgdialect.Array(aSeqs), pledgedOn.String(),
+		PledgeActive); err != nil {
+		return fmt.Errorf("registry: insert pledges: %w", err)
 	}
 	if err := insertFinancingKinds(ctx, db, ids, seqs); err != nil {
 		return err
@@ -235,24 +248,38 @@ func applyPledgesRegistered(ctx context.Context, db bun.IDB, v *pledgeView, es [
 			return err
 		}
 	}
-	// The rights' spans: the high-value criterion follows the financing.
-	have, err := currentSpans(ctx, db, touched)
-	if err != nil {
-		return err
+	// The rights' spans: the high-value criterion follows the financing. What they are now is
+	// in the view, unless a pledge recorded with its history rewrote them.
+	var unknown []uuid.UUID
+	var strs []string
+	for a := range seqOf {
+		if _, ok := v.spans[a]; !ok {
+			unknown, strs = append(unknown, a), append(strs, a.String())
+		}
+	}
+	if len(unknown) > 0 {
+		have, err := currentSpans(ctx, db, strs)
+		if err != nil {
+			return err
+		}
+		for _, a := range unknown {
+			v.spans[a] = have[a]
+		}
 	}
 	var sw spanWrite
 	for a, seq := range seqOf {
 		l := v.assets[a]
 		w := fold(l.f, l.evs, v.pol, l.fin).spans()
-		if slices.Equal(have[a], w) {
+		if slices.Equal(v.spans[a], w) {
 			continue
 		}
-		if len(have[a]) > 0 {
+		if len(v.spans[a]) > 0 {
 			sw.close(a, seq)
 		}
 		sw.insert(a, seq, w)
+		v.spans[a] = w
 	}
-	return sw.exec(ctx, db)
+	return sw.exec(ctx, unprepared(db)) // its text follows the changes
 }
 
 // PlanLineKinds are the kinds of right that put a pledge's financing on the plan's line

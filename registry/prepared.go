@@ -73,7 +73,7 @@ func (c *stmtCache) get(ctx context.Context, db *sql.DB, query string) (*sql.Stm
 	return st, nil
 }
 
-// dollarPlaceholders turns bun's ? placeholders outside quoted literals into $1, $2, ….
+// dollarPlaceholders turns bun's ? (and ?0, ?1, …) placeholders outside quoted literals into $1, $2, ….
 func dollarPlaceholders(q string) string {
 	var b strings.Builder
 	n, quoted := 0, false
@@ -83,6 +83,18 @@ func dollarPlaceholders(q string) string {
 			quoted = !quoted
 			b.WriteByte(c)
 		case c == '?' && !quoted:
+			// bun's ?0, ?1, … name arguments by position; a bare ? takes the next one.
+			j := i + 1
+			for j < len(q) && q[j] >= '0' && q[j] <= '9' {
+				j++
+			}
+			if j > i+1 {
+				k, _ := strconv.Atoi(q[i+1 : j])
+				b.WriteByte('$')
+				b.WriteString(strconv.Itoa(k + 1))
+				i = j - 1
+				continue
+			}
 			n++
 			b.WriteByte('$')
 			b.WriteString(strconv.Itoa(n))

@@ -100,11 +100,38 @@ func defaultPolicy() policy {
 }
 
 func readPolicy(ctx context.Context, db bun.IDB) (policy, error) {
-	pol := defaultPolicy()
 	cur, err := currentParams(ctx, db)
+	if err != nil {
+		return defaultPolicy(), err
+	}
+	pol := policyFrom(cur)
+	rows, err := db.QueryContext(ctx,
+		`SELECT ipc_prefix, industry FROM registry.ipc_concordance WHERE known_to IS NULL ORDER BY ipc_prefix, industry`)
 	if err != nil {
 		return pol, err
 	}
+	defer rows.Close()
+	for rows.Next() {
+		var r ConcordanceRow
+		if err := rows.Scan(&r.IPCPrefix, &r.Industry); err != nil {
+			return pol, err
+		}
+		pol.concordance = append(pol.concordance, r)
+	}
+	return pol, rows.Err()
+}
+
+// rememberPolicy makes pol, read with other things, the policy of ctx's write.
+func rememberPolicy(ctx context.Context, pol policy) {
+	if m, _ := ctx.Value(policyMemoKey{}).(*policyMemo); m != nil {
+		m.pol = &pol
+	}
+}
+
+// policyFrom is the policy of the current parameters cur (name → JSON value), without the
+// concordance.
+func policyFrom(cur map[string]json.RawMessage) policy {
+	pol := defaultPolicy()
 	num := func(name string, dst *int) {
 		var n int
 		if v, ok := cur[name]; ok && json.Unmarshal(v, &n) == nil {
@@ -134,18 +161,5 @@ func readPolicy(ctx context.Context, db bun.IDB) (policy, error) {
 			pol.allocation = a
 		}
 	}
-	rows, err := db.QueryContext(ctx,
-		`SELECT ipc_prefix, industry FROM registry.ipc_concordance WHERE known_to IS NULL ORDER BY ipc_prefix, industry`)
-	if err != nil {
-		return pol, err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var r ConcordanceRow
-		if err := rows.Scan(&r.IPCPrefix, &r.Industry); err != nil {
-			return pol, err
-		}
-		pol.concordance = append(pol.concordance, r)
-	}
-	return pol, rows.Err()
+	return pol
 }

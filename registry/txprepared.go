@@ -1,0 +1,161 @@
+package registry
+
+import (
+	"context"
+	"database/sql"
+	"database/sql/driver"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/uptrace/bun"
+	"github.com/uptrace/bun/dialect/pgdialect"
+	"github.com/uptrace/bun/schema"
+)
+
+// txPrepared is a write transaction whose statements run prepared: each is prepared once per
+// pooled connection (the pool's statement cache, prepared.go) and bound to the transaction
+// with database/sql's Tx.StmtContext, so that Postgres parses and plans it once per
+// connection rather than on every batch (bun writes the arguments into the text, which makes
+// every call a new statement). It sees the transaction's own writes like any statement of
+// it. Pass through it only statements whose text is fixed, the values all in arguments: a
+// text built from values would fill the cache (prepared.go stops at maxPrepared and then runs
+// statements as bun does). An argument the driver cannot bind as bun would write it (other
+// than nil, strings, integers, booleans, bytes, times, driver.Valuers of those and bun arrays
+// of strings or integers) runs the statement as bun does too.
+type txPrepared struct {
+	bun.Tx
+	pool *sql.DB
+}
+
+// withPrepared returns db running its statements prepared when it is a transaction of pool,
+// else db itself.
+func withPrepared(db bun.IDB, pool *bun.DB) bun.IDB {
+	tx, ok := db.(bun.Tx)
+	if !ok || pool == nil {
+		return db
+	}
+	return txPrepared{Tx: tx, pool: pool.DB}
+}
+
+// unprepared is db without txPrepared, for a statement whose text is built from values.
+func unprepared(db bun.IDB) bun.IDB {
+	if t, ok := db.(txPrepared); ok {
+		return t.Tx
+	}
+	return db
+}
+
+// stmt returns query prepared and bound to the transaction with args as the driver binds
+// them, or nil when it runs as bun runs it.
+func (t txPrepared) stmt(ctx context.Context, query string, args []any) (*sql.Stmt, []any, error) {
+	vals := make([]any, len(args))
+	for i, a := range args {
+		v, ok := stmtArg(a)
+		if !ok {
+			return nil, nil, nil
+		}
+		vals[i] = v
+	}
+	st, err := prepared.get(ctx, t.pool, query)
+	if err != nil || st == nil {
+		return nil, nil, err
+	}
+	return t.Tx.Tx.StmtContext(ctx, st), vals, nil
+}
+
+func (t txPrepared) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	st, vals, err := t.stmt(ctx, query, args)
+	if err != nil {
+		return nil, err
+	}
+	if st == nil {
+		return t.Tx.QueryContext(ctx, query, args...)
+	}
+	return st.QueryContext(ctx, vals...)
+}
+
+func (t txPrepared) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	st, vals, err := t.stmt(ctx, query, args)
+	if err != nil {
+		return nil, err
+	}
+	if st == nil {
+		return t.Tx.ExecContext(ctx, query, args...)
+	}
+	return st.ExecContext(ctx, vals...)
+}
+
+func (t txPrepared) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	st, vals, err := t.stmt(ctx, query, args)
+	if err != nil || st == nil {
+		return t.Tx.QueryRowContext(ctx, query, args...)
+	}
+	return st.QueryRowContext(ctx, vals...)
+}
+
+// stmtArg is a as the driver binds it, the same value bun would write into the text; false
+// for an argument it does not know.
+func stmtArg(a any) (any, bool) {
+	switch v := a.(type) {
+	case nil, string, int64, int, int32, bool, float64, []byte, time.Time:
+		return v, true
+	case uuid.UUID:
+		return v.String(), true
+	case *pgdialect.ArrayValue:
+		return arrayLiteral(v.Value())
+	case schema.QueryAppender: // bun writes these itself, before a Valuer
+		return nil, false
+	case driver.Valuer: // bun writes the value it returns (term.Date: its day, or NULL)
+		dv, err := v.Value()
+		if err != nil {
+			return nil, false
+		}
+		switch dv.(type) {
+		case nil, string, int64, bool, float64, []byte, time.Time:
+			return dv, true
+		}
+	}
+	return nil, false
+}
+
+// arrayLiteral writes a slice of strings or integers as a Postgres array literal.
+func arrayLiteral(v any) (any, bool) {
+	var b strings.Builder
+	b.WriteByte('{')
+	switch s := v.(type) {
+	case []string:
+		for i, e := range s {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			b.WriteByte('"')
+			for _, r := range e {
+				if r == '"' || r == '\\' {
+					b.WriteByte('\\')
+				}
+				b.WriteRune(r)
+			}
+			b.WriteByte('"')
+		}
+	case []int64:
+		for i, e := range s {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			b.WriteString(strconv.FormatInt(e, 10))
+		}
+	case []int:
+		for i, e := range s {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			b.WriteString(strconv.Itoa(e))
+		}
+	default:
+		return nil, false
+	}
+	b.WriteByte('}')
+	return b.String(), true
+}

@@ -1,0 +1,159 @@
+package registry
+
+import (
+	"context"
+	"reflect"
+	"testing"
+
+	"github.com/uptrace/bun"
+	"github.com/uptrace/bun/dialect/pgdialect"
+
+	"ipledger/registry/term"
+)
+
+func TestDollarPlaceholdersPositional(t *testing.T) {
+	for _, c := range []struct{ in, want string }{
+		{`a = ?0 AND b = ANY(?1::uuid[]) OR c = ?0`, `a = $1 AND b = ANY($2::uuid[]) OR c = $1`},
+		{`x = ?10 AND '?1' = ?2`, `x = $11 AND '?1' = $3`},
+	} {
+		if got := dollarPlaceholders(c.in); got != c.want {
+			t.Errorf("%q: got %q, want %q", c.in, got, c.want)
+		}
+	}
+}
+
+// isCached says whether query is prepared on the pool.
+func isCached(pool *bun.DB, query string) bool {
+	prepared.mu.Lock()
+	defer prepared.mu.Unlock()
+	_, ok := prepared.m[pool.DB][query]
+	return ok
+}
+
+// queryStrings runs a query of one text column and returns its rows.
+func queryStrings(t *testing.T, db bun.IDB, query string, args ...any) []string {
+	t.Helper()
+	rows, err := db.QueryContext(context.Background(), query, args...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var s string
+		if err := rows.Scan(&s); err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, s)
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// TestTxPreparedSeesOwnWrites: a statement run through txPrepared is prepared on the pool and
+// bound to the transaction: it reads what the transaction wrote before it (unprepared or
+// prepared), its own writes are seen by the transaction's other statements, and nothing is
+// seen outside the transaction after a rollback.
+func TestTxPreparedSeesOwnWrites(t *testing.T) {
+	f := newFixture(t)
+	pool := f.l.DB()
+	const (
+		ins = `INSERT INTO registry.params (name, value, effective_on, known_from) VALUES (?, ?::jsonb, ?::date, ?)`
+		sel = `SELECT value::text FROM registry.params WHERE name = ? AND known_to IS NULL`
+	)
+	tx, err := pool.BeginTx(f.ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback()
+	db := withPrepared(tx, pool)
+	if _, ok := db.(txPrepared); !ok {
+		t.Fatalf("withPrepared(tx) is %T", db)
+	}
+	// Written unprepared, read prepared.
+	if _, err := tx.ExecContext(f.ctx, ins, "test.before", `1`, "2025-01-01", int64(1)); err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 7; i++ { // past the executions after which Postgres may plan generically
+		var v string
+		if err := db.QueryRowContext(f.ctx, sel, "test.before").Scan(&v); err != nil || v != "1" {
+			t.Fatalf("read %d of the transaction's row: %q, %v", i, v, err)
+		}
+	}
+	// Written prepared, read prepared and unprepared.
+	if _, err := db.ExecContext(f.ctx, ins, "test.after", `"x"`, "2025-01-01", int64(2)); err != nil {
+		t.Fatal(err)
+	}
+	got := queryStrings(t, db, sel, "test.after")
+	var raw string
+	if err := tx.QueryRowContext(f.ctx, sel, "test.after").Scan(&raw); err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(got, []string{`"x"`}) || raw != `"x"` {
+		t.Fatalf("the prepared insert: read prepared %q, unprepared %q", got, raw)
+	}
+	for _, q := range []string{ins, sel} {
+		if !isCached(pool, q) {
+			t.Errorf("not prepared on the pool: %s", q)
+		}
+	}
+	if err := tx.Rollback(); err != nil {
+		t.Fatal(err)
+	}
+	var n int
+	if err := pool.QueryRowContext(f.ctx, `SELECT count(*) FROM registry.params WHERE name LIKE 'test.%'`).Scan(&n); err != nil || n != 0 {
+		t.Fatalf("after the rollback %d rows are seen (%v)", n, err)
+	}
+}
+
+// TestTxPreparedArguments: arguments are bound as bun writes them into the text — arrays of
+// strings (quotes, backslashes, braces, commas, the word NULL, empty, non-ASCII) and of
+// integers — and driver.Valuers as the value they return; an argument of another type runs
+// the statement as bun does.
+func TestTxPreparedArguments(t *testing.T) {
+	f := newFixture(t)
+	pool := f.l.DB()
+	tx, err := pool.BeginTx(f.ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback()
+	db := withPrepared(tx, pool)
+	strs := []string{`a"b`, `c\d`, `{x,y}`, `NULL`, ``, `合同 no. 7`, `it's`, ` spaced `}
+	const q = `SELECT x FROM unnest(?::text[]) WITH ORDINALITY AS u(x, n) ORDER BY n`
+	for _, run := range []bun.IDB{tx, db} {
+		if got := queryStrings(t, run, q, pgdialect.Array(strs)); !reflect.DeepEqual(got, strs) {
+			t.Errorf("%T: got %q, want %q", run, got, strs)
+		}
+	}
+	if !isCached(pool, q) {
+		t.Error("the text array statement was not prepared")
+	}
+	var sum int64
+	var n int
+	if err := db.QueryRowContext(f.ctx, `SELECT sum(x), count(*) FROM unnest(?::bigint[]) x, unnest(?::int[]) y`,
+		pgdialect.Array([]int64{1, -2, 40}), pgdialect.Array([]int{7})).Scan(&sum, &n); err != nil || sum != 39 || n != 3 {
+		t.Errorf("integer arrays: sum %d, count %d, %v", sum, n, err)
+	}
+	// A driver.Valuer binds as the value it returns (term.Date: its day; the zero Date: NULL).
+	const day = `SELECT (?::date + 1)::text, ?::date IS NULL`
+	var next string
+	var null bool
+	if err := db.QueryRowContext(f.ctx, day, d("2024-02-28"), term.Date{}).Scan(&next, &null); err != nil || next != "2024-02-29" || !null {
+		t.Errorf("term.Date arguments: %q, %v, %v", next, null, err)
+	}
+	if !isCached(pool, day) {
+		t.Error("the statement with term.Date arguments was not prepared")
+	}
+	// bun.Safe is written into the text as is: not bindable, so the statement runs as bun runs it.
+	const safe = `SELECT ?::int + 1`
+	var two int
+	if err := db.QueryRowContext(f.ctx, safe, bun.Safe("1")).Scan(&two); err != nil || two != 2 {
+		t.Errorf("bun.Safe argument: %d, %v", two, err)
+	}
+	if isCached(pool, safe) {
+		t.Error("a statement with an argument bun writes as text was prepared")
+	}
+}
