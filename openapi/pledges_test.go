@@ -3,7 +3,6 @@ package openapi_test
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"net/http"
 	"strings"
 	"sync"
@@ -11,7 +10,7 @@ import (
 
 	"ipledger/ledger"
 	"ipledger/registry/access"
-	"ipledger/registry/ident"
+	"ipledger/registry/registrytest"
 )
 
 // pledgeEnv is an API with an owner, a second bank with its own principal, and granted
@@ -24,7 +23,7 @@ type pledgeEnv struct {
 
 func newPledgeEnv(t *testing.T) *pledgeEnv {
 	e := &pledgeEnv{env: newEnv(t)}
-	e.owner = e.party("通辽市科技有限公司", "enterprise", "150502", "uscc", uscc("91150502MA0N1P2Q3"))
+	e.owner = e.party("通辽市科技有限公司", "enterprise", "150502", "uscc", registrytest.USCC("91150502MA0N1P2Q3"))
 	e.bank2Party = e.party("内蒙古银行通辽分行", "bank", "150502")
 	_, tok, err := e.access.Create(ledger.WithActor(context.Background(), "system"), "inner mongolia bank", access.Bank, e.bank2Party)
 	if err != nil {
@@ -34,22 +33,12 @@ func newPledgeEnv(t *testing.T) *pledgeEnv {
 	return e
 }
 
-func uscc(first17 string) string {
-	c, ok := ident.USCCCheckChar(first17)
-	if !ok {
-		panic(first17)
-	}
-	return first17 + string(c)
-}
-
 // patent registers a granted invention patent; the first is ZL2013106997442.
 func (e *pledgeEnv) patent(owners ...string) string {
 	e.t.Helper()
 	number, filed := "ZL2013106997442", "2013-12-18"
 	if e.serial > 0 {
-		body := fmt.Sprintf("2015%c%07d", '1', 300000+e.serial)
-		c, _ := ident.PatentCheckChar(body)
-		number, filed = "ZL"+body+string(c), "2015-03-03"
+		number, filed = registrytest.PatentNo(2015, '1', 300000+e.serial), "2015-03-03"
 	}
 	e.serial++
 	if len(owners) == 0 {

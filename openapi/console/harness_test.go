@@ -19,8 +19,8 @@ import (
 	"ipledger/openapi"
 	"ipledger/registry"
 	"ipledger/registry/access"
-	"ipledger/registry/ident"
 	"ipledger/registry/indicator"
+	"ipledger/registry/registrytest"
 )
 
 func TestMain(m *testing.M) { dbtest.Main(m) }
@@ -102,9 +102,7 @@ func (e *env) party(name string, kind registry.PartyKind, region string) fmt.Str
 
 // patentNo is a valid invention patent number of year with serial, and its filing date.
 func patentNo(year, serial int) (string, string) {
-	body := fmt.Sprintf("%04d1%07d", year, serial)
-	c, _ := ident.PatentCheckChar(body)
-	return "ZL" + body + string(c), fmt.Sprintf("%04d-03-01", year)
+	return registrytest.PatentNo(year, '1', serial), fmt.Sprintf("%04d-03-01", year)
 }
 
 // testWriter sends the service's warnings and errors to the test's log.
