@@ -22,6 +22,7 @@
 //	func (s *Service) AssetEvent(ctx, id, EventInput) (Asset, error)           // grant, renew, lapse, …
 //	func (s *Service) AssetEvents(ctx, []AssetEventItem) ([]BatchResult, error) // one write; loads
 //	func (s *Service) RegisterPledges(ctx, []PledgeInput) ([]BatchResult, error) // one write; loads
+//	func WithViewer(ctx, Viewer) context.Context                                // who registers: a bank pledges to itself only
 //	func (s *Service) PledgeEvents(ctx, Viewer, []PledgeEventItem) ([]BatchResult, error)
 //	func (s *Service) GetAsset(ctx, id, asOf term.Date) (Asset, error)         // zero asOf: today
 //	func (s *Service) ListAssets(ctx, AssetFilter) ([]Asset, string, error)
@@ -40,8 +41,8 @@
 //
 // Files by role, one package. Commands (check, then append through Service.write):
 // party.go, asset.go, asset_event.go, pledge.go + pledge_check.go (a batch's read set and the
-// pure checks against it), pledge_event.go, pledge_realise.go, pledge_valuation.go, claim.go,
-// credit.go, demand.go, refdata.go; batch.go and gather.go carry one item or many through the
+// pure checks against it) + pledge_rules.go (who may register), pledge_event.go,
+// pledge_realise.go, pledge_valuation.go, claim.go, credit.go, demand.go, refdata.go; batch.go and gather.go carry one item or many through the
 // same path. Queries: party_query.go, asset_query.go, pledge_query.go, claim_query.go,
 // demand_query.go, refdata_query.go (and the policy a fold uses), public_query.go;
 // prepared.go for the hottest reads. Projections: projection.go lists them (and nowhere else);
