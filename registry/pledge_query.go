@@ -115,8 +115,10 @@ func (s *Service) getPledge(ctx context.Context, db bun.IDB, v Viewer, id uuid.U
 }
 
 // loadPledges reads the pledges selected by where (over registry.pledges p), in id order: one
-// statement, with each pledge's rights, its parties' names, its appraisals and its
-// realisation's terms beside it (one round trip, and for one pledge one prepared statement).
+// statement, with each pledge's rights, its parties' names (pledgee, pledgors, an equity
+// holder or licensee: one lookup), its appraisals and its realisation's terms beside it (one
+// round trip, and for one pledge one prepared statement; each subquery more costs Postgres
+// its start-up on every call).
 func (s *Service) loadPledges(ctx context.Context, db bun.IDB, where string, args ...any) ([]Pledge, error) {
 	rows, err := queryPrepared(ctx, db, `SELECT p.id, p.status, p.defaulted_on::text, p.pledgee_id, p.pledgor_ids::text[],
 		p.amount_fen, p.contract_no, p.region_code, p.registered_on::text, p.starts_on::text, p.ends_on::text,
@@ -125,12 +127,11 @@ func (s *Service) loadPledges(ctx context.Context, db bun.IDB, where string, arg
 		coalesce((SELECT json_agg(json_build_object('id', a.id, 'kind', a.kind, 'number', a.number, 'title', a.title,
 			'granted', a.granted_on IS NOT NULL, 'active', pa.active, 'released_on', pa.released_on) ORDER BY pa.position)
 			FROM registry.pledge_assets pa JOIN registry.assets a ON a.id = pa.asset_id WHERE pa.pledge_id = p.id), '[]')::text,
-		coalesce((SELECT json_object_agg(x.id, x.name) FROM registry.parties x
-			WHERE x.id = p.pledgee_id OR x.id = ANY(p.pledgor_ids)), '{}')::text,
+		coalesce((SELECT json_object_agg(x.id, x.name) FROM registry.parties x WHERE x.id = p.pledgee_id OR x.id = ANY(p.pledgor_ids)
+			OR x.id = p.equity_holder_id OR x.id = p.licensee_id), '{}')::text,
 		coalesce((SELECT json_agg(json_build_object('value_fen', a.value_fen, 'appraiser', a.appraiser, 'appraised_on', a.appraised_on,
 			'method', a.method, 'seq', a.seq) ORDER BY a.seq, a.position) FROM registry.pledge_appraisals a WHERE a.pledge_id = p.id), '[]')::text,
-		p.equity_holder_id, coalesce((SELECT h.name FROM registry.parties h WHERE h.id = p.equity_holder_id), ''), coalesce(p.equity_share::text, ''),
-		p.licensee_id, coalesce((SELECT l.name FROM registry.parties l WHERE l.id = p.licensee_id), ''), p.licence_ends_on::text
+		p.equity_holder_id, coalesce(p.equity_share::text, ''), p.licensee_id, p.licence_ends_on::text
 		FROM registry.pledges p WHERE `+where+` ORDER BY p.id`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("registry: load pledges: %w", err)
@@ -148,7 +149,7 @@ func (s *Service) loadPledges(ctx context.Context, db bun.IDB, where string, arg
 		var t pledgeTerms
 		if err := rows.Scan(&p.ID, &p.Status, &defaulted, &p.Pledgee.ID, pgdialect.Array(&pledgors), &amount, &p.ContractNo,
 			&p.RegionCode, &reg, &starts, &ends, &ended, &method, &proceeds, &p.Seq, &p.UpdatedSeq, &fin, &assets, &names,
-			&t.appraisals, &t.holder, &t.holderName, &t.share, &t.licensee, &t.licenseeName, &t.licenceEnds); err != nil {
+			&t.appraisals, &t.holder, &t.share, &t.licensee, &t.licenceEnds); err != nil {
 			return nil, err
 		}
 		p.DefaultedOn, p.EndedOn = parseDateCol(defaulted), parseDateCol(ended)
@@ -164,6 +165,12 @@ func (s *Service) loadPledges(ctx context.Context, db bun.IDB, where string, arg
 			return nil, fmt.Errorf("registry: pledge %s parties: %w", p.ID, err)
 		}
 		p.Pledgee.Name = nameOf[p.Pledgee.ID]
+		if t.holder != nil {
+			t.holderName = nameOf[*t.holder]
+		}
+		if t.licensee != nil {
+			t.licenseeName = nameOf[*t.licensee]
+		}
 		for _, o := range pledgors {
 			id, err := uuid.Parse(o)
 			if err != nil {

@@ -139,6 +139,20 @@ func TestRealiseDebtToEquityAndReverseLicence(t *testing.T) {
 	if q.Realisation == nil || q.Realisation.Licensee == nil || q.Realisation.Licensee.ID != f.o2.ID || q.Realisation.LicenceEndsOn != d("2030-09-30") {
 		t.Fatalf("reverse_licence: %+v", q.Realisation)
 	}
+	// Read back through the pool's prepared read: the terms name their parties.
+	for _, c := range []struct {
+		id   uuid.UUID
+		want string
+		got  func(*Realisation) *Owner
+	}{
+		{p.ID, f.bank.Name, func(r *Realisation) *Owner { return r.EquityHolder }},
+		{q.ID, f.o2.Name, func(r *Realisation) *Owner { return r.Licensee }},
+	} {
+		g, err := f.s.GetPledge(f.ctx, OfficeViewer(), c.id)
+		if err != nil || g.Realisation == nil || c.got(g.Realisation) == nil || c.got(g.Realisation).Name != c.want || c.want == "" {
+			t.Fatalf("pledge %s read back: %+v %v, want the party named %q", c.id, g.Realisation, err, c.want)
+		}
+	}
 	if n := f.head() - head; n != 3 {
 		t.Fatalf("%d entries written, want the realisation and a licence per right (3)", n)
 	}
