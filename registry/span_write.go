@@ -129,7 +129,9 @@ func closeSpans(ctx context.Context, db bun.IDB, ids []string, seqs []int64) ([]
 // asset kind (valid on the day) and "<kind>/high_value", "<kind>/well_known",
 // "<kind>/foreign_family" (from the span's *_from day); a span adds +1 on its first day and
 // -1 on valid_to. A span that becomes current at seq S adds its deltas to the log at S and to
-// the counts; one closed at seq T takes them back, in the log at T and in the counts.
+// the counts; one closed at seq T takes them back, in the log at T and in the counts. The
+// counts are by year and month only: the days of a month are read from the log (migration
+// 0020), since a day row per change was most of what a write cost (docs/BENCHMARKS.md).
 type spanSummary struct {
 	log    map[logKey]int64
 	counts map[countKey]int64
@@ -145,7 +147,7 @@ type logKey struct {
 
 type countKey struct {
 	region string
-	grain  byte // 'y', 'm', 'd': period is the first day of the year or month, or the day
+	grain  byte // 'y', 'm': period is the first day of the year or month
 	period term.Date
 	metric string
 }
@@ -182,7 +184,6 @@ func (m *spanSummary) add(s span, seq int64, sign int64) {
 		y, mo := x.day.Year(), x.day.Month()
 		m.counts[countKey{s.Region, 'y', term.New(y, time.January, 1), x.metric}] += delta
 		m.counts[countKey{s.Region, 'm', term.New(y, mo, 1), x.metric}] += delta
-		m.counts[countKey{s.Region, 'd', x.day, x.metric}] += delta
 	}
 }
 

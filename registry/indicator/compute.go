@@ -471,10 +471,10 @@ func (f *figures) fillApps(ctx context.Context, q querier, sc scope, d term.Date
 }
 
 // spanCounts sums the span summary by metric for the units on d as known at sc.k: the current
-// count (years before d's year, months of its year before its month, days of its month up to
-// d), minus the changes recorded after k — or, when k is in the older half of the chain, the
-// log's changes up to k — or, when a checkpoint of the log is nearer to k than either end, the
-// checkpoint plus the log between it and k.
+// count of the years before d's year and the months of its year before its month, minus the
+// changes to them recorded after k, plus the log up to k on the days of d's month up to d — or,
+// when k is in the older half of the chain, the log's changes up to k — or, when a checkpoint
+// of the log is nearer to k than either end, the checkpoint plus the log between it and k.
 func spanCounts(ctx context.Context, q querier, sc scope, d term.Date) (map[string]int64, error) {
 	ys := term.New(d.Year(), 1, 1)
 	ms := term.New(d.Year(), d.Month(), 1)
@@ -529,19 +529,29 @@ func spanCounts(ctx context.Context, q querier, sc scope, d term.Date) (map[stri
 	if err := read(`SELECT metric, sum(delta)::bigint FROM registry.indicator_counts
 		WHERE region_code = ANY(?::text[]) AND (
 		  (grain = 'y' AND period < ?::date) OR
-		  (grain = 'm' AND period >= ?::date AND period < ?::date) OR
-		  (grain = 'd' AND period >= ?::date AND period <= ?::date))
-		GROUP BY metric`, 1, arr, ys.String(), ys.String(), ms.String(), ms.String(), d.String()); err != nil {
+		  (grain = 'm' AND period >= ?::date AND period < ?::date))
+		GROUP BY metric`, 1, arr, ys.String(), ys.String(), ms.String()); err != nil {
+		return nil, err
+	}
+	if err := monthDays(read, sc, d); err != nil {
 		return nil, err
 	}
 	if sc.k < sc.head {
 		if err := read(`SELECT metric, sum(delta)::bigint FROM registry.indicator_count_log
-			WHERE seq > ? AND region_code = ANY(?::text[]) AND day <= ?::date GROUP BY metric`,
-			-1, sc.k, arr, d.String()); err != nil {
+			WHERE seq > ? AND region_code = ANY(?::text[]) AND day < ?::date GROUP BY metric`,
+			-1, sc.k, arr, ms.String()); err != nil {
 			return nil, err
 		}
 	}
 	return out, nil
+}
+
+// monthDays adds the log's changes up to sc.k on the days of d's month up to d (through the
+// log's index by unit and day).
+func monthDays(read func(query string, sign int64, args ...any) error, sc scope, d term.Date) error {
+	return read(`SELECT metric, sum(delta)::bigint FROM registry.indicator_count_log
+		WHERE region_code = ANY(?::text[]) AND day >= ?::date AND day <= ?::date AND seq <= ?
+		GROUP BY metric`, 1, pgdialect.Array(sc.units), term.New(d.Year(), d.Month(), 1).String(), d.String(), sc.k)
 }
 
 // checkpointsAround returns the checkpoints (migration 0006) nearest to k: the last at or before
@@ -570,9 +580,7 @@ func checkpointCounts(ctx context.Context, read func(query string, sign int64, a
 		GROUP BY metric`, 1, c, arr, ys.String(), ys.String(), ms.String()); err != nil {
 		return err
 	}
-	if err := read(`SELECT metric, sum(delta)::bigint FROM registry.indicator_count_log
-		WHERE region_code = ANY(?::text[]) AND day >= ?::date AND day <= ?::date AND seq <= ?
-		GROUP BY metric`, 1, arr, ms.String(), d.String(), k); err != nil {
+	if err := monthDays(read, sc, d); err != nil {
 		return err
 	}
 	from, to := min(c, k), max(c, k)
