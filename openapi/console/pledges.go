@@ -80,7 +80,8 @@ func (c *Console) createPledge(w http.ResponseWriter, r *http.Request) {
 			}
 			in.PledgeeID = ids[0]
 		}
-		return c.Registry.RegisterPledge(ctx, in)
+		p, _ := principalFrom(ctx)
+		return c.Registry.RegisterPledge(registry.WithViewer(ctx, c.Viewer(p)), in)
 	}()
 	if err != nil {
 		c.showPledges(w, r, c.refuse(r, f, err, fields...), f)
