@@ -58,11 +58,26 @@ func (t txPrepared) stmt(ctx context.Context, query string, args []any) (*sql.St
 		}
 		vals[i] = v
 	}
+	if !isPrepared(t.pool, query) {
+		// Preparing takes a connection of the pool besides the transaction's: with none free
+		// it would wait, perhaps for this very transaction to end.
+		if s := t.pool.Stats(); s.MaxOpenConnections > 0 && s.InUse >= s.MaxOpenConnections {
+			return nil, nil, nil
+		}
+	}
 	st, err := prepared.get(ctx, t.pool, query)
 	if err != nil || st == nil {
 		return nil, nil, err
 	}
 	return t.Tx.Tx.StmtContext(ctx, st), vals, nil
+}
+
+// isPrepared says whether query is prepared on pool already.
+func isPrepared(pool *sql.DB, query string) bool {
+	prepared.mu.Lock()
+	defer prepared.mu.Unlock()
+	_, ok := prepared.m[pool][query]
+	return ok
 }
 
 func (t txPrepared) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {

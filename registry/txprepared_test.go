@@ -4,6 +4,7 @@ import (
 	"context"
 	"reflect"
 	"testing"
+	"time"
 
 	"github.com/uptrace/bun"
 	"github.com/uptrace/bun/dialect/pgdialect"
@@ -22,13 +23,7 @@ func TestDollarPlaceholdersPositional(t *testing.T) {
 	}
 }
 
-// isCached says whether query is prepared on the pool.
-func isCached(pool *bun.DB, query string) bool {
-	prepared.mu.Lock()
-	defer prepared.mu.Unlock()
-	_, ok := prepared.m[pool.DB][query]
-	return ok
-}
+func isCached(pool *bun.DB, query string) bool { return isPrepared(pool.DB, query) }
 
 // queryStrings runs a query of one text column and returns its rows.
 func queryStrings(t *testing.T, db bun.IDB, query string, args ...any) []string {
@@ -155,5 +150,28 @@ func TestTxPreparedArguments(t *testing.T) {
 	}
 	if isCached(pool, safe) {
 		t.Error("a statement with an argument bun writes as text was prepared")
+	}
+}
+
+// TestTxPreparedPoolExhausted: with no connection of the pool free besides the transaction's,
+// a statement not prepared yet runs as bun runs it instead of waiting for a connection.
+func TestTxPreparedPoolExhausted(t *testing.T) {
+	f := newFixture(t)
+	pool := f.l.DB()
+	pool.DB.SetMaxOpenConns(1)
+	tx, err := pool.BeginTx(f.ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback()
+	ctx, cancel := context.WithTimeout(f.ctx, 10*time.Second)
+	defer cancel()
+	const q = `SELECT ?::text || 'alone'`
+	var got string
+	if err := withPrepared(tx, pool).QueryRowContext(ctx, q, "all ").Scan(&got); err != nil || got != "all alone" {
+		t.Fatalf("got %q, %v", got, err)
+	}
+	if isCached(pool, q) {
+		t.Error("prepared on a pool without a free connection")
 	}
 }
