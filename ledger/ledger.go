@@ -53,8 +53,9 @@ type Ledger struct {
 	rngHead Hash
 	signed  atomic.Pointer[StoredCheckpoint] // the last checkpoint this process signed or saw
 
-	stmtMu   sync.Mutex
-	rcptStmt *sql.Stmt // receiptSQL, prepared at the first receipt
+	stmtMu     sync.Mutex
+	rcptStmt   *sql.Stmt // receiptSQL, prepared at the first receipt
+	stmtClosed bool      // Close has closed it: no more are prepared
 }
 
 // Options for New.
@@ -139,6 +140,7 @@ func (l *Ledger) Close() error {
 		_ = l.rcptStmt.Close()
 		l.rcptStmt = nil
 	}
+	l.stmtClosed = true
 	return nil
 }
 

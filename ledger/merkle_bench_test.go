@@ -61,6 +61,91 @@ func BenchmarkAppendLog(b *testing.B) {
 	}
 }
 
+// BenchmarkAppendLogPaired measures the same as BenchmarkAppendLog, but in short rounds
+// of b.N entries at 32 writers, log=off and log=on alternately on two databases of one
+// cluster, IPLEDGER_BENCH_ROUNDS pairs (default 20; each pair's order swaps, off-on then
+// on-off), so that both sides of a pair see the same moment of a shared machine's load. It
+// reports the medians of each side's rates, the ratio of the two sides' total times
+// (sum-ratio) and the median, lowest and highest ratio of a pair (on ÷ off).
+func BenchmarkAppendLogPaired(b *testing.B) {
+	if b.N == 1 {
+		return // the runner's probe; run with -benchtime Nx (N entries a round)
+	}
+	rounds := 20
+	if v := os.Getenv("IPLEDGER_BENCH_ROUNDS"); v != "" {
+		var err error
+		if rounds, err = strconv.Atoi(v); err != nil || rounds < 1 {
+			b.Fatalf("IPLEDGER_BENCH_ROUNDS=%q", v)
+		}
+	}
+	off := ledger.New(dbtest.New(b).App, ledger.Options{WithoutLog: true})
+	defer off.Close()
+	on := ledger.New(dbtest.New(b).App, ledger.Options{})
+	defer on.Close()
+	ctx := ledger.WithActor(context.Background(), "principal/bench")
+	var next atomic.Int64
+	round := func(l *ledger.Ledger, n int) time.Duration {
+		end := next.Load() + int64(n)
+		var wg sync.WaitGroup
+		start := time.Now()
+		for w := 0; w < 32; w++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for {
+					i := next.Add(1)
+					if i > end {
+						return
+					}
+					d := ledger.Draft{Kind: "asset.registered", Subject: fmt.Sprintf("asset/%d", i), EffectiveOn: time.Date(2024, 1, 2, 0, 0, 0, 0, time.UTC), Payload: benchPayload(int(i))}
+					if _, err := l.Append(ctx, d); err != nil {
+						b.Error(err)
+						return
+					}
+				}
+			}()
+		}
+		wg.Wait()
+		next.Store(end)
+		return time.Since(start)
+	}
+	round(off, 500) // warm both: connections, caches
+	round(on, 500)
+	b.ResetTimer()
+	var rateOff, rateOn, ratios []float64
+	var sumOff, sumOn time.Duration
+	for r := 0; r < rounds; r++ {
+		var tOff, tOn time.Duration
+		if r%2 == 0 {
+			tOff = round(off, b.N)
+			tOn = round(on, b.N)
+		} else {
+			tOn = round(on, b.N)
+			tOff = round(off, b.N)
+		}
+		sumOff += tOff
+		sumOn += tOn
+		rateOff = append(rateOff, float64(b.N)/tOff.Seconds())
+		rateOn = append(rateOn, float64(b.N)/tOn.Seconds())
+		ratios = append(ratios, tOff.Seconds()/tOn.Seconds())
+	}
+	b.StopTimer()
+	median := func(x []float64) float64 {
+		slices.Sort(x)
+		if len(x)%2 == 1 {
+			return x[len(x)/2]
+		}
+		return (x[len(x)/2-1] + x[len(x)/2]) / 2
+	}
+	b.ReportMetric(median(rateOff), "off-entries/s")
+	b.ReportMetric(median(rateOn), "on-entries/s")
+	b.ReportMetric(sumOff.Seconds()/sumOn.Seconds(), "sum-ratio")
+	slices.Sort(ratios)
+	b.ReportMetric(median(ratios), "pair-ratio")
+	b.ReportMetric(ratios[0], "min-pair")
+	b.ReportMetric(ratios[len(ratios)-1], "max-pair")
+}
+
 // batchObserver counts the committer's batches, their entries and their time.
 type batchObserver struct{ batches, entries, took atomic.Int64 }
 

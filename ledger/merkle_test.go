@@ -570,3 +570,23 @@ func TestVerifyFindsATamperedNode(t *testing.T) {
 		t.Fatalf("GetReceipt with level 1 gone: err = %v", err)
 	}
 }
+
+// Ledger.Receipt keeps answering after Close (without its prepared statement), the same.
+func TestReceiptAfterClose(t *testing.T) {
+	db := dbtest.New(t)
+	l := ledger.New(db.App, ledger.Options{})
+	mustAppend(t, l, 5)
+	ctx := context.Background()
+	before, _, err := l.Receipt(ctx, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l.Close()
+	after, e, err := l.Receipt(ctx, 3)
+	if err != nil || e.Seq != 3 || !reflect.DeepEqual(before, after) {
+		t.Fatalf("after Close: %+v %v, before: %+v", after, err, before)
+	}
+	if _, err := ledger.VerifyReceipt(after, l.Key().Verifier()); err != nil {
+		t.Fatal(err)
+	}
+}

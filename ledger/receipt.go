@@ -89,6 +89,9 @@ func (l *Ledger) Receipt(ctx context.Context, seq int64) (Receipt, Entry, error)
 		return Receipt{}, Entry{}, err
 	}
 	ids, args := receiptArgs(seq, cp.Size)
+	if stmt == nil { // the ledger is closed: no statement kept past Close
+		return scanReceipt(l.db.QueryRowContext(ctx, receiptSQLBun, args[1], args[2], args[0]), seq, *cp, ids)
+	}
 	return scanReceipt(stmt.QueryRowContext(ctx, args...), seq, *cp, ids)
 }
 
@@ -107,10 +110,13 @@ const receiptSQL = `SELECT ` + entryColumns + `,
 var receiptSQLBun = strings.NewReplacer("$1", "?", "$2", "?", "$3", "?").Replace(receiptSQL)
 
 // receiptStmt prepares receiptSQL once (database/sql prepares it again on each connection
-// that runs it).
+// that runs it); nil after Close.
 func (l *Ledger) receiptStmt(ctx context.Context) (*sql.Stmt, error) {
 	l.stmtMu.Lock()
 	defer l.stmtMu.Unlock()
+	if l.stmtClosed {
+		return nil, nil
+	}
 	if l.rcptStmt == nil {
 		s, err := l.db.DB.PrepareContext(ctx, receiptSQL)
 		if err != nil {
