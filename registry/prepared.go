@@ -41,7 +41,9 @@ func queryPrepared(ctx context.Context, db bun.IDB, query string, args ...any) (
 	return st.QueryContext(ctx, args...)
 }
 
-const maxPrepared = 32
+// maxPrepared: the reads here and the writes' hot statements (txprepared.go) share the cache;
+// a read prepared after the writes filled it would be planned on every call again.
+const maxPrepared = 64
 
 var prepared = stmtCache{m: map[*sql.DB]map[string]*sql.Stmt{}}
 
