@@ -55,6 +55,7 @@
 // same Apply. An area whose entries change an asset's timeline (pledges) re-derives its spans
 // in its Apply (recomputeAsset at the entry's seq), so that replay derives the same spans.
 // Pledge registrations, one or many, are checked against a view of the batch's read set
-// (pledge_check.go) and projected with one statement per table; concurrent single
-// registrations are written together (gather.go).
+// (pledge_check.go, read in four statements) and projected in two (and the spans' write when
+// they change); concurrent single registrations are written together (gather.go). Their
+// statements run prepared, bound to the write's transaction (txprepared.go).
 package registry

@@ -19,7 +19,7 @@ import (
 // Pledge registrations, one direction of flow for one item and for a batch: load the read set
 // of the whole batch in a few set-based queries (pledgeView), check every registration in
 // order against it, applying each accepted one to it so that later ones see it (pure
-// functions), append the entries, and project them with one statement per table.
+// functions), append the entries, and project them set-based (applyPledgesRegistered).
 
 // pledgeParty is what the registration rules read of a party.
 type pledgeParty struct {
@@ -331,7 +331,7 @@ func recordPledges(ctx context.Context, tx *ledger.Tx, pool *bun.DB, ps []*pledg
 	if err != nil {
 		return err
 	}
-	// Registrations over distinct rights are projected together, one statement per table. A
+	// Registrations over distinct rights are projected together, set-based. A
 	// pledge recorded with its history (default, release, realisation), or one sharing a right
 	// with those pending, is projected entry by entry once what precedes it is (two finished
 	// pledges of one right may share a batch).
