@@ -102,9 +102,8 @@ func (im *Importer) Import(ctx context.Context, r io.Reader, format string, prog
 		in  registry.AssetInput
 	}
 	var rep Report
-	var parsed []pending
 	var usccs []string
-	var raw []parsedRow
+	raw := make([]parsedRow, 0, len(rows)-1) // sized: appending rows one by one copied them over and over
 	for _, rec := range rows[1:] {
 		if blank(rec.cells) {
 			continue
@@ -114,6 +113,7 @@ func (im *Importer) Import(ctx context.Context, r io.Reader, format string, prog
 		raw = append(raw, pr)
 		usccs = append(usccs, pr.usccs...)
 	}
+	parsed := make([]pending, 0, len(raw))
 	// Owners may be given by unified social credit code: resolve them all at once.
 	byUSCC, err := im.s.PartyIDsByUSCC(ctx, usccs)
 	if err != nil {

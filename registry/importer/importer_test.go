@@ -188,13 +188,39 @@ func TestImportXLSX(t *testing.T) {
 	}
 }
 
-// importN generates n assets over the example owners and imports them.
-func importN(t testing.TB, n int) (importer.Report, time.Duration) {
-	rep, took, _, _ := importNService(t, n)
-	return rep, took
+// tenths times an import by its progress calls (one per batch): the rate of about its first
+// and its last tenth of rows shows whether a write slows down as the register grows.
+type tenths struct {
+	start time.Time
+	done  []int
+	at    []time.Time
 }
 
-func importNService(t testing.TB, n int) (importer.Report, time.Duration, *registry.Service, context.Context) {
+func (x *tenths) progress(done, total int) {
+	x.done, x.at = append(x.done, done), append(x.at, time.Now())
+}
+
+// rates returns the rows per second from the start to the first call at or past a tenth of
+// total, and from the last call before nine tenths to the end (0, 0 with fewer than 10 calls).
+func (x *tenths) rates(total int) (first, last float64) {
+	if len(x.done) < 10 {
+		return 0, 0
+	}
+	i := 0
+	for x.done[i]*10 < total {
+		i++
+	}
+	j := len(x.done) - 1
+	for x.done[j-1]*10 >= 9*total {
+		j--
+	}
+	return float64(x.done[i]) / x.at[i].Sub(x.start).Seconds(),
+		float64(total-x.done[j-1]) / x.at[len(x.at)-1].Sub(x.at[j-1]).Seconds()
+}
+
+// importNService generates n assets over the example owners and imports them, timing the
+// import by tenths into x (if not nil).
+func importNService(t testing.TB, n int, x *tenths) (importer.Report, time.Duration, *registry.Service, context.Context) {
 	s, ctx := setup(t)
 	var owners []string
 	for _, o := range exampleOwners {
@@ -205,7 +231,11 @@ func importNService(t testing.TB, n int) (importer.Report, time.Duration, *regis
 		t.Fatal(err)
 	}
 	start := time.Now()
-	rep, err := importer.New(s).Import(ctx, &buf, "csv", nil)
+	var progress func(done, total int)
+	if x != nil {
+		x.start, progress = start, x.progress
+	}
+	rep, err := importer.New(s).Import(ctx, &buf, "csv", progress)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -217,8 +247,11 @@ func TestImportGenerated(t *testing.T) {
 	if v := os.Getenv("IPLEDGER_IMPORT_N"); v != "" {
 		n, _ = strconv.Atoi(v)
 	}
-	rep, took, s, ctx := importNService(t, n)
-	t.Logf("imported %d assets in %v (%.0f rows/s)", rep.Added, took, float64(rep.Added)/took.Seconds())
+	var x tenths
+	rep, took, s, ctx := importNService(t, n, &x)
+	first, last := x.rates(n)
+	t.Logf("imported %d assets in %v (%.0f rows/s; first tenth %.0f rows/s, last tenth %.0f rows/s)",
+		rep.Added, took, float64(rep.Added)/took.Seconds(), first, last)
 	if got, want := rep.Added, n; got != want {
 		t.Fatalf("added = %d, want %d (first errors %+v)", got, want, rep.Errors[:min(5, len(rep.Errors))])
 	}
@@ -244,11 +277,15 @@ func BenchmarkImport(b *testing.B) {
 		n, _ = strconv.Atoi(v)
 	}
 	for i := 0; i < b.N; i++ {
-		rep, took := importN(b, n)
+		var x tenths
+		rep, took, _, _ := importNService(b, n, &x)
 		if rep.Added != n {
 			b.Fatalf("added %d of %d", rep.Added, n)
 		}
+		first, last := x.rates(n)
 		b.ReportMetric(float64(n)/took.Seconds(), "rows/s")
 		b.ReportMetric(took.Seconds(), "s/import")
+		b.ReportMetric(first, "first-tenth-rows/s")
+		b.ReportMetric(last, "last-tenth-rows/s")
 	}
 }
