@@ -162,38 +162,13 @@ func (o *batchObserver) Batch(_, entries int, took time.Duration, _ error) {
 // tree built by migration 0009's backfill, then 1,000 entries appended through the ledger.
 // It reports the latency percentiles of b.N receipts for random entries.
 func BenchmarkReceipt(b *testing.B) {
-	n := int64(1_000_000)
-	if v := os.Getenv("IPLEDGER_BENCH_LOG_N"); v != "" {
-		var err error
-		if n, err = strconv.ParseInt(v, 10, 64); err != nil || n < 1 {
-			b.Fatalf("IPLEDGER_BENCH_LOG_N=%q", v)
-		}
-	}
 	if b.N == 1 {
 		// The runner's first probe: generating the log twice would double the run. Run
 		// with -benchtime Nx (docs/BENCHMARKS.md) so the measured run is the second.
 		return
 	}
 	ctx := context.Background()
-	// IPLEDGER_BENCH_LOG_DB keeps the generated log in that database of TEST_DATABASE_URL's
-	// server, so that a later run (on a quieter machine, say) measures without generating.
-	var db *dbtest.DB
-	generate := true
-	if name := os.Getenv("IPLEDGER_BENCH_LOG_DB"); name != "" {
-		db, generate = dbtest.Named(b, name)
-	} else {
-		db = dbtest.New(b)
-	}
-	if generate {
-		generateLog(ctx, b, db, n)
-	}
-	var size int64
-	if err := db.App.QueryRowContext(ctx, `SELECT seq FROM ledger.head`).Scan(&size); err != nil {
-		b.Fatal(err)
-	}
-	if size < n+1000 {
-		b.Fatalf("database %s holds %d entries, not the %d asked for (a generation that did not finish? drop it)", db.Name, size, n+1000)
-	}
+	db, size := receiptLog(ctx, b)
 	l := ledger.New(db.App, ledger.Options{})
 	defer l.Close()
 	rng := rand.New(rand.NewPCG(1, 2))
@@ -246,6 +221,95 @@ func BenchmarkReceipt(b *testing.B) {
 	b.ReportMetric(pct(latDB, 0.50), "db-p50-ms")
 	b.ReportMetric(pct(latDB, 0.99), "db-p99-ms")
 	b.ReportMetric(float64(proofLen), "proof-hashes")
+}
+
+// receiptLog is the large log the receipt benchmarks read: IPLEDGER_BENCH_LOG_N entries
+// (default 1,000,000) plus 1,000, generated unless IPLEDGER_BENCH_LOG_DB names a database of
+// TEST_DATABASE_URL's server that already holds it (kept there for later runs).
+func receiptLog(ctx context.Context, b *testing.B) (*dbtest.DB, int64) {
+	n := int64(1_000_000)
+	if v := os.Getenv("IPLEDGER_BENCH_LOG_N"); v != "" {
+		var err error
+		if n, err = strconv.ParseInt(v, 10, 64); err != nil || n < 1 {
+			b.Fatalf("IPLEDGER_BENCH_LOG_N=%q", v)
+		}
+	}
+	var db *dbtest.DB
+	generate := true
+	if name := os.Getenv("IPLEDGER_BENCH_LOG_DB"); name != "" {
+		db, generate = dbtest.Named(b, name)
+	} else {
+		db = dbtest.New(b)
+	}
+	if generate {
+		generateLog(ctx, b, db, n)
+	}
+	var size int64
+	if err := db.App.QueryRowContext(ctx, `SELECT seq FROM ledger.head`).Scan(&size); err != nil {
+		b.Fatal(err)
+	}
+	if size < n+1000 {
+		b.Fatalf("database %s holds %d entries, not the %d asked for (a generation that did not finish? drop it)", db.Name, size, n+1000)
+	}
+	return db, size
+}
+
+// BenchmarkReceiptPaired compares, on the same random entries and at the same moments, the
+// receipt as the API built it before (Get, then Ledger.ReceiptFor: two statements, each
+// planned) with Ledger.Receipt (one prepared statement). Each entry is asked for twice by
+// each way, the ways' order alternating: the first asks find the entry's pages as the
+// random read left them ("first"), the second find them in the cache ("again").
+func BenchmarkReceiptPaired(b *testing.B) {
+	if b.N == 1 {
+		return // the runner's probe; run with -benchtime Nx
+	}
+	ctx := context.Background()
+	db, size := receiptLog(ctx, b)
+	l := ledger.New(db.App, ledger.Options{})
+	defer l.Close()
+	two := func(seq int64) time.Duration {
+		t0 := time.Now()
+		e, err := ledger.Get(ctx, db.App, seq)
+		if err == nil {
+			_, err = l.ReceiptFor(ctx, e)
+		}
+		if err != nil {
+			b.Fatal(err)
+		}
+		return time.Since(t0)
+	}
+	one := func(seq int64) time.Duration {
+		t0 := time.Now()
+		if _, _, err := l.Receipt(ctx, seq); err != nil {
+			b.Fatal(err)
+		}
+		return time.Since(t0)
+	}
+	var twoFirst, oneFirst, twoAgain, oneAgain []time.Duration
+	rng := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 3)) // new entries each run
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		seq := 1 + rng.Int64N(size)
+		if i%2 == 0 {
+			twoFirst, oneFirst = append(twoFirst, two(seq)), append(oneFirst, one(seq))
+			twoAgain, oneAgain = append(twoAgain, two(seq)), append(oneAgain, one(seq))
+		} else {
+			oneFirst, twoFirst = append(oneFirst, one(seq)), append(twoFirst, two(seq))
+			oneAgain, twoAgain = append(oneAgain, one(seq)), append(twoAgain, two(seq))
+		}
+	}
+	b.StopTimer()
+	pct := func(l []time.Duration, p float64) float64 {
+		slices.Sort(l)
+		return float64(l[int(p*float64(len(l)-1))].Microseconds()) / 1000
+	}
+	for _, c := range []struct {
+		name string
+		l    []time.Duration
+	}{{"before-first", twoFirst}, {"one-first", oneFirst}, {"before-again", twoAgain}, {"one-again", oneAgain}} {
+		b.ReportMetric(pct(c.l, 0.50), c.name+"-p50-ms")
+		b.ReportMetric(pct(c.l, 0.99), c.name+"-p99-ms")
+	}
 }
 
 // generateLog writes n entries in SQL with the triggers off, builds their tree with the
