@@ -299,7 +299,6 @@ func recordEvent(ctx context.Context, tx *ledger.Tx, id uuid.UUID, in EventInput
 		return Errorf(NotFound, "asset_not_found", "", "no asset %s", id)
 	}
 	l := ls[0]
-	sortEvents(l.evs)
 	t := fold(l.f, l.evs, pol, l.fin)
 	data, err := checkEvent(ctx, db, l, t, in, eff)
 	if err != nil {

@@ -121,7 +121,6 @@ func (s *Service) views(ctx context.Context, db bun.IDB, asOf term.Date, where s
 
 // assetAt renders a loaded asset as of asOf; its owners' names are the caller's to fill.
 func assetAt(l *loaded, pol policy, asOf term.Date, pledged bool) Asset {
-	sortEvents(l.evs)
 	t := fold(l.f, l.evs, pol, l.fin)
 	st := t.at(asOf)
 	a := Asset{

@@ -335,7 +335,6 @@ func loadPledgeAssets(ctx context.Context, db bun.IDB, ids []uuid.UUID) (map[uui
 	}
 	out := make(map[uuid.UUID]*loaded, len(ls))
 	for _, l := range ls {
-		sortEvents(l.evs)
 		out[l.id] = l
 	}
 	return out, pol, nil

@@ -170,7 +170,6 @@ func recompute(ctx context.Context, db bun.IDB, pol policy, seq int64, where str
 	want := make(map[uuid.UUID][]span, len(ls))
 	ids := make([]string, len(ls))
 	for i, l := range ls {
-		sortEvents(l.evs)
 		t := fold(l.f, l.evs, pol, l.fin)
 		tls[l.id] = t
 		want[l.id] = t.spans()

@@ -95,8 +95,6 @@ func eventOrder(a, b event) int {
 	return cmp.Compare(a.Seq, b.Seq)
 }
 
-func sortEvents(evs []event) { slices.SortStableFunc(evs, eventOrder) }
-
 // financingOrder is the order a timeline sums financing in: by date (the order of one day's
 // amounts does not change the day a sum reaches the threshold).
 func financingOrder(a, b financing) int { return a.On.Compare(b.On) }

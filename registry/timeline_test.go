@@ -144,3 +144,5 @@ func TestFoldSortsItsInput(t *testing.T) {
 		}
 	})
 }
+
+func sortEvents(evs []event) { slices.SortStableFunc(evs, eventOrder) }
