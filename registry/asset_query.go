@@ -270,20 +270,11 @@ func (s *Service) ListAssets(ctx context.Context, f AssetFilter) ([]Asset, strin
 }
 
 func (s *Service) pageIDs(ctx context.Context, where string, args ...any) ([]uuid.UUID, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT a.id FROM registry.assets a WHERE `+where, args...)
+	ids, err := queryIDs(ctx, s.db, `SELECT a.id FROM registry.assets a WHERE `+where, args...)
 	if err != nil {
 		return nil, fmt.Errorf("registry: list assets: %w", err)
 	}
-	defer rows.Close()
-	var out []uuid.UUID
-	for rows.Next() {
-		var id uuid.UUID
-		if err := rows.Scan(&id); err != nil {
-			return nil, err
-		}
-		out = append(out, id)
-	}
-	return out, rows.Err()
+	return ids, nil
 }
 
 // AssetHistory returns the asset's ledger entries, oldest first.

@@ -264,9 +264,18 @@ func (s *Service) ListPledges(ctx context.Context, v Viewer, f PledgeFilter) ([]
 		where += ` AND p.registered_on <= ?`
 		args = append(args, f.To.String())
 	}
-	ids, err := pledgePageIDs(ctx, s.db, `SELECT p.id FROM registry.pledges p WHERE `+where+` ORDER BY p.id LIMIT ?`, append(args, limit+1)...)
-	if err != nil || len(ids) == 0 {
-		return nil, "", err
+	return s.pledgePage(ctx, where, args, limit)
+}
+
+// pledgePage is one page of the pledges where holds, in id order, and the cursor after it
+// ("" on the last page).
+func (s *Service) pledgePage(ctx context.Context, where string, args []any, limit int) ([]Pledge, string, error) {
+	ids, err := queryIDs(ctx, s.db, `SELECT p.id FROM registry.pledges p WHERE `+where+` ORDER BY p.id LIMIT ?`, append(args, limit+1)...)
+	if err != nil {
+		return nil, "", fmt.Errorf("registry: list pledges: %w", err)
+	}
+	if len(ids) == 0 {
+		return nil, "", nil
 	}
 	next := ""
 	if len(ids) > limit {
@@ -282,23 +291,6 @@ func (s *Service) ListPledges(ctx context.Context, v Viewer, f PledgeFilter) ([]
 		return nil, "", err
 	}
 	return ps, next, nil
-}
-
-func pledgePageIDs(ctx context.Context, db bun.IDB, q string, args ...any) ([]uuid.UUID, error) {
-	rows, err := db.QueryContext(ctx, q, args...)
-	if err != nil {
-		return nil, fmt.Errorf("registry: list pledges: %w", err)
-	}
-	defer rows.Close()
-	var out []uuid.UUID
-	for rows.Next() {
-		var id uuid.UUID
-		if err := rows.Scan(&id); err != nil {
-			return nil, err
-		}
-		out = append(out, id)
-	}
-	return out, rows.Err()
 }
 
 // PublicPledge is what the public sees of a pledge (the plan asks pledge information to be
@@ -367,20 +359,7 @@ func (s *Service) PublicPledges(ctx context.Context, f PublicFilter) ([]PublicPl
 			args = append(args, uscc, "%"+likeEscape(q)+"%")
 		}
 	}
-	ids, err := pledgePageIDs(ctx, s.db, `SELECT p.id FROM registry.pledges p WHERE `+where+` ORDER BY p.id LIMIT ?`, append(args, limit+1)...)
-	if err != nil || len(ids) == 0 {
-		return []PublicPledge{}, "", err
-	}
-	next := ""
-	if len(ids) > limit {
-		ids = ids[:limit]
-		next = encodeCursor(ids[limit-1])
-	}
-	strs := make([]string, len(ids))
-	for i, id := range ids {
-		strs[i] = id.String()
-	}
-	ps, err := s.loadPledges(ctx, s.db, `p.id = ANY(?::uuid[])`, pgdialect.Array(strs))
+	ps, next, err := s.pledgePage(ctx, where, args, limit)
 	if err != nil {
 		return nil, "", err
 	}

@@ -1,11 +1,13 @@
 package registry
 
 import (
+	"context"
 	"encoding/base64"
 	"errors"
 	"strings"
 
 	"github.com/google/uuid"
+	"github.com/uptrace/bun"
 
 	"ipledger/ledger"
 	"ipledger/registry/term"
@@ -96,4 +98,13 @@ func parseDateCol(s *string) term.Date {
 		return term.Date{}
 	}
 	return d
+}
+
+// queryIDs reads the one uuid column of q's rows, in order.
+func queryIDs(ctx context.Context, db bun.IDB, q string, args ...any) ([]uuid.UUID, error) {
+	var ids []uuid.UUID
+	if err := db.NewRaw(q, args...).Scan(ctx, &ids); err != nil {
+		return nil, err
+	}
+	return ids, nil
 }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"testing"
 
+	"github.com/uptrace/bun/dialect/pgdialect"
+
 	"ipledger/migrations/dbtest"
 	"ipledger/registry/term"
 )
@@ -56,5 +58,23 @@ func TestDateColumn(t *testing.T) {
 	var got term.Date
 	if err := db.QueryRowContext(ctx, `SELECT '0044-03-15 BC'::date`).Scan(&got); err == nil {
 		t.Fatalf("a BC date scanned as %v", got)
+	}
+}
+
+// queryIDs answers no rows with an empty list, not an error: an empty page is a page.
+func TestQueryIDs(t *testing.T) {
+	f := newFixture(t)
+	ids, err := queryIDs(f.ctx, f.s.db, `SELECT id FROM registry.pledges WHERE false`)
+	if err != nil || len(ids) != 0 {
+		t.Fatalf("no rows: %v, %v", ids, err)
+	}
+	ids, err = queryIDs(f.ctx, f.s.db, `SELECT x::uuid FROM unnest(?::text[]) WITH ORDINALITY AS u(x, n) ORDER BY n`,
+		pgdialect.Array([]string{"01000000-0000-7000-8000-000000000002", "01000000-0000-7000-8000-000000000001"}))
+	if err != nil || len(ids) != 2 || ids[0].String() != "01000000-0000-7000-8000-000000000002" || ids[1].String() != "01000000-0000-7000-8000-000000000001" {
+		t.Fatalf("two rows in order: %v, %v", ids, err)
+	}
+	ps, next, err := f.s.ListPledges(f.ctx, OfficeViewer(), PledgeFilter{Limit: 10})
+	if err != nil || len(ps) != 0 || next != "" {
+		t.Fatalf("an empty register's pledges: %v %q %v", ps, next, err)
 	}
 }
