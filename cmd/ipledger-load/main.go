@@ -62,7 +62,7 @@ func main() {
 	c := newClient(strings.TrimRight(*base, "/"), *token, maxClients+4)
 	ctx := context.Background()
 	// Assets a pledge run may use up: a generous guess of the rate times the time.
-	need := int(float64(len(counts)) * (duration.Seconds() + warmup.Seconds()) * 1500)
+	need := int(float64(len(counts)) * (duration.Seconds() + warmup.Seconds()) * 4000)
 	sc, err := setup(ctx, c, *scenario, need, maxClients)
 	if err != nil {
 		fail(err)
