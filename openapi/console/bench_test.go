@@ -14,6 +14,7 @@ import (
 	"ipledger/registry"
 	"ipledger/registry/access"
 	"ipledger/registry/indicator"
+	"ipledger/registry/registrytest"
 	"ipledger/registry/term"
 )
 
@@ -25,7 +26,7 @@ func envInt(name string, def int) int {
 }
 
 // BenchmarkIndicatorsPage measures the indicators page's server time — session check, the
-// indicator computation, the table's rendering — on a generated city (indicator.Generate,
+// indicator computation, the table's rendering — on a generated city (registrytest.Generate,
 // seed 1: IPLEDGER_BENCH_ASSETS assets, default 20,000; a tenth as many pledges, a fifth as
 // many events), next to the bare computation (indicator.Service.Compute) in the same sitting.
 //
@@ -34,7 +35,7 @@ func BenchmarkIndicatorsPage(b *testing.B) {
 	e := newEnv(b)
 	n := envInt("IPLEDGER_BENCH_ASSETS", 20_000)
 	start := time.Now()
-	if err := indicator.Generate(e.ctx, e.reg, indicator.GenOptions{Assets: n, Pledges: envInt("IPLEDGER_BENCH_PLEDGES", n/10),
+	if err := registrytest.Generate(e.ctx, e.reg, registrytest.GenOptions{Assets: n, Pledges: envInt("IPLEDGER_BENCH_PLEDGES", n/10),
 		Events: envInt("IPLEDGER_BENCH_EVENTS", n/5), Seed: 1}); err != nil {
 		b.Fatal(err)
 	}

@@ -15,6 +15,7 @@ import (
 	"ipledger/migrations/dbtest"
 	"ipledger/registry"
 	"ipledger/registry/importer"
+	"ipledger/registry/registrytest"
 	"ipledger/registry/term"
 )
 
@@ -227,7 +228,7 @@ func importNService(t testing.TB, n int, x *tenths) (importer.Report, time.Durat
 		owners = append(owners, o.uscc)
 	}
 	var buf bytes.Buffer
-	if err := importer.Generate(&buf, n, owners, 1); err != nil {
+	if err := registrytest.AssetsCSV(&buf, n, owners, 1); err != nil {
 		t.Fatal(err)
 	}
 	start := time.Now()

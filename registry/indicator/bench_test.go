@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"ipledger/registry"
+	"ipledger/registry/registrytest"
 )
 
 func envInt(name string, def int) int {
@@ -27,7 +28,7 @@ func BenchmarkIndicators(b *testing.B) {
 	f := newFixture(b)
 	n := envInt("IPLEDGER_BENCH_ASSETS", 100_000)
 	start := time.Now()
-	err := Generate(f.ctx, f.reg, GenOptions{Assets: n, Pledges: envInt("IPLEDGER_BENCH_PLEDGES", n/10),
+	err := registrytest.Generate(f.ctx, f.reg, registrytest.GenOptions{Assets: n, Pledges: envInt("IPLEDGER_BENCH_PLEDGES", n/10),
 		Events: envInt("IPLEDGER_BENCH_EVENTS", n/5), Seed: 1,
 		Progress: func(format string, args ...any) {
 			b.Logf("%s "+format, append([]any{time.Since(start).Round(time.Second)}, args...)...)

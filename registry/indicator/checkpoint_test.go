@@ -2,6 +2,8 @@ package indicator
 
 import (
 	"testing"
+
+	"ipledger/registry/registrytest"
 )
 
 // TestCountCheckpoints loads a small generated city with a checkpoint every 7 seqs (migration
@@ -13,7 +15,7 @@ func TestCountCheckpoints(t *testing.T) {
 	if _, err := f.db.Super(t).ExecContext(f.ctx, `UPDATE registry.indicator_checkpoint_every SET every = 7`); err != nil {
 		t.Fatal(err)
 	}
-	if err := Generate(f.ctx, f.reg, GenOptions{Parties: 30, Assets: 600, Events: 400, Pledges: 80, Seed: 3, Batch: 150, EventBatch: 40}); err != nil {
+	if err := registrytest.Generate(f.ctx, f.reg, registrytest.GenOptions{Parties: 30, Assets: 600, Events: 400, Pledges: 80, Seed: 3, Batch: 150, EventBatch: 40}); err != nil {
 		t.Fatal(err)
 	}
 	var head, cps int64

@@ -5,6 +5,7 @@ import (
 
 	"ipledger/ledger"
 	"ipledger/registry"
+	"ipledger/registry/registrytest"
 )
 
 // TestRebuildAllProjections: one ledger.Rebuild of every projection (the registry's and this
@@ -12,7 +13,7 @@ import (
 // registry writes with the spans (counts, count log, checkpoints) with them.
 func TestRebuildAllProjections(t *testing.T) {
 	f := newFixture(t)
-	if err := Generate(f.ctx, f.reg, GenOptions{Parties: 30, Assets: 500, Events: 300, Pledges: 80, Seed: 5, Batch: 100, EventBatch: 30}); err != nil {
+	if err := registrytest.Generate(f.ctx, f.reg, registrytest.GenOptions{Parties: 30, Assets: 500, Events: 300, Pledges: 80, Seed: 5, Batch: 100, EventBatch: 30}); err != nil {
 		t.Fatal(err)
 	}
 	ps := append(registry.Projections(), Projection)

@@ -15,6 +15,7 @@ import (
 	"ipledger/migrations/dbtest"
 	"ipledger/registry"
 	"ipledger/registry/ident"
+	"ipledger/registry/registrytest"
 )
 
 // BenchmarkRegisterAtSize measures registration with a register of IPLEDGER_BENCH_ASSETS rights
@@ -30,7 +31,7 @@ func BenchmarkRegisterAtSize(b *testing.B) {
 	f, created := sizeFixture(b, n)
 	if created {
 		start := time.Now()
-		if err := Generate(f.ctx, f.reg, GenOptions{Assets: n, Seed: 1}); err != nil {
+		if err := registrytest.Generate(f.ctx, f.reg, registrytest.GenOptions{Assets: n, Seed: 1}); err != nil {
 			b.Fatal(err)
 		}
 		if _, err := f.db.Super(b).ExecContext(f.ctx, `VACUUM ANALYZE`); err != nil {

@@ -1,7 +1,9 @@
-// Package registrytest is what tests of packages outside registry (openapi, its console)
-// share to set up a register: identifiers that pass registry/ident's checks. The tests of
-// package registry itself keep their own copies: they cannot import a package of fixtures
-// that import registry, which this one is meant to hold.
+// Package registrytest is what tests and benchmarks outside package registry share to set up
+// a register: identifiers that pass registry/ident's checks (ids.go) and the generated data
+// sets of the load tests and benchmarks — a synthetic city through the registry's own API
+// (city.go) and an import file of assets (assets_csv.go) — kept out of the production
+// packages. The tests of package registry itself keep their own copies: they cannot import a
+// package of fixtures that imports registry.
 package registrytest
 
 import (

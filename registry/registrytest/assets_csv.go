@@ -1,4 +1,4 @@
-package importer
+package registrytest
 
 import (
 	"encoding/csv"
@@ -8,19 +8,20 @@ import (
 	"strings"
 
 	"ipledger/registry/ident"
+	"ipledger/registry/importer"
 	"ipledger/registry/term"
 )
 
-// Generate writes a CSV of n distinct, valid assets of mixed kinds in the import layout, owned
+// AssetsCSV writes a CSV of n distinct, valid assets of mixed kinds in the import layout, owned
 // by the given parties (ids or unified social credit codes), for load tests and demos. Every
 // date is on or before 2025-12-31. The same seed gives the same file.
-func Generate(w io.Writer, n int, owners []string, seed uint64) error {
+func AssetsCSV(w io.Writer, n int, owners []string, seed uint64) error {
 	if len(owners) == 0 {
-		return fmt.Errorf("importer: generate: no owners")
+		return fmt.Errorf("registrytest: assets csv: no owners")
 	}
 	rng := rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
 	cw := csv.NewWriter(w)
-	if err := cw.Write(Columns); err != nil {
+	if err := cw.Write(importer.Columns); err != nil {
 		return err
 	}
 	units := []string{"150502", "150521", "150522", "150523", "150524", "150525", "150526", "150571", "150581"}

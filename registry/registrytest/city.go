@@ -1,11 +1,13 @@
-package indicator
+package registrytest
 
 import (
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/google/uuid"
 
@@ -311,3 +313,8 @@ func parallelW(ctx context.Context, n, workers int, fn func(w, i int) error) err
 	}
 	return first
 }
+
+func minDate(a, b term.Date) term.Date { return slices.MinFunc([]term.Date{a, b}, term.Date.Compare) }
+
+// days is the number of days from a to b.
+func days(a, b term.Date) int64 { return int64(b.Time().Sub(a.Time()) / (24 * time.Hour)) }
