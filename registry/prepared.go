@@ -52,20 +52,27 @@ type stmtCache struct {
 	m  map[*sql.DB]map[string]*sql.Stmt
 }
 
-// get returns query prepared on db, or nil when db has maxPrepared statements already.
+// get returns query prepared on db, or nil when db has maxPrepared statements already. It
+// prepares without holding the cache's lock: preparing may wait for a free connection, and
+// the statements already prepared (the write transaction's among them) must not wait with it.
 func (c *stmtCache) get(ctx context.Context, db *sql.DB, query string) (*sql.Stmt, error) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	byQuery := c.m[db]
-	if st, ok := byQuery[query]; ok {
+	if st, ok, full := c.lookup(db, query); ok || full {
 		return st, nil
-	}
-	if len(byQuery) >= maxPrepared {
-		return nil, nil
 	}
 	st, err := db.PrepareContext(ctx, dollarPlaceholders(query))
 	if err != nil {
 		return nil, fmt.Errorf("registry: prepare: %w", err)
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	byQuery := c.m[db]
+	if other, ok := byQuery[query]; ok { // prepared meanwhile by another caller
+		st.Close()
+		return other, nil
+	}
+	if len(byQuery) >= maxPrepared {
+		st.Close()
+		return nil, nil
 	}
 	if byQuery == nil {
 		byQuery = map[string]*sql.Stmt{}
@@ -75,7 +82,17 @@ func (c *stmtCache) get(ctx context.Context, db *sql.DB, query string) (*sql.Stm
 	return st, nil
 }
 
-// dollarPlaceholders turns bun's ? (and ?0, ?1, …) placeholders outside quoted literals into $1, $2, ….
+// lookup returns query's statement on db if prepared (ok), and whether db has no room left.
+func (c *stmtCache) lookup(db *sql.DB, query string) (st *sql.Stmt, ok, full bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	st, ok = c.m[db][query]
+	return st, ok, len(c.m[db]) >= maxPrepared
+}
+
+// dollarPlaceholders turns bun's ? (and ?0, ?1, …) placeholders outside quoted literals into
+// $1, $2, …. It knows only '…' literals: a statement with an apostrophe in a comment, an
+// E'…\'…' string or dollar quoting is not for it.
 func dollarPlaceholders(q string) string {
 	var b strings.Builder
 	n, quoted := 0, false

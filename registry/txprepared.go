@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"database/sql/driver"
+	"reflect"
 	"strconv"
 	"strings"
 	"time"
@@ -49,42 +50,47 @@ func unprepared(db bun.IDB) bun.IDB {
 
 // stmt returns query prepared and bound to the transaction with args as the driver binds
 // them, or nil when it runs as bun runs it.
-func (t txPrepared) stmt(ctx context.Context, query string, args []any) (*sql.Stmt, []any, error) {
+func (t txPrepared) stmt(ctx context.Context, query string, args []any) (*sql.Stmt, []any) {
 	vals := make([]any, len(args))
 	for i, a := range args {
 		v, ok := stmtArg(a)
 		if !ok {
-			return nil, nil, nil
+			return nil, nil
 		}
 		vals[i] = v
 	}
+	pctx := ctx
 	if !isPrepared(t.pool, query) {
 		// Preparing takes a connection of the pool besides the transaction's: with none free
-		// it would wait, perhaps for this very transaction to end.
+		// it would wait, perhaps for this very transaction to end — so not at all when none is
+		// free now, and not for long when the last one goes meanwhile.
 		if s := t.pool.Stats(); s.MaxOpenConnections > 0 && s.InUse >= s.MaxOpenConnections {
-			return nil, nil, nil
+			return nil, nil
 		}
+		var cancel context.CancelFunc
+		pctx, cancel = context.WithTimeout(ctx, prepareWait)
+		defer cancel()
 	}
-	st, err := prepared.get(ctx, t.pool, query)
+	// A statement that cannot be prepared (or not now) runs as bun runs it: preparing is
+	// for speed, never a reason for a write to fail.
+	st, err := prepared.get(pctx, t.pool, query)
 	if err != nil || st == nil {
-		return nil, nil, err
+		return nil, nil
 	}
-	return t.Tx.Tx.StmtContext(ctx, st), vals, nil
+	return t.Tx.Tx.StmtContext(ctx, st), vals
 }
+
+// prepareWait bounds how long a write waits for a connection to prepare a statement on.
+const prepareWait = 50 * time.Millisecond
 
 // isPrepared says whether query is prepared on pool already.
 func isPrepared(pool *sql.DB, query string) bool {
-	prepared.mu.Lock()
-	defer prepared.mu.Unlock()
-	_, ok := prepared.m[pool][query]
+	_, ok, _ := prepared.lookup(pool, query)
 	return ok
 }
 
 func (t txPrepared) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
-	st, vals, err := t.stmt(ctx, query, args)
-	if err != nil {
-		return nil, err
-	}
+	st, vals := t.stmt(ctx, query, args)
 	if st == nil {
 		return t.Tx.QueryContext(ctx, query, args...)
 	}
@@ -92,10 +98,7 @@ func (t txPrepared) QueryContext(ctx context.Context, query string, args ...any)
 }
 
 func (t txPrepared) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
-	st, vals, err := t.stmt(ctx, query, args)
-	if err != nil {
-		return nil, err
-	}
+	st, vals := t.stmt(ctx, query, args)
 	if st == nil {
 		return t.Tx.ExecContext(ctx, query, args...)
 	}
@@ -103,8 +106,8 @@ func (t txPrepared) ExecContext(ctx context.Context, query string, args ...any) 
 }
 
 func (t txPrepared) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
-	st, vals, err := t.stmt(ctx, query, args)
-	if err != nil || st == nil {
+	st, vals := t.stmt(ctx, query, args)
+	if st == nil {
 		return t.Tx.QueryRowContext(ctx, query, args...)
 	}
 	return st.QueryRowContext(ctx, vals...)
@@ -113,8 +116,16 @@ func (t txPrepared) QueryRowContext(ctx context.Context, query string, args ...a
 // stmtArg is a as the driver binds it, the same value bun would write into the text; false
 // for an argument it does not know.
 func stmtArg(a any) (any, bool) {
+	if rv := reflect.ValueOf(a); rv.Kind() == reflect.Pointer && rv.IsNil() {
+		return nil, true // bun writes NULL (and a nil *term.Date's Value would panic)
+	}
 	switch v := a.(type) {
-	case nil, string, int64, int, int32, bool, float64, []byte, time.Time:
+	case time.Time:
+		if v.IsZero() { // bun writes 0001-01-01, the driver NULL
+			return nil, false
+		}
+		return v, true
+	case nil, string, int64, int, int32, bool, float64, []byte:
 		return v, true
 	case uuid.UUID:
 		return v.String(), true
@@ -127,16 +138,22 @@ func stmtArg(a any) (any, bool) {
 		if err != nil {
 			return nil, false
 		}
-		switch dv.(type) {
-		case nil, string, int64, bool, float64, []byte, time.Time:
+		switch dv := dv.(type) {
+		case nil, string, int64, bool, float64, []byte:
 			return dv, true
+		case time.Time:
+			return dv, !dv.IsZero()
 		}
 	}
 	return nil, false
 }
 
-// arrayLiteral writes a slice of strings or integers as a Postgres array literal.
+// arrayLiteral writes a slice of strings or integers as a Postgres array literal; a nil slice
+// is NULL, as bun writes it.
 func arrayLiteral(v any) (any, bool) {
+	if rv := reflect.ValueOf(v); rv.Kind() == reflect.Slice && rv.IsNil() {
+		return nil, true
+	}
 	var b strings.Builder
 	b.WriteByte('{')
 	switch s := v.(type) {

@@ -175,3 +175,70 @@ func TestTxPreparedPoolExhausted(t *testing.T) {
 		t.Error("prepared on a pool without a free connection")
 	}
 }
+
+// TestTxPreparedNullsAsBun: a nil array, a nil pointer and a zero time reach Postgres as bun
+// writes them (NULL, NULL, 0001-01-01): the first two bound, the last by running as bun does.
+func TestTxPreparedNullsAsBun(t *testing.T) {
+	f := newFixture(t)
+	pool := f.l.DB()
+	tx, err := pool.BeginTx(f.ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback()
+	const q = `SELECT (?::text[]) IS NULL, (?::date) IS NULL, (?::timestamptz)::date::text`
+	var none []string
+	var noDay *term.Date
+	for _, run := range []bun.IDB{tx, withPrepared(tx, pool)} {
+		var arrNull, dayNull bool
+		var zero string
+		if err := run.QueryRowContext(f.ctx, q, pgdialect.Array(none), noDay, time.Time{}).Scan(&arrNull, &dayNull, &zero); err != nil {
+			t.Fatalf("%T: %v", run, err)
+		}
+		if !arrNull || !dayNull || zero != "0001-01-01" {
+			t.Errorf("%T: nil array NULL %v, nil date NULL %v, zero time %q", run, arrNull, dayNull, zero)
+		}
+	}
+}
+
+// TestPrepareDoesNotHoldTheCache: a statement waiting for a connection to be prepared on does
+// not keep others from finding the statements prepared already.
+func TestPrepareDoesNotHoldTheCache(t *testing.T) {
+	f := newFixture(t)
+	pool := f.l.DB()
+	const ready = `SELECT ?::int + 40`
+	if _, err := prepared.get(f.ctx, pool.DB, ready); err != nil {
+		t.Fatal(err)
+	}
+	pool.DB.SetMaxOpenConns(1)
+	tx, err := pool.BeginTx(f.ctx, nil) // the pool's one connection
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback()
+	waiting := make(chan error, 1)
+	ctx, cancel := context.WithTimeout(f.ctx, 2*time.Second)
+	defer cancel()
+	go func() {
+		_, err := prepared.get(ctx, pool.DB, `SELECT ?::int + 41`) // waits for a connection
+		waiting <- err
+	}()
+	time.Sleep(100 * time.Millisecond)
+	found := make(chan bool, 1)
+	go func() { found <- isPrepared(pool.DB, ready) }()
+	select {
+	case ok := <-found:
+		if !ok {
+			t.Error("a prepared statement was not found")
+		}
+	case <-time.After(time.Second):
+		t.Fatal("finding a prepared statement waited for another statement's prepare")
+	}
+	var n int
+	if err := withPrepared(tx, pool).QueryRowContext(f.ctx, ready, 2).Scan(&n); err != nil || n != 42 {
+		t.Errorf("the transaction's prepared statement: %d, %v", n, err)
+	}
+	if err := <-waiting; err == nil {
+		t.Error("a prepare with no connection to be had did not time out")
+	}
+}
