@@ -58,11 +58,7 @@ func TestTxPreparedSeesOwnWrites(t *testing.T) {
 		ins = `INSERT INTO registry.params (name, value, effective_on, known_from) VALUES (?, ?::jsonb, ?::date, ?)`
 		sel = `SELECT value::text FROM registry.params WHERE name = ? AND known_to IS NULL`
 	)
-	tx, err := pool.BeginTx(f.ctx, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer tx.Rollback()
+	tx := begin(t, f)
 	db := withPrepared(tx, pool)
 	if _, ok := db.(txPrepared); !ok {
 		t.Fatalf("withPrepared(tx) is %T", db)
@@ -110,11 +106,7 @@ func TestTxPreparedSeesOwnWrites(t *testing.T) {
 func TestTxPreparedArguments(t *testing.T) {
 	f := newFixture(t)
 	pool := f.l.DB()
-	tx, err := pool.BeginTx(f.ctx, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer tx.Rollback()
+	tx := begin(t, f)
 	db := withPrepared(tx, pool)
 	strs := []string{`a"b`, `c\d`, `{x,y}`, `NULL`, ``, `合同 no. 7`, `it's`, ` spaced `}
 	const q = `SELECT x FROM unnest(?::text[]) WITH ORDINALITY AS u(x, n) ORDER BY n`
@@ -159,11 +151,7 @@ func TestTxPreparedPoolExhausted(t *testing.T) {
 	f := newFixture(t)
 	pool := f.l.DB()
 	pool.DB.SetMaxOpenConns(1)
-	tx, err := pool.BeginTx(f.ctx, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer tx.Rollback()
+	tx := begin(t, f)
 	ctx, cancel := context.WithTimeout(f.ctx, 10*time.Second)
 	defer cancel()
 	const q = `SELECT ?::text || 'alone'`
@@ -181,11 +169,7 @@ func TestTxPreparedPoolExhausted(t *testing.T) {
 func TestTxPreparedNullsAsBun(t *testing.T) {
 	f := newFixture(t)
 	pool := f.l.DB()
-	tx, err := pool.BeginTx(f.ctx, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer tx.Rollback()
+	tx := begin(t, f)
 	const q = `SELECT (?::text[]) IS NULL, (?::date) IS NULL, (?::timestamptz)::date::text`
 	var none []string
 	var noDay *term.Date
@@ -211,11 +195,7 @@ func TestPrepareDoesNotHoldTheCache(t *testing.T) {
 		t.Fatal(err)
 	}
 	pool.DB.SetMaxOpenConns(1)
-	tx, err := pool.BeginTx(f.ctx, nil) // the pool's one connection
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer tx.Rollback()
+	tx := begin(t, f) // the pool's one connection
 	waiting := make(chan error, 1)
 	ctx, cancel := context.WithTimeout(f.ctx, 2*time.Second)
 	defer cancel()
@@ -241,4 +221,15 @@ func TestPrepareDoesNotHoldTheCache(t *testing.T) {
 	if err := <-waiting; err == nil {
 		t.Error("a prepare with no connection to be had did not time out")
 	}
+}
+
+// begin opens a transaction on the fixture's pool, rolled back when the test ends.
+func begin(t *testing.T, f *fixture) bun.Tx {
+	t.Helper()
+	tx, err := f.l.DB().BeginTx(f.ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { tx.Rollback() })
+	return tx
 }
