@@ -321,20 +321,11 @@ func (s *Service) AssetsByNumber(ctx context.Context, readings []ident.Reading) 
 	for i, r := range readings {
 		kinds[i], numbers[i] = string(r.Kind), r.Number
 	}
-	rows, err := s.db.QueryContext(ctx, `SELECT a.id, a.kind, a.number FROM registry.assets a
+	var out []AssetRef
+	if err := s.db.NewRaw(`SELECT a.id, a.kind, a.number FROM registry.assets a
 		JOIN unnest(?::text[], ?::text[]) AS r(kind, number) ON a.kind = r.kind AND a.number = r.number
-		ORDER BY a.kind`, pgdialect.Array(kinds), pgdialect.Array(numbers))
-	if err != nil {
+		ORDER BY a.kind`, pgdialect.Array(kinds), pgdialect.Array(numbers)).Scan(ctx, &out); err != nil {
 		return nil, fmt.Errorf("registry: assets by number: %w", err)
 	}
-	defer rows.Close()
-	var out []AssetRef
-	for rows.Next() {
-		var a AssetRef
-		if err := rows.Scan(&a.ID, &a.Kind, &a.Number); err != nil {
-			return nil, err
-		}
-		out = append(out, a)
-	}
-	return out, rows.Err()
+	return out, nil
 }

@@ -33,20 +33,11 @@ func (s *Service) PledgesByContract(ctx context.Context, contractNo string, pled
 		q += ` AND pledgee_id = ?`
 		args = append(args, pledgee.String())
 	}
-	rows, err := s.db.QueryContext(ctx, q+` ORDER BY registered_on, registered_seq`, args...)
-	if err != nil {
+	var out []PledgeRef
+	if err := s.db.NewRaw(q+` ORDER BY registered_on, registered_seq`, args...).Scan(ctx, &out); err != nil {
 		return nil, fmt.Errorf("registry: pledges by contract: %w", err)
 	}
-	defer rows.Close()
-	var out []PledgeRef
-	for rows.Next() {
-		var p PledgeRef
-		if err := rows.Scan(&p.ID, &p.PledgeeID, &p.Status); err != nil {
-			return nil, err
-		}
-		out = append(out, p)
-	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // Pledge is a pledge registration in its current state, as its pledgee and the office see it.
