@@ -35,20 +35,7 @@ type AssetEventItem struct {
 // of items[i] when it was recorded; res[i].Err says why it was refused.
 func (s *Service) AssetEvents(ctx context.Context, items []AssetEventItem) ([]BatchResult, error) {
 	today := s.Today()
-	type prepared struct {
-		kind string
-		eff  term.Date
-	}
-	preps := make([]prepared, len(items))
-	base := make([]BatchResult, len(items))
-	for i, it := range items {
-		kind, eff, err := prepareEvent(it.Event, today)
-		if err != nil {
-			base[i].Err = err
-			continue
-		}
-		preps[i] = prepared{kind, eff}
-	}
+	preps, base := prepareEvents(items, func(it AssetEventItem) (string, term.Date, *Error) { return prepareEvent(it.Event, today) })
 	return s.batch(ctx, base, func(ctx context.Context, tx *ledger.Tx, i int) (uuid.UUID, error) {
 		it := items[i]
 		return it.AssetID, recordEvent(ctx, tx, it.AssetID, it.Event, preps[i].kind, preps[i].eff)

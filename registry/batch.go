@@ -6,6 +6,7 @@ import (
 	"github.com/google/uuid"
 
 	"ipledger/ledger"
+	"ipledger/registry/term"
 )
 
 // batch runs record for every item not refused already (base[i].Err) in one ledger write. A
@@ -56,3 +57,25 @@ func batchResults[O interface{ result() BatchResult }](outs []O, err error) ([]B
 }
 
 func (r BatchResult) result() BatchResult { return r }
+
+// preparedEvent is an event item's entry kind and effective date, checked before the write.
+type preparedEvent struct {
+	kind string
+	eff  term.Date
+}
+
+// prepareEvents checks every item of an event batch with prepare (no database); a refused
+// item's result carries its error, so the write skips it.
+func prepareEvents[T any](items []T, prepare func(T) (string, term.Date, *Error)) ([]preparedEvent, []BatchResult) {
+	preps := make([]preparedEvent, len(items))
+	base := make([]BatchResult, len(items))
+	for i, it := range items {
+		kind, eff, err := prepare(it)
+		if err != nil {
+			base[i].Err = err
+			continue
+		}
+		preps[i] = preparedEvent{kind, eff}
+	}
+	return preps, base
+}

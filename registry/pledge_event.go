@@ -25,20 +25,9 @@ type PledgeEventItem struct {
 // res[i].ID is the pledge of items[i] when it was recorded; res[i].Err says why it was refused.
 func (s *Service) PledgeEvents(ctx context.Context, v Viewer, items []PledgeEventItem) ([]BatchResult, error) {
 	today := s.Today()
-	type prepared struct {
-		kind string
-		eff  term.Date
-	}
-	preps := make([]prepared, len(items))
-	base := make([]BatchResult, len(items))
-	for i, it := range items {
-		kind, eff, err := preparePledgeEvent(it.Event, today)
-		if err != nil {
-			base[i].Err = err
-			continue
-		}
-		preps[i] = prepared{kind, eff}
-	}
+	preps, base := prepareEvents(items, func(it PledgeEventItem) (string, term.Date, *Error) {
+		return preparePledgeEvent(it.Event, today)
+	})
 	res, err := s.batch(ctx, base, func(ctx context.Context, tx *ledger.Tx, i int) (uuid.UUID, error) {
 		it := items[i]
 		return it.PledgeID, recordPledgeEvent(ctx, tx, v, it.PledgeID, it.Event, preps[i].kind, preps[i].eff)
