@@ -46,14 +46,8 @@ func (c *Console) claimForm(w http.ResponseWriter, r *http.Request) {
 }
 
 func (c *Console) showClaimForm(w http.ResponseWriter, r *http.Request, status int, f *form) {
-	id, ok := c.pathID(w, r)
+	pl, _, _, ok := viewed(c, w, r, c.Registry.GetPledge)
 	if !ok {
-		return
-	}
-	p, _ := principalFrom(r.Context())
-	pl, err := c.Registry.GetPledge(r.Context(), c.Viewer(p), id)
-	if err != nil {
-		c.notFoundOr(w, r, err)
 		return
 	}
 	c.render(w, r, status, "claim_new", "title_claim_new", claimNewData{Pledge: pl, Form: f})
@@ -100,14 +94,8 @@ func (c *Console) claimPage(w http.ResponseWriter, r *http.Request) {
 // showClaim is a claim, its ledger entries and, for the office while it is open, the
 // decision form. Another lender's claim is not found, as in the API.
 func (c *Console) showClaim(w http.ResponseWriter, r *http.Request, status int, f *form, saved bool) {
-	id, ok := c.pathID(w, r)
+	cl, id, _, ok := viewed(c, w, r, c.Registry.GetClaim)
 	if !ok {
-		return
-	}
-	p, _ := principalFrom(r.Context())
-	cl, err := c.Registry.GetClaim(r.Context(), c.Viewer(p), id)
-	if err != nil {
-		c.notFoundOr(w, r, err)
 		return
 	}
 	events, ok := c.subjectRows(w, r, "claim/"+id.String())

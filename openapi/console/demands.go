@@ -113,14 +113,8 @@ func (c *Console) demandPage(w http.ResponseWriter, r *http.Request) {
 }
 
 func (c *Console) showDemand(w http.ResponseWriter, r *http.Request, status int, f *form, saved bool) {
-	id, ok := c.pathID(w, r)
+	dm, id, p, ok := viewed(c, w, r, c.Registry.GetDemand)
 	if !ok {
-		return
-	}
-	p, _ := principalFrom(r.Context())
-	dm, err := c.Registry.GetDemand(r.Context(), c.Viewer(p), id)
-	if err != nil {
-		c.notFoundOr(w, r, err)
 		return
 	}
 	d := demandData{Demand: dm, CanEvent: c.can(r, "record-demand-event"), IsBank: p.Role == access.Bank, Form: f, Saved: saved,

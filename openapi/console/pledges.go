@@ -117,14 +117,8 @@ func (c *Console) showPledge(w http.ResponseWriter, r *http.Request, status int,
 
 // showPledgeForms is showPledge with the appraisal form af as typed (valuation.go).
 func (c *Console) showPledgeForms(w http.ResponseWriter, r *http.Request, status int, f, af *form, saved bool) {
-	id, ok := c.pathID(w, r)
+	pl, id, _, ok := viewed(c, w, r, c.Registry.GetPledge)
 	if !ok {
-		return
-	}
-	p, _ := principalFrom(r.Context())
-	pl, err := c.Registry.GetPledge(r.Context(), c.Viewer(p), id)
-	if err != nil {
-		c.notFoundOr(w, r, err)
 		return
 	}
 	events, ok := c.subjectRows(w, r, "pledge/"+id.String())
@@ -133,6 +127,7 @@ func (c *Console) showPledgeForms(w http.ResponseWriter, r *http.Request, status
 	}
 	lang := langOf(r)
 	d := pledgeData{Pledge: pl, Events: events, CanEvent: c.can(r, "record-pledge-event"), Form: f, Saved: saved, CanClaim: c.canClaim(r, pl)}
+	var err error
 	if d.Credit, err = c.creditNotices(r, pl); err != nil {
 		c.notFoundOr(w, r, err)
 		return

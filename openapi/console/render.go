@@ -2,6 +2,7 @@ package console
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"html/template"
@@ -146,6 +147,24 @@ type errorData struct {
 }
 
 // pathID is the {id} of the path; a malformed one is answered as not found, as in the API.
+// viewed is the record the path's id names, read through the signed-in principal's viewer
+// (get: a registry read of a pledge, claim or demand), with that id and principal; without
+// one, the 404 (or error) page is written and ok is false. Another lender's record is not
+// found, as in the API.
+func viewed[T any](c *Console, w http.ResponseWriter, r *http.Request,
+	get func(context.Context, registry.Viewer, uuid.UUID) (T, error)) (rec T, id uuid.UUID, p access.Principal, ok bool) {
+	if id, ok = c.pathID(w, r); !ok {
+		return rec, id, p, false
+	}
+	p, _ = principalFrom(r.Context())
+	rec, err := get(r.Context(), c.Viewer(p), id)
+	if err != nil {
+		c.notFoundOr(w, r, err)
+		return rec, id, p, false
+	}
+	return rec, id, p, true
+}
+
 func (c *Console) pathID(w http.ResponseWriter, r *http.Request) (uuid.UUID, bool) {
 	id, err := uuid.Parse(r.PathValue("id"))
 	if err != nil {
