@@ -232,7 +232,7 @@ func prepareEvent(in EventInput, today term.Date) (string, term.Date, *Error) {
 	}
 	for _, f := range eventFields {
 		if f.given(in) && !slices.Contains(f.types, in.Type) {
-			return "", term.Date{}, Errorf(Invalid, "field_not_allowed", ""+f.name,
+			return "", term.Date{}, Errorf(Invalid, "field_not_allowed", f.name,
 				"%s does not belong to a %s event (only to %s)", f.name, in.Type, strings.Join(f.types, ", "))
 		}
 	}
@@ -252,7 +252,7 @@ func prepareEvent(in EventInput, today term.Date) (string, term.Date, *Error) {
 	}
 	for _, t := range []struct{ field, s string }{{"case_number", in.CaseNumber}, {"industry", in.Industry}, {"country", in.Country},
 		{"family_number", in.FamilyNumber}, {"level", in.Level}, {"region_code", in.RegionCode}} {
-		if err := CheckText(""+t.field, t.s, false); err != nil {
+		if err := CheckText(t.field, t.s, false); err != nil {
 			return "", term.Date{}, err
 		}
 	}

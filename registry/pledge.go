@@ -270,7 +270,7 @@ func preparePledge(in PledgeInput, today term.Date) (*pledgePayload, error) {
 	} else {
 		for _, f := range []struct{ name, v string }{{"realisation_method", in.RealisationMethod}, {"proceeds", in.Proceeds}} {
 			if f.v != "" {
-				return nil, Errorf(Invalid, "field_not_allowed", ""+f.name, "%s belongs to a realised pledge (with realised_on)", f.name)
+				return nil, Errorf(Invalid, "field_not_allowed", f.name, "%s belongs to a realised pledge (with realised_on)", f.name)
 			}
 		}
 	}

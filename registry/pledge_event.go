@@ -142,7 +142,7 @@ func preparePledgeEvent(in PledgeEventInput, today term.Date) (string, term.Date
 	}
 	for _, f := range pledgeEventFields {
 		if f.given(in) && !slices.Contains(f.types, in.Type) {
-			return "", term.Date{}, Errorf(Invalid, "field_not_allowed", ""+f.name,
+			return "", term.Date{}, Errorf(Invalid, "field_not_allowed", f.name,
 				"%s does not belong to a %s event (only to %s)", f.name, in.Type, strings.Join(f.types, ", "))
 		}
 	}

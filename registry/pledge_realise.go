@@ -77,9 +77,9 @@ func checkRealisationTerms(ctx context.Context, db bun.IDB, cur *pledgeRow, in P
 			if strings.HasPrefix(f, "licen") {
 				owner = RealiseReverseLicence
 			}
-			return t, Errorf(Invalid, "field_not_allowed", ""+f, "%s does not belong to a %s realisation (only to %s)", f, in.Method, owner)
+			return t, Errorf(Invalid, "field_not_allowed", f, "%s does not belong to a %s realisation (only to %s)", f, in.Method, owner)
 		case !given[f] && own:
-			return t, Errorf(Invalid, "field_required", ""+f, "a %s realisation names its %s", in.Method, strings.ReplaceAll(f, "_", " "))
+			return t, Errorf(Invalid, "field_required", f, "a %s realisation names its %s", in.Method, strings.ReplaceAll(f, "_", " "))
 		}
 	}
 	party := func(id uuid.UUID, code, field string) error {
