@@ -13,6 +13,8 @@ import (
 	"github.com/uptrace/bun"
 	"github.com/uptrace/bun/dialect/pgdialect"
 	"github.com/uptrace/bun/schema"
+
+	"ipledger/migrations/pgdb"
 )
 
 // txPrepared is a write transaction whose statements run prepared: each is prepared once per
@@ -68,7 +70,7 @@ func (t txPrepared) stmt(ctx context.Context, query string, args []any) (*sql.St
 			return nil, nil
 		}
 		var cancel context.CancelFunc
-		pctx, cancel = context.WithTimeout(ctx, prepareWait)
+		pctx, cancel = pgdb.WaitAtMost(ctx, prepareWait)
 		defer cancel()
 	}
 	// A statement that cannot be prepared (or not now) runs as bun runs it: preparing is

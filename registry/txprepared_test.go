@@ -223,6 +223,45 @@ func TestPrepareDoesNotHoldTheCache(t *testing.T) {
 	}
 }
 
+// TestPrepareOutlastingTheWait: a prepare held up past prepareWait (by a lock on the table it
+// reads) leaves its connection fit for the next statement. Under a deadline pgdriver gave up
+// mid-reply and the pool handed the connection on with the reply unread, so the next
+// statement on it failed with "unexpected message '1'" (CI, TestClaimConcurrentFilings).
+func TestPrepareOutlastingTheWait(t *testing.T) {
+	f := newFixture(t)
+	pool := f.l.DB()
+	pool.DB.SetMaxOpenConns(2) // the transaction's and the one to prepare on
+	lock, err := f.db.Super(t).BeginTx(f.ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer lock.Rollback()
+	if _, err := lock.ExecContext(f.ctx, `LOCK TABLE ledger.entries IN ACCESS EXCLUSIVE MODE`); err != nil {
+		t.Fatal(err)
+	}
+	time.AfterFunc(6*prepareWait, func() { lock.Rollback() })
+	tx := begin(t, f)
+	const q = `SELECT count(*) FROM ledger.entries WHERE seq > ?`
+	var n int
+	if err := withPrepared(tx, pool).QueryRowContext(f.ctx, q, -1).Scan(&n); err != nil {
+		t.Fatalf("the statement: %v", err)
+	}
+	if err := tx.Rollback(); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 2 { // both connections at once: the pool hands out the last returned first
+		c, err := pool.Conn(f.ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		var one int
+		if err := c.QueryRowContext(f.ctx, `SELECT ?::int`, 1).Scan(&one); err != nil || one != 1 {
+			t.Errorf("connection %d after the slow prepare: %d, %v", i, one, err)
+		}
+	}
+}
+
 // begin opens a transaction on the fixture's pool, rolled back when the test ends.
 func begin(t *testing.T, f *fixture) bun.Tx {
 	t.Helper()

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"sync"
 	"time"
+
+	"ipledger/migrations/pgdb"
 )
 
 // tokenCache keeps the principals of tokens checked lately, each with the revocation count
@@ -79,7 +81,8 @@ type sharedRead struct {
 }
 
 // sharedReadTimeout bounds a shared read: it runs detached from the caller that sends it,
-// so that one client going away does not fail the others waiting for it.
+// so that one client going away does not fail the others waiting for it. It cancels (never
+// a deadline, which would cut a prepared statement's reply in half: pgdb.WaitAtMost).
 const sharedReadTimeout = 30 * time.Second
 
 func (f *freshRead) get(ctx context.Context) (int64, error) {
@@ -114,7 +117,7 @@ func (f *freshRead) get(ctx context.Context) (int64, error) {
 
 // send reads into r, makes the queued read (if any) the one out, and wakes r's waiters.
 func (f *freshRead) send(ctx context.Context, r *sharedRead) {
-	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), sharedReadTimeout)
+	rctx, cancel := pgdb.WaitAtMost(context.WithoutCancel(ctx), sharedReadTimeout)
 	r.n, r.err = f.read(rctx)
 	cancel()
 	f.mu.Lock()
