@@ -6,6 +6,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -18,9 +19,9 @@ import (
 // The Merkle log (docs/LEDGER.md "The Merkle log"): an RFC 6962 tree whose leaf i is the
 // 32-byte hash of entry seq = i + 1. The committer keeps the tree's compact range (the
 // roots of its perfect subtrees, at most 63 hashes) in memory and stores, in the batch's own
-// transaction, every node each batch completes (ledger.tree_runs: per level, one row of
-// consecutive nodes a batch; the view ledger.tree_nodes lists them one by one) and a
-// signed checkpoint of the new size. Proofs and tiles read stored nodes only.
+// transaction, one ledger.tree_batches row: every node the batch completes, all levels in
+// one value, and the signed checkpoint of the new size (the view ledger.tree_nodes lists
+// the nodes one by one). Proofs and tiles read stored nodes only.
 
 var (
 	hasher = rfc6962.DefaultHasher
@@ -41,25 +42,14 @@ var ErrNoCheckpoint = errors.New("ledger: no checkpoint yet")
 // ErrProofRange: the sizes asked for are not 1 ≤ from ≤ to ≤ the latest checkpoint's size.
 var ErrProofRange = errors.New("ledger: no such tree sizes")
 
-// logStep is a batch's change to the tree: the new compact range, the nodes to store and
-// the signed checkpoint, with the statements that store them.
+// logStep is a batch's change to the tree: the new compact range, the signed checkpoint,
+// and the WITH clause (with its arguments) that stores both.
 type logStep struct {
 	rng  *compact.Range
 	cp   Checkpoint
 	note []byte
-	pre  []stmt // nodes past the last chunk, each chunk stored on its own (large batches)
-	cte  string // WITH … storing the last nodes and the checkpoint, put before the head's UPDATE
+	cte  string // WITH … storing the batch's row, put before the head's UPDATE
 	args []any
-}
-
-type stmt struct {
-	q    string
-	args []any
-}
-
-type node struct {
-	id   compact.NodeID
-	hash []byte
 }
 
 // syncRange returns the in-memory compact range if it is the stored tree at the locked head,
@@ -102,13 +92,21 @@ func cloneRange(r *compact.Range) *compact.Range {
 // committer state, so the committer runs it while the entries' INSERT is on its way.
 func (l *Ledger) extendLog(base *compact.Range, entries []Entry, now time.Time) (*logStep, error) {
 	st := &logStep{rng: cloneRange(base)}
-	nodes := make([]node, 0, 2*len(entries)+1)
-	visit := func(id compact.NodeID, h []byte) { nodes = append(nodes, node{id, h}) }
+	first, size := base.End(), base.End()+uint64(len(entries))
+	nodes := make([]byte, 32*batchNodes(first, size))
+	filled := 0
+	visit := func(id compact.NodeID, h []byte) {
+		copy(nodes[32*nodeAt(first, size, id.Level, id.Index):], h)
+		filled++
+	}
 	for i := range entries {
 		lh := LeafHash(entries[i].Hash)
 		if err := st.rng.Append(lh[:], visit); err != nil {
 			return nil, fmt.Errorf("ledger: tree: %w", err)
 		}
+	}
+	if filled != len(nodes)/32 {
+		return nil, fmt.Errorf("ledger: tree: leaves %d..%d completed %d nodes, not %d", first, size-1, filled, len(nodes)/32)
 	}
 	root, err := rangeRoot(st.rng)
 	if err != nil {
@@ -118,8 +116,31 @@ func (l *Ledger) extendLog(base *compact.Range, entries []Entry, now time.Time) 
 	if st.note, err = st.cp.Sign(l.key); err != nil {
 		return nil, err
 	}
-	st.pre, st.cte, st.args = logStatements(nodes, st.cp, st.note, now)
+	st.cte, st.args = batchStatement(int64(first), nodes, st.cp, st.note, now)
 	return st, nil
+}
+
+// The stored layout (migration 0021): a row a batch, holding the leaves [first, size) it
+// appended and every node they complete. Node (level, i) is completed by leaf
+// (i+1)·2^level − 1, so at each level the batch holds the nodes first>>level …
+// (size>>level) − 1, and the row lists them level by level from 0, each level in index order.
+
+// nodesBelow is Σ_{k<level} x>>k: the nodes below level that leaves [0, x) complete.
+func nodesBelow(x uint64, level uint) uint64 {
+	var n uint64
+	for k := uint(0); k < level && x>>k > 0; k++ {
+		n += x >> k
+	}
+	return n
+}
+
+// batchNodes is how many nodes the leaves [first, size) complete.
+func batchNodes(first, size uint64) uint64 { return nodesBelow(size, 64) - nodesBelow(first, 64) }
+
+// nodeAt is node (level, idx)'s place (in nodes) in the row of leaves [first, size); SQL's
+// ledger.tree_node_at computes the same.
+func nodeAt(first, size uint64, level uint, idx uint64) uint64 {
+	return nodesBelow(size, level) - nodesBelow(first, level) + idx - first>>level
 }
 
 func rangeRoot(r *compact.Range) (Hash, error) {
@@ -136,125 +157,69 @@ func rangeRoot(r *compact.Range) (Hash, error) {
 	return root, nil
 }
 
-const nodeChunk = 2000
-
-// logStatements splits the storing of nodes and a checkpoint into statements of their own
-// for all but the last chunk of nodes, and a WITH clause (with its arguments) that stores
-// the rest and the checkpoint, to put before another statement.
-func logStatements(nodes []node, cp Checkpoint, signed []byte, now time.Time) ([]stmt, string, []any) {
-	var pre []stmt
-	for len(nodes) > nodeChunk {
-		q, args := insertNodes(nodes[:nodeChunk])
-		pre = append(pre, stmt{q, args})
-		nodes = nodes[nodeChunk:]
-	}
-	var sb strings.Builder
-	sb.WriteString(`WITH `)
-	var args []any
-	if len(nodes) > 0 {
-		q, a := insertNodes(nodes)
-		sb.WriteString(`new_nodes AS (` + q + `), `)
-		args = a
-	}
-	sb.WriteString(`new_checkpoint AS (INSERT INTO ledger.checkpoints (tree_size, root_hash, note, signed_at) VALUES (?, ?, ?, ?)) `)
-	args = append(args, cp.Size, cp.Root[:], string(signed), now)
-	return pre, sb.String(), args
+// batchStatement is the WITH clause (and its arguments) that stores a batch's row: its
+// first leaf, its nodes (laid out as nodeAt says) and the checkpoint of the tree it leaves.
+func batchStatement(first int64, nodes []byte, cp Checkpoint, signed []byte, now time.Time) (string, []any) {
+	return `WITH new_batch AS (INSERT INTO ledger.tree_batches (tree_size, first_idx, hashes, root_hash, note, signed_at) VALUES (?, ?, ?, ?, ?, ?)) `,
+		[]any{cp.Size, first, nodes, cp.Root[:], string(signed), now}
 }
 
-// storeLog runs a logStep's statements, the last one with then (and its arguments) after
-// its WITH clause.
+// storeLog runs a logStep's WITH clause with then (and its arguments) after it.
 func storeLog(ctx context.Context, tx bun.IDB, st *logStep, then string, thenArgs ...any) error {
-	for _, p := range st.pre {
-		if _, err := tx.ExecContext(ctx, p.q, p.args...); err != nil {
-			return fmt.Errorf("ledger: store tree nodes: %w", err)
-		}
-	}
 	if _, err := tx.ExecContext(ctx, st.cte+then, append(st.args, thenArgs...)...); err != nil {
 		return fmt.Errorf("ledger: store tree nodes and checkpoint: %w", err)
 	}
 	return nil
 }
 
-// maxRun caps the hashes of one tree_runs row.
-const maxRun = 1024
-
-// insertNodes stores nodes as runs: per level, consecutive indexes in one row. A batch's new
-// nodes at each level are consecutive, so that is one row a level.
-func insertNodes(nodes []node) (string, []any) {
-	byLevel := map[uint][]node{}
-	var levels []uint
-	for _, n := range nodes {
-		if _, ok := byLevel[n.id.Level]; !ok {
-			levels = append(levels, n.id.Level)
-		}
-		byLevel[n.id.Level] = append(byLevel[n.id.Level], n)
-	}
-	var sb strings.Builder
-	sb.WriteString(`INSERT INTO ledger.tree_runs (level, first_idx, hashes) VALUES `)
-	var args []any
-	for _, lvl := range levels {
-		ns := byLevel[lvl]
-		for start := 0; start < len(ns); {
-			end := start + 1
-			for end < len(ns) && end-start < maxRun && ns[end].id.Index == ns[end-1].id.Index+1 {
-				end++
-			}
-			run := make([]byte, 0, 32*(end-start))
-			for _, n := range ns[start:end] {
-				run = append(run, n.hash...)
-			}
-			if len(args) > 0 {
-				sb.WriteByte(',')
-			}
-			sb.WriteString(`(?, ?, ?)`)
-			args = append(args, lvl, int64(ns[start].id.Index), run)
-			start = end
-		}
-	}
-	return sb.String(), args
+// nodesSQL concatenates stored nodes in the order asked (levels and indexes in two arrays,
+// the placeholders given): each is cut from the first row past its completing leaf (the row
+// that holds it; rows without nodes start past it), one index step a node.
+func nodesSQL(levels, idxs string) string {
+	return `SELECT string_agg(substring(b.hashes FROM ledger.tree_node_at(b.first_idx, b.tree_size, w.level, w.idx)::int * 32 + 1 FOR 32), ''::bytea ORDER BY w.n)
+	 FROM unnest(` + levels + `::int[], ` + idxs + `::bigint[]) WITH ORDINALITY AS w(level, idx, n)
+	 CROSS JOIN LATERAL (SELECT t.first_idx, t.tree_size, t.hashes FROM ledger.tree_batches t
+		WHERE t.tree_size > ((w.idx + 1) << w.level) - 1 AND t.first_idx <= ((w.idx + 1) << w.level) - 1
+		ORDER BY t.tree_size, t.id LIMIT 1) b`
 }
 
-// readNodes reads stored nodes by id, in the order asked: each from the run of its level
-// that starts at or before it.
+var readNodesSQL = nodesSQL("?", "?")
+
+// nodeArrays are the levels and indexes of ids as Postgres array literals.
+func nodeArrays(ids []compact.NodeID) (string, string) {
+	var lv, ix strings.Builder
+	lv.WriteByte('{')
+	ix.WriteByte('{')
+	for i, id := range ids {
+		if i > 0 {
+			lv.WriteByte(',')
+			ix.WriteByte(',')
+		}
+		lv.WriteString(strconv.FormatUint(uint64(id.Level), 10))
+		ix.WriteString(strconv.FormatUint(id.Index, 10))
+	}
+	lv.WriteByte('}')
+	ix.WriteByte('}')
+	return lv.String(), ix.String()
+}
+
+// readNodes reads stored nodes by id, in the order asked.
 func readNodes(ctx context.Context, db bun.IDB, ids []compact.NodeID) ([][]byte, error) {
 	if len(ids) == 0 {
 		return nil, nil
 	}
-	levels := make([]string, len(ids))
-	idxs := make([]string, len(ids))
-	for i, id := range ids {
-		levels[i] = fmt.Sprint(id.Level)
-		idxs[i] = fmt.Sprint(id.Index)
-	}
-	rows, err := db.QueryContext(ctx, `SELECT w.level, w.idx, substring(r.hashes FROM (w.idx - r.first_idx)::int * 32 + 1 FOR 32)
-		FROM unnest(?::smallint[], ?::bigint[]) AS w(level, idx)
-		CROSS JOIN LATERAL (SELECT t.first_idx, t.hashes FROM ledger.tree_runs t
-			WHERE t.level = w.level AND t.first_idx <= w.idx ORDER BY t.first_idx DESC LIMIT 1) r`,
-		"{"+strings.Join(levels, ",")+"}", "{"+strings.Join(idxs, ",")+"}")
-	if err != nil {
+	lv, ix := nodeArrays(ids)
+	var stored []byte
+	if err := db.QueryRowContext(ctx, readNodesSQL, lv, ix).Scan(&stored); err != nil {
 		return nil, fmt.Errorf("ledger: read tree nodes: %w", err)
 	}
-	defer rows.Close()
-	got := make(map[compact.NodeID][]byte, len(ids))
-	for rows.Next() {
-		var lvl uint
-		var idx int64
-		var h []byte
-		if err := rows.Scan(&lvl, &idx, &h); err != nil {
-			return nil, fmt.Errorf("ledger: read tree nodes: %w", err)
-		}
-		got[compact.NewNodeID(lvl, uint64(idx))] = h
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("ledger: read tree nodes: %w", err)
+	// Every node is exactly 32 bytes, so the length says whether each was found whole.
+	if len(stored) != 32*len(ids) {
+		return nil, fmt.Errorf("ledger: %d of %d tree nodes are stored", len(stored)/32, len(ids))
 	}
 	out := make([][]byte, len(ids))
-	for i, id := range ids {
-		h, ok := got[id]
-		if !ok || len(h) != 32 {
-			return nil, fmt.Errorf("ledger: tree node (%d, %d) is missing", id.Level, id.Index)
-		}
-		out[i] = h
+	for i := range out {
+		out[i] = stored[32*i : 32*i+32 : 32*i+32]
 	}
 	return out, nil
 }
@@ -340,7 +305,7 @@ func LatestCheckpoint(ctx context.Context, db bun.IDB) (StoredCheckpoint, error)
 	var size int64
 	var root []byte
 	var text string
-	err := db.QueryRowContext(ctx, `SELECT tree_size, root_hash, note FROM ledger.checkpoints ORDER BY id DESC LIMIT 1`).Scan(&size, &root, &text)
+	err := db.QueryRowContext(ctx, `SELECT tree_size, root_hash, note FROM ledger.tree_batches WHERE note IS NOT NULL ORDER BY tree_size DESC, id DESC LIMIT 1`).Scan(&size, &root, &text)
 	if errors.Is(err, sql.ErrNoRows) {
 		return StoredCheckpoint{}, ErrNoCheckpoint
 	}
@@ -380,33 +345,17 @@ func Tile(ctx context.Context, db bun.IDB, level int, index int64, width int) ([
 	if have := cp.Size >> lvl; first+int64(width) > have {
 		return nil, ErrNoTile
 	}
-	end := first + int64(width)
-	rows, err := db.QueryContext(ctx, `SELECT first_idx, hashes FROM ledger.tree_runs
-		WHERE level = ? AND first_idx < ? AND first_idx >= coalesce((SELECT max(first_idx) FROM ledger.tree_runs WHERE level = ? AND first_idx <= ?), 0)
-		ORDER BY first_idx`, lvl, end, lvl, first)
+	ids := make([]compact.NodeID, width)
+	for k := range ids {
+		ids[k] = compact.NewNodeID(uint(lvl), uint64(first)+uint64(k))
+	}
+	hs, err := readNodes(ctx, db, ids)
 	if err != nil {
-		return nil, fmt.Errorf("ledger: tile: %w", err)
+		return nil, fmt.Errorf("ledger: tile %d/%d: %w", level, index, err)
 	}
-	defer rows.Close()
 	out := make([]byte, 0, 32*width)
-	for rows.Next() {
-		var at int64
-		var run []byte
-		if err := rows.Scan(&at, &run); err != nil {
-			return nil, fmt.Errorf("ledger: tile: %w", err)
-		}
-		// The part of this run in [first, end), which must continue what came before.
-		from, to := max(at, first), min(at+int64(len(run)/32), end)
-		if from != first+int64(len(out)/32) || to < from {
-			continue // before the tile (or overlapping what is read): the length check says
-		}
-		out = append(out, run[(from-at)*32:(to-at)*32]...)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("ledger: tile: %w", err)
-	}
-	if len(out) != 32*width {
-		return nil, fmt.Errorf("ledger: tile %d/%d: %d of %d nodes stored", level, index, len(out)/32, width)
+	for _, h := range hs {
+		out = append(out, h...)
 	}
 	return out, nil
 }
@@ -450,8 +399,9 @@ func (l *Ledger) startLog(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	// A row without nodes: the tree is as the last batch left it.
 	st := &logStep{cp: cp, note: signed}
-	st.pre, st.cte, st.args = logStatements(nil, cp, signed, now.UTC())
+	st.cte, st.args = batchStatement(headSeq, []byte{}, cp, signed, now.UTC())
 	if err := storeLog(ctx, tx, st, `SELECT 1`); err != nil {
 		return err
 	}

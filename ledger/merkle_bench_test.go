@@ -159,7 +159,7 @@ func (o *batchObserver) Batch(_, entries int, took time.Duration, _ error) {
 // nodes) at a large tree: IPLEDGER_BENCH_LOG_N entries (default
 // 1,000,000), generated in SQL as the superuser with the triggers off (their content does not
 // matter to a proof; hashing a real chain of that length would take most of the run), the
-// tree built by migration 0009's backfill, then 1,000 entries appended through the ledger.
+// tree built in SQL (backfill), then 1,000 entries appended through the ledger.
 // It reports the latency percentiles of b.N receipts for random entries.
 func BenchmarkReceipt(b *testing.B) {
 	if b.N == 1 {
@@ -318,8 +318,8 @@ func BenchmarkReceiptPaired(b *testing.B) {
 	}
 }
 
-// generateLog writes n entries in SQL with the triggers off, builds their tree with the
-// migration's backfill, then appends 1,000 entries through the ledger.
+// generateLog writes n entries in SQL with the triggers off, builds their tree in SQL
+// (backfill), then appends 1,000 entries through the ledger.
 func generateLog(ctx context.Context, b *testing.B, db *dbtest.DB, n int64) {
 	super := db.Super(b)
 	conn, err := super.Conn(ctx)
@@ -345,7 +345,7 @@ func generateLog(ctx context.Context, b *testing.B, db *dbtest.DB, n int64) {
 	exec(`UPDATE ledger.head SET seq = ?, hash = sha256(int8send(?::bigint)), recorded_at = '2024-01-03T00:00:00Z'`, n, n)
 	exec(backfill)
 	exec(`ANALYZE ledger.entries`)
-	exec(`ANALYZE ledger.tree_runs`)
+	exec(`ANALYZE ledger.tree_batches`)
 	conn.Close()
 	b.Logf("generated %d entries and their tree in %v", n, time.Since(genStart).Round(time.Second))
 

@@ -430,7 +430,7 @@ func TestRewriteCaughtByOldCheckpoint(t *testing.T) {
 
 	// The attacker rebuilds the tree from the rewritten chain and signs it anew (with the
 	// log's own key, the worst case). Everything stored now agrees with itself...
-	exec(`DELETE FROM ledger.tree_runs`)
+	exec(`DELETE FROM ledger.tree_batches WHERE first_idx < tree_size`)
 	exec(backfill)
 	l2 := ledger.New(db.App, ledger.Options{Key: l.Key()})
 	defer l2.Close()
@@ -465,17 +465,34 @@ func TestRewriteCaughtByOldCheckpoint(t *testing.T) {
 	}
 }
 
-// backfill is the tree-building part of migration 0009, run again by the attacker.
-var backfill = func() string {
-	b, err := migrations.FS().ReadFile("sql/0009_merkle_log.up.sql")
-	if err != nil {
-		panic(err)
-	}
-	s := string(b)
-	start := strings.Index(s, "DO $$")
-	end := strings.Index(s[start:], "END\n$$;") + start + len("END\n$$;")
-	return s[start:end]
-}()
+// backfill builds the stored tree of the entries in SQL, level by level (leaves
+// SHA-256(0x00 ‖ hash), parents SHA-256(0x01 ‖ left ‖ right) where both children exist), and
+// stores it as batch rows of 256 aligned leaves, each with the nodes its leaves complete:
+// what an attacker who rewrote the chain runs, and how the receipt benchmarks build a tree
+// over generated entries.
+const backfill = `DO $$
+DECLARE
+  lvl int := 0;
+  n   bigint;
+BEGIN
+  CREATE TEMP TABLE rebuilt (level int, idx bigint, hash bytea) ON COMMIT DROP;
+  CREATE INDEX ON rebuilt (level);
+  INSERT INTO rebuilt SELECT 0, seq - 1, sha256('\x00'::bytea || hash) FROM ledger.entries;
+  LOOP
+    INSERT INTO rebuilt
+    SELECT lvl + 1, idx / 2, sha256('\x01'::bytea || string_agg(hash, ''::bytea ORDER BY idx))
+    FROM rebuilt WHERE level = lvl GROUP BY idx / 2 HAVING count(*) = 2;
+    GET DIAGNOSTICS n = ROW_COUNT;
+    EXIT WHEN n = 0;
+    lvl := lvl + 1;
+  END LOOP;
+  INSERT INTO ledger.tree_batches (tree_size, first_idx, hashes)
+  SELECT least(g * 256 + 256, (SELECT coalesce(max(seq), 0) FROM ledger.entries)), g * 256,
+         string_agg(hash, ''::bytea ORDER BY level, idx)
+  FROM (SELECT level, idx, hash, (((idx + 1) << level) - 1) / 256 AS g FROM rebuilt) x
+  GROUP BY g ORDER BY g;
+END
+$$`
 
 // The migration builds the tree of a ledger written before the log existed, and the first
 // start signs its checkpoint.
@@ -531,9 +548,8 @@ func TestVerifyFindsATamperedNode(t *testing.T) {
 	defer conn.Close()
 	for _, q := range []string{
 		`SET session_replication_role = replica`,
-		// Flip one bit of node (2, 5), which covers entries 21..24.
-		`UPDATE ledger.tree_runs SET hashes = overlay(hashes PLACING decode('ff', 'hex') FROM (5 - first_idx)::int * 32 + 1 FOR 1)
-		 WHERE level = 2 AND first_idx = (SELECT max(first_idx) FROM ledger.tree_runs WHERE level = 2 AND first_idx <= 5)`,
+		// Change node (2, 5), which covers entries 21..24.
+		flipNode(2, 5),
 	} {
 		if _, err := conn.ExecContext(ctx, q); err != nil {
 			t.Fatalf("%s: %v", q, err)
@@ -559,15 +575,16 @@ func TestVerifyFindsATamperedNode(t *testing.T) {
 			t.Fatalf("receipt %d over the tampered tree: err = %v", c.seq, err)
 		}
 	}
-	// A missing run is an error, not a short proof.
-	if _, err := conn.ExecContext(ctx, `DELETE FROM ledger.tree_runs WHERE level = 1`); err != nil {
+	// A missing batch row is an error, not a short proof: the row that holds leaf 3 (entry
+	// 4), whose node (0, 3) is in entry 3's proof.
+	if _, err := conn.ExecContext(ctx, `DELETE FROM ledger.tree_batches WHERE first_idx <= 3 AND tree_size > 3`); err != nil {
 		t.Fatal(err)
 	}
 	if _, _, err := l.Receipt(ctx, 3); err == nil || !strings.Contains(err.Error(), "tree nodes are stored") {
-		t.Fatalf("receipt with level 1 gone: err = %v", err)
+		t.Fatalf("receipt with leaf 3's row gone: err = %v", err)
 	}
 	if _, err := ledger.GetReceipt(ctx, db.App, 3); err == nil || !strings.Contains(err.Error(), "tree nodes are stored") {
-		t.Fatalf("GetReceipt with level 1 gone: err = %v", err)
+		t.Fatalf("GetReceipt with leaf 3's row gone: err = %v", err)
 	}
 }
 

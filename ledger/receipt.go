@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"strconv"
 	"strings"
 
 	"github.com/transparency-dev/merkle/proof"
@@ -96,13 +95,10 @@ func (l *Ledger) Receipt(ctx context.Context, seq int64) (Receipt, Entry, error)
 }
 
 // receiptSQL reads an entry ($1) and the stored nodes ($2 levels, $3 indexes) of its
-// inclusion proof, concatenated in the order asked: each node from the run of its level that
-// starts at or before it (one backward index step a node).
-const receiptSQL = `SELECT ` + entryColumns + `,
-	(SELECT string_agg(substring(r.hashes FROM (w.idx - r.first_idx)::int * 32 + 1 FOR 32), ''::bytea ORDER BY w.n)
-	 FROM unnest($2::smallint[], $3::bigint[]) WITH ORDINALITY AS w(level, idx, n)
-	 CROSS JOIN LATERAL (SELECT t.first_idx, t.hashes FROM ledger.tree_runs t
-		WHERE t.level = w.level AND t.first_idx <= w.idx ORDER BY t.first_idx DESC LIMIT 1) r)
+// inclusion proof, concatenated in the order asked (nodesSQL: one index step a node, into
+// the batch row that holds it).
+var receiptSQL = `SELECT ` + entryColumns + `,
+	(` + nodesSQL("$2", "$3") + `)
 	FROM ledger.entries WHERE seq = $1`
 
 // receiptSQLBun is receiptSQL for bun's client-side ? placeholders, in the order they appear
@@ -135,20 +131,8 @@ func receiptArgs(seq, size int64) (proof.Nodes, []any) {
 		// Only for an index outside the tree, which the callers have ruled out.
 		panic(fmt.Sprintf("ledger: inclusion proof %d in %d: %v", seq-1, size, err))
 	}
-	var lv, ix strings.Builder
-	lv.WriteByte('{')
-	ix.WriteByte('{')
-	for i, id := range n.IDs {
-		if i > 0 {
-			lv.WriteByte(',')
-			ix.WriteByte(',')
-		}
-		lv.WriteString(strconv.FormatUint(uint64(id.Level), 10))
-		ix.WriteString(strconv.FormatUint(id.Index, 10))
-	}
-	lv.WriteByte('}')
-	ix.WriteByte('}')
-	return n, []any{seq, lv.String(), ix.String()}
+	lv, ix := nodeArrays(n.IDs)
+	return n, []any{seq, lv, ix}
 }
 
 // scanReceipt reads receiptSQL's row into the receipt of entry seq against cp.

@@ -1,8 +1,8 @@
 package ledger
 
 import (
+	"bytes"
 	"context"
-	"database/sql"
 	"encoding/base64"
 	"errors"
 	"fmt"
@@ -28,10 +28,12 @@ type verifyConfig struct{ verifier note.Verifier }
 func WithVerifier(v note.Verifier) VerifyOption { return func(c *verifyConfig) { c.verifier = v } }
 
 // verifyLog checks the stored tree and the latest checkpoint against the chain up to head:
-// every leaf is SHA-256(0x00 ‖ entry hash), every parent SHA-256(0x01 ‖ left ‖ right), each
-// level has exactly the nodes of the tree of size head, and the latest checkpoint is of that
-// tree's root (and signed by the key, with WithVerifier). The hashing runs in the database,
-// level by level; the first bad leaf names the first bad seq.
+// every leaf is SHA-256(0x00 ‖ entry hash), every parent SHA-256(0x01 ‖ left ‖ right) of the
+// stored children, the batch rows follow one another from leaf 0 without gap or overlap,
+// each holding exactly its leaves' nodes, up to the chain's head, and the latest checkpoint
+// is of that tree's root (and signed by the key, with WithVerifier). It reads the rows in
+// order, a page at a time with the entries' hashes they cover; the first bad leaf names the
+// first bad seq.
 func verifyLog(ctx context.Context, db bun.IDB, head int64, cfg verifyConfig) (LogReport, int64, string, error) {
 	rep := LogReport{}
 	bad, reason := int64(0), ""
@@ -40,75 +42,48 @@ func verifyLog(ctx context.Context, db bun.IDB, head int64, cfg verifyConfig) (L
 			bad, reason = seq, why
 		}
 	}
-	// Shape: at each level, runs that follow one another from index 0 without gap or
-	// overlap, as many nodes as the tree of size head has.
-	rows, err := db.QueryContext(ctx, `SELECT level, sum(length(hashes) / 32), bool_and(first_idx = coalesce(prev_end, 0))
-		FROM (SELECT level, first_idx, hashes, lag(first_idx + length(hashes) / 32) OVER (PARTITION BY level ORDER BY first_idx) AS prev_end
-		      FROM ledger.tree_runs) t
-		GROUP BY level ORDER BY level`)
-	if err != nil {
-		return rep, 0, "", fmt.Errorf("ledger: verify tree: %w", err)
-	}
-	counts := map[int]int64{}
-	for rows.Next() {
-		var lvl int
-		var n int64
-		var contiguous bool
-		if err := rows.Scan(&lvl, &n, &contiguous); err != nil {
-			rows.Close()
-			return rep, 0, "", fmt.Errorf("ledger: verify tree: %w", err)
+	w := treeWalk{head: head, firstBad: map[uint]uint64{}}
+	afterSize, afterID := int64(-1), int64(0)
+	for w.shape == "" {
+		page, err := readBatchPage(ctx, db, afterSize, afterID)
+		if err != nil {
+			return rep, 0, "", err
 		}
-		counts[lvl] = n
-		switch want := head >> lvl; {
-		case !contiguous:
-			fail(1, fmt.Sprintf("the tree's nodes at level %d have gaps or overlaps", lvl))
-		case n != want:
-			first := head + 1 // nodes over leaves the chain does not have
-			if n < want {
-				first = n<<lvl + 1 // the first missing node's first leaf
+		if len(page) == 0 {
+			break
+		}
+		last := page[len(page)-1]
+		afterSize, afterID = last.size, last.id
+		lo, hi := min(page[0].first, head), min(last.size, head)
+		leaves, err := entryHashes(ctx, db, lo, hi)
+		if err != nil {
+			return rep, 0, "", err
+		}
+		for _, b := range page {
+			if !w.batch(b, leaves, lo) {
+				break
 			}
-			fail(first, fmt.Sprintf("the tree has %d nodes at level %d, the chain's tree of %d entries has %d", n, lvl, head, want))
 		}
 	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return rep, 0, "", fmt.Errorf("ledger: verify tree: %w", err)
+	switch {
+	case w.shape != "":
+		fail(w.shapeSeq, w.shape)
+	case w.next != head:
+		fail(min(w.next, head)+1, fmt.Sprintf("the tree has %d nodes at level 0, the chain's tree of %d entries has %d", w.next, head, head))
 	}
-	for lvl := 0; head>>lvl > 0; lvl++ {
-		if _, ok := counts[lvl]; !ok {
-			fail(1, fmt.Sprintf("the tree has no nodes at level %d", lvl))
-		}
-	}
-	// Hashes: each run against what its entries (level 0) or the level below give, one
-	// indexed range read a run; the first run that differs is then compared node by node.
-	var found [][2]int64 // (level, index) of the bad nodes found
-	for lvl := 0; head>>lvl > 0; lvl++ {
-		q := verifyLeavesSQL
-		if lvl > 0 {
-			q = verifyParentsSQL
-		}
-		var first int64
-		var stored, want []byte
-		err := db.QueryRowContext(ctx, q, lvl).Scan(&first, &stored, &want)
-		if errors.Is(err, sql.ErrNoRows) {
+	// The first bad node of each level, lowest level first; a node above one already found
+	// is not news.
+	var found [][2]int64
+	for lvl := uint(0); lvl < 64; lvl++ {
+		idx, ok := w.firstBad[lvl]
+		if !ok || below(found, int(lvl), int64(idx)) {
 			continue
 		}
-		if err != nil {
-			return rep, 0, "", fmt.Errorf("ledger: verify tree level %d: %w", lvl, err)
-		}
-		k := int64(0)
-		for k*32 < int64(len(stored)) && (k+1)*32 <= int64(len(want)) && string(stored[k*32:(k+1)*32]) == string(want[k*32:(k+1)*32]) {
-			k++
-		}
-		idx := first + k
-		if below(found, lvl, idx) {
-			continue // the ancestor of a bad node found below: that one is the news
-		}
-		found = append(found, [2]int64{int64(lvl), idx})
+		found = append(found, [2]int64{int64(lvl), int64(idx)})
 		if lvl == 0 {
-			fail(idx+1, fmt.Sprintf("the tree's leaf for entry %d is not SHA-256(0x00 ‖ its hash)", idx+1))
+			fail(int64(idx)+1, fmt.Sprintf("the tree's leaf for entry %d is not SHA-256(0x00 ‖ its hash)", idx+1))
 		} else {
-			fail(idx<<lvl+1, fmt.Sprintf("tree node (level %d, index %d) is not the hash of its children", lvl, idx))
+			fail(int64(idx<<lvl)+1, fmt.Sprintf("tree node (level %d, index %d) is not the hash of its children", lvl, idx))
 		}
 	}
 	if bad != 0 {
@@ -149,33 +124,123 @@ func verifyLog(ctx context.Context, db bun.IDB, head int64, cfg verifyConfig) (L
 	return rep, 0, "", nil
 }
 
-// verifyLeavesSQL finds the first level-0 run that is not SHA-256(0x00 ‖ hash) of its
-// entries: its first index, its hashes, and what they should be.
-const verifyLeavesSQL = `SELECT r.first_idx, r.hashes, coalesce(x.want, ''::bytea) FROM ledger.tree_runs r
-	CROSS JOIN LATERAL (SELECT string_agg(sha256('\x00'::bytea || e.hash), ''::bytea ORDER BY e.seq) AS want
-		FROM ledger.entries e WHERE e.seq > r.first_idx AND e.seq <= r.first_idx + length(r.hashes) / 32) x
-	WHERE r.level = ? AND r.hashes IS DISTINCT FROM x.want
-	ORDER BY r.first_idx LIMIT 1`
+// batchRow is a ledger.tree_batches row with nodes.
+type batchRow struct {
+	size, id, first int64
+	hashes          []byte
+}
 
-// verifyParentsSQL finds the first run at a level whose nodes are not SHA-256(0x01 ‖ left ‖
-// right) of their children: the children's bytes are cut from the runs of the level below
-// that overlap [2·first, 2·end) (a run holds at most 4,096 nodes, which bounds the search).
-const verifyParentsSQL = `SELECT r.first_idx, r.hashes, coalesce(x.want, ''::bytea) FROM ledger.tree_runs r
-	CROSS JOIN LATERAL (
-		SELECT (SELECT string_agg(sha256('\x01'::bytea || substring(k.kids FROM j * 64 + 1 FOR 64)), ''::bytea ORDER BY j)
-		        FROM generate_series(0, length(r.hashes) / 32 - 1) AS j
-		        WHERE length(k.kids) >= (j + 1) * 64) AS want
-		FROM (SELECT string_agg(substring(c.hashes
-		               FROM (greatest(c.first_idx, 2 * r.first_idx) - c.first_idx)::int * 32 + 1
-		               FOR (least(c.first_idx + length(c.hashes) / 32, 2 * (r.first_idx + length(r.hashes) / 32)) - greatest(c.first_idx, 2 * r.first_idx))::int * 32),
-		             ''::bytea ORDER BY c.first_idx) AS kids
-		      FROM ledger.tree_runs c
-		      WHERE c.level = r.level - 1 AND c.first_idx > 2 * r.first_idx - 4096
-		        AND c.first_idx < 2 * (r.first_idx + length(r.hashes) / 32)
-		        AND c.first_idx + length(c.hashes) / 32 > 2 * r.first_idx) k
-	) x
-	WHERE r.level = ? AND r.hashes IS DISTINCT FROM x.want
-	ORDER BY r.first_idx LIMIT 1`
+// readBatchPage reads the next rows with nodes after (size, id), in order.
+func readBatchPage(ctx context.Context, db bun.IDB, afterSize, afterID int64) ([]batchRow, error) {
+	rows, err := db.QueryContext(ctx, `SELECT tree_size, id, first_idx, hashes FROM ledger.tree_batches
+		WHERE (tree_size, id) > (?, ?) AND first_idx < tree_size ORDER BY tree_size, id LIMIT 256`, afterSize, afterID)
+	if err != nil {
+		return nil, fmt.Errorf("ledger: verify tree: %w", err)
+	}
+	defer rows.Close()
+	var page []batchRow
+	for rows.Next() {
+		var b batchRow
+		if err := rows.Scan(&b.size, &b.id, &b.first, &b.hashes); err != nil {
+			return nil, fmt.Errorf("ledger: verify tree: %w", err)
+		}
+		page = append(page, b)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("ledger: verify tree: %w", err)
+	}
+	return page, nil
+}
+
+// entryHashes are the hashes of entries lo+1 … hi (nil where one is missing: the chain's
+// check reports that).
+func entryHashes(ctx context.Context, db bun.IDB, lo, hi int64) ([][]byte, error) {
+	out := make([][]byte, max(hi-lo, 0))
+	if hi <= lo {
+		return out, nil
+	}
+	rows, err := db.QueryContext(ctx, `SELECT seq, hash FROM ledger.entries WHERE seq > ? AND seq <= ? ORDER BY seq`, lo, hi)
+	if err != nil {
+		return nil, fmt.Errorf("ledger: verify tree leaves: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var seq int64
+		var h []byte
+		if err := rows.Scan(&seq, &h); err != nil {
+			return nil, fmt.Errorf("ledger: verify tree leaves: %w", err)
+		}
+		out[seq-lo-1] = h
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("ledger: verify tree leaves: %w", err)
+	}
+	return out, nil
+}
+
+// treeWalk checks batch rows in order: their shape, their leaves against the entries, and
+// each parent against its stored children (the right child is always in the parent's row,
+// the left one in it or the last node of its level in an earlier row).
+type treeWalk struct {
+	head     int64
+	next     int64 // the leaves the rows so far cover
+	last     [64][]byte
+	lastIdx  [64]uint64
+	firstBad map[uint]uint64 // level → the first node there that is wrong
+	shape    string          // why the rows do not fit together, if they do not
+	shapeSeq int64
+}
+
+// batch checks one row; leaves holds the entries' hashes from leaf lo on. It reports whether
+// the walk can go on.
+func (w *treeWalk) batch(b batchRow, leaves [][]byte, lo int64) bool {
+	f, s := uint64(b.first), uint64(b.size)
+	if b.first != w.next {
+		w.shape = fmt.Sprintf("the tree's nodes have gaps or overlaps: a row of entries %d..%d follows entry %d", b.first+1, b.size, w.next)
+		w.shapeSeq = min(b.first, w.next) + 1
+		return false
+	}
+	if want := batchNodes(f, s); uint64(len(b.hashes)) != 32*want {
+		w.shape = fmt.Sprintf("the tree's row for entries %d..%d holds %d bytes, not its %d nodes", b.first+1, b.size, len(b.hashes), want)
+		w.shapeSeq = b.first + 1
+		return false
+	}
+	node := func(lvl uint, i uint64) []byte {
+		at := 32 * nodeAt(f, s, lvl, i)
+		return b.hashes[at : at+32]
+	}
+	wrong := func(lvl uint, i uint64) {
+		if _, ok := w.firstBad[lvl]; !ok {
+			w.firstBad[lvl] = i
+		}
+	}
+	for i := f; i < s && int64(i) < w.head; i++ {
+		if h := leaves[int64(i)-lo]; h != nil {
+			if lh := LeafHash(hashOf(h)); !bytes.Equal(node(0, i), lh[:]) {
+				wrong(0, i)
+			}
+		}
+	}
+	for lvl := uint(1); s>>lvl > f>>lvl; lvl++ {
+		for i := f >> lvl; i < s>>lvl; i++ {
+			var left []byte
+			if 2*i >= f>>(lvl-1) {
+				left = node(lvl-1, 2*i)
+			} else if w.last[lvl-1] != nil && w.lastIdx[lvl-1] == 2*i {
+				left = w.last[lvl-1]
+			}
+			if left == nil || !bytes.Equal(node(lvl, i), hasher.HashChildren(left, node(lvl-1, 2*i+1))) {
+				wrong(lvl, i)
+			}
+		}
+	}
+	for lvl := uint(0); s>>lvl > f>>lvl; lvl++ {
+		w.lastIdx[lvl] = s>>lvl - 1
+		w.last[lvl] = node(lvl, s>>lvl-1)
+	}
+	w.next = b.size
+	return true
+}
 
 // below reports whether a bad node found at a lower level lies under node (lvl, idx).
 func below(found [][2]int64, lvl int, idx int64) bool {
