@@ -119,7 +119,7 @@ type BatchResult struct {
 // number exist already with identical data is reported Unchanged (so a re-import adds nothing);
 // with different data it is refused with asset_exists.
 func (s *Service) RegisterAssets(ctx context.Context, ins []AssetInput) ([]BatchResult, error) {
-	return batchResults(s.registerAssets(ctx, ins))
+	return batchResults(s.registerAssetsAnswering(ctx, ins, false))
 }
 
 // assetOutcome is an asset registration's result and, for a new asset, the asset as recorded,
@@ -129,8 +129,14 @@ type assetOutcome struct {
 	asset Asset
 }
 
-// registerAssets is RegisterAssets with each new asset as recorded.
+// registerAssets is RegisterAssets with each new asset as recorded (RegisterAsset's answer).
 func (s *Service) registerAssets(ctx context.Context, ins []AssetInput) ([]assetOutcome, error) {
+	return s.registerAssetsAnswering(ctx, ins, true)
+}
+
+// registerAssetsAnswering is RegisterAssets with, when answer is set, each new asset as
+// recorded; a bulk load asks for none (folding every asset again for answers nobody reads).
+func (s *Service) registerAssetsAnswering(ctx context.Context, ins []AssetInput, answer bool) ([]assetOutcome, error) {
 	today := s.Today()
 	res := make([]assetOutcome, len(ins))
 	payloads := make([]*assetPayload, len(ins))
@@ -167,19 +173,27 @@ func (s *Service) registerAssets(ctx context.Context, ins []AssetInput) ([]asset
 		if err != nil {
 			return err
 		}
-		var entries []ledger.Entry
-		seen := map[string]*assetPayload{}
+		pol, err := loadPolicy(ctx, db)
+		if err != nil {
+			return err
+		}
+		// Check every input against the register and the inputs before it; the new ones get
+		// their ids (a payload is the write's own: a run again starts from prepareAsset's).
+		var fresh []int
+		var ps []assetPayload
+		seen := map[string]int{} // index in ps
 		for i, p := range payloads {
 			if p == nil {
 				continue
 			}
-			if e := resolveAsset(p, ownerRegion, units); e != nil {
+			p := *p
+			if e := resolveAsset(&p, ownerRegion, units); e != nil {
 				out[i].Err = e
 				continue
 			}
 			key := numberKey(p.Kind, p.Number)
 			if ex, ok := existing[key]; ok {
-				if ex.same(p) {
+				if ex.same(&p) {
 					out[i].BatchResult = BatchResult{ID: ex.p.ID, Unchanged: true}
 					continue
 				}
@@ -188,8 +202,9 @@ func (s *Service) registerAssets(ctx context.Context, ins []AssetInput) ([]asset
 				out[i].Err = e
 				continue
 			}
-			if prev, ok := seen[key]; ok {
-				if samePayload(prev, p) {
+			if k, ok := seen[key]; ok {
+				prev := &ps[k]
+				if samePayload(prev, &p) {
 					out[i].BatchResult = BatchResult{ID: prev.ID, Unchanged: true}
 					continue
 				}
@@ -199,32 +214,75 @@ func (s *Service) registerAssets(ctx context.Context, ins []AssetInput) ([]asset
 				continue
 			}
 			p.ID = newID()
-			seen[key] = p
-			e, err := tx.Append(ledger.Draft{Kind: kindAssetRegistered, Subject: "asset/" + p.ID.String(), EffectiveOn: today.Time(), Payload: p})
-			if err != nil {
-				return err
-			}
-			entries = append(entries, e)
 			out[i].ID = p.ID
+			fresh = append(fresh, i)
+			ps = append(ps, p)
+			seen[key] = len(ps) - 1
 		}
-		if err := applyAssetsRegistered(ctx, db, entries); err != nil {
-			return err
+		if len(ps) == 0 {
+			copy(res, out)
+			return nil
 		}
-		// The answers: a new asset folds from its payload alone (no events, no pledges yet).
-		pol, err := loadPolicy(ctx, db) // the write's, read by the apply
+		raws := make([][]byte, len(ps))
+		for k := range ps {
+			if raws[k], err = json.Marshal(&ps[k]); err != nil {
+				return fmt.Errorf("registry: asset payload: %w", err)
+			}
+		}
+		draft := func(k int) ledger.Draft {
+			return ledger.Draft{Kind: kindAssetRegistered, Subject: "asset/" + ps[k].ID.String(), EffectiveOn: today.Time(),
+				Payload: json.RawMessage(raws[k])}
+		}
+		// The entries are numbered one after another from the first: the projection's rows
+		// are written on the write's connection while the rest are appended here (hashing and
+		// canonical JSON), instead of after them.
+		first, err := tx.Append(draft(0))
 		if err != nil {
 			return err
 		}
-		for i, p := range payloads {
-			if p == nil || out[i].Err != nil || out[i].Unchanged {
-				continue
+		seqs := make([]int64, len(ps))
+		for k := range seqs {
+			seqs[k] = first.Seq + int64(k)
+		}
+		projected := make(chan error, 1)
+		go func() {
+			defer func() {
+				if p := recover(); p != nil {
+					projected <- fmt.Errorf("registry: projecting assets panicked: %v", p)
+				}
+			}()
+			projected <- projectAssets(ctx, db, pol, ps, raws, seqs)
+		}()
+		err = func() error {
+			for k := 1; k < len(ps); k++ {
+				e, err := tx.Append(draft(k))
+				if err != nil {
+					return err
+				}
+				if e.Seq != seqs[k] {
+					return fmt.Errorf("registry: asset.registered appended at #%d, projected at #%d", e.Seq, seqs[k])
+				}
 			}
-			l := &loaded{id: p.ID, number: p.Number, title: p.Title, f: facts{Kind: p.Kind, FiledOn: p.FiledOn,
-				GrantedOn: p.GrantedOn, Region: p.RegionCode, Owners: p.OwnerIDs, Attrs: p.Attributes}}
-			out[i].asset = assetAt(l, pol, today, false)
-			for j := range out[i].asset.Owners {
-				out[i].asset.Owners[j].Name = ownerName[out[i].asset.Owners[j].ID]
+			if !answer {
+				return nil
 			}
+			// The answers: a new asset folds from its payload alone (no events, no pledges yet).
+			for k, i := range fresh {
+				p := &ps[k]
+				l := &loaded{id: p.ID, number: p.Number, title: p.Title, f: facts{Kind: p.Kind, FiledOn: p.FiledOn,
+					GrantedOn: p.GrantedOn, Region: p.RegionCode, Owners: p.OwnerIDs, Attrs: p.Attributes}}
+				out[i].asset = assetAt(l, pol, today, false)
+				for j := range out[i].asset.Owners {
+					out[i].asset.Owners[j].Name = ownerName[out[i].asset.Owners[j].ID]
+				}
+			}
+			return nil
+		}()
+		if perr := <-projected; err == nil {
+			err = perr
+		}
+		if err != nil {
+			return err
 		}
 		copy(res, out)
 		return nil

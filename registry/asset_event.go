@@ -2,18 +2,13 @@ package registry
 
 import (
 	"context"
-	"database/sql"
-	"errors"
-	"fmt"
 	"regexp"
 	"slices"
 	"strings"
 
 	"github.com/google/uuid"
-	"github.com/uptrace/bun"
 
 	"ipledger/ledger"
-	"ipledger/registry/ident"
 	"ipledger/registry/term"
 )
 
@@ -36,10 +31,22 @@ type AssetEventItem struct {
 func (s *Service) AssetEvents(ctx context.Context, items []AssetEventItem) ([]BatchResult, error) {
 	today := s.Today()
 	preps, base := prepareEvents(items, func(it AssetEventItem) (string, term.Date, *Error) { return prepareEvent(it.Event, today) })
-	return s.batch(ctx, base, func(ctx context.Context, tx *ledger.Tx, i int) (uuid.UUID, error) {
-		it := items[i]
-		return it.AssetID, recordEvent(ctx, tx, it.AssetID, it.Event, preps[i].kind, preps[i].eff)
+	res := make([]BatchResult, len(base))
+	copy(res, base)
+	_, err := s.write(ctx, func(ctx context.Context, tx *ledger.Tx) error {
+		// The ledger may run the write again: the results are rebuilt each time.
+		out := make([]BatchResult, len(base))
+		copy(out, base)
+		if err := recordEvents(ctx, tx, s.l.DB(), items, preps, out); err != nil { // asset_event_check.go
+			return err
+		}
+		copy(res, out)
+		return nil
 	})
+	if err != nil {
+		return nil, err
+	}
+	return res, nil
 }
 
 // Asset event types (EventInput.Type). Each is recorded as one ledger entry of the kind
@@ -207,15 +214,16 @@ func (s *Service) AssetEvent(ctx context.Context, id uuid.UUID, in EventInput) (
 
 // AssetEventAt is AssetEvent answering with the asset as of asOf (zero: the event's date).
 func (s *Service) AssetEventAt(ctx context.Context, id uuid.UUID, in EventInput, asOf term.Date) (Asset, error) {
-	kind, eff, perr := prepareEvent(in, s.Today())
+	_, eff, perr := prepareEvent(in, s.Today())
 	if perr != nil {
 		return Asset{}, perr
 	}
-	_, err := s.write(ctx, func(ctx context.Context, tx *ledger.Tx) error {
-		return recordEvent(ctx, tx, id, in, kind, eff)
-	})
+	res, err := s.AssetEvents(ctx, []AssetEventItem{{AssetID: id, Event: in}}) // a batch of one
 	if err != nil {
 		return Asset{}, err
+	}
+	if res[0].Err != nil {
+		return Asset{}, res[0].Err
 	}
 	if asOf.IsZero() {
 		asOf = eff
@@ -269,229 +277,10 @@ func prepareEvent(in EventInput, today term.Date) (string, term.Date, *Error) {
 	return kind, eff, nil
 }
 
-// recordEvent checks one prepared event against the asset as it stands in tx and records it:
-// the one path of AssetEvent and AssetEvents. Every rule is checked before anything is
-// written, so a refusal (*Error) leaves tx as it was.
-func recordEvent(ctx context.Context, tx *ledger.Tx, id uuid.UUID, in EventInput, kind string, eff term.Date) error {
-	db := tx.DB()
-	pol, err := loadPolicy(ctx, db)
-	if err != nil {
-		return err
-	}
-	ls, err := loadAssets(ctx, db, 1<<62, `a.id = ?`, id.String())
-	if err != nil {
-		return err
-	}
-	if len(ls) == 0 {
-		return Errorf(NotFound, "asset_not_found", "", "no asset %s", id)
-	}
-	l := ls[0]
-	t := fold(l.f, l.evs, pol, l.fin)
-	data, err := checkEvent(ctx, db, l, t, in, eff)
-	if err != nil {
-		return err
-	}
-	data.AssetID, data.Type = id, in.Type
-	_, err = appendApply(ctx, tx, ledger.Draft{Kind: kind, Subject: "asset/" + id.String(), EffectiveOn: eff.Time(), Payload: data})
-	return err
-}
-
-// checkEvent applies the rules of one event type to the asset's timeline as of the event's
-// date, and returns the payload to record.
-func checkEvent(ctx context.Context, db bun.IDB, l *loaded, t *timeline, in EventInput, eff term.Date) (eventData, error) {
-	d := eventData{Note: strings.TrimSpace(in.Note)}
-	k := l.f.Kind
-	earliest := minDate(l.f.FiledOn, t.granted)
-	if earliest.IsZero() {
-		earliest = t.start
-	}
-	if !earliest.IsZero() && eff.Before(earliest) {
-		return d, Errorf(Invalid, "before_filing", "effective_on", "%s is before the asset was filed or registered (%s)", eff, earliest)
-	}
-	st := t.at(eff)
-	invalid := func(code, format string, args ...any) (eventData, error) {
-		return d, Errorf(Invalid, code, "effective_on", format, args...)
-	}
-	if !t.invalidatedOn.IsZero() && !eff.Before(t.invalidatedOn) && in.Type != EventFreeze && in.Type != EventUnfreeze {
-		return invalid("already_invalidated", "the right was invalidated on %s", t.invalidatedOn)
-	}
-	granted := !st.Granted.IsZero()
-	switch in.Type {
-	case EventGrant:
-		if !needsGrant(k) {
-			return invalid("grant_not_applicable", "a %s is not granted: its registration date is recorded at registration", k)
-		}
-		if !t.granted.IsZero() {
-			return invalid("already_granted", "granted on %s already", t.granted)
-		}
-	case EventRenew:
-		if !k.IsTrademarkLike() {
-			return invalid("not_trademark", "only marks are renewed; a %s has a fixed term", k)
-		}
-		if !granted {
-			return invalid("not_granted", "the mark is not registered on %s", eff)
-		}
-		last := t.expiries[len(t.expiries)-1]
-		if eff.After(term.TrademarkGraceEnd(last)) {
-			return invalid("renewal_too_late", "the mark expired on %s and the 6-month grace ended on %s", last, term.TrademarkGraceEnd(last))
-		}
-		if eff.Before(last.AddMonths(-12)) {
-			return invalid("renewal_too_early", "a renewal may be made from 12 months before expiry (%s), not on %s", last.AddMonths(-12), eff)
-		}
-	case EventLapse:
-		if !k.IsPatent() {
-			return invalid("not_patent", "only patents lapse for an unpaid annuity")
-		}
-		if !granted {
-			return invalid("not_granted", "the patent is not granted on %s", eff)
-		}
-		if !t.lapsedOn.IsZero() {
-			return invalid("already_lapsed", "the patent lapsed on %s already", t.lapsedOn)
-		}
-		if st.Status == StatusExpired {
-			return invalid("already_expired", "the patent expired on %s", st.ExpiresOn)
-		}
-	case EventRestore:
-		if t.lapsedOn.IsZero() {
-			return invalid("not_lapsed", "the right has no lapse to restore")
-		}
-		if eff.Before(t.lapsedOn) {
-			return invalid("before_lapse", "the lapse took effect on %s, after %s", t.lapsedOn, eff)
-		}
-	case EventInvalidate:
-		if needsGrant(k) && !granted {
-			return invalid("not_granted", "the right is not granted on %s", eff)
-		}
-	case EventTransfer, EventLicense:
-		if needsGrant(k) && !granted {
-			return invalid("not_granted", "the right is not granted on %s", eff)
-		}
-		if in.Type == EventTransfer {
-			if st.Frozen {
-				// Court preservation: the right may not change hands until unfrozen.
-				return invalid("asset_frozen", "the right is frozen by a court on %s: it cannot be transferred", eff)
-			}
-			if len(in.OwnerIDs) == 0 {
-				return d, Errorf(Invalid, "owners_required", "owner_ids", "a transfer names the new owners")
-			}
-			var ids []string
-			for i, o := range in.OwnerIDs {
-				if slices.Contains(in.OwnerIDs[:i], o) {
-					return d, Errorf(Invalid, "owner_duplicate", fmt.Sprintf("owner_ids[%d]", i), "owner %s is listed twice", o)
-				}
-				ids = append(ids, o.String())
-			}
-			regions, err := partyRegions(ctx, db, ids)
-			if err != nil {
-				return d, err
-			}
-			for i, o := range in.OwnerIDs {
-				if _, ok := regions[o]; !ok {
-					return d, Errorf(Invalid, "owner_unknown", fmt.Sprintf("owner_ids[%d]", i), "no party %s", o)
-				}
-			}
-			d.OwnerIDs = slices.Clone(in.OwnerIDs)
-			// CNIPA attributes a right to its first owner's address: unless the registrar set
-			// the unit explicitly, it follows the new first owner.
-			if !l.explicit {
-				if r := regions[in.OwnerIDs[0]]; r != st.Region {
-					d.RegionCode = r
-				}
-			}
-		} else {
-			if _, err := getParty(ctx, db, in.LicenseeID); err != nil {
-				if de, ok := AsError(err); ok && de.Class == NotFound {
-					return d, Errorf(Invalid, "licensee_unknown", "licensee_id", "no party %s", in.LicenseeID)
-				}
-				return d, err
-			}
-			lid := in.LicenseeID
-			d.LicenseeID = &lid
-			d.LicenseType = in.LicenseType
-		}
-		d.PledgeeConsent = in.PledgeeConsent
-		if !in.PledgeeConsent {
-			var pledge uuid.UUID
-			err := db.QueryRowContext(ctx, `SELECT pledge_id FROM registry.pledge_assets WHERE asset_id = ? AND active LIMIT 1`, l.id.String()).Scan(&pledge)
-			if err == nil {
-				e := Errorf(Conflict, "asset_pledged", "pledgee_consent",
-					"the right is in active pledge %s: a %s needs the pledgee's consent", pledge, in.Type)
-				e.Ref = pledge.String()
-				return d, e
-			}
-			if !errors.Is(err, sql.ErrNoRows) {
-				return d, err
-			}
-		}
-	case EventFreeze, EventUnfreeze:
-		if in.Type == EventFreeze && st.Frozen {
-			return invalid("already_frozen", "the right is frozen on %s already", eff)
-		}
-		if in.Type == EventUnfreeze && !st.Frozen {
-			return invalid("not_frozen", "the right is not frozen on %s", eff)
-		}
-		d.CaseNumber = strings.TrimSpace(in.CaseNumber)
-	case EventDesignate:
-		if k != ident.InventionPatent {
-			return invalid("not_invention_patent", "strategic-industry designation counts for invention patents only")
-		}
-		d.Industry = strings.TrimSpace(in.Industry)
-		if d.Industry == "" {
-			return d, Errorf(Invalid, "industry_required", "industry", "name the strategic emerging industry")
-		}
-	case EventForeignFamily:
-		if !k.IsPatent() {
-			return invalid("not_patent", "overseas family members are recorded on patents")
-		}
-		d.Country = strings.ToUpper(strings.TrimSpace(in.Country))
-		if !countryRE.MatchString(d.Country) || d.Country == "CN" {
-			return d, Errorf(Invalid, "country_invalid", "country", "want an overseas office code such as US, EP, JP or WO")
-		}
-		d.FamilyNumber = strings.TrimSpace(in.FamilyNumber)
-		if d.FamilyNumber == "" {
-			return d, Errorf(Invalid, "family_number_required", "family_number", "the family member's number is required")
-		}
-		if in.FamilyDate.After(eff) {
-			return d, Errorf(Invalid, "date_in_future", "family_date", "the family member's date %s is after the event's date %s", in.FamilyDate, eff)
-		}
-		d.FamilyDate = in.FamilyDate
-		if err := checkFamilyStatus(in, d.Country, l.f.FiledOn, eff); err != nil {
-			return d, err
-		}
-		d.FamilyStatus, d.FamilyGrantedOn = in.FamilyStatus, in.FamilyGrantedOn
-	case EventAward:
-		if !k.IsPatent() {
-			return invalid("not_patent", "awards are recorded on patents")
-		}
-		d.Award, d.Level = in.Award, strings.TrimSpace(in.Level)
-	case EventWellKnown:
-		if !k.IsTrademarkLike() {
-			return invalid("not_trademark", "only marks are recognised as well-known")
-		}
-		if !granted {
-			return invalid("not_granted", "the mark is not registered on %s", eff)
-		}
-		if !t.wellKnownFrom.IsZero() {
-			return invalid("already_well_known", "recognised as well-known on %s already", t.wellKnownFrom)
-		}
-	case EventSetRegion:
-		units, err := unitCodes(ctx, db)
-		if err != nil {
-			return d, err
-		}
-		if !units[in.RegionCode] {
-			return d, Errorf(Invalid, "region_unknown", "region_code",
-				"%q is not one of the city's county-level units (the city code %s itself is not a unit)", in.RegionCode, CityCode)
-		}
-		d.RegionCode = in.RegionCode
-	}
-	return d, nil
-}
-
 // checkFamilyStatus: a granted member names its grant date, which is neither before the
 // patent's filing nor the member's own filing, nor after the event's date; a pending one (or
 // one without a status) names none; a PCT (WO) filing is never granted.
-func checkFamilyStatus(in EventInput, country string, filedOn, eff term.Date) error {
+func checkFamilyStatus(in EventInput, country string, filedOn, eff term.Date) *Error {
 	switch in.FamilyStatus {
 	case "", FamilyPending:
 		if !in.FamilyGrantedOn.IsZero() {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"strings"
 
 	"github.com/google/uuid"
 	"github.com/uptrace/bun"
@@ -14,54 +13,71 @@ import (
 	"ipledger/registry/term"
 )
 
-// applyAssetsRegistered projects asset.registered entries, many rows per statement.
+// applyAssetsRegistered projects asset.registered entries (ledger.Rebuild, and a registration
+// that is not the registry's batch path): the payloads as recorded, then projectAssets.
 func applyAssetsRegistered(ctx context.Context, db bun.IDB, es []ledger.Entry) error {
 	if len(es) == 0 {
 		return nil
 	}
-	var ab, ob strings.Builder
-	var aargs, oargs []any
-	ab.WriteString(`INSERT INTO registry.assets (id, kind, number, title, region_code, region_explicit, filed_on, granted_on,
-		attributes, registration, registered_seq, updated_seq) VALUES `)
-	ob.WriteString(`INSERT INTO registry.asset_owners (asset_id, position, party_id) VALUES `)
 	ps := make([]assetPayload, len(es))
+	regs := make([][]byte, len(es))
+	seqs := make([]int64, len(es))
 	for i, e := range es {
-		p := &ps[i]
-		if err := decode(e, p); err != nil {
+		if err := decode(e, &ps[i]); err != nil {
 			return err
 		}
-		attrs, _ := json.Marshal(p.Attributes)
-		if i > 0 {
-			ab.WriteByte(',')
-		}
-		ab.WriteString(`(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
-		aargs = append(aargs, p.ID.String(), string(p.Kind), p.Number, p.Title, p.RegionCode, p.RegionExplicit,
-			dateArg(p.FiledOn), dateArg(p.GrantedOn), string(attrs), string(e.Payload), e.Seq, e.Seq)
-		for j, o := range p.OwnerIDs {
-			if len(oargs) > 0 {
-				ob.WriteByte(',')
-			}
-			ob.WriteString(`(?, ?, ?)`)
-			oargs = append(oargs, p.ID.String(), j, o.String())
-		}
-	}
-	if _, err := db.ExecContext(ctx, ab.String(), aargs...); err != nil {
-		return fmt.Errorf("registry: insert assets: %w", err)
-	}
-	if _, err := db.ExecContext(ctx, ob.String(), oargs...); err != nil {
-		return fmt.Errorf("registry: insert owners: %w", err)
+		regs[i], seqs[i] = e.Payload, e.Seq
 	}
 	pol, err := loadPolicy(ctx, db)
 	if err != nil {
 		return err
 	}
-	// A new asset has no events, no pledges and no spans: its timeline folds from the payload
-	// alone, and its spans are known from its own registration entry.
-	seqOf := make(map[uuid.UUID]int64, len(es))
-	want := make(map[uuid.UUID][]span, len(es))
+	return projectAssets(ctx, db, pol, ps, regs, seqs)
+}
+
+// projectAssets writes new assets' rows — registry.assets and asset_owners in one statement
+// (arrays unnested, not a VALUES list of twelve arguments a row), then their spans with the
+// indicator summaries. regs[i] is ps[i] as JSON (the registration column: jsonb, so any
+// spelling of the same value), seqs[i] its entry's seq. It runs on its own goroutine beside
+// the write that appends the entries (registerAssets), so it reads nothing: pol is the write's.
+func projectAssets(ctx context.Context, db bun.IDB, pol policy, ps []assetPayload, regs [][]byte, seqs []int64) error {
+	n := len(ps)
+	ids, kinds, numbers, titles, regions := make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+	explicit := make([]bool, n)
+	attrs, reg := make([]string, n), make([]string, n)
+	var filed, granted dateArray
+	var oAsset, oParty []string
+	var oPos []int
 	for i := range ps {
 		p := &ps[i]
-		seqOf[p.ID] = es[i].Seq
+		a, _ := json.Marshal(p.Attributes)
+		ids[i], kinds[i], numbers[i], titles[i], regions[i] = p.ID.String(), string(p.Kind), p.Number, p.Title, p.RegionCode
+		explicit[i], attrs[i], reg[i] = p.RegionExplicit, string(a), string(regs[i])
+		filed.add(p.FiledOn)
+		granted.add(p.GrantedOn)
+		for j, o := range p.OwnerIDs {
+			oAsset, oPos, oParty = append(oAsset, ids[i]), append(oPos, j), append(oParty, o.String())
+		}
+	}
+	if _, err := db.ExecContext(ctx, `INSERT INTO registry.assets (id, kind, number, title, region_code, region_explicit,
+			filed_on, granted_on, attributes, registration, registered_seq, updated_seq)
+		SELECT id, kind, number, title, region_code, region_explicit, filed_on, granted_on, attributes, registration, seq, seq
+		FROM unnest(?::uuid[], ?::text[], ?::text[], ?::text[], ?::text[], ?::boolean[], ?::date[], ?::date[], ?::jsonb[], ?::jsonb[], ?::bigint[])
+			AS u(id, kind, number, title, region_code, region_explicit, filed_on, granted_on, attributes, registration, seq);
+		INSERT INTO registry.asset_owners (asset_id, position, party_id)
+		SELECT * FROM unnest(?::uuid[], ?::int[], ?::uuid[])`,
+		pgdialect.Array(ids), pgdialect.Array(kinds), pgdialect.Array(numbers), pgdialect.Array(titles), pgdialect.Array(regions),
+		pgdialect.Array(explicit), filed.String(), granted.String(), pgdialect.Array(attrs), pgdialect.Array(reg), pgdialect.Array(seqs),
+		pgdialect.Array(oAsset), pgdialect.Array(oPos), pgdialect.Array(oParty)); err != nil {
+		return fmt.Errorf("registry: insert assets and owners: %w", err)
+	}
+	// A new asset has no events, no pledges and no spans: its timeline folds from the payload
+	// alone, and its spans are known from its own registration entry.
+	seqOf := make(map[uuid.UUID]int64, n)
+	want := make(map[uuid.UUID][]span, n)
+	for i := range ps {
+		p := &ps[i]
+		seqOf[p.ID] = seqs[i]
 		f := facts{Kind: p.Kind, FiledOn: p.FiledOn, GrantedOn: p.GrantedOn, Region: p.RegionCode,
 			Owners: p.OwnerIDs, Attrs: p.Attributes}
 		want[p.ID] = fold(f, nil, pol, nil).spans()

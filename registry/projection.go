@@ -68,12 +68,27 @@ func (*coreProjection) Apply(ctx context.Context, db bun.IDB, es []ledger.Entry)
 			es = es[n:]
 			continue
 		}
+		for n < len(es) && isAssetEvent(es[n].Kind) {
+			n++
+		}
+		if n > 0 {
+			if err := applyAssetEvents(ctx, db, nil, es[:n]); err != nil { // asset_event_projection.go
+				return fmt.Errorf("registry: apply asset events #%d..#%d: %w", es[0].Seq, es[n-1].Seq, err)
+			}
+			es = es[n:]
+			continue
+		}
 		if err := applyRegistry(ctx, db, es[0]); err != nil {
 			return fmt.Errorf("registry: apply %s #%d: %w", es[0].Kind, es[0].Seq, err)
 		}
 		es = es[1:]
 	}
 	return nil
+}
+
+// isAssetEvent says whether kind is an asset's lifecycle event (asset_event.go).
+func isAssetEvent(kind string) bool {
+	return strings.HasPrefix(kind, "asset.") && kind != kindAssetRegistered
 }
 
 func applyRegistry(ctx context.Context, db bun.IDB, e ledger.Entry) error {
@@ -88,8 +103,8 @@ func applyRegistry(ctx context.Context, db bun.IDB, e ledger.Entry) error {
 		return applyParty(ctx, db, e)
 	case e.Kind == kindAssetRegistered:
 		return applyAssetsRegistered(ctx, db, []ledger.Entry{e})
-	case strings.HasPrefix(e.Kind, "asset."):
-		return applyAssetEvent(ctx, db, e)
+	case isAssetEvent(e.Kind):
+		return applyAssetEvents(ctx, db, nil, []ledger.Entry{e})
 	}
 	return nil
 }

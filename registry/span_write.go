@@ -27,11 +27,13 @@ type spanWrite struct {
 	rows      []spanRow
 }
 
-// spanRow is a span to insert, known from seq.
+// spanRow is a span to insert, known from seq (and, when to is set, until to: a change that a
+// later entry of the same write superseded).
 type spanRow struct {
 	asset uuid.UUID
 	seq   int64
 	s     span
+	to    int64 // known_to; 0: current
 }
 
 // close closes the asset's current spans at seq. Close before insert for the same asset.
@@ -60,15 +62,18 @@ func (w *spanWrite) exec(ctx context.Context, db bun.IDB) error {
 	}
 	for _, r := range w.rows {
 		sum.add(r.s, r.seq, 1)
+		if r.to != 0 {
+			sum.add(r.s, r.to, -1)
+		}
 	}
 	var q strings.Builder
 	var args []any
 	if len(w.rows) > 0 {
 		n := len(w.rows)
-		ids, kinds, regions, seqs := make([]string, n), make([]string, n), make([]string, n), make([]int64, n)
+		ids, kinds, regions, seqs, tos := make([]string, n), make([]string, n), make([]string, n), make([]int64, n), make([]int64, n)
 		var from, to, hv, wk, ff dateArray
 		for i, r := range w.rows {
-			ids[i], kinds[i], regions[i], seqs[i] = r.asset.String(), string(r.s.Kind), r.s.Region, r.seq
+			ids[i], kinds[i], regions[i], seqs[i], tos[i] = r.asset.String(), string(r.s.Kind), r.s.Region, r.seq, r.to
 			from.add(r.s.ValidFrom)
 			to.add(r.s.ValidTo)
 			hv.add(r.s.HighValueFrom)
@@ -76,10 +81,12 @@ func (w *spanWrite) exec(ctx context.Context, db bun.IDB) error {
 			ff.add(r.s.ForeignFamilyFrom)
 		}
 		q.WriteString(`INSERT INTO registry.asset_spans (asset_id, kind, region_code, valid_from, valid_to,
-			high_value_from, well_known_from, foreign_family_from, known_from)
-			SELECT * FROM unnest(?::uuid[], ?::text[], ?::text[], ?::date[], ?::date[], ?::date[], ?::date[], ?::date[], ?::bigint[]);`)
+			high_value_from, well_known_from, foreign_family_from, known_from, known_to)
+			SELECT a, k, r, f, t, h, w, ff, s, nullif(e, 0)
+			FROM unnest(?::uuid[], ?::text[], ?::text[], ?::date[], ?::date[], ?::date[], ?::date[], ?::date[], ?::bigint[], ?::bigint[])
+			  AS u(a, k, r, f, t, h, w, ff, s, e);`)
 		args = append(args, pgdialect.Array(ids), pgdialect.Array(kinds), pgdialect.Array(regions),
-			from.String(), to.String(), hv.String(), wk.String(), ff.String(), pgdialect.Array(seqs))
+			from.String(), to.String(), hv.String(), wk.String(), ff.String(), pgdialect.Array(seqs), pgdialect.Array(tos))
 	}
 	sum.statements(&q, &args)
 	if q.Len() == 0 {
