@@ -14,7 +14,7 @@ import (
 
 // Batch writes: many registrations or events in ONE ledger write (one transaction, one commit),
 // for loads and imports. Each item goes through exactly the path of its single-item method
-// (recordEvent, recordPledges, recordPledgeEvent) and sees every item before it. An item refused
+// (recordEvents, recordPledges, recordPledgeEvent) and sees every item before it. An item refused
 // by a rule gets its own *Error in the result and changes nothing — every rule is checked before
 // an item appends or writes anything — and the other items are recorded. An error that is not a
 // refusal (the database failed, or a projection refused after its entry was appended) fails the

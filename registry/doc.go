@@ -40,20 +40,23 @@
 // registry.asset_spans stores that fold for the indicators (docs/DATA_MODEL.md).
 //
 // Files by role, one package. Commands (check, then append through Service.write):
-// party.go, asset.go, asset_event.go, pledge.go + pledge_check.go (a batch's read set and the
-// pure checks against it) + pledge_rules.go (who may register), pledge_event.go,
+// party.go, asset.go, asset_event.go + asset_event_check.go and pledge.go + pledge_check.go (a
+// batch's read set and the pure checks against it) + pledge_rules.go (who may register), pledge_event.go,
 // pledge_realise.go, pledge_valuation.go, claim.go, credit.go, demand.go, refdata.go; batch.go and gather.go carry one item or many through the
 // same path. Queries: party_query.go, asset_query.go, pledge_query.go, claim_query.go,
 // demand_query.go, refdata_query.go (and the policy a fold uses), public_query.go;
 // prepared.go for the hottest reads. Projections: projection.go lists them (and nowhere else);
-// each area's entries are projected in its *_projection.go (party, asset, pledge, refdata,
-// claim, service), over spans.go / span_write.go / timeline.go (the fold of an asset's events
+// each area's entries are projected in its *_projection.go (party, asset, asset_event, pledge,
+// refdata, claim, service), over spans.go / span_write.go / timeline.go (the fold of an asset's events
 // into validity and high-value spans, and the indicator summaries kept with them). Shared:
 // service.go, errors.go, sqlutil.go (cursors, arrays, nullable arguments), money.go, text.go.
 //
 // Projections (ledger.Projection) apply live writes and ledger.Rebuild replays through the
 // same Apply. An area whose entries change an asset's timeline (pledges) re-derives its spans
 // in its Apply (recomputeAsset at the entry's seq), so that replay derives the same spans.
+// Asset events, one or many, are checked against a view of the batch's read set
+// (asset_event_check.go) and a run of them is projected with one statement per table, live and
+// on replay (applyAssetEvents), each entry's span change known from its own seq.
 // Pledge registrations, one or many, are checked against a view of the batch's read set
 // (pledge_check.go, read in four statements) and projected in two (and the spans' write when
 // they change); concurrent single registrations are written together (gather.go). Their
