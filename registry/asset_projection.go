@@ -5,12 +5,11 @@ import (
 	"encoding/json"
 	"fmt"
 
-	"github.com/google/uuid"
 	"github.com/uptrace/bun"
 	"github.com/uptrace/bun/dialect/pgdialect"
+	"github.com/uptrace/bun/schema"
 
 	"ipledger/ledger"
-	"ipledger/registry/term"
 )
 
 // applyAssetsRegistered projects asset.registered entries (ledger.Rebuild, and a registration
@@ -38,9 +37,25 @@ func applyAssetsRegistered(ctx context.Context, db bun.IDB, es []ledger.Entry) e
 // projectAssets writes new assets' rows — registry.assets and asset_owners in one statement
 // (arrays unnested, not a VALUES list of twelve arguments a row), then their spans with the
 // indicator summaries. regs[i] is ps[i] as JSON (the registration column: jsonb, so any
-// spelling of the same value), seqs[i] its entry's seq. It runs on its own goroutine beside
-// the write that appends the entries (registerAssets), so it reads nothing: pol is the write's.
+// spelling of the same value), seqs[i] its entry's seq. It reads nothing (pol is the write's),
+// so registerAssets runs it on a goroutine of its own while it appends the entries; and the
+// spans' statement, pure Go (folds, summary, formatting), is built while the rows' one runs.
 func projectAssets(ctx context.Context, db bun.IDB, pol policy, ps []assetPayload, regs [][]byte, seqs []int64) error {
+	gen := schema.NewQueryGen(db.Dialect())
+	spansSQL := make(chan string, 1)
+	go func() {
+		// A new asset has no events, no pledges and no spans: its timeline folds from the
+		// payload alone, and its spans are known from its own registration entry.
+		var w spanWrite
+		for i := range ps {
+			p := &ps[i]
+			f := facts{Kind: p.Kind, FiledOn: p.FiledOn, GrantedOn: p.GrantedOn, Region: p.RegionCode,
+				Owners: p.OwnerIDs, Attrs: p.Attributes}
+			w.insert(p.ID, seqs[i], fold(f, nil, pol, nil).spans())
+		}
+		q, args := w.statement(newSpanSummary())
+		spansSQL <- gen.FormatQuery(q, args...)
+	}()
 	n := len(ps)
 	ids, kinds, numbers, titles, regions := make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
 	explicit := make([]bool, n)
@@ -59,7 +74,7 @@ func projectAssets(ctx context.Context, db bun.IDB, pol policy, ps []assetPayloa
 			oAsset, oPos, oParty = append(oAsset, ids[i]), append(oPos, j), append(oParty, o.String())
 		}
 	}
-	if _, err := db.ExecContext(ctx, `INSERT INTO registry.assets (id, kind, number, title, region_code, region_explicit,
+	_, err := db.ExecContext(ctx, `INSERT INTO registry.assets (id, kind, number, title, region_code, region_explicit,
 			filed_on, granted_on, attributes, registration, registered_seq, updated_seq)
 		SELECT id, kind, number, title, region_code, region_explicit, filed_on, granted_on, attributes, registration, seq, seq
 		FROM unnest(?::uuid[], ?::text[], ?::text[], ?::text[], ?::text[], ?::boolean[], ?::date[], ?::date[], ?::jsonb[], ?::jsonb[], ?::bigint[])
@@ -68,73 +83,17 @@ func projectAssets(ctx context.Context, db bun.IDB, pol policy, ps []assetPayloa
 		SELECT * FROM unnest(?::uuid[], ?::int[], ?::uuid[])`,
 		pgdialect.Array(ids), pgdialect.Array(kinds), pgdialect.Array(numbers), pgdialect.Array(titles), pgdialect.Array(regions),
 		pgdialect.Array(explicit), filed.String(), granted.String(), pgdialect.Array(attrs), pgdialect.Array(reg), pgdialect.Array(seqs),
-		pgdialect.Array(oAsset), pgdialect.Array(oPos), pgdialect.Array(oParty)); err != nil {
+		pgdialect.Array(oAsset), pgdialect.Array(oPos), pgdialect.Array(oParty))
+	q := <-spansSQL
+	if err != nil {
 		return fmt.Errorf("registry: insert assets and owners: %w", err)
 	}
-	// A new asset has no events, no pledges and no spans: its timeline folds from the payload
-	// alone, and its spans are known from its own registration entry.
-	seqOf := make(map[uuid.UUID]int64, n)
-	want := make(map[uuid.UUID][]span, n)
-	for i := range ps {
-		p := &ps[i]
-		seqOf[p.ID] = seqs[i]
-		f := facts{Kind: p.Kind, FiledOn: p.FiledOn, GrantedOn: p.GrantedOn, Region: p.RegionCode,
-			Owners: p.OwnerIDs, Attrs: p.Attributes}
-		want[p.ID] = fold(f, nil, pol, nil).spans()
+	if q == "" {
+		return nil
 	}
-	return insertSpansAt(ctx, db, seqOf, want)
-}
-
-// insertSpansAt inserts spans of assets that have none, each known from its own seq.
-func insertSpansAt(ctx context.Context, db bun.IDB, seqOf map[uuid.UUID]int64, want map[uuid.UUID][]span) error {
-	var w spanWrite
-	for id, ss := range want {
-		w.insert(id, seqOf[id], ss)
-	}
-	return w.exec(ctx, db)
-}
-
-func applyAssetEvent(ctx context.Context, db bun.IDB, e ledger.Entry) error {
-	var d eventData
-	if err := decode(e, &d); err != nil {
-		return err
-	}
-	if _, err := db.ExecContext(ctx, `INSERT INTO registry.asset_events (asset_id, seq, type, effective_on, payload)
-		VALUES (?, ?, ?, ?, ?)`, d.AssetID.String(), e.Seq, d.Type, e.EffectiveDate(), string(e.Payload)); err != nil {
-		return err
-	}
-	pol, err := loadPolicy(ctx, db)
-	if err != nil {
-		return err
-	}
-	tls, err := recompute(ctx, db, pol, e.Seq, `a.id = ?`, d.AssetID.String())
-	if err != nil {
-		return err
-	}
-	t := tls[d.AssetID]
-	if t == nil {
-		return fmt.Errorf("registry: %s #%d: no asset %s", e.Kind, e.Seq, d.AssetID)
-	}
-	// The current columns of registry.assets follow the timeline's latest state.
-	cur := t.at(term.New(9999, 12, 31))
-	if _, err := db.ExecContext(ctx, `UPDATE registry.assets SET granted_on = ?, region_code = ?,
-		region_explicit = region_explicit OR ?, updated_seq = ? WHERE id = ?`,
-		dateArg(t.granted), cur.Region, d.Type == EventSetRegion, e.Seq, d.AssetID.String()); err != nil {
-		return err
-	}
-	if d.Type == EventTransfer {
-		if _, err := db.ExecContext(ctx, `DELETE FROM registry.asset_owners WHERE asset_id = ?`, d.AssetID.String()); err != nil {
-			return err
-		}
-		ids := make([]string, len(cur.Owners))
-		for i, o := range cur.Owners {
-			ids[i] = o.String()
-		}
-		if _, err := db.ExecContext(ctx, `INSERT INTO registry.asset_owners (asset_id, position, party_id)
-			SELECT ?, o.ord - 1, o.id FROM unnest(?::uuid[]) WITH ORDINALITY AS o(id, ord)`,
-			d.AssetID.String(), pgdialect.Array(ids)); err != nil {
-			return err
-		}
+	// Formatted already: with no arguments bun sends the text as it is.
+	if _, err := db.ExecContext(ctx, q); err != nil {
+		return fmt.Errorf("registry: write spans: %w", err)
 	}
 	return nil
 }

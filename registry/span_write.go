@@ -60,6 +60,20 @@ func (w *spanWrite) exec(ctx context.Context, db bun.IDB) error {
 			sum.add(c.s, c.seq, -1)
 		}
 	}
+	q, args := w.statement(sum)
+	if q == "" {
+		return nil
+	}
+	if _, err := db.ExecContext(ctx, q, args...); err != nil {
+		return fmt.Errorf("registry: write spans: %w", err)
+	}
+	return nil
+}
+
+// statement is exec's second statement: the spans' insert with the summaries' changes, sum
+// holding those of the closed spans already. It reads nothing, so a caller can build it while
+// another statement runs (projectAssets).
+func (w *spanWrite) statement(sum *spanSummary) (string, []any) {
 	for _, r := range w.rows {
 		sum.add(r.s, r.seq, 1)
 		if r.to != 0 {
@@ -89,13 +103,7 @@ func (w *spanWrite) exec(ctx context.Context, db bun.IDB) error {
 			from.String(), to.String(), hv.String(), wk.String(), ff.String(), pgdialect.Array(seqs), pgdialect.Array(tos))
 	}
 	sum.statements(&q, &args)
-	if q.Len() == 0 {
-		return nil
-	}
-	if _, err := db.ExecContext(ctx, q.String(), args...); err != nil {
-		return fmt.Errorf("registry: write spans: %w", err)
-	}
-	return nil
+	return q.String(), args
 }
 
 // closedSpan is a span that was current until seq.

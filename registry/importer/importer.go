@@ -5,11 +5,13 @@
 package importer
 
 import (
+	"cmp"
 	"context"
 	"encoding/csv"
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -84,7 +86,8 @@ func (e *Error) Error() string { return "import: " + e.Message }
 // Import reads a whole file in the given format ("csv" or "xlsx") and registers its rows.
 // progress, if not nil, is called after each batch with the rows done so far and the total.
 // Rows are written in batches: a failure of the database stops the import and returns the
-// report so far (the batches before it are committed) with the error.
+// report so far (the batches before it are committed) with the error. The next batch's rows
+// are parsed and their owners resolved while the batch before it is written.
 func (im *Importer) Import(ctx context.Context, r io.Reader, format string, progress func(done, total int)) (Report, error) {
 	rows, err := readRecords(r, format)
 	if err != nil {
@@ -97,105 +100,146 @@ func (im *Importer) Import(ctx context.Context, r io.Reader, format string, prog
 	if err != nil {
 		return Report{}, err
 	}
-	type pending struct {
-		row int
-		in  registry.AssetInput
-	}
 	var rep Report
-	var usccs []string
-	raw := make([]parsedRow, 0, len(rows)-1) // sized: appending rows one by one copied them over and over
+	data := make([]record, 0, len(rows)-1)
 	for _, rec := range rows[1:] {
-		if blank(rec.cells) {
-			continue
-		}
-		rep.Rows++
-		pr := parseRow(rec.row, rec.cells, col)
-		raw = append(raw, pr)
-		usccs = append(usccs, pr.usccs...)
-	}
-	parsed := make([]pending, 0, len(raw))
-	// Owners may be given by unified social credit code: resolve them all at once.
-	byUSCC, err := im.s.PartyIDsByUSCC(ctx, usccs)
-	if err != nil {
-		return rep, err
-	}
-	for _, pr := range raw {
-		if pr.err != nil {
-			rep.fail(*pr.err)
-			continue
-		}
-		in := pr.in
-		ok := true
-		for j, o := range pr.owners {
-			if o.id != uuid.Nil {
-				in.OwnerIDs[j] = o.id
-				continue
-			}
-			if o.name.name != "" {
-				ps, err := im.s.PartiesByNameRegion(ctx, o.name.name, o.name.region)
-				if err != nil {
-					return rep, err
-				}
-				if len(ps) != 1 {
-					code, why := "owner_unknown", "no party is named %s in unit %s"
-					if len(ps) > 1 {
-						code, why = "owner_ambiguous", "several parties are named %s in unit %s: name this one by its unified social credit code"
-					}
-					rep.fail(RowError{Row: pr.row, Column: "owners", Code: code, Message: fmt.Sprintf(why, o.name.name, o.name.region)})
-					ok = false
-					break
-				}
-				in.OwnerIDs[j] = ps[0].ID
-				continue
-			}
-			id, found := byUSCC[o.uscc]
-			if !found {
-				rep.fail(RowError{Row: pr.row, Column: "owners", Code: "owner_unknown", Message: "no party has the unified social credit code " + o.uscc})
-				ok = false
-				break
-			}
-			in.OwnerIDs[j] = id
-		}
-		if ok {
-			parsed = append(parsed, pending{row: pr.row, in: in})
+		if !blank(rec.cells) {
+			data = append(data, rec)
 		}
 	}
-	total := rep.Rows
-	done := rep.Failed
-	if progress != nil {
-		progress(done, total)
-	}
+	rep.Rows = len(data)
 	size := im.BatchSize
 	if size <= 0 {
 		size = 1000
 	}
-	for start := 0; start < len(parsed); start += size {
-		batch := parsed[start:min(start+size, len(parsed))]
-		ins := make([]registry.AssetInput, len(batch))
-		for i, p := range batch {
-			ins[i] = p.in
-		}
-		res, err := im.s.RegisterAssets(ctx, ins)
-		if err != nil {
-			return rep, fmt.Errorf("import: rows %d to %d: %w", batch[0].row, batch[len(batch)-1].row, err)
-		}
-		for i, x := range res {
-			switch {
-			case x.Err != nil:
-				rep.fail(RowError{Row: batch[i].row, Column: column(x.Err.Field), Code: x.Err.Code, Message: x.Err.Message, Ref: x.Err.Ref})
-			case x.Unchanged:
-				rep.Unchanged++
-			default:
-				rep.Added++
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel() // an import stopped early stops the preparing too
+	batches := make(chan batch, 1)
+	go func() {
+		defer close(batches)
+		for start := 0; start < len(data); start += size {
+			b := im.prepare(ctx, data[start:min(start+size, len(data))], col)
+			select {
+			case batches <- b:
+			case <-ctx.Done():
+				return
+			}
+			if b.err != nil {
+				return
 			}
 		}
-		done += len(batch)
+	}()
+	done := 0
+	if progress != nil {
+		progress(done, rep.Rows)
+	}
+	for b := range batches {
+		if b.err != nil {
+			return rep, b.err
+		}
+		for _, e := range b.fails {
+			rep.fail(e)
+		}
+		if len(b.rows) > 0 {
+			res, err := im.s.RegisterAssets(ctx, b.ins)
+			if err != nil {
+				return rep, fmt.Errorf("import: rows %d to %d: %w", b.rows[0], b.rows[len(b.rows)-1], err)
+			}
+			for i, x := range res {
+				switch {
+				case x.Err != nil:
+					rep.fail(RowError{Row: b.rows[i], Column: column(x.Err.Field), Code: x.Err.Code, Message: x.Err.Message, Ref: x.Err.Ref})
+				case x.Unchanged:
+					rep.Unchanged++
+				default:
+					rep.Added++
+				}
+			}
+		}
+		done += b.n
 		if progress != nil {
-			progress(done, total)
+			progress(done, rep.Rows)
 		}
 	}
 	sortErrors(rep.Errors)
 	return rep, nil
+}
+
+// batch is a run of the file's data rows made ready to write: the inputs of those that parsed
+// and whose owners were found, with their row numbers; the others' errors.
+type batch struct {
+	n     int // data rows in the run
+	ins   []registry.AssetInput
+	rows  []int
+	fails []RowError
+	err   error // the database failed: nothing of this run was checked
+}
+
+// prepare parses a run of data rows and resolves their owners (unified social credit codes in
+// one query, NAME@REGION one by one).
+func (im *Importer) prepare(ctx context.Context, recs []record, col map[string]int) batch {
+	b := batch{n: len(recs)}
+	raw := make([]parsedRow, len(recs))
+	var usccs []string
+	for i, rec := range recs {
+		raw[i] = parseRow(rec.row, rec.cells, col)
+		usccs = append(usccs, raw[i].usccs...)
+	}
+	byUSCC, err := im.s.PartyIDsByUSCC(ctx, usccs)
+	if err != nil {
+		b.err = err
+		return b
+	}
+	b.ins, b.rows = make([]registry.AssetInput, 0, len(recs)), make([]int, 0, len(recs))
+	for _, pr := range raw {
+		if pr.err != nil {
+			b.fails = append(b.fails, *pr.err)
+			continue
+		}
+		in, fail, err := im.resolveOwners(ctx, pr, byUSCC)
+		if err != nil {
+			b.err = err
+			return b
+		}
+		if fail != nil {
+			b.fails = append(b.fails, *fail)
+			continue
+		}
+		b.ins, b.rows = append(b.ins, in), append(b.rows, pr.row)
+	}
+	return b
+}
+
+// resolveOwners fills the row's owner ids, or says why an owner is not known.
+func (im *Importer) resolveOwners(ctx context.Context, pr parsedRow, byUSCC map[string]uuid.UUID) (registry.AssetInput, *RowError, error) {
+	in := pr.in
+	for j, o := range pr.owners {
+		if o.id != uuid.Nil {
+			in.OwnerIDs[j] = o.id
+			continue
+		}
+		if o.name.name != "" {
+			ps, err := im.s.PartiesByNameRegion(ctx, o.name.name, o.name.region)
+			if err != nil {
+				return in, nil, err
+			}
+			if len(ps) != 1 {
+				code, why := "owner_unknown", "no party is named %s in unit %s"
+				if len(ps) > 1 {
+					code, why = "owner_ambiguous", "several parties are named %s in unit %s: name this one by its unified social credit code"
+				}
+				return in, &RowError{Row: pr.row, Column: "owners", Code: code, Message: fmt.Sprintf(why, o.name.name, o.name.region)}, nil
+			}
+			in.OwnerIDs[j] = ps[0].ID
+			continue
+		}
+		id, found := byUSCC[o.uscc]
+		if !found {
+			return in, &RowError{Row: pr.row, Column: "owners", Code: "owner_unknown", Message: "no party has the unified social credit code " + o.uscc}, nil
+		}
+		in.OwnerIDs[j] = id
+	}
+	return in, nil, nil
 }
 
 func (r *Report) fail(e RowError) {
@@ -205,11 +249,7 @@ func (r *Report) fail(e RowError) {
 
 func sortErrors(es []RowError) {
 	// Rows fail in two passes (parsing, then registration): report them in file order.
-	for i := 1; i < len(es); i++ {
-		for j := i; j > 0 && es[j].Row < es[j-1].Row; j-- {
-			es[j], es[j-1] = es[j-1], es[j]
-		}
-	}
+	slices.SortStableFunc(es, func(a, b RowError) int { return cmp.Compare(a.Row, b.Row) })
 }
 
 // column maps a domain error's field (owner_ids[1], attributes.ipc[0]) to the column.
