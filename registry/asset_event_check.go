@@ -42,7 +42,7 @@ func loadEventView(ctx context.Context, db bun.IDB, items []AssetEventItem, out 
 	var assetIDs, partyIDs []string
 	var assets []uuid.UUID
 	seen := map[uuid.UUID]bool{}
-	regions := false
+	setRegion := false // a set_region needs the city's units
 	for i, it := range items {
 		if out[i].Err != nil {
 			continue
@@ -57,7 +57,7 @@ func loadEventView(ctx context.Context, db bun.IDB, items []AssetEventItem, out 
 		if it.Event.LicenseeID != uuid.Nil {
 			partyIDs = append(partyIDs, it.Event.LicenseeID.String())
 		}
-		regions = regions || it.Event.Type == EventSetRegion
+		setRegion = setRegion || it.Event.Type == EventSetRegion
 	}
 	// The parties, the policy, the assets' pledge rows and current spans: the statement the
 	// pledge registrations read with (pledgeReadSetSQL), without credit listings.
@@ -81,7 +81,7 @@ func loadEventView(ctx context.Context, db bun.IDB, items []AssetEventItem, out 
 	if v.assets, _, err = loadPledgeAssets(ctx, db, assets); err != nil {
 		return nil, err
 	}
-	if regions {
+	if setRegion {
 		if v.units, err = unitCodes(ctx, db); err != nil {
 			return nil, fmt.Errorf("registry: units: %w", err)
 		}
