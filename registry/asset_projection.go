@@ -53,7 +53,9 @@ func projectAssets(ctx context.Context, db bun.IDB, pol policy, ps []assetPayloa
 				Owners: p.OwnerIDs, Attrs: p.Attributes}
 			w.insert(p.ID, seqs[i], fold(f, nil, pol, nil).spans())
 		}
-		q, args := w.statement(newSpanSummary())
+		sum := newSpanSummary()
+		sum.fresh = true // the seqs are the registrations' own
+		q, args := w.statement(sum)
 		spansSQL <- gen.FormatQuery(q, args...)
 	}()
 	n := len(ps)

@@ -151,6 +151,10 @@ type spanSummary struct {
 	log    map[logKey]int64
 	counts map[countKey]int64
 	hi     int64 // the latest seq with a change
+	// fresh: no seq of this summary has log rows yet (new assets' own registrations), so
+	// the log's rows are inserted without ON CONFLICT (a fifth of the insert's time); a row
+	// that did exist would fail the write rather than be added to.
+	fresh bool
 }
 
 type logKey struct {
@@ -219,8 +223,11 @@ func (m *spanSummary) statements(q *strings.Builder, args *[]any) {
 	}
 	if len(lseq) > 0 {
 		q.WriteString(`INSERT INTO registry.indicator_count_log AS t (seq, region_code, metric, day, delta)
-			SELECT * FROM unnest(?::bigint[], ?::text[], ?::text[], ?::date[], ?::bigint[])
-			ON CONFLICT (seq, region_code, metric, day) DO UPDATE SET delta = t.delta + EXCLUDED.delta;`)
+			SELECT * FROM unnest(?::bigint[], ?::text[], ?::text[], ?::date[], ?::bigint[])`)
+		if !m.fresh {
+			q.WriteString(` ON CONFLICT (seq, region_code, metric, day) DO UPDATE SET delta = t.delta + EXCLUDED.delta`)
+		}
+		q.WriteString(`;`)
 		*args = append(*args, pgdialect.Array(lseq), pgdialect.Array(lreg), pgdialect.Array(lmet), lday.String(), pgdialect.Array(ldelta))
 	}
 	var creg, cgrain, cmet []string
