@@ -244,15 +244,7 @@ func (s *Service) registerAssetsAnswering(ctx context.Context, ins []AssetInput,
 		for k := range seqs {
 			seqs[k] = first.Seq + int64(k)
 		}
-		projected := make(chan error, 1)
-		go func() {
-			defer func() {
-				if p := recover(); p != nil {
-					projected <- fmt.Errorf("registry: projecting assets panicked: %v", p)
-				}
-			}()
-			projected <- projectAssets(ctx, db, pol, ps, raws, seqs)
-		}()
+		projected := background(func() error { return projectAssets(ctx, db, pol, ps, raws, seqs) })
 		err = func() error {
 			for k := 1; k < len(ps); k++ {
 				e, err := tx.Append(draft(k))

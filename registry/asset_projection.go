@@ -42,8 +42,8 @@ func applyAssetsRegistered(ctx context.Context, db bun.IDB, es []ledger.Entry) e
 // spans' statement, pure Go (folds, summary, formatting), is built while the rows' one runs.
 func projectAssets(ctx context.Context, db bun.IDB, pol policy, ps []assetPayload, regs [][]byte, seqs []int64) error {
 	gen := schema.NewQueryGen(db.Dialect())
-	spansSQL := make(chan string, 1)
-	go func() {
+	var spansSQL string
+	built := background(func() error {
 		// A new asset has no events, no pledges and no spans: its timeline folds from the
 		// payload alone, and its spans are known from its own registration entry.
 		var w spanWrite
@@ -56,8 +56,9 @@ func projectAssets(ctx context.Context, db bun.IDB, pol policy, ps []assetPayloa
 		sum := newSpanSummary()
 		sum.fresh = true // the seqs are the registrations' own
 		q, args := w.statement(sum)
-		spansSQL <- gen.FormatQuery(q, args...)
-	}()
+		spansSQL = gen.FormatQuery(q, args...)
+		return nil
+	})
 	n := len(ps)
 	ids, kinds, numbers, titles, regions := make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
 	explicit := make([]bool, n)
@@ -86,16 +87,33 @@ func projectAssets(ctx context.Context, db bun.IDB, pol policy, ps []assetPayloa
 		pgdialect.Array(ids), pgdialect.Array(kinds), pgdialect.Array(numbers), pgdialect.Array(titles), pgdialect.Array(regions),
 		pgdialect.Array(explicit), filed.String(), granted.String(), pgdialect.Array(attrs), pgdialect.Array(reg), pgdialect.Array(seqs),
 		pgdialect.Array(oAsset), pgdialect.Array(oPos), pgdialect.Array(oParty))
-	q := <-spansSQL
+	if berr := <-built; berr != nil {
+		return berr
+	}
 	if err != nil {
 		return fmt.Errorf("registry: insert assets and owners: %w", err)
 	}
-	if q == "" {
+	if spansSQL == "" {
 		return nil
 	}
 	// Formatted already: with no arguments bun sends the text as it is.
-	if _, err := db.ExecContext(ctx, q); err != nil {
+	if _, err := db.ExecContext(ctx, spansSQL); err != nil {
 		return fmt.Errorf("registry: write spans: %w", err)
 	}
 	return nil
+}
+
+// background runs f on a goroutine of its own; a panic in it is its error, as the ledger makes
+// a write's panic that write's error (one bad batch must not take the process down).
+func background(f func() error) <-chan error {
+	done := make(chan error, 1)
+	go func() {
+		defer func() {
+			if p := recover(); p != nil {
+				done <- fmt.Errorf("registry: panicked: %v", p)
+			}
+		}()
+		done <- f()
+	}()
+	return done
 }
