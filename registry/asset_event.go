@@ -29,7 +29,12 @@ type AssetEventItem struct {
 // AssetEvents records many asset events in one ledger write, in order. res[i].ID is the asset
 // of items[i] when it was recorded; res[i].Err says why it was refused.
 func (s *Service) AssetEvents(ctx context.Context, items []AssetEventItem) ([]BatchResult, error) {
-	today := s.Today()
+	return s.assetEvents(ctx, items, s.Today())
+}
+
+// assetEvents is AssetEvents on the day today, which the caller read once: an event without a
+// date recorded just before midnight must be answered as of the day it was recorded on.
+func (s *Service) assetEvents(ctx context.Context, items []AssetEventItem, today term.Date) ([]BatchResult, error) {
 	preps, base := prepareEvents(items, func(it AssetEventItem) (string, term.Date, *Error) { return prepareEvent(it.Event, today) })
 	res := make([]BatchResult, len(base))
 	copy(res, base)
@@ -214,11 +219,12 @@ func (s *Service) AssetEvent(ctx context.Context, id uuid.UUID, in EventInput) (
 
 // AssetEventAt is AssetEvent answering with the asset as of asOf (zero: the event's date).
 func (s *Service) AssetEventAt(ctx context.Context, id uuid.UUID, in EventInput, asOf term.Date) (Asset, error) {
-	_, eff, perr := prepareEvent(in, s.Today())
+	today := s.Today()
+	_, eff, perr := prepareEvent(in, today)
 	if perr != nil {
 		return Asset{}, perr
 	}
-	res, err := s.AssetEvents(ctx, []AssetEventItem{{AssetID: id, Event: in}}) // a batch of one
+	res, err := s.assetEvents(ctx, []AssetEventItem{{AssetID: id, Event: in}}, today) // a batch of one
 	if err != nil {
 		return Asset{}, err
 	}

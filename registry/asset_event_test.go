@@ -3,7 +3,9 @@ package registry
 import (
 	"context"
 	"slices"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/google/uuid"
 
@@ -529,4 +531,32 @@ func (f *fixture) head() int64 {
 		f.t.Fatalf("verify: %+v %v", rep, err)
 	}
 	return rep.HeadSeq
+}
+
+// TestAssetEventAcrossMidnight: an event without a date, recorded as the day turns, is answered
+// as of the day it was recorded on (the day is read once, not once for the date and again for
+// the write).
+func TestAssetEventAcrossMidnight(t *testing.T) {
+	f := newFixture(t)
+	m := f.mark(f.party("150523").ID, "11000099", "2014-03-07")
+	var calls atomic.Int64
+	y, mo, dd := testToday.Year(), testToday.Month(), testToday.Day()
+	lastMoment := time.Date(y, mo, dd, 23, 59, 59, 999_000_000, Office) // the office's day, not UTC's
+	s := New(f.l, WithClock(func() time.Time {
+		if calls.Add(1) == 1 {
+			return lastMoment
+		}
+		return lastMoment.Add(time.Second) // the next day
+	}))
+	a, err := s.AssetEvent(f.ctx, m.ID, EventInput{Type: EventFreeze})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !a.Frozen {
+		t.Fatalf("answered as of a day without the freeze: %+v", a)
+	}
+	var eff string
+	if err := f.l.DB().QueryRowContext(f.ctx, `SELECT effective_on::text FROM registry.asset_events WHERE asset_id = ?`, m.ID.String()).Scan(&eff); err != nil || eff != testToday.String() {
+		t.Fatalf("recorded on %q (%v), want %s", eff, err, testToday)
+	}
 }

@@ -34,12 +34,13 @@ func Open(dsn string, cfg Config) (*bun.DB, error) {
 	if name == "" {
 		name = "ipledger"
 	}
+	io := ioTimeout(cfg.StatementTimeout)
 	conn := pgdriver.NewConnector(
 		pgdriver.WithDSN(dsn),
 		pgdriver.WithApplicationName(name),
 		pgdriver.WithDialTimeout(5*time.Second),
-		pgdriver.WithReadTimeout(10*time.Minute),
-		pgdriver.WithWriteTimeout(10*time.Minute),
+		pgdriver.WithReadTimeout(io),
+		pgdriver.WithWriteTimeout(io),
 		pgdriver.WithConnParams(params),
 	)
 	sqldb := sql.OpenDB(conn)
@@ -51,6 +52,13 @@ func Open(dsn string, cfg Config) (*bun.DB, error) {
 	sqldb.SetMaxIdleConns(maxConns)
 	sqldb.SetConnMaxIdleTime(5 * time.Minute)
 	return bun.NewDB(sqldb, pgdialect.New()), nil
+}
+
+// ioTimeout is the driver's deadline on every socket read and write: one that passes inside a
+// prepared statement's exchange leaves the connection out of step (WaitAtMost), so it outlasts
+// any statement the server lets run.
+func ioTimeout(statement time.Duration) time.Duration {
+	return max(10*time.Minute, statement+time.Minute)
 }
 
 // checkDSN refuses what pgdriver.WithDSN would panic on, and TLS without verification on a
