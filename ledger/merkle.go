@@ -300,12 +300,24 @@ type StoredCheckpoint struct {
 	Note []byte
 }
 
-// LatestCheckpoint is the last checkpoint signed.
+// latestCheckpointSQL reads the checkpoint of the largest tree up to the head's size (a row
+// past the head, which the app role could insert, is not the log's: Verify reports it). It
+// is a batch row's; 0009's checkpoints (ledger.checkpoints_0009, not indexed by size) are
+// read only while no batch row has one, between migration 0021 and the service's start.
+const latestCheckpointSQL = `WITH h AS (SELECT seq FROM ledger.head),
+	b AS (SELECT tree_size, root_hash, note FROM ledger.tree_batches
+		WHERE note IS NOT NULL AND tree_size <= (SELECT seq FROM h) ORDER BY tree_size DESC, id DESC LIMIT 1)
+	SELECT tree_size, root_hash, note FROM b
+	UNION ALL
+	(SELECT tree_size, root_hash, note FROM ledger.checkpoints_0009
+		WHERE NOT EXISTS (SELECT FROM b) AND tree_size <= (SELECT seq FROM h) ORDER BY tree_size DESC, id DESC LIMIT 1)`
+
+// LatestCheckpoint is the checkpoint of the largest tree, up to the chain's head, signed.
 func LatestCheckpoint(ctx context.Context, db bun.IDB) (StoredCheckpoint, error) {
 	var size int64
 	var root []byte
 	var text string
-	err := db.QueryRowContext(ctx, `SELECT tree_size, root_hash, note FROM ledger.tree_batches WHERE note IS NOT NULL ORDER BY tree_size DESC, id DESC LIMIT 1`).Scan(&size, &root, &text)
+	err := db.QueryRowContext(ctx, latestCheckpointSQL).Scan(&size, &root, &text)
 	if errors.Is(err, sql.ErrNoRows) {
 		return StoredCheckpoint{}, ErrNoCheckpoint
 	}

@@ -2,9 +2,11 @@ package ledger_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"golang.org/x/mod/sumdb/tlog"
 
@@ -120,6 +122,23 @@ func checkViewAgainstTlog(t *testing.T, db *dbtest.DB, tt *tlogTree, size int64)
 	}
 }
 
+// checkConsistency has tlog check the stored consistency proof between the trees of sizes
+// from and to against their roots.
+func checkConsistency(t *testing.T, db *dbtest.DB, from, to int64, fromRoot, toRoot tlog.Hash) {
+	t.Helper()
+	pr, err := ledger.ConsistencyProof(context.Background(), db.App, from, to)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := make(tlog.TreeProof, len(pr.Hashes))
+	for i, h := range pr.Hashes {
+		copy(p[i][:], h)
+	}
+	if err := tlog.CheckTree(p, to, toRoot, from, fromRoot); err != nil {
+		t.Fatalf("tlog rejects the consistency of %d and %d: %v", from, to, err)
+	}
+}
+
 // The layout's edges: batches of one, batches that cross or end at powers of two, one
 // larger than any 0009 run (1,024 nodes a run, 4,096 at most), a checkpoint signed at start
 // (a row without nodes): every row holds exactly its nodes, tlog's, in level-then-index
@@ -181,17 +200,7 @@ func TestBatchRowsLayout(t *testing.T) {
 		}
 	}
 	for _, c := range [][2]int64{{1, 2}, {4, 5}, {8, 33}, {33, 5033}, {5033, 5034}, {1, size}, {5036, size}} {
-		pr, err := ledger.ConsistencyProof(ctx, db.App, c[0], c[1])
-		if err != nil {
-			t.Fatal(err)
-		}
-		p := make(tlog.TreeProof, len(pr.Hashes))
-		for i, h := range pr.Hashes {
-			copy(p[i][:], h)
-		}
-		if err := tlog.CheckTree(p, c[1], tt.root(t, c[1]), c[0], tt.root(t, c[0])); err != nil {
-			t.Fatalf("tlog rejects consistency %v: %v", c, err)
-		}
+		checkConsistency(t, db, c[0], c[1], tt.root(t, c[0]), tt.root(t, c[1]))
 	}
 	for _, tile := range tlog.NewTiles(ledger.TileHeight, 0, size) {
 		want, err := tlog.ReadTileData(tile, tt)
@@ -259,18 +268,7 @@ func TestMigration0021ConvertsTheTree(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer m.Close()
-	for { // down to just before 0021
-		v, _, err := m.Version()
-		if err != nil {
-			t.Fatal(err)
-		}
-		if v < 21 {
-			break
-		}
-		if err := m.Down(1); err != nil {
-			t.Fatal(err)
-		}
-	}
+	downBefore0021(t, m)
 	var runs int
 	if err := super.QueryRowContext(ctx, `SELECT count(*) FROM ledger.tree_runs`).Scan(&runs); err != nil || runs == 0 {
 		t.Fatalf("0009's runs after 0021's down: %d %v", runs, err)
@@ -314,6 +312,242 @@ func TestMigration0021ConvertsTheTree(t *testing.T) {
 	rep, err := ledger.Verify(ctx, db.App, ledger.WithVerifier(key.Verifier()))
 	if err != nil || !rep.OK {
 		t.Fatalf("verify after the conversion: %+v %v", rep, err)
+	}
+}
+
+// downBefore0021 takes the database down to just before 0021: 0009's layout.
+func downBefore0021(t *testing.T, m *migrations.Migrator) {
+	t.Helper()
+	for {
+		v, _, err := m.Version()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if v < 21 {
+			return
+		}
+		if err := m.Down(1); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// migrate0021DownUp converts the tree to 0009's layout and back.
+func migrate0021DownUp(t *testing.T, db *dbtest.DB) {
+	t.Helper()
+	m, err := migrations.New(context.Background(), db.Super(t).DB)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	downBefore0021(t, m)
+	if err := m.Up(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// rowsRemovedByFilter sums "Rows Removed by Filter" over an EXPLAIN (ANALYZE, FORMAT JSON) plan.
+func rowsRemovedByFilter(v any) float64 {
+	n := 0.0
+	switch x := v.(type) {
+	case map[string]any:
+		for k, e := range x {
+			if f, ok := e.(float64); ok && k == "Rows Removed by Filter" {
+				n += f
+			} else {
+				n += rowsRemovedByFilter(e)
+			}
+		}
+	case []any:
+		for _, e := range x {
+			n += rowsRemovedByFilter(e)
+		}
+	}
+	return n
+}
+
+// A tree of single-entry commits (a checkpoint each) converted by 0021: 0009's checkpoints
+// stay out of ledger.tree_batches, so a node's lookup steps past no row without nodes; the
+// old checkpoints are still listed, and receipts and consistency proofs to them verify
+// with tlog.
+func TestMigration0021KeepsOldCheckpointsApart(t *testing.T) {
+	db := dbtest.New(t)
+	ctx := context.Background()
+	key := mustKey(t, "apart.example/log")
+	l := ledger.New(db.App, ledger.Options{Key: key, Origin: "apart.example/log"})
+	const size = 512
+	for range size {
+		appendWrite(t, l, 1)
+	}
+	l.Close()
+	type oldCP struct {
+		size int64
+		note string
+	}
+	var old []oldCP
+	rows, err := db.App.QueryContext(ctx, `SELECT tree_size, note FROM ledger.checkpoints ORDER BY tree_size, id`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for rows.Next() {
+		var c oldCP
+		if err := rows.Scan(&c.size, &c.note); err != nil {
+			t.Fatal(err)
+		}
+		old = append(old, c)
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	rows.Close()
+	if len(old) != size+1 {
+		t.Fatalf("%d checkpoints before the conversion, want %d", len(old), size+1)
+	}
+
+	migrate0021DownUp(t, db)
+
+	var nodeless, listed int
+	if err := db.App.QueryRowContext(ctx, `SELECT (SELECT count(*) FROM ledger.tree_batches WHERE first_idx = tree_size),
+		(SELECT count(*) FROM ledger.checkpoints)`).Scan(&nodeless, &listed); err != nil {
+		t.Fatal(err)
+	}
+	if nodeless != 0 || listed != len(old) {
+		t.Fatalf("after the conversion: %d rows without nodes in tree_batches (want 0), %d checkpoints listed (want %d)", nodeless, listed, len(old))
+	}
+	// The lookup of leaf 3 and of a node of every level reads its row straight away.
+	var plan string
+	if err := db.App.QueryRowContext(ctx, `EXPLAIN (ANALYZE, FORMAT JSON) `+ledger.ReadNodesSQL,
+		"{0,0,1,2,8,9}", "{3,300,5,100,0,1}").Scan(&plan); err != nil {
+		t.Fatal(err)
+	}
+	var tree any
+	if err := json.Unmarshal([]byte(plan), &tree); err != nil {
+		t.Fatal(err)
+	}
+	if n := rowsRemovedByFilter(tree); n != 0 {
+		t.Fatalf("the node lookup stepped past %v rows:\n%s", n, plan)
+	}
+
+	entries := allEntries(t, l)
+	tt := newTlogTree(t, entries)
+	checkRowsAgainstTlog(t, db, tt, size)
+	cps := map[int64]ledger.Checkpoint{}
+	for _, c := range old {
+		cp, err := ledger.OpenCheckpoint([]byte(c.note), key.Verifier())
+		if err != nil || cp.Size != c.size || tlog.Hash(cp.Root) != tt.root(t, c.size) {
+			t.Fatalf("old checkpoint of %d: %+v %v", c.size, cp, err)
+		}
+		cps[c.size] = cp
+	}
+	if cp, err := ledger.LatestCheckpoint(ctx, db.App); err != nil || cp.Size != size || cp.Note == nil || string(cp.Note) != old[len(old)-1].note {
+		t.Fatalf("latest checkpoint after the conversion, before a start: %+v %v", cp, err)
+	}
+	for _, c := range [][2]int64{{0, 1}, {3, 4}, {3, 200}, {255, 256}, {256, 257}, {100, 511}, {511, 512}} {
+		seq, n := c[0]+1, c[1]
+		hs, err := ledger.InclusionProof(ctx, db.App, c[0], n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p := make(tlog.RecordProof, len(hs))
+		for i, h := range hs {
+			copy(p[i][:], h)
+		}
+		if err := tlog.CheckRecord(p, n, tlog.Hash(cps[n].Root), c[0], tlog.RecordHash(entries[seq-1].Hash[:])); err != nil {
+			t.Fatalf("tlog rejects entry %d's inclusion in old checkpoint %d: %v", seq, n, err)
+		}
+	}
+	for _, c := range [][2]int64{{1, 2}, {3, 4}, {4, 255}, {255, 256}, {256, 257}, {7, 512}, {511, 512}} {
+		checkConsistency(t, db, c[0], c[1], tlog.Hash(cps[c[0]].Root), tlog.Hash(cps[c[1]].Root))
+	}
+	// A start with the same key finds the old checkpoint of the whole tree: no new row.
+	l2 := ledger.New(db.App, ledger.Options{Key: key, Origin: "apart.example/log"})
+	defer l2.Close()
+	if err := db.App.QueryRowContext(ctx, `SELECT count(*) FROM ledger.tree_batches WHERE first_idx = tree_size`).Scan(&nodeless); err != nil || nodeless != 0 {
+		t.Fatalf("rows without nodes after a start: %d %v", nodeless, err)
+	}
+	appendWrite(t, l2, 1)
+	if cp := latest(t, l2); cp.Size != size+1 {
+		t.Fatalf("checkpoint after an append: %+v", cp)
+	}
+	rep, err := ledger.Verify(ctx, db.App, ledger.WithVerifier(key.Verifier()))
+	if err != nil || !rep.OK {
+		t.Fatalf("verify after the conversion: %+v %v", rep, err)
+	}
+}
+
+// A row the app role inserts past the chain's head (it keeps INSERT) is not the latest
+// checkpoint: proofs and tiles go on with the real one, and Verify names the row.
+func TestCheckpointPastHeadIgnoredAndReported(t *testing.T) {
+	db := dbtest.New(t)
+	ctx := context.Background()
+	key := mustKey(t, "past.example/log")
+	l := ledger.New(db.App, ledger.Options{Key: key, Origin: "past.example/log"})
+	defer l.Close()
+	mustAppend(t, l, 5)
+	real := latest(t, l)
+	bogus := ledger.Checkpoint{Origin: "past.example/log", Size: 1 << 40, Root: real.Root}
+	note, err := bogus.Sign(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var id int64
+	if err := db.App.QueryRowContext(ctx, `INSERT INTO ledger.tree_batches (tree_size, first_idx, hashes, root_hash, note, signed_at)
+		VALUES (?, ?, ''::bytea, ?, ?, ?) RETURNING id`, bogus.Size, bogus.Size, bogus.Root[:], string(note), time.Now()).Scan(&id); err != nil {
+		t.Fatal(err)
+	}
+	if cp := latest(t, l); cp != real {
+		t.Fatalf("latest checkpoint with a row past the head: %+v, want %+v", cp, real)
+	}
+	if _, err := ledger.ConsistencyProof(ctx, db.App, 2, 5); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ledger.Tile(ctx, db.App, 0, 0, 5); err != nil {
+		t.Fatal(err)
+	}
+	rep, err := ledger.Verify(ctx, db.App, ledger.WithVerifier(key.Verifier()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := fmt.Sprintf("ledger.tree_batches row id %d ", id)
+	if rep.OK || rep.FirstBadSeq == nil || *rep.FirstBadSeq != 6 || !strings.Contains(rep.Reason, want) {
+		t.Fatalf("verify with a row past the head: %+v, want entry 6 and %q", rep, want)
+	}
+}
+
+// Even a superuser (no privilege stands in the way) meets the append-only triggers of the
+// batch rows and of 0009's checkpoints; the app role may not write 0009's checkpoints.
+func TestTreeTablesAppendOnlyForSuperuser(t *testing.T) {
+	db := dbtest.New(t)
+	ctx := context.Background()
+	l := ledger.New(db.App, ledger.Options{})
+	mustAppend(t, l, 3)
+	l.Close()
+	super := db.Super(t)
+	// A row for the row triggers to meet (nothing else writes 0009's table any more).
+	if _, err := super.ExecContext(ctx, `INSERT INTO ledger.checkpoints_0009 (tree_size, root_hash, note, signed_at)
+		VALUES (0, sha256(''::bytea), 'old', now())`); err != nil {
+		t.Fatal(err)
+	}
+	for _, table := range []string{"ledger.tree_batches", "ledger.checkpoints_0009"} {
+		for _, q := range []string{
+			`UPDATE ` + table + ` SET tree_size = tree_size`,
+			`DELETE FROM ` + table,
+			`TRUNCATE ` + table,
+		} {
+			_, err := super.ExecContext(ctx, q)
+			if err == nil || !strings.Contains(err.Error(), "append-only") {
+				t.Fatalf("%s as superuser: err = %v, want the append-only refusal", q, err)
+			}
+		}
+	}
+	_, err := db.App.ExecContext(ctx, `INSERT INTO ledger.checkpoints_0009 (tree_size, root_hash, note, signed_at)
+		VALUES (0, sha256(''::bytea), 'old', now())`)
+	if err == nil || !strings.Contains(err.Error(), "permission denied") {
+		t.Fatalf("insert into 0009's checkpoints as the app: err = %v, want permission denied", err)
+	}
+	var n int
+	if err := super.QueryRowContext(ctx, `SELECT (SELECT count(*) FROM ledger.tree_batches) + (SELECT count(*) FROM ledger.checkpoints_0009)`).Scan(&n); err != nil || n != 5 {
+		t.Fatalf("rows after the refusals: %d %v, want 5", n, err)
 	}
 }
 

@@ -1,5 +1,5 @@
 -- Back to 0009's layout: the nodes as runs of 256 aligned nodes a level, the checkpoints as
--- rows of their own in their order (their ids renumbered).
+-- rows of their own in their order (0009's ids kept, the batches' renumbered after them).
 CREATE TABLE ledger.tree_runs (
   level     smallint NOT NULL CHECK (level BETWEEN 0 AND 62),
   first_idx bigint   NOT NULL CHECK (first_idx >= 0),
@@ -11,17 +11,11 @@ INSERT INTO ledger.tree_runs (level, first_idx, hashes)
 SELECT level, idx / 256 * 256, string_agg(hash, ''::bytea ORDER BY idx)
 FROM ledger.tree_nodes GROUP BY level, idx / 256;
 
-CREATE TABLE ledger.checkpoints_0009 (
-  id        bigint      GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-  tree_size bigint      NOT NULL CHECK (tree_size >= 0),
-  root_hash bytea       NOT NULL CHECK (length(root_hash) = 32),
-  note      text        NOT NULL,
-  signed_at timestamptz NOT NULL
-);
+-- 0009's checkpoints kept their table; the batches' follow them in (tree_size, id) order.
+DROP VIEW ledger.tree_nodes, ledger.checkpoints;
 INSERT INTO ledger.checkpoints_0009 (tree_size, root_hash, note, signed_at)
 SELECT tree_size, root_hash, note, signed_at FROM ledger.tree_batches WHERE note IS NOT NULL ORDER BY tree_size, id;
 
-DROP VIEW ledger.tree_nodes, ledger.checkpoints;
 DROP TABLE ledger.tree_batches;
 DROP FUNCTION ledger.tree_node_at(bigint, bigint, int, bigint);
 DROP FUNCTION ledger.tree_nodes_below(bigint, int);
@@ -34,10 +28,6 @@ CREATE VIEW ledger.tree_nodes AS
 CREATE TRIGGER tree_runs_no_update BEFORE UPDATE OR DELETE ON ledger.tree_runs
   FOR EACH ROW EXECUTE FUNCTION ledger.refuse_change();
 CREATE TRIGGER tree_runs_no_truncate BEFORE TRUNCATE ON ledger.tree_runs
-  FOR EACH STATEMENT EXECUTE FUNCTION ledger.refuse_change();
-CREATE TRIGGER checkpoints_no_update BEFORE UPDATE OR DELETE ON ledger.checkpoints
-  FOR EACH ROW EXECUTE FUNCTION ledger.refuse_change();
-CREATE TRIGGER checkpoints_no_truncate BEFORE TRUNCATE ON ledger.checkpoints
   FOR EACH STATEMENT EXECUTE FUNCTION ledger.refuse_change();
 
 REVOKE ALL ON ledger.tree_runs, ledger.tree_nodes, ledger.checkpoints FROM PUBLIC;

@@ -9,7 +9,8 @@
 --   Σ_{k<l} (⌊s / 2^k⌋ − ⌊f / 2^k⌋) + i − ⌊f / 2^l⌋
 -- of the row that holds its completing leaf. With it, the checkpoint signed at that commit
 -- (tree size tree_size). A row without nodes (first_idx = tree_size) is a checkpoint signed
--- at start; rows converted from 0009's tree carry no checkpoint.
+-- at start; rows converted from 0009's tree carry no checkpoint: 0009's checkpoints stay in
+-- their own table (below), so node lookups never step past a row per old checkpoint.
 CREATE TABLE ledger.tree_batches (
   tree_size bigint      NOT NULL,
   id        bigint      GENERATED ALWAYS AS IDENTITY,
@@ -47,9 +48,15 @@ CREATE TRIGGER tree_batches_no_update BEFORE UPDATE OR DELETE ON ledger.tree_bat
 CREATE TRIGGER tree_batches_no_truncate BEFORE TRUNCATE ON ledger.tree_batches
   FOR EACH STATEMENT EXECUTE FUNCTION ledger.refuse_change();
 
+-- 0009's checkpoints stay as they are, in a table of their own that nothing writes to any
+-- more: as rows without nodes among the batches, each would be a row that node lookups
+-- (the first row past a leaf) step past. Batch rows' ids continue after theirs, so the ids
+-- in ledger.checkpoints stay unique.
+ALTER TABLE ledger.checkpoints RENAME TO checkpoints_0009;
+SELECT setval(pg_get_serial_sequence('ledger.tree_batches', 'id'), max(id)) FROM ledger.checkpoints_0009 HAVING max(id) IS NOT NULL;
+
 -- 0009's tree, converted: the batches of 256 aligned leaves (the last one shorter), each with
--- the stored nodes its leaves complete, then 0009's checkpoints in their order, as rows
--- without nodes at their sizes. A tree with gaps or overlaps fails the length check.
+-- the stored nodes its leaves complete. A tree with gaps or overlaps fails the length check.
 INSERT INTO ledger.tree_batches (tree_size, first_idx, hashes)
 SELECT least(x.g * 256 + 256, n.size), x.g * 256, string_agg(x.hash, ''::bytea ORDER BY x.level, x.idx)
 FROM (SELECT r.level, r.first_idx + k AS idx, substring(r.hashes FROM k * 32 + 1 FOR 32) AS hash,
@@ -58,11 +65,9 @@ FROM (SELECT r.level, r.first_idx + k AS idx, substring(r.hashes FROM k * 32 + 1
 CROSS JOIN (SELECT coalesce(max(first_idx + length(hashes) / 32), 0) AS size FROM ledger.tree_runs WHERE level = 0) n
 GROUP BY x.g, n.size
 ORDER BY x.g;
-INSERT INTO ledger.tree_batches (tree_size, first_idx, hashes, root_hash, note, signed_at)
-SELECT tree_size, tree_size, ''::bytea, root_hash, note, signed_at FROM ledger.checkpoints ORDER BY id;
 
 DROP VIEW ledger.tree_nodes;
-DROP TABLE ledger.tree_runs, ledger.checkpoints;
+DROP TABLE ledger.tree_runs;
 
 -- The nodes one by one, for verification and for people (as 0009's view): at each level up
 -- to the highest bit of tree_size, the row's nodes there.
@@ -74,10 +79,15 @@ CREATE VIEW ledger.tree_nodes AS
   CROSS JOIN LATERAL generate_series(b.first_idx >> l.level, (b.tree_size >> l.level) - 1) AS i(idx)
   WHERE b.first_idx < b.tree_size;
 
--- The signed checkpoints, one per commit, in order (as 0009's table).
+-- The signed checkpoints, one per commit (as 0009's table): 0009's, then the batches'.
+-- Ordered by tree_size (then id), not by id alone.
 CREATE VIEW ledger.checkpoints AS
+  SELECT id, tree_size, root_hash, note, signed_at FROM ledger.checkpoints_0009
+  UNION ALL
   SELECT id, tree_size, root_hash, note, signed_at FROM ledger.tree_batches WHERE note IS NOT NULL;
 
-REVOKE ALL ON ledger.tree_batches, ledger.tree_nodes, ledger.checkpoints FROM PUBLIC;
+-- 0009's checkpoints keep their append-only triggers; the app only reads them now.
+REVOKE ALL ON ledger.tree_batches, ledger.tree_nodes, ledger.checkpoints, ledger.checkpoints_0009 FROM PUBLIC;
+REVOKE ALL ON ledger.checkpoints_0009 FROM ipledger_app;
 GRANT SELECT, INSERT ON ledger.tree_batches TO ipledger_app;
-GRANT SELECT ON ledger.tree_nodes, ledger.checkpoints TO ipledger_app;
+GRANT SELECT ON ledger.tree_nodes, ledger.checkpoints, ledger.checkpoints_0009 TO ipledger_app;
