@@ -45,6 +45,7 @@ func verifyLog(ctx context.Context, db bun.IDB, head int64, cfg verifyConfig) (L
 	}
 	w := treeWalk{head: head, firstBad: map[uint]uint64{}}
 	afterSize, afterID := int64(-1), int64(0)
+walk:
 	for w.shape == "" {
 		page, err := readBatchPage(ctx, db, afterSize, afterID)
 		if err != nil {
@@ -61,6 +62,11 @@ func verifyLog(ctx context.Context, db bun.IDB, head int64, cfg verifyConfig) (L
 			return rep, 0, "", err
 		}
 		for _, b := range page {
+			if b.first >= head && b.size > b.first {
+				// Appended since head was read (or past it: the check below names such a
+				// row): the tree up to head is walked.
+				break walk
+			}
 			if !w.batch(b, leaves, lo) {
 				break
 			}

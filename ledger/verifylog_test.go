@@ -40,7 +40,7 @@ func TestVerifyNamesTheFirstBadTreeNode(t *testing.T) {
 		// The bad leaf is the news, not the parent above it that no longer matches.
 		{"leaf under a bad parent", []string{flipNode(1, 4), flipNode(0, 9)}, 10, "the tree's leaf for entry 10 is not SHA-256(0x00 ‖ its hash)", ""},
 		{"two leaves", []string{flipNode(0, 30), flipNode(0, 12)}, 13, "the tree's leaf for entry 13", ""},
-		{"a node past the head", []string{`INSERT INTO ledger.tree_batches (tree_size, first_idx, hashes) VALUES (41, 40, decode(repeat('ab', 32), 'hex'))`}, 41, "the tree has 41 nodes at level 0, the chain's tree of 40 entries has 40", ""},
+		{"a node past the head", []string{`INSERT INTO ledger.tree_batches (tree_size, first_idx, hashes) VALUES (41, 40, decode(repeat('ab', 32), 'hex'))`}, 41, "is of a tree of 41 entries, the chain's head is at 40", ""},
 		{"a gap", []string{`DELETE FROM ledger.tree_batches WHERE first_idx <= 20 AND tree_size > 20`}, 0, "have gaps or overlaps", rowOfLeaf(20)},
 		{"an overlap", []string{`INSERT INTO ledger.tree_batches (tree_size, first_idx, hashes) SELECT tree_size, first_idx, hashes FROM ledger.tree_batches WHERE first_idx <= 20 AND tree_size > 20`}, 0, "have gaps or overlaps", rowOfLeaf(20)},
 	}
@@ -77,5 +77,43 @@ func TestVerifyNamesTheFirstBadTreeNode(t *testing.T) {
 				t.Fatalf("want seq %d %q, got %+v", c.seq, c.reason, rep)
 			}
 		})
+	}
+}
+
+// TestVerifyWhileAppending: entries appended while Verify walks the tree are past the head it
+// read, not a tree longer than the chain.
+func TestVerifyWhileAppending(t *testing.T) {
+	db := dbtest.New(t)
+	l := ledger.New(db.App, ledger.Options{})
+	defer l.Close()
+	appendConcurrently(t, l, 40)
+	appended := make(chan error, 1)
+	go func() {
+		for i := range 300 {
+			if _, err := l.Append(actorCtx(), ledger.Draft{Kind: "test.noted", Subject: fmt.Sprintf("later/%d", i), EffectiveOn: day, Payload: map[string]any{"i": i}}); err != nil {
+				appended <- err
+				return
+			}
+		}
+		appended <- nil
+	}()
+	ctx := context.Background()
+	for runs := 0; ; runs++ {
+		rep, err := ledger.Verify(ctx, db.App)
+		if err != nil || !rep.OK {
+			t.Errorf("verify %d while appending: %+v %v", runs, rep, err)
+			break
+		}
+		select {
+		case err := <-appended:
+			if err != nil {
+				t.Fatal(err)
+			}
+			return
+		default:
+		}
+	}
+	if err := <-appended; err != nil {
+		t.Fatal(err)
 	}
 }
