@@ -138,20 +138,18 @@ func (s *Service) registerAssets(ctx context.Context, ins []AssetInput) ([]asset
 // recorded; a bulk load asks for none (folding every asset again for answers nobody reads).
 func (s *Service) registerAssetsAnswering(ctx context.Context, ins []AssetInput, answer bool) ([]assetOutcome, error) {
 	today := s.Today()
-	res := make([]assetOutcome, len(ins))
+	base := make([]assetOutcome, len(ins))
 	payloads := make([]*assetPayload, len(ins))
 	for i, in := range ins {
 		p, err := prepareAsset(in, today)
 		if err != nil {
-			res[i].Err = err
+			base[i].Err = err
 			continue
 		}
 		payloads[i] = p
 	}
-	_, err := s.write(ctx, func(ctx context.Context, tx *ledger.Tx) error {
+	return writeResults(ctx, s, base, func(ctx context.Context, tx *ledger.Tx, out []assetOutcome) error {
 		db := tx.DB()
-		out := make([]assetOutcome, len(ins))
-		copy(out, res)
 		// Owners and units, in bulk.
 		var ownerIDs []string
 		for _, p := range payloads {
@@ -220,7 +218,6 @@ func (s *Service) registerAssetsAnswering(ctx context.Context, ins []AssetInput,
 			seen[key] = len(ps) - 1
 		}
 		if len(ps) == 0 {
-			copy(res, out)
 			return nil
 		}
 		raws := make([][]byte, len(ps))
@@ -273,16 +270,8 @@ func (s *Service) registerAssetsAnswering(ctx context.Context, ins []AssetInput,
 		if perr := <-projected; err == nil {
 			err = perr
 		}
-		if err != nil {
-			return err
-		}
-		copy(res, out)
-		return nil
+		return err
 	})
-	if err != nil {
-		return nil, err
-	}
-	return res, nil
 }
 
 // prepareAsset checks what needs no database: kind, number, title, dates, attributes.

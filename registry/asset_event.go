@@ -36,22 +36,9 @@ func (s *Service) AssetEvents(ctx context.Context, items []AssetEventItem) ([]Ba
 // date recorded just before midnight must be answered as of the day it was recorded on.
 func (s *Service) assetEvents(ctx context.Context, items []AssetEventItem, today term.Date) ([]BatchResult, error) {
 	preps, base := prepareEvents(items, func(it AssetEventItem) (string, term.Date, *Error) { return prepareEvent(it.Event, today) })
-	res := make([]BatchResult, len(base))
-	copy(res, base)
-	_, err := s.write(ctx, func(ctx context.Context, tx *ledger.Tx) error {
-		// The ledger may run the write again: the results are rebuilt each time.
-		out := make([]BatchResult, len(base))
-		copy(out, base)
-		if err := recordEvents(ctx, tx, s.l.DB(), items, preps, out); err != nil { // asset_event_check.go
-			return err
-		}
-		copy(res, out)
-		return nil
+	return writeResults(ctx, s, base, func(ctx context.Context, tx *ledger.Tx, out []BatchResult) error {
+		return recordEvents(ctx, tx, s.l.DB(), items, preps, out) // asset_event_check.go
 	})
-	if err != nil {
-		return nil, err
-	}
-	return res, nil
 }
 
 // Asset event types (EventInput.Type). Each is recorded as one ledger entry of the kind

@@ -2,6 +2,7 @@ package registry
 
 import (
 	"context"
+	"slices"
 
 	"github.com/google/uuid"
 
@@ -15,11 +16,7 @@ import (
 // again (in a transaction of its own), so the results are rebuilt on every run.
 func (s *Service) batch(ctx context.Context, base []BatchResult,
 	record func(ctx context.Context, tx *ledger.Tx, i int) (uuid.UUID, error)) ([]BatchResult, error) {
-	res := make([]BatchResult, len(base))
-	copy(res, base)
-	_, err := s.write(ctx, func(ctx context.Context, tx *ledger.Tx) error {
-		out := make([]BatchResult, len(base))
-		copy(out, base)
+	return writeResults(ctx, s, base, func(ctx context.Context, tx *ledger.Tx, out []BatchResult) error {
 		for i := range out {
 			if out[i].Err != nil {
 				continue
@@ -35,7 +32,22 @@ func (s *Service) batch(ctx context.Context, base []BatchResult,
 			}
 			out[i].ID = id
 		}
-		copy(res, out)
+		return nil
+	})
+}
+
+// writeResults runs write in one ledger write with out a fresh copy of base, and returns the
+// out of the run that committed: the ledger may run a write again (in a transaction of its
+// own), so results are rebuilt on every run, never carried over from one that rolled back.
+func writeResults[T any](ctx context.Context, s *Service, base []T,
+	write func(ctx context.Context, tx *ledger.Tx, out []T) error) ([]T, error) {
+	var res []T
+	_, err := s.write(ctx, func(ctx context.Context, tx *ledger.Tx) error {
+		out := slices.Clone(base)
+		if err := write(ctx, tx, out); err != nil {
+			return err
+		}
+		res = out
 		return nil
 	})
 	if err != nil {

@@ -38,12 +38,8 @@ func (s *Service) registerPledges(ctx context.Context, ins []PledgeInput) ([]ple
 		p.ID = newID()
 		ps[i] = p
 	}
-	res := make([]pledgeOutcome, len(base))
-	copy(res, base)
-	_, err := s.write(ctx, func(ctx context.Context, tx *ledger.Tx) error {
-		// The ledger may run the write again: the results and payloads are rebuilt each time.
-		out := make([]pledgeOutcome, len(base))
-		copy(out, base)
+	res, err := writeResults(ctx, s, base, func(ctx context.Context, tx *ledger.Tx, out []pledgeOutcome) error {
+		// The payloads are rebuilt on every run too (writeResults).
 		run := make([]*pledgePayload, len(ps))
 		for i, p := range ps {
 			if p != nil {
@@ -51,11 +47,7 @@ func (s *Service) registerPledges(ctx context.Context, ins []PledgeInput) ([]ple
 				run[i] = &c
 			}
 		}
-		if err := recordPledges(ctx, tx, s.l.DB(), run, out); err != nil {
-			return err
-		}
-		copy(res, out)
-		return nil
+		return recordPledges(ctx, tx, s.l.DB(), run, out)
 	})
 	if err != nil {
 		return nil, pledgeWriteError(err)
