@@ -31,27 +31,9 @@ func BenchmarkAppendLog(b *testing.B) {
 			defer l.Close()
 			ctx := ledger.WithActor(context.Background(), "principal/bench")
 			var next atomic.Int64
-			var wg sync.WaitGroup
 			b.ResetTimer()
 			start := time.Now()
-			for w := 0; w < 32; w++ {
-				wg.Add(1)
-				go func() {
-					defer wg.Done()
-					for {
-						i := next.Add(1)
-						if i > int64(b.N) {
-							return
-						}
-						d := ledger.Draft{Kind: "asset.registered", Subject: fmt.Sprintf("asset/%d", i), EffectiveOn: time.Date(2024, 1, 2, 0, 0, 0, 0, time.UTC), Payload: benchPayload(int(i))}
-						if _, err := l.Append(ctx, d); err != nil {
-							b.Error(err)
-							return
-						}
-					}
-				}()
-			}
-			wg.Wait()
+			appendAt32(ctx, b, l, &next, int64(b.N))
 			b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "entries/s")
 			if n := obs.batches.Load(); n > 0 {
 				b.ReportMetric(float64(obs.entries.Load())/float64(n), "entries/batch")
@@ -59,6 +41,30 @@ func BenchmarkAppendLog(b *testing.B) {
 			}
 		})
 	}
+}
+
+// appendAt32 appends the entries numbered next+1 … end from 32 concurrent writers, one entry a
+// write.
+func appendAt32(ctx context.Context, b *testing.B, l *ledger.Ledger, next *atomic.Int64, end int64) {
+	var wg sync.WaitGroup
+	for w := 0; w < 32; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := next.Add(1)
+				if i > end {
+					return
+				}
+				d := ledger.Draft{Kind: "asset.registered", Subject: fmt.Sprintf("asset/%d", i), EffectiveOn: time.Date(2024, 1, 2, 0, 0, 0, 0, time.UTC), Payload: benchPayload(int(i))}
+				if _, err := l.Append(ctx, d); err != nil {
+					b.Error(err)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
 }
 
 // BenchmarkAppendLogPaired measures the same as BenchmarkAppendLog, but in short rounds
@@ -86,26 +92,8 @@ func BenchmarkAppendLogPaired(b *testing.B) {
 	var next atomic.Int64
 	round := func(l *ledger.Ledger, n int) time.Duration {
 		end := next.Load() + int64(n)
-		var wg sync.WaitGroup
 		start := time.Now()
-		for w := 0; w < 32; w++ {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				for {
-					i := next.Add(1)
-					if i > end {
-						return
-					}
-					d := ledger.Draft{Kind: "asset.registered", Subject: fmt.Sprintf("asset/%d", i), EffectiveOn: time.Date(2024, 1, 2, 0, 0, 0, 0, time.UTC), Payload: benchPayload(int(i))}
-					if _, err := l.Append(ctx, d); err != nil {
-						b.Error(err)
-						return
-					}
-				}
-			}()
-		}
-		wg.Wait()
+		appendAt32(ctx, b, l, &next, end)
 		next.Store(end)
 		return time.Since(start)
 	}
