@@ -1,7 +1,6 @@
 package registry
 
 import (
-	"context"
 	"fmt"
 	"math/rand/v2"
 	"testing"
@@ -9,8 +8,6 @@ import (
 
 	"github.com/google/uuid"
 
-	"ipledger/ledger"
-	"ipledger/migrations/dbtest"
 	"ipledger/registry/ident"
 )
 
@@ -21,14 +18,8 @@ import (
 // well-known recognitions — some of them refused (a second lapse, a renewal out of its window).
 // It reports the events recorded per second of AssetEvents (registration time excluded).
 func BenchmarkAssetEvents(b *testing.B) {
-	db := dbtest.New(b)
-	l := ledger.New(db.App, ledger.Options{})
-	b.Cleanup(func() { l.Close() })
-	s := New(l, WithClock(func() time.Time { return testToday.Time().Add(3 * time.Hour) }))
-	ctx := ledger.WithActor(context.Background(), "principal/bench")
-	if err := s.Seed(ctx); err != nil {
-		b.Fatal(err)
-	}
+	f := newFixture(b)
+	s, ctx := f.s, f.ctx
 	var parties []uuid.UUID
 	for i, region := range []string{"150502", "150521", "150522", "150523", "150524", "150525"} {
 		p, _, err := s.RegisterParty(ctx, PartyInput{Name: fmt.Sprintf("bench %d", i), Kind: Enterprise, RegionCode: region})

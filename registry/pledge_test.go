@@ -16,7 +16,6 @@ import (
 	"github.com/google/uuid"
 
 	"ipledger/ledger"
-	"ipledger/migrations/dbtest"
 	"ipledger/registry/ident"
 	"ipledger/registry/term"
 )
@@ -751,14 +750,8 @@ func TestReleasedRightKeepsOnlyWhatCountedForIt(t *testing.T) {
 // BenchmarkRegisterPledge registers pledges over distinct rights from parallel writers (the
 // group-committed ledger serialises them, each registration in its own savepoint).
 func BenchmarkRegisterPledge(b *testing.B) {
-	db := dbtest.New(b)
-	l := ledger.New(db.App, ledger.Options{})
-	b.Cleanup(func() { l.Close() })
-	s := New(l, WithClock(func() time.Time { return testToday.Time().Add(3 * time.Hour) }))
-	ctx := ledger.WithActor(context.Background(), "principal/bench")
-	if err := s.Seed(ctx); err != nil {
-		b.Fatal(err)
-	}
+	f := newFixture(b)
+	s, ctx := f.s, f.ctx
 	owner, _, err := s.RegisterParty(ctx, PartyInput{Name: "owner", Kind: Enterprise, RegionCode: "150502"})
 	if err != nil {
 		b.Fatal(err)

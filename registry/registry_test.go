@@ -23,14 +23,14 @@ func TestMain(m *testing.M) { dbtest.Main(m) }
 var testToday = term.New(2026, 3, 1)
 
 type fixture struct {
-	t   *testing.T
+	t   testing.TB
 	db  *dbtest.DB
 	l   *ledger.Ledger
 	s   *Service
 	ctx context.Context
 }
 
-func newFixture(t *testing.T) *fixture {
+func newFixture(t testing.TB) *fixture {
 	t.Helper()
 	db := dbtest.New(t)
 	l := ledger.New(db.App, ledger.Options{})
