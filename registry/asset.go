@@ -148,7 +148,7 @@ func (s *Service) registerAssetsAnswering(ctx context.Context, ins []AssetInput,
 		}
 		payloads[i] = p
 	}
-	return writeResults(ctx, s, base, func(ctx context.Context, tx *ledger.Tx, out []assetOutcome) error {
+	return writeResults(ctx, s, base, func(ctx context.Context, tx *ledger.Tx, out []assetOutcome) (err error) {
 		db := tx.DB()
 		// Owners and units, in bulk.
 		var ownerIDs []string
@@ -168,10 +168,6 @@ func (s *Service) registerAssetsAnswering(ctx context.Context, ins []AssetInput,
 			return err
 		}
 		existing, err := existingAssets(ctx, db, payloads)
-		if err != nil {
-			return err
-		}
-		pol, err := loadPolicy(ctx, db)
 		if err != nil {
 			return err
 		}
@@ -218,7 +214,11 @@ func (s *Service) registerAssetsAnswering(ctx context.Context, ins []AssetInput,
 			seen[key] = len(ps) - 1
 		}
 		if len(ps) == 0 {
-			return nil
+			return nil // a re-import: nothing new, nothing more to read
+		}
+		pol, err := loadPolicy(ctx, db)
+		if err != nil {
+			return err
 		}
 		raws := make([][]byte, len(ps))
 		for k := range ps {
@@ -242,35 +242,32 @@ func (s *Service) registerAssetsAnswering(ctx context.Context, ins []AssetInput,
 			seqs[k] = first.Seq + int64(k)
 		}
 		projected := background(func() error { return projectAssets(ctx, db, pol, ps, raws, seqs) })
-		err = func() error {
-			for k := 1; k < len(ps); k++ {
-				e, err := tx.Append(draft(k))
-				if err != nil {
-					return err
-				}
-				if e.Seq != seqs[k] {
-					return fmt.Errorf("registry: asset.registered appended at #%d, projected at #%d", e.Seq, seqs[k])
-				}
+		// Wait for the projection however this returns, a panic included: its statements are
+		// this write's, and must not run on after the ledger rolls the write back.
+		defer func() {
+			if perr := <-projected; err == nil {
+				err = perr
 			}
-			if !answer {
-				return nil
-			}
-			// The answers: a new asset folds from its payload alone (no events, no pledges yet).
-			for k, i := range fresh {
-				p := &ps[k]
-				l := &loaded{id: p.ID, number: p.Number, title: p.Title, f: facts{Kind: p.Kind, FiledOn: p.FiledOn,
-					GrantedOn: p.GrantedOn, Region: p.RegionCode, Owners: p.OwnerIDs, Attrs: p.Attributes}}
-				out[i].asset = assetAt(l, pol, today, false)
-				for j := range out[i].asset.Owners {
-					out[i].asset.Owners[j].Name = ownerName[out[i].asset.Owners[j].ID]
-				}
-			}
-			return nil
 		}()
-		if perr := <-projected; err == nil {
-			err = perr
+		for k := 1; k < len(ps); k++ { // Tx.Append numbers in memory, one after another
+			if _, err := tx.Append(draft(k)); err != nil {
+				return err
+			}
 		}
-		return err
+		if !answer {
+			return nil
+		}
+		// The answers: a new asset folds from its payload alone (no events, no pledges yet).
+		for k, i := range fresh {
+			p := &ps[k]
+			l := &loaded{id: p.ID, number: p.Number, title: p.Title, f: facts{Kind: p.Kind, FiledOn: p.FiledOn,
+				GrantedOn: p.GrantedOn, Region: p.RegionCode, Owners: p.OwnerIDs, Attrs: p.Attributes}}
+			out[i].asset = assetAt(l, pol, today, false)
+			for j := range out[i].asset.Owners {
+				out[i].asset.Owners[j].Name = ownerName[out[i].asset.Owners[j].ID]
+			}
+		}
+		return nil
 	})
 }
 

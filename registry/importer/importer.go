@@ -118,8 +118,12 @@ func (im *Importer) Import(ctx context.Context, r io.Reader, format string, prog
 		size = defaultBatch
 	}
 	ctx, cancel := context.WithCancel(ctx)
-	defer cancel() // an import stopped early stops the preparing too
 	batches := make(chan batch, 1)
+	defer func() { // an import stopped early stops the preparing too, and waits for it
+		cancel()
+		for range batches {
+		}
+	}()
 	go func() {
 		defer close(batches)
 		for start := 0; start < len(data); start += size {
