@@ -29,13 +29,19 @@ type AssetEventItem struct {
 // AssetEvents records many asset events in one ledger write, in order. res[i].ID is the asset
 // of items[i] when it was recorded; res[i].Err says why it was refused.
 func (s *Service) AssetEvents(ctx context.Context, items []AssetEventItem) ([]BatchResult, error) {
-	return s.assetEvents(ctx, items, s.Today())
+	preps, base := s.prepareAssetEvents(items)
+	return s.recordAssetEvents(ctx, items, preps, base)
 }
 
-// assetEvents is AssetEvents on the day today, which the caller read once: an event without a
-// date recorded just before midnight must be answered as of the day it was recorded on.
-func (s *Service) assetEvents(ctx context.Context, items []AssetEventItem, today term.Date) ([]BatchResult, error) {
-	preps, base := prepareEvents(items, func(it AssetEventItem) (string, term.Date, *Error) { return prepareEvent(it.Event, today) })
+// prepareAssetEvents checks items without the database (prepareEvent), on one day: an event
+// without a date takes it, and AssetEventAt answers as of it.
+func (s *Service) prepareAssetEvents(items []AssetEventItem) ([]preparedEvent, []BatchResult) {
+	today := s.Today()
+	return prepareEvents(items, func(it AssetEventItem) (string, term.Date, *Error) { return prepareEvent(it.Event, today) })
+}
+
+// recordAssetEvents records prepared items in one ledger write.
+func (s *Service) recordAssetEvents(ctx context.Context, items []AssetEventItem, preps []preparedEvent, base []BatchResult) ([]BatchResult, error) {
 	return writeResults(ctx, s, base, func(ctx context.Context, tx *ledger.Tx, out []BatchResult) error {
 		return recordEvents(ctx, tx, s.l.DB(), items, preps, out) // asset_event_check.go
 	})
@@ -206,12 +212,12 @@ func (s *Service) AssetEvent(ctx context.Context, id uuid.UUID, in EventInput) (
 
 // AssetEventAt is AssetEvent answering with the asset as of asOf (zero: the event's date).
 func (s *Service) AssetEventAt(ctx context.Context, id uuid.UUID, in EventInput, asOf term.Date) (Asset, error) {
-	today := s.Today()
-	_, eff, perr := prepareEvent(in, today)
-	if perr != nil {
-		return Asset{}, perr
+	items := []AssetEventItem{{AssetID: id, Event: in}} // a batch of one
+	preps, base := s.prepareAssetEvents(items)
+	if base[0].Err != nil {
+		return Asset{}, base[0].Err
 	}
-	res, err := s.assetEvents(ctx, []AssetEventItem{{AssetID: id, Event: in}}, today) // a batch of one
+	res, err := s.recordAssetEvents(ctx, items, preps, base)
 	if err != nil {
 		return Asset{}, err
 	}
@@ -219,7 +225,7 @@ func (s *Service) AssetEventAt(ctx context.Context, id uuid.UUID, in EventInput,
 		return Asset{}, res[0].Err
 	}
 	if asOf.IsZero() {
-		asOf = eff
+		asOf = preps[0].eff
 	}
 	return s.getAsset(ctx, s.l.DB(), id, asOf)
 }
