@@ -2,14 +2,13 @@ package registry
 
 import (
 	"context"
-	"database/sql"
-	"errors"
 	"fmt"
 	"slices"
 	"strings"
 
 	"github.com/google/uuid"
 	"github.com/uptrace/bun"
+	"github.com/uptrace/bun/dialect/pgdialect"
 
 	"ipledger/ledger"
 	"ipledger/registry/term"
@@ -28,9 +27,8 @@ func (s *Service) PledgeEvents(ctx context.Context, v Viewer, items []PledgeEven
 	preps, base := prepareEvents(items, func(it PledgeEventItem) (string, term.Date, *Error) {
 		return preparePledgeEvent(it.Event, today)
 	})
-	res, err := s.batch(ctx, base, func(ctx context.Context, tx *ledger.Tx, i int) (uuid.UUID, error) {
-		it := items[i]
-		return it.PledgeID, recordPledgeEvent(ctx, tx, v, it.PledgeID, it.Event, preps[i].kind, preps[i].eff)
+	res, err := writeResults(ctx, s, base, func(ctx context.Context, tx *ledger.Tx, out []BatchResult) error {
+		return recordPledgeEvents(ctx, tx, s.l.DB(), v, items, preps, out)
 	})
 	return res, pledgeWriteError(err)
 }
@@ -124,11 +122,15 @@ func (s *Service) PledgeEvent(ctx context.Context, v Viewer, id uuid.UUID, in Pl
 	if perr != nil {
 		return Pledge{}, perr
 	}
-	_, err := s.write(ctx, func(ctx context.Context, tx *ledger.Tx) error {
-		return recordPledgeEvent(ctx, tx, v, id, in, kind, eff)
+	items, preps := []PledgeEventItem{{PledgeID: id, Event: in}}, []preparedEvent{{kind, eff}} // a batch of one
+	res, err := writeResults(ctx, s, make([]BatchResult, 1), func(ctx context.Context, tx *ledger.Tx, out []BatchResult) error {
+		return recordPledgeEvents(ctx, tx, s.l.DB(), v, items, preps, out)
 	})
 	if err != nil {
 		return Pledge{}, pledgeWriteError(err)
+	}
+	if res[0].Err != nil {
+		return Pledge{}, res[0].Err
 	}
 	return s.getPledge(ctx, s.l.DB(), v, id)
 }
@@ -183,24 +185,84 @@ var pledgeEventFields = []struct {
 	{"appraisal", func(in PledgeEventInput) bool { return in.Appraisal != nil }, []string{PledgeAppraise}},
 }
 
-// recordPledgeEvent checks one prepared pledge event against the pledge as it stands in tx and
-// records it: the one path of PledgeEvent and PledgeEvents. Every rule is checked before
-// anything is written, so a refusal (*Error) leaves tx as it was.
-func recordPledgeEvent(ctx context.Context, tx *ledger.Tx, v Viewer, id uuid.UUID, in PledgeEventInput, kind string, eff term.Date) error {
-	db := tx.DB()
-	cur, err := loadPledgeRow(ctx, db, v, id)
+// recordPledgeEvents checks the prepared events (items[i] with preps[i]; out[i].Err: refused
+// already) in order and records the accepted ones: the one path of PledgeEvent and
+// PledgeEvents. The pledges the batch touches are read at once (loadPledgeRows) and each
+// accepted event is applied to them, so later events of the batch — on the same pledge too —
+// see it. Every rule is checked before an event is appended, so a refusal (out[i].Err) changes
+// nothing. Amendments, extensions and defaults are projected together (pledgeEventRun); an
+// event whose check reads the database, or whose projection the run cannot take, first
+// projects the run so far, so that it sees exactly what it would one event at a time.
+func recordPledgeEvents(ctx context.Context, tx *ledger.Tx, pool *bun.DB, v Viewer, items []PledgeEventItem, preps []preparedEvent, out []BatchResult) error {
+	db := withPrepared(tx.DB(), pool)
+	ids := make([]uuid.UUID, 0, len(items))
+	for i, it := range items {
+		if out[i].Err == nil {
+			ids = append(ids, it.PledgeID)
+		}
+	}
+	rows, err := loadPledgeRows(ctx, db, ids)
 	if err != nil {
 		return err
 	}
-	ev, err := checkPledgeEvent(ctx, db, cur, in, eff)
-	if err != nil {
-		return err
+	run := &pledgeEventRun{}
+	for i, it := range items {
+		if out[i].Err != nil {
+			continue
+		}
+		in, kind, eff := it.Event, preps[i].kind, preps[i].eff
+		cur := rows[it.PledgeID]
+		if cur == nil || !v.sees(cur.pledgee) {
+			out[i].Err = Errorf(NotFound, "pledge_not_found", "", "no pledge %s", it.PledgeID)
+			continue
+		}
+		batched := run.takes(kind, cur)
+		if !batched || readsDatabase(in) {
+			if err := run.flush(ctx, db); err != nil {
+				return err
+			}
+			batched = run.takes(kind, cur)
+		}
+		ev, err := checkPledgeEvent(ctx, db, cur, in, eff)
+		if err != nil {
+			if de, ok := AsError(err); ok {
+				out[i].Err = de
+				continue
+			}
+			return err
+		}
+		ev.PledgeID, ev.Type, ev.Note = it.PledgeID, in.Type, strings.TrimSpace(in.Note)
+		e, err := tx.Append(ledger.Draft{Kind: kind, Subject: pledgeSubject(it.PledgeID), EffectiveOn: eff.Time(), Payload: ev})
+		if err != nil {
+			return err
+		}
+		out[i].ID = it.PledgeID
+		before := *cur
+		cur.accept(kind, ev, eff)
+		if batched {
+			run.add(e, ev, cur)
+			continue
+		}
+		if err := apply(ctx, db, e); err != nil {
+			return err
+		}
+		if err := recordRealisationEffects(ctx, tx, &before, ev, eff); err != nil {
+			return err
+		}
 	}
-	ev.PledgeID, ev.Type, ev.Note = id, in.Type, strings.TrimSpace(in.Note)
-	if _, err = appendApply(ctx, tx, ledger.Draft{Kind: kind, Subject: pledgeSubject(id), EffectiveOn: eff.Time(), Payload: ev}); err != nil {
-		return err
+	return run.flush(ctx, db)
+}
+
+// readsDatabase says whether checkPledgeEvent reads the database for in (the rights' terms and
+// state, a realisation's parties) rather than the pledge's row alone.
+func readsDatabase(in PledgeEventInput) bool {
+	switch in.Type {
+	case PledgeExtend, PledgeRealise:
+		return true
+	case PledgeAmend:
+		return !in.StartsOn.IsZero() || !in.EndsOn.IsZero()
 	}
-	return recordRealisationEffects(ctx, tx, cur, ev, eff)
+	return false
 }
 
 // pledgeRow is a pledge's current projection, as the rules need it.
@@ -212,38 +274,110 @@ type pledgeRow struct {
 	startsOn    term.Date
 	endsOn      term.Date
 	defaultedOn term.Date
-	lastChange  term.Date // the latest effective date recorded: registration or event
-	active      []uuid.UUID
+	lastChange  term.Date   // the latest effective date recorded: registration or event
+	active      []uuid.UUID // the rights in the pledge, in order
+	assets      []uuid.UUID // every right ever in it (released ones too): what its entries recompute
 }
 
+// accept applies an accepted event to the row, as its projection does.
+func (r *pledgeRow) accept(kind string, ev pledgeEventPayload, eff term.Date) {
+	if eff.After(r.lastChange) {
+		r.lastChange = eff
+	}
+	switch kind {
+	case kindPledgeAmended:
+		if ev.AmountFen != 0 {
+			r.amount = ev.AmountFen
+		}
+		if ev.StartsOn != nil {
+			r.startsOn = *ev.StartsOn
+		}
+		if ev.EndsOn != nil {
+			r.endsOn = *ev.EndsOn
+		}
+	case kindPledgeExtended:
+		r.endsOn = *ev.EndsOn
+	case kindPledgeAssetsReleased:
+		r.active = slices.DeleteFunc(slices.Clone(r.active), func(a uuid.UUID) bool { return slices.Contains(ev.AssetIDs, a) })
+	case kindPledgeReleased:
+		r.status, r.active = PledgeReleased, nil
+	case kindPledgeRealised:
+		r.status, r.active = PledgeRealised, nil
+	case kindPledgeDefaulted:
+		r.defaultedOn = eff
+	}
+}
+
+// loadPledgeRow reads one pledge as v sees it (NotFound when v may not).
 func loadPledgeRow(ctx context.Context, db bun.IDB, v Viewer, id uuid.UUID) (*pledgeRow, error) {
-	r := &pledgeRow{id: id}
-	var starts, ends, last string
-	var defaulted *string
-	err := db.QueryRowContext(ctx, `SELECT p.pledgee_id, p.status, p.amount_fen, p.starts_on::text, p.ends_on::text,
-		p.defaulted_on::text, greatest(p.registered_on, (SELECT max(effective_on) FROM registry.pledge_events e WHERE e.pledge_id = p.id))::text
-		FROM registry.pledges p WHERE p.id = ?`, id.String()).
-		Scan(&r.pledgee, &r.status, &r.amount, &starts, &ends, &defaulted, &last)
-	if errors.Is(err, sql.ErrNoRows) || (err == nil && !v.sees(r.pledgee)) {
-		return nil, Errorf(NotFound, "pledge_not_found", "", "no pledge %s", id)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("registry: load pledge: %w", err)
-	}
-	r.startsOn, r.endsOn, r.defaultedOn, r.lastChange = parseDateCol(&starts), parseDateCol(&ends), parseDateCol(defaulted), parseDateCol(&last)
-	rows, err := db.QueryContext(ctx, `SELECT asset_id FROM registry.pledge_assets WHERE pledge_id = ? AND active ORDER BY position`, id.String())
+	rows, err := loadPledgeRows(ctx, db, []uuid.UUID{id})
 	if err != nil {
 		return nil, err
 	}
+	r := rows[id]
+	if r == nil || !v.sees(r.pledgee) {
+		return nil, Errorf(NotFound, "pledge_not_found", "", "no pledge %s", id)
+	}
+	return r, nil
+}
+
+// loadPledgeRows reads the pledges ids with their rights in two statements; a pledge that
+// does not exist is absent.
+func loadPledgeRows(ctx context.Context, db bun.IDB, ids []uuid.UUID) (map[uuid.UUID]*pledgeRow, error) {
+	out := make(map[uuid.UUID]*pledgeRow, len(ids))
+	if len(ids) == 0 {
+		return out, nil
+	}
+	arr := pgdialect.Array(uuidStrings(ids))
+	rows, err := db.QueryContext(ctx, `SELECT p.id, p.pledgee_id, p.status, p.amount_fen, p.starts_on::text, p.ends_on::text,
+		p.defaulted_on::text, greatest(p.registered_on, (SELECT max(effective_on) FROM registry.pledge_events e WHERE e.pledge_id = p.id))::text
+		FROM registry.pledges p WHERE p.id = ANY(?::uuid[])`, arr)
+	if err != nil {
+		return nil, fmt.Errorf("registry: load pledges: %w", err)
+	}
+	for rows.Next() {
+		r := &pledgeRow{}
+		var starts, ends, last string
+		var defaulted *string
+		if err := rows.Scan(&r.id, &r.pledgee, &r.status, &r.amount, &starts, &ends, &defaulted, &last); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("registry: load pledges: %w", err)
+		}
+		r.startsOn, r.endsOn, r.defaultedOn, r.lastChange = parseDateCol(&starts), parseDateCol(&ends), parseDateCol(defaulted), parseDateCol(&last)
+		out[r.id] = r
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("registry: load pledges: %w", err)
+	}
+	rows, err = db.QueryContext(ctx, `SELECT pledge_id, asset_id, active FROM registry.pledge_assets
+		WHERE pledge_id = ANY(?::uuid[]) ORDER BY pledge_id, position`, arr)
+	if err != nil {
+		return nil, fmt.Errorf("registry: load pledged rights: %w", err)
+	}
 	defer rows.Close()
 	for rows.Next() {
-		var a uuid.UUID
-		if err := rows.Scan(&a); err != nil {
-			return nil, err
+		var p, a uuid.UUID
+		var active bool
+		if err := rows.Scan(&p, &a, &active); err != nil {
+			return nil, fmt.Errorf("registry: load pledged rights: %w", err)
 		}
-		r.active = append(r.active, a)
+		if r := out[p]; r != nil {
+			r.assets = append(r.assets, a)
+			if active {
+				r.active = append(r.active, a)
+			}
+		}
 	}
-	return r, rows.Err()
+	return out, rows.Err()
+}
+
+func uuidStrings(ids []uuid.UUID) []string {
+	out := make([]string, len(ids))
+	for i, id := range ids {
+		out[i] = id.String()
+	}
+	return out
 }
 
 // checkPledgeEvent applies the lifecycle rules and returns the payload to record.

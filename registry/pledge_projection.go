@@ -389,3 +389,127 @@ func (*pledgeProjection) Apply(ctx context.Context, db bun.IDB, es []ledger.Entr
 	}
 	return nil
 }
+
+// pledgeEventRun is a run of accepted amendments, extensions and defaults of one write,
+// projected together: one statement per table, then the spans of the rights they touch. It
+// holds at most one entry per pledge, and pledges with no right in common, so that each
+// pledge's row and each right's spans change once, from its own entry's seq — what applyPledge
+// writes projecting the entries one by one (and what Rebuild replays).
+type pledgeEventRun struct {
+	es      []ledger.Entry
+	evs     []pledgeEventPayload
+	pledges map[uuid.UUID]bool
+	assets  map[uuid.UUID]int64 // every right of the run's pledges → the seq of its pledge's entry
+}
+
+// takes says whether an event of kind on pledge p can join the run.
+func (r *pledgeEventRun) takes(kind string, p *pledgeRow) bool {
+	switch kind {
+	case kindPledgeAmended, kindPledgeExtended, kindPledgeDefaulted:
+	default:
+		return false
+	}
+	if r.pledges[p.id] {
+		return false
+	}
+	for _, a := range p.assets {
+		if _, ok := r.assets[a]; ok {
+			return false
+		}
+	}
+	return true
+}
+
+// add adds an appended entry (its payload ev) on pledge p.
+func (r *pledgeEventRun) add(e ledger.Entry, ev pledgeEventPayload, p *pledgeRow) {
+	if r.pledges == nil {
+		r.pledges, r.assets = map[uuid.UUID]bool{}, map[uuid.UUID]int64{}
+	}
+	r.es, r.evs = append(r.es, e), append(r.evs, ev)
+	r.pledges[p.id] = true
+	for _, a := range p.assets {
+		r.assets[a] = e.Seq
+	}
+}
+
+// pledgeEventsSQL inserts a run's events and updates their pledges (?0–?10, one element per
+// entry; an empty string or 0 leaves the column as it is).
+const pledgeEventsSQL = `WITH t AS (
+	  SELECT * FROM unnest(?0::uuid[], ?1::bigint[], ?2::text[], ?3::date[], ?4::text[], ?5::bigint[], ?6::text[], ?7::text[],
+	    ?8::text[], ?9::text[]) AS t(pledge_id, seq, type, effective_on, payload, amount_fen, starts_on, ends_on, contract_no, defaulted_on)
+	), e AS (
+	  INSERT INTO registry.pledge_events (pledge_id, seq, type, effective_on, payload)
+	  SELECT pledge_id, seq, type, effective_on, payload::jsonb FROM t
+	)
+	UPDATE registry.pledges p SET amount_fen = coalesce(nullif(t.amount_fen, 0), p.amount_fen),
+	  starts_on = coalesce(nullif(t.starts_on, '')::date, p.starts_on), ends_on = coalesce(nullif(t.ends_on, '')::date, p.ends_on),
+	  contract_no = coalesce(nullif(t.contract_no, ''), p.contract_no),
+	  defaulted_on = coalesce(nullif(t.defaulted_on, '')::date, p.defaulted_on), updated_seq = t.seq
+	FROM t WHERE p.id = t.pledge_id`
+
+// amendedFinancingSQL counts the part of each amended amount (?0–?3: pledge, seq, date, amount)
+// above the highest amount counted for the pledge so far (see applyPledge).
+const amendedFinancingSQL = `INSERT INTO registry.pledge_financing
+	  (pledge_id, seq, effective_on, region_code, pledgor_id, amount_fen, is_registration)
+	SELECT p.id, t.seq, t.effective_on, p.region_code, p.pledgor_ids[1], t.amount_fen - c.counted, false
+	FROM unnest(?0::uuid[], ?1::bigint[], ?2::date[], ?3::bigint[]) AS t(pledge_id, seq, effective_on, amount_fen)
+	JOIN registry.pledges p ON p.id = t.pledge_id,
+	  LATERAL (SELECT coalesce(sum(f.amount_fen), 0) AS counted FROM registry.pledge_financing f WHERE f.pledge_id = p.id) c
+	WHERE t.amount_fen > c.counted`
+
+// flush projects the run and empties it.
+func (r *pledgeEventRun) flush(ctx context.Context, db bun.IDB) error {
+	if len(r.es) == 0 {
+		return nil
+	}
+	n := len(r.es)
+	ids, types, effs, payloads := make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+	starts, ends, contracts, defaulted := make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+	seqs, amounts := make([]int64, n), make([]int64, n)
+	var finIDs, finEffs []string
+	var finSeqs, finAmounts []int64
+	for i, e := range r.es {
+		ev := r.evs[i]
+		ids[i], seqs[i], types[i], effs[i], payloads[i] = ev.PledgeID.String(), e.Seq, ev.Type, e.EffectiveDate(), string(e.Payload)
+		switch e.Kind {
+		case kindPledgeAmended:
+			amounts[i], contracts[i] = ev.AmountFen, ev.ContractNo
+			if ev.AmountFen > 0 {
+				finIDs, finSeqs, finEffs, finAmounts = append(finIDs, ids[i]), append(finSeqs, e.Seq), append(finEffs, effs[i]), append(finAmounts, ev.AmountFen)
+			}
+			if ev.StartsOn != nil {
+				starts[i] = ev.StartsOn.String()
+			}
+			if ev.EndsOn != nil {
+				ends[i] = ev.EndsOn.String()
+			}
+		case kindPledgeExtended:
+			ends[i] = ev.EndsOn.String()
+		case kindPledgeDefaulted:
+			defaulted[i] = effs[i]
+		}
+	}
+	if _, err := db.ExecContext(ctx, pledgeEventsSQL, pgdialect.Array(ids), pgdialect.Array(seqs), pgdialect.Array(types),
+		pgdialect.Array(effs), pgdialect.Array(payloads), pgdialect.Array(amounts), pgdialect.Array(starts), pgdialect.Array(ends),
+		pgdialect.Array(contracts), pgdialect.Array(defaulted)); err != nil {
+		return fmt.Errorf("registry: project pledge events: %w", err)
+	}
+	if len(finIDs) > 0 {
+		if _, err := db.ExecContext(ctx, amendedFinancingSQL, pgdialect.Array(finIDs), pgdialect.Array(finSeqs),
+			pgdialect.Array(finEffs), pgdialect.Array(finAmounts)); err != nil {
+			return fmt.Errorf("registry: project amended financing: %w", err)
+		}
+		if err := insertFinancingKinds(ctx, db, finIDs, finSeqs); err != nil {
+			return err
+		}
+	}
+	pol, err := loadPolicy(ctx, db)
+	if err != nil {
+		return err
+	}
+	if err := recomputeEach(ctx, db, pol, r.assets); err != nil {
+		return err
+	}
+	*r = pledgeEventRun{}
+	return nil
+}

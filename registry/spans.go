@@ -166,6 +166,33 @@ func recompute(ctx context.Context, db bun.IDB, pol policy, seq int64, where str
 	if err != nil || len(ls) == 0 {
 		return nil, err
 	}
+	return respan(ctx, db, pol, ls, func(uuid.UUID) int64 { return seq })
+}
+
+// recomputeEach is recompute for the assets of seqs, each known from its own seq: for a run of
+// entries each of which touches assets no other touches, so that the financing as known at the
+// run's last seq is, for each asset, what it is at its own entry's seq.
+func recomputeEach(ctx context.Context, db bun.IDB, pol policy, seqs map[uuid.UUID]int64) error {
+	if len(seqs) == 0 {
+		return nil
+	}
+	ids := make([]string, 0, len(seqs))
+	var last int64
+	for id, seq := range seqs {
+		ids = append(ids, id.String())
+		last = max(last, seq)
+	}
+	ls, err := loadAssets(ctx, db, last, `a.id = ANY(?::uuid[])`, pgdialect.Array(ids))
+	if err != nil || len(ls) == 0 {
+		return err
+	}
+	_, err = respan(ctx, db, pol, ls, func(id uuid.UUID) int64 { return seqs[id] })
+	return err
+}
+
+// respan folds the loaded assets and writes the spans of those whose spans changed, each
+// known from seqOf(its id). It returns the folded timelines by id.
+func respan(ctx context.Context, db bun.IDB, pol policy, ls []*loaded, seqOf func(uuid.UUID) int64) (map[uuid.UUID]*timeline, error) {
 	tls := make(map[uuid.UUID]*timeline, len(ls))
 	want := make(map[uuid.UUID][]span, len(ls))
 	ids := make([]string, len(ls))
@@ -179,16 +206,16 @@ func recompute(ctx context.Context, db bun.IDB, pol policy, seq int64, where str
 	if err != nil {
 		return nil, err
 	}
-	var changed, closing []uuid.UUID
+	var w spanWrite
 	for _, l := range ls {
 		if !slices.Equal(have[l.id], want[l.id]) {
-			changed = append(changed, l.id)
 			if len(have[l.id]) > 0 {
-				closing = append(closing, l.id)
+				w.close(l.id, seqOf(l.id))
 			}
+			w.insert(l.id, seqOf(l.id), want[l.id])
 		}
 	}
-	return tls, writeSpans(ctx, db, seq, changed, closing, want)
+	return tls, w.exec(ctx, db)
 }
 
 func currentSpans(ctx context.Context, db bun.IDB, ids []string) (map[uuid.UUID][]span, error) {
@@ -215,17 +242,4 @@ func currentSpans(ctx context.Context, db bun.IDB, ids []string) (map[uuid.UUID]
 		out[id] = append(out[id], s)
 	}
 	return out, rows.Err()
-}
-
-// writeSpans closes the current spans of the assets in closing (those of changed that have
-// any) and inserts the new spans of the changed assets, all known from seq.
-func writeSpans(ctx context.Context, db bun.IDB, seq int64, changed, closing []uuid.UUID, want map[uuid.UUID][]span) error {
-	var w spanWrite
-	for _, id := range closing {
-		w.close(id, seq)
-	}
-	for _, id := range changed {
-		w.insert(id, seq, want[id])
-	}
-	return w.exec(ctx, db)
 }

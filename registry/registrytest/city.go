@@ -37,6 +37,44 @@ type GenOptions struct {
 // every projection is what the live system would hold. Dates fall in
 // 2004–2025; ctx must carry an actor.
 func Generate(ctx context.Context, reg *registry.Service, o GenOptions) error {
+	c := newCity(reg, o)
+	if err := c.registerParties(ctx); err != nil {
+		return err
+	}
+	if err := c.registerAssets(ctx); err != nil {
+		return err
+	}
+	if err := c.recordEvents(ctx); err != nil {
+		return err
+	}
+	return c.registerPledges(ctx)
+}
+
+// made is a generated asset as the later phases draw from it.
+type made struct {
+	ID      uuid.UUID
+	Kind    ident.Kind
+	Owner   uuid.UUID
+	Filed   term.Date
+	Granted term.Date
+	Expires term.Date
+}
+
+// city is Generate's state between its phases (parties, assets, events, pledges), so that a
+// benchmark can load the assets once and time the later phases again on copies of them.
+type city struct {
+	reg     *registry.Service
+	o       GenOptions
+	say     func(format string, args ...any)
+	today   term.Date
+	Parties []uuid.UUID
+	Bank    uuid.UUID
+	Assets  []made
+	evRng   *rand.Rand
+	moved   map[uuid.UUID]bool // transferred or lapsed by the events: not pledged
+}
+
+func newCity(reg *registry.Service, o GenOptions) *city {
 	if o.Parties <= 0 {
 		o.Parties = 2000
 	}
@@ -56,39 +94,37 @@ func Generate(ctx context.Context, reg *registry.Service, o GenOptions) error {
 	if say == nil {
 		say = func(string, ...any) {}
 	}
-	rng := rand.New(rand.NewPCG(o.Seed, o.Seed^0x5eed))
-	units := []string{"150502", "150521", "150522", "150523", "150524", "150525", "150526", "150571", "150581"}
-	today := reg.Today()
+	return &city{reg: reg, o: o, say: say, today: reg.Today(),
+		evRng: rand.New(rand.NewPCG(o.Seed, 7)), moved: map[uuid.UUID]bool{}}
+}
 
-	// Parties.
-	parties := make([]uuid.UUID, o.Parties)
-	err := parallel(ctx, o.Parties, o.Workers, func(i int) error {
+var units = []string{"150502", "150521", "150522", "150523", "150524", "150525", "150526", "150571", "150581"}
+
+func (c *city) registerParties(ctx context.Context) error {
+	c.Parties = make([]uuid.UUID, c.o.Parties)
+	err := parallel(ctx, c.o.Parties, c.o.Workers, func(i int) error {
 		body := fmt.Sprintf("91150500MG%07d", i)
-		c, _ := ident.USCCCheckChar(body)
-		p, _, err := reg.RegisterParty(ctx, registry.PartyInput{Name: fmt.Sprintf("通辽生成企业%d", i), Kind: registry.Enterprise,
-			USCC: body + string(c), RegionCode: units[i%len(units)]})
-		parties[i] = p.ID
+		ch, _ := ident.USCCCheckChar(body)
+		p, _, err := c.reg.RegisterParty(ctx, registry.PartyInput{Name: fmt.Sprintf("通辽生成企业%d", i), Kind: registry.Enterprise,
+			USCC: body + string(ch), RegionCode: units[i%len(units)]})
+		c.Parties[i] = p.ID
 		return err
 	})
 	if err != nil {
 		return fmt.Errorf("generate parties: %w", err)
 	}
-	bank, _, err := reg.RegisterParty(ctx, registry.PartyInput{Name: "生成银行", Kind: registry.Bank, RegionCode: "150502"})
+	bank, _, err := c.reg.RegisterParty(ctx, registry.PartyInput{Name: "生成银行", Kind: registry.Bank, RegionCode: "150502"})
 	if err != nil {
 		return err
 	}
-	say("parties: %d", o.Parties)
+	c.Bank = bank.ID
+	c.say("parties: %d", c.o.Parties)
+	return nil
+}
 
-	// Assets.
-	type made struct {
-		id      uuid.UUID
-		kind    ident.Kind
-		owner   uuid.UUID
-		filed   term.Date
-		granted term.Date
-		expires term.Date
-	}
-	var assets []made
+func (c *city) registerAssets(ctx context.Context) error {
+	o, today, parties := c.o, c.today, c.Parties
+	rng := rand.New(rand.NewPCG(o.Seed, o.Seed^0x5eed))
 	p := term.DefaultParams()
 	for start := 0; start < o.Assets; start += o.Batch {
 		n := min(o.Batch, o.Assets-start)
@@ -126,7 +162,7 @@ func Generate(ctx context.Context, reg *registry.Service, o GenOptions) error {
 			}
 			ins[j] = in
 		}
-		res, err := reg.RegisterAssets(ctx, ins)
+		res, err := c.reg.RegisterAssets(ctx, ins)
 		if err != nil {
 			return fmt.Errorf("generate assets: %w", err)
 		}
@@ -139,43 +175,50 @@ func Generate(ctx context.Context, reg *registry.Service, o GenOptions) error {
 			if !in.GrantedOn.IsZero() && in.Kind != ident.PlantVariety {
 				exp, _ = term.Expiry(in.Kind, in.FiledOn, in.GrantedOn, p)
 			}
-			assets = append(assets, made{r.ID, in.Kind, in.OwnerIDs[0], in.FiledOn, in.GrantedOn, exp})
+			c.Assets = append(c.Assets, made{r.ID, in.Kind, in.OwnerIDs[0], in.FiledOn, in.GrantedOn, exp})
 		}
-		say("assets: %d", start+n)
+		c.say("assets: %d", start+n)
 	}
+	return nil
+}
 
-	// Events over 2021–2025 (grants, renewals, lapses, transfers, recognitions, family members),
-	// drawn up front and recorded in batches of o.EventBatch per ledger write (AssetEvents).
-	evRng := rand.New(rand.NewPCG(o.Seed, 7))
-	pick := func(r *rand.Rand, ok func(made) bool) (made, bool) {
-		for try := 0; try < 20; try++ {
-			a := assets[r.IntN(len(assets))]
-			if ok(a) {
-				return a, true
-			}
+// pick draws an asset that ok accepts (up to 20 tries).
+func (c *city) pick(ok func(made) bool) (made, bool) {
+	for try := 0; try < 20; try++ {
+		a := c.Assets[c.evRng.IntN(len(c.Assets))]
+		if ok(a) {
+			return a, true
 		}
-		return made{}, false
 	}
-	planStart, planEnd := term.New(2021, 1, 1), minDate(term.New(2025, 12, 31), today)
-	span5 := func(r *rand.Rand) term.Date { return planStart.AddDays(r.IntN(5 * 365)) }
+	return made{}, false
+}
+
+func (c *city) plan() (start, end term.Date) {
+	return term.New(2021, 1, 1), minDate(term.New(2025, 12, 31), c.today)
+}
+
+// recordEvents draws events over 2021–2025 (grants, renewals, lapses, transfers, recognitions,
+// family members) up front and records them in batches of o.EventBatch per ledger write
+// (AssetEvents).
+func (c *city) recordEvents(ctx context.Context) error {
+	o, r := c.o, c.evRng
+	planStart, planEnd := c.plan()
 	var evs []registry.AssetEventItem
-	moved := map[uuid.UUID]bool{} // transferred or lapsed: not pledged below
 	for i := 0; len(evs) < o.Events && i < 2*o.Events; i++ {
-		r := evRng
 		var a made
 		var ok bool
 		in := registry.EventInput{}
 		switch x := r.IntN(100); {
 		case x < 10: // a renewal of a mark expiring in the plan's years, up to 10 months early
-			a, ok = pick(r, func(a made) bool {
-				return a.kind.IsTrademarkLike() && !a.expires.IsZero() && a.expires.After(planStart.AddDays(300)) && a.expires.Before(planEnd)
+			a, ok = c.pick(func(a made) bool {
+				return a.Kind.IsTrademarkLike() && !a.Expires.IsZero() && a.Expires.After(planStart.AddDays(300)) && a.Expires.Before(planEnd)
 			})
-			in.Type, in.EffectiveOn = registry.EventRenew, a.expires.AddDays(-r.IntN(300))
+			in.Type, in.EffectiveOn = registry.EventRenew, a.Expires.AddDays(-r.IntN(300))
 		case x < 15: // a late grant of a patent or plant variety filed before the plan's end
-			a, ok = pick(r, func(a made) bool {
-				return a.granted.IsZero() && a.kind != ident.GIProduct && !a.filed.IsZero() && a.filed.Before(planEnd)
+			a, ok = c.pick(func(a made) bool {
+				return a.Granted.IsZero() && a.Kind != ident.GIProduct && !a.Filed.IsZero() && a.Filed.Before(planEnd)
 			})
-			from := a.filed.AddDays(1)
+			from := a.Filed.AddDays(1)
 			if from.Before(planStart) {
 				from = planStart
 			}
@@ -185,32 +228,32 @@ func Generate(ctx context.Context, reg *registry.Service, o GenOptions) error {
 				ok = false
 			}
 		default:
-			on := span5(r)
+			on := planStart.AddDays(r.IntN(5 * 365))
 			in.EffectiveOn = on
-			a, ok = pick(r, func(a made) bool {
-				return !a.granted.IsZero() && a.granted.Before(on) && (a.expires.IsZero() || on.Before(a.expires))
+			a, ok = c.pick(func(a made) bool {
+				return !a.Granted.IsZero() && a.Granted.Before(on) && (a.Expires.IsZero() || on.Before(a.Expires))
 			})
 			switch {
-			case a.kind.IsPatent() && r.IntN(2) == 0:
+			case a.Kind.IsPatent() && r.IntN(2) == 0:
 				in.Type = registry.EventLapse
-			case a.kind == ident.InventionPatent:
+			case a.Kind == ident.InventionPatent:
 				in.Type, in.Country, in.FamilyNumber, in.FamilyDate = registry.EventForeignFamily, "US", fmt.Sprintf("US%d", i), on
-			case a.kind.IsTrademarkLike() && r.IntN(50) == 0:
+			case a.Kind.IsTrademarkLike() && r.IntN(50) == 0:
 				in.Type = registry.EventWellKnown
 			default:
-				in.Type, in.OwnerIDs, in.PledgeeConsent = registry.EventTransfer, []uuid.UUID{parties[r.IntN(len(parties))]}, true
+				in.Type, in.OwnerIDs, in.PledgeeConsent = registry.EventTransfer, []uuid.UUID{c.Parties[r.IntN(len(c.Parties))]}, true
 			}
 		}
 		if ok {
-			evs = append(evs, registry.AssetEventItem{AssetID: a.id, Event: in})
+			evs = append(evs, registry.AssetEventItem{AssetID: a.ID, Event: in})
 			if in.Type == registry.EventTransfer || in.Type == registry.EventLapse {
-				moved[a.id] = true
+				c.moved[a.ID] = true
 			}
 		}
 	}
 	recorded := 0
 	for start := 0; start < len(evs); start += o.EventBatch {
-		res, err := reg.AssetEvents(ctx, evs[start:min(start+o.EventBatch, len(evs))])
+		res, err := c.reg.AssetEvents(ctx, evs[start:min(start+o.EventBatch, len(evs))])
 		if err != nil {
 			return fmt.Errorf("generate events: %w", err)
 		}
@@ -219,58 +262,63 @@ func Generate(ctx context.Context, reg *registry.Service, o GenOptions) error {
 				recorded++
 			}
 		}
-		say("events: %d drawn, %d recorded", min(start+o.EventBatch, len(evs)), recorded)
+		c.say("events: %d drawn, %d recorded", min(start+o.EventBatch, len(evs)), recorded)
 	}
+	return nil
+}
 
-	// Pledges over 2021–2025 on pledgeable rights valid on the registration day (and neither
-	// transferred nor lapsed above), a third amended upwards; RegisterPledges and PledgeEvents in
-	// batches. Events and pledges are drawn until o.Events and o.Pledges are reached (or twice as
-	// many tries); a few are still refused by the rules and skipped.
+// registerPledges draws pledges over 2021–2025 on pledgeable rights valid on the registration
+// day (and neither transferred nor lapsed by the events), a third amended upwards, and records
+// them with RegisterPledges and PledgeEvents in batches. Events and pledges are drawn until
+// o.Events and o.Pledges are reached (or twice as many tries); a few are still refused by the
+// rules and skipped.
+func (c *city) registerPledges(ctx context.Context) error {
+	o, r, today := c.o, c.evRng, c.today
+	planStart, _ := c.plan()
 	pledged := map[uuid.UUID]bool{}
 	var pls []registry.PledgeInput
 	for i := 0; len(pls) < o.Pledges && i < 2*o.Pledges; i++ {
-		r := evRng
-		on := span5(r)
-		a, ok := pick(r, func(a made) bool {
-			return !pledged[a.id] && !moved[a.id] && a.kind.Pledgeable() && !a.granted.IsZero() && a.granted.Before(on) &&
-				(a.expires.IsZero() || on.AddDays(365).Before(a.expires))
+		on := planStart.AddDays(r.IntN(5 * 365))
+		a, ok := c.pick(func(a made) bool {
+			return !pledged[a.ID] && !c.moved[a.ID] && a.Kind.Pledgeable() && !a.Granted.IsZero() && a.Granted.Before(on) &&
+				(a.Expires.IsZero() || on.AddDays(365).Before(a.Expires))
 		})
 		if !ok {
 			continue
 		}
-		pledged[a.id] = true
-		pls = append(pls, registry.PledgeInput{PledgorIDs: []uuid.UUID{a.owner}, AssetIDs: []uuid.UUID{a.id},
+		pledged[a.ID] = true
+		pls = append(pls, registry.PledgeInput{PledgorIDs: []uuid.UUID{a.Owner}, AssetIDs: []uuid.UUID{a.ID},
 			Amount: registry.Money(100_000_00 + r.IntN(5_000_000_00)).String(), ContractNo: fmt.Sprintf("GEN-%d", i),
-			RegisteredOn: on, EndsOn: on.AddDays(365), PledgeeID: bank.ID})
+			RegisteredOn: on, EndsOn: on.AddDays(365), PledgeeID: c.Bank})
 	}
 	var amends []registry.PledgeEventItem
-	recorded = 0
+	recorded := 0
 	for start := 0; start < len(pls); start += o.EventBatch {
 		chunk := pls[start:min(start+o.EventBatch, len(pls))]
-		res, err := reg.RegisterPledges(ctx, chunk)
+		res, err := c.reg.RegisterPledges(ctx, chunk)
 		if err != nil {
 			return fmt.Errorf("generate pledges: %w", err)
 		}
-		for j, r := range res {
-			if r.Err != nil {
+		for j, res := range res {
+			if res.Err != nil {
 				continue // e.g. the right was transferred or lapsed by then
 			}
 			recorded++
-			if evRng.IntN(3) == 0 {
+			if r.IntN(3) == 0 {
 				amount, _ := registry.ParseMoney(chunk[j].Amount)
-				amends = append(amends, registry.PledgeEventItem{PledgeID: r.ID, Event: registry.PledgeEventInput{
-					Type: registry.PledgeAmend, EffectiveOn: minDate(chunk[j].RegisteredOn.AddDays(30+evRng.IntN(200)), today),
+				amends = append(amends, registry.PledgeEventItem{PledgeID: res.ID, Event: registry.PledgeEventInput{
+					Type: registry.PledgeAmend, EffectiveOn: minDate(chunk[j].RegisteredOn.AddDays(30+r.IntN(200)), today),
 					Amount: (amount + registry.Money(50_000_00)).String()}})
 			}
 		}
-		say("pledges: %d drawn, %d registered", start+len(chunk), recorded)
+		c.say("pledges: %d drawn, %d registered", start+len(chunk), recorded)
 	}
 	for start := 0; start < len(amends); start += o.EventBatch {
-		if _, err := reg.PledgeEvents(ctx, registry.OfficeViewer(), amends[start:min(start+o.EventBatch, len(amends))]); err != nil {
+		if _, err := c.reg.PledgeEvents(ctx, registry.OfficeViewer(), amends[start:min(start+o.EventBatch, len(amends))]); err != nil {
 			return fmt.Errorf("generate pledge amendments: %w", err)
 		}
 	}
-	say("pledge amendments: %d", len(amends))
+	c.say("pledge amendments: %d", len(amends))
 	return nil
 }
 
