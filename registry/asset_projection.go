@@ -35,7 +35,9 @@ func applyAssetsRegistered(ctx context.Context, db bun.IDB, es []ledger.Entry) e
 }
 
 // projectAssets writes new assets' rows — registry.assets and asset_owners in one statement
-// (arrays unnested, not a VALUES list of twelve arguments a row), then their spans with the
+// (arrays unnested, not a VALUES list of twelve arguments a row; the JSON columns sent as
+// text[] and cast row by row, which Postgres reads in a fraction of the time it takes over a
+// jsonb[] literal: docs/BENCHMARKS.md, fifth session), then their spans with the
 // indicator summaries. regs[i] is ps[i] as JSON (the registration column: jsonb, so any
 // spelling of the same value), seqs[i] its entry's seq. It reads nothing (pol is the write's),
 // so registerAssets runs it on a goroutine of its own while it appends the entries; and the
@@ -79,8 +81,8 @@ func projectAssets(ctx context.Context, db bun.IDB, pol policy, ps []assetPayloa
 	}
 	_, err := db.ExecContext(ctx, `INSERT INTO registry.assets (id, kind, number, title, region_code, region_explicit,
 			filed_on, granted_on, attributes, registration, registered_seq, updated_seq)
-		SELECT id, kind, number, title, region_code, region_explicit, filed_on, granted_on, attributes, registration, seq, seq
-		FROM unnest(?::uuid[], ?::text[], ?::text[], ?::text[], ?::text[], ?::boolean[], ?::date[], ?::date[], ?::jsonb[], ?::jsonb[], ?::bigint[])
+		SELECT id, kind, number, title, region_code, region_explicit, filed_on, granted_on, attributes::jsonb, registration::jsonb, seq, seq
+		FROM unnest(?::uuid[], ?::text[], ?::text[], ?::text[], ?::text[], ?::boolean[], ?::date[], ?::date[], ?::text[], ?::text[], ?::bigint[])
 			AS u(id, kind, number, title, region_code, region_explicit, filed_on, granted_on, attributes, registration, seq);
 		INSERT INTO registry.asset_owners (asset_id, position, party_id)
 		SELECT * FROM unnest(?::uuid[], ?::int[], ?::uuid[])`,

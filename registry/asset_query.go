@@ -207,7 +207,7 @@ func (s *Service) ListAssets(ctx context.Context, f AssetFilter) ([]Asset, strin
 	if f.Q != "" {
 		// A substring of the title or the stored number, or the number exactly as any kind's
 		// rules read the query (ZL…, CN…, spaces, full-width digits): exact (kind, number)
-		// pairs, which the assets_kind_number index answers.
+		// pairs, which the assets_number_kind index answers.
 		cond := `a.title ILIKE ? ESCAPE '\' OR a.number ILIKE ? ESCAPE '\'`
 		q := "%" + likeEscape(f.Q) + "%"
 		args = append(args, q, q)
