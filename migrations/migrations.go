@@ -72,6 +72,14 @@ func (g *Migrator) Down(n int) error {
 	return nil
 }
 
+// DownTo reverts the migrations above version, leaving the schema at version.
+func (g *Migrator) DownTo(version uint) error {
+	if err := g.m.Migrate(version); err != nil && !errors.Is(err, migrate.ErrNoChange) {
+		return fmt.Errorf("migrate down to %d: %w", version, err)
+	}
+	return nil
+}
+
 // Version reports the applied version and whether a failed migration left it dirty.
 func (g *Migrator) Version() (version uint, dirty bool, err error) {
 	version, dirty, err = g.m.Version()

@@ -35,7 +35,7 @@ const ownersInsertSQL = `INSERT INTO registry.asset_owners (asset_id, position, 
 // last entry of each asset leaves them; and the spans of every entry, each change known from
 // its own entry's seq (a change later superseded in the run is inserted closed at the
 // superseding seq), so that the spans and their summaries are what projecting the entries one
-// by one writes. st holds the assets as the write's view read them (their events of this run,
+// by one writes; the overseas family members likewise (family_write.go). st holds the assets as the write's view read them (their events of this run,
 // if there, are told apart by seq); nil reads them.
 func applyAssetEvents(ctx context.Context, db bun.IDB, st *eventState, es []ledger.Entry) error {
 	if len(es) == 0 {
@@ -94,11 +94,13 @@ func applyAssetEvents(ctx context.Context, db bun.IDB, st *eventState, es []ledg
 	}
 	rowsOf := map[uuid.UUID][]int{} // the run's rows of an asset that are current; present once its spans changed
 	var w spanWrite
+	var fw familyWrite // the overseas family members (family_write.go)
 	var explicit []string
 	for i, e := range es {
 		a := evs[i].Data.AssetID
 		work[a] = append(work[a], evs[i])
 		l := st.assets[a]
+		fw.step(a, l.f.Region, work[a])
 		t := fold(l.f, work[a], st.pol, l.fin)
 		x := lasts[a]
 		if x == nil {
@@ -164,6 +166,9 @@ func applyAssetEvents(ctx context.Context, db bun.IDB, st *eventState, es []ledg
 		if _, err := db.ExecContext(ctx, ownersInsertSQL, pgdialect.Array(oAssets), pgdialect.Array(oPos), pgdialect.Array(oParties)); err != nil {
 			return fmt.Errorf("registry: insert owners: %w", err)
 		}
+	}
+	if err := fw.exec(ctx, db); err != nil {
+		return err
 	}
 	return w.exec(ctx, unprepared(db)) // its text follows the changes
 }

@@ -272,6 +272,28 @@ func applyAssetEventDB(ctx context.Context, db bun.IDB, e ledger.Entry) error {
 		dateArg(t.granted), cur.Region, d.Type == EventSetRegion, e.Seq, d.AssetID.String()); err != nil {
 		return err
 	}
+	// The overseas family members (migration 0022) as the asset's events now say, in SQL: a
+	// member whose filing day or unit changed is closed at this seq and known anew from it.
+	if _, err := db.ExecContext(ctx, `WITH st AS (
+		  SELECT m.country, m.number, m.filed, coalesce((SELECT x.payload->>'region_code' FROM registry.asset_events x
+		      WHERE x.asset_id = ?0 AND x.effective_on <= m.filed AND x.type IN ('set_region', 'transfer') AND x.payload->>'region_code' <> ''
+		      ORDER BY x.effective_on DESC, x.seq DESC LIMIT 1),
+		    (SELECT registration->>'region_code' FROM registry.assets WHERE id = ?0), '') AS region
+		  FROM (SELECT payload->>'country' AS country, payload->>'family_number' AS number,
+		      min(coalesce((payload->>'family_date')::date, effective_on)) AS filed
+		    FROM registry.asset_events WHERE asset_id = ?0 AND type = 'add_foreign_family' GROUP BY 1, 2) m
+		), ch AS (
+		  SELECT st.* FROM st LEFT JOIN registry.foreign_family_members c
+		    ON c.asset_id = ?0 AND c.known_to IS NULL AND c.country = st.country AND c.family_number = st.number
+		  WHERE c.asset_id IS NULL OR c.filed_on <> st.filed OR c.region_code <> st.region
+		), closed AS (
+		  UPDATE registry.foreign_family_members c SET known_to = ?1 FROM ch
+		  WHERE c.asset_id = ?0 AND c.known_to IS NULL AND c.country = ch.country AND c.family_number = ch.number
+		)
+		INSERT INTO registry.foreign_family_members (asset_id, country, family_number, filed_on, region_code, known_from)
+		SELECT ?0, country, number, filed, region, ?1 FROM ch`, d.AssetID.String(), e.Seq); err != nil {
+		return err
+	}
 	if d.Type == EventTransfer {
 		if _, err := db.ExecContext(ctx, `DELETE FROM registry.asset_owners WHERE asset_id = ?`, d.AssetID.String()); err != nil {
 			return err

@@ -47,6 +47,7 @@ func (*coreProjection) Owns(kind string) bool {
 func (*coreProjection) Tables() []string {
 	return []string{"registry.regions", "registry.params", "registry.ipc_concordance", "registry.parties",
 		"registry.assets", "registry.asset_owners", "registry.asset_events", "registry.asset_spans",
+		"registry.foreign_family_members", // written with the asset events (family_write.go)
 		// The spans' summaries, written with the spans (span_write.go); indicator_checkpoint_every is a setting.
 		"registry.indicator_counts", "registry.indicator_count_log", "registry.indicator_checkpoint_counts",
 		"registry.indicator_checkpoints"}

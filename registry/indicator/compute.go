@@ -711,24 +711,16 @@ func newGIMarks(ctx context.Context, q querier, sc scope, d term.Date) (giCounts
 // pending or granted) recorded as known at k, each office and number once, filed in the plan
 // period to d (family_date, else the event's date), in the unit their patent was attributed to
 // on that day: its registration's unit, or that of the last change of unit (set_region, or a
-// transfer that moved it) in effect by then.
+// transfer that moved it) in effect by then. The asset-event projection keeps each member's
+// filing day and unit as known at every seq (registry.foreign_family_members, migration
+// 0022), so this is one read of the units' members in the period (index only).
 func foreignApplications(ctx context.Context, q querier, sc scope, d term.Date) (int64, error) {
 	p0, p1 := term.MustParseDate(PlanStart), minDate(d, term.MustParseDate(PlanEnd))
 	var n int64
-	err := q.QueryRowContext(ctx, `SELECT count(*) FROM (
-		  SELECT DISTINCT ON (e.asset_id, e.payload->>'country', e.payload->>'family_number')
-		    e.asset_id, coalesce((e.payload->>'family_date')::date, e.effective_on) AS filed
-		  FROM registry.asset_events e
-		  WHERE e.type = ?0 AND e.seq <= ?1
-		  ORDER BY e.asset_id, e.payload->>'country', e.payload->>'family_number', filed) m
-		JOIN registry.assets a ON a.id = m.asset_id
-		WHERE m.filed BETWEEN ?3::date AND ?4::date
-		  AND coalesce((SELECT x.payload->>'region_code' FROM registry.asset_events x
-		    WHERE x.asset_id = m.asset_id AND x.seq <= ?1 AND x.effective_on <= m.filed AND x.payload->>'region_code' <> ''
-		      AND x.type IN (?5, ?6)
-		    ORDER BY x.effective_on DESC, x.seq DESC LIMIT 1), a.registration->>'region_code') = ANY(?2::text[])`,
-		registry.EventForeignFamily, sc.k, pgdialect.Array(sc.units), p0.String(), p1.String(),
-		registry.EventSetRegion, registry.EventTransfer).Scan(&n)
+	err := q.QueryRowContext(ctx, `SELECT count(*) FROM registry.foreign_family_members
+		WHERE region_code = ANY(?0::text[]) AND filed_on BETWEEN ?1::date AND ?2::date
+		  AND known_from <= ?3 AND (known_to IS NULL OR known_to > ?3)`,
+		pgdialect.Array(sc.units), p0.String(), p1.String(), sc.k).Scan(&n)
 	if err != nil {
 		return 0, fmt.Errorf("indicator: foreign applications: %w", err)
 	}

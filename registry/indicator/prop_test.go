@@ -8,6 +8,7 @@ import (
 	"math/big"
 	"slices"
 	"sort"
+	"strings"
 	"testing"
 	"time"
 
@@ -15,6 +16,7 @@ import (
 	"pgregory.net/rapid"
 
 	"ipledger/ledger"
+	"ipledger/migrations"
 	"ipledger/registry"
 	"ipledger/registry/ident"
 	"ipledger/registry/term"
@@ -25,7 +27,8 @@ var unitCodes = []string{"150502", "150521", "150522", "150523", "150524", "1505
 // TestPropertyIndicators builds random histories through the registry and pledge APIs —
 // backdated events, corrections, transfers across units, pledges with amendments, population
 // corrections — and checks every indicator for random (region, as_of, known_at) against a plain
-// fold over the ledger entries (oracle below), which shares no SQL with Compute.
+// fold over the ledger entries (oracle below), which shares no SQL with Compute; and rule 4's
+// count in every region as known around each entry that can change a family member.
 func TestPropertyIndicators(t *testing.T) {
 	// 25 histories by default (each is a fresh database): fast enough for -race. More with
 	// -rapid.checks=N.
@@ -88,7 +91,75 @@ func TestPropertyIndicators(t *testing.T) {
 				}
 			}
 		}
+		checkForeignApplications(rt, f, entries)
+		checkFamilyBackfill(rt, f)
 	})
+}
+
+// checkFamilyBackfill: migration 0022's backfill from registry.asset_events writes the rows
+// of registry.foreign_family_members that the projection wrote.
+func checkFamilyBackfill(rt *rapid.T, f *fixture) {
+	rows := func() string {
+		var s string
+		if err := f.db.App.QueryRowContext(f.ctx, `SELECT coalesce(string_agg(r, E'\n' ORDER BY r), '')
+			FROM (SELECT row_to_json(t)::text r FROM registry.foreign_family_members t) x`).Scan(&s); err != nil {
+			rt.Fatal(err)
+		}
+		return s
+	}
+	live := rows()
+	super := f.db.Super(f.t)
+	defer super.Close()
+	m, err := migrations.New(f.ctx, super.DB)
+	if err != nil {
+		rt.Fatal(err)
+	}
+	defer m.Close()
+	if err := m.DownTo(21); err != nil {
+		rt.Fatal(err)
+	}
+	if err := m.Up(); err != nil {
+		rt.Fatal(err)
+	}
+	if got := rows(); got != live {
+		rt.Fatalf("registry.foreign_family_members after 0022's backfill:\n%s\nas projected:\n%s", got, live)
+	}
+}
+
+// checkForeignApplications checks rule 4's count in every region, as known just before and at
+// each entry that can change a family member (the member's own, and every change of unit),
+// against the oracle over the entries up to that seq.
+func checkForeignApplications(rt *rapid.T, f *fixture, entries []ledger.Entry) {
+	asOf := rapid.SampledFrom([]term.Date{testToday, d("2025-12-31"), d("2023-06-30")}).Draw(rt, "famAsOf")
+	for i, e := range entries {
+		var p struct {
+			Type string `json:"type"`
+		}
+		if strings.HasPrefix(e.Kind, "asset.") {
+			mustDecode(e, &p)
+		}
+		if p.Type != registry.EventForeignFamily && p.Type != registry.EventSetRegion && p.Type != registry.EventTransfer {
+			continue
+		}
+		for _, j := range []int{i - 1, i} {
+			if j < 0 {
+				continue
+			}
+			for _, region := range append([]string{registry.CityCode}, unitCodes...) {
+				units, err := regionUnits(f.ctx, f.db.App, region)
+				if err != nil {
+					rt.Fatal(err)
+				}
+				got, err := foreignApplications(f.ctx, f.db.App, scope{region: region, units: units, k: entries[j].Seq}, asOf)
+				if err != nil {
+					rt.Fatal(err)
+				}
+				if want := oracle(entries[:j+1], region, asOf, time.Time{}).values[ForeignApplicationsPeriod]; fmt.Sprint(got) != want {
+					rt.Fatalf("%s %s as known at #%d: %s = %d, want %s", region, asOf, entries[j].Seq, ForeignApplicationsPeriod, got, want)
+				}
+			}
+		}
+	}
 }
 
 func allEntries(t testing.TB, f *fixture) []ledger.Entry {
@@ -127,7 +198,46 @@ func genHistory(rt *rapid.T, f *fixture) {
 	var pledges []uuid.UUID
 	nOps := rapid.IntRange(10, 40).Draw(rt, "ops")
 	for op := 0; op < nOps; op++ {
-		switch c := rapid.IntRange(0, 12).Draw(rt, "op"); {
+		switch c := rapid.IntRange(0, 14).Draw(rt, "op"); {
+		case c >= 13 && len(assets) > 0:
+			// Rule 4 as known at each seq: a family member of a patent, then changes of its unit
+			// recorded after it and dated around its filing day (before, on, after; set_region,
+			// or a transfer, which moves a patent whose unit was never set), and the member
+			// recorded again (same office and number) with another filing day; as single
+			// writes or as one write of several entries.
+			a := rapid.SampledFrom(assets).Draw(rt, "famAsset")
+			from := maxDate(a.FiledOn, d("2019-06-01"))
+			if !a.Kind.IsPatent() || from.After(d("2025-06-30")) {
+				continue
+			}
+			filed := randDate(rt, "famFiled", from, d("2025-06-30"))
+			number := "US" + rapid.SampledFrom([]string{"1", "2"}).Draw(rt, "famNumber")
+			member := func(on term.Date) registry.EventInput {
+				return registry.EventInput{Type: registry.EventForeignFamily, EffectiveOn: minDate(on.AddDays(rapid.IntRange(0, 90).Draw(rt, "famLag")), today),
+					Country: "US", FamilyNumber: number, FamilyDate: on}
+			}
+			items := []registry.AssetEventItem{{AssetID: a.ID, Event: member(filed)}}
+			for n := rapid.IntRange(1, 3).Draw(rt, "famMoves"); n > 0; n-- {
+				in := registry.EventInput{Type: registry.EventSetRegion, EffectiveOn: filed.AddDays(rapid.IntRange(-1, 1).Draw(rt, "famMoveOn")),
+					RegionCode: rapid.SampledFrom(unitCodes).Draw(rt, "famUnit")}
+				if rapid.Bool().Draw(rt, "famTransfer") {
+					in = registry.EventInput{Type: registry.EventTransfer, EffectiveOn: in.EffectiveOn,
+						OwnerIDs: []uuid.UUID{rapid.SampledFrom(parties).Draw(rt, "famOwner").ID}, PledgeeConsent: true}
+				}
+				items = append(items, registry.AssetEventItem{AssetID: a.ID, Event: in})
+			}
+			if rapid.Bool().Draw(rt, "famAgain") {
+				items = append(items, registry.AssetEventItem{AssetID: a.ID, Event: member(filed.AddDays(rapid.IntRange(-3, 3).Draw(rt, "famAgainShift")))})
+			}
+			if rapid.Bool().Draw(rt, "famOneWrite") {
+				if _, err := f.reg.AssetEvents(f.ctx, items); err != nil {
+					rt.Fatalf("family events: %v", err)
+				}
+				continue
+			}
+			for _, it := range items {
+				_, _ = f.reg.AssetEvent(f.ctx, it.AssetID, it.Event)
+			}
 		case c == 12:
 			// The high-value criterion (4)'s allocation, changed mid-history (rule 3).
 			alloc := rapid.SampledFrom([]string{registry.AllocationEqualShare, registry.AllocationFull}).Draw(rt, "allocation")
