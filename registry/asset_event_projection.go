@@ -35,8 +35,9 @@ const ownersInsertSQL = `INSERT INTO registry.asset_owners (asset_id, position, 
 // last entry of each asset leaves them; and the spans of every entry, each change known from
 // its own entry's seq (a change later superseded in the run is inserted closed at the
 // superseding seq), so that the spans and their summaries are what projecting the entries one
-// by one writes; the overseas family members likewise (family_write.go). st holds the assets as the write's view read them (their events of this run,
-// if there, are told apart by seq); nil reads them.
+// by one writes; the overseas family members likewise (family_write.go). st holds the assets
+// as the write's view read them (their events of this run, if there, are told apart by seq);
+// nil reads them.
 func applyAssetEvents(ctx context.Context, db bun.IDB, st *eventState, es []ledger.Entry) error {
 	if len(es) == 0 {
 		return nil
