@@ -99,7 +99,8 @@ func pledgeEventVerdicts(t *testing.T, f *pledgeFixture, v Viewer, items []Pledg
 
 // TestPledgeEventBatchMatchesOneByOne: for random batches of pledge events — amendments of the
 // amount, the term and the contract, extensions, defaults, partial and full releases,
-// realisations (by reverse licence too, which records asset events), appraisals, events before
+// realisations (by reverse licence too, which records asset events), appraisals, notes with
+// quotes, a backslash and braces, events before
 // the pledge's last change, on finished pledges, on pledges the viewer may not see or that do
 // not exist, and several events on one pledge in one batch — the batch path gives every item
 // the verdict the event-by-event path gives it. Each batch is then committed, so later batches
@@ -186,6 +187,9 @@ func TestPledgeEventBatchMatchesOneByOne(t *testing.T) {
 			default:
 				in.Type = PledgeAppraise
 				in.Appraisal = &AppraisalInput{Value: "8000000.00", Appraiser: "通辽评估", AppraisedOn: d("2025-06-01"), Method: "market"}
+			}
+			if r.IntN(4) == 0 { // the run binds payloads as array literals
+				in.Note = `备注 "引号" \ {括号}, 逗号`
 			}
 			items[i] = PledgeEventItem{PledgeID: p.id, Event: in}
 		}

@@ -197,10 +197,29 @@ func (c *city) plan() (start, end term.Date) {
 	return term.New(2021, 1, 1), minDate(term.New(2025, 12, 31), c.today)
 }
 
-// recordEvents draws events over 2021–2025 (grants, renewals, lapses, transfers, recognitions,
-// family members) up front and records them in batches of o.EventBatch per ledger write
-// (AssetEvents).
+// recordEvents draws the events (drawEvents) and records them in batches of o.EventBatch per
+// ledger write (AssetEvents).
 func (c *city) recordEvents(ctx context.Context) error {
+	evs := c.drawEvents()
+	recorded := 0
+	for start := 0; start < len(evs); start += c.o.EventBatch {
+		res, err := c.reg.AssetEvents(ctx, evs[start:min(start+c.o.EventBatch, len(evs))])
+		if err != nil {
+			return fmt.Errorf("generate events: %w", err)
+		}
+		for _, r := range res {
+			if r.Err == nil { // a refused event (e.g. the patent lapsed already) is skipped
+				recorded++
+			}
+		}
+		c.say("events: %d drawn, %d recorded", min(start+c.o.EventBatch, len(evs)), recorded)
+	}
+	return nil
+}
+
+// drawEvents draws events over 2021–2025 (grants, renewals, lapses, transfers, recognitions,
+// family members) up front, noting the rights transferred or lapsed (not pledged later).
+func (c *city) drawEvents() []registry.AssetEventItem {
 	o, r := c.o, c.evRng
 	planStart, planEnd := c.plan()
 	var evs []registry.AssetEventItem
@@ -251,20 +270,7 @@ func (c *city) recordEvents(ctx context.Context) error {
 			}
 		}
 	}
-	recorded := 0
-	for start := 0; start < len(evs); start += o.EventBatch {
-		res, err := c.reg.AssetEvents(ctx, evs[start:min(start+o.EventBatch, len(evs))])
-		if err != nil {
-			return fmt.Errorf("generate events: %w", err)
-		}
-		for _, r := range res {
-			if r.Err == nil { // a refused event (e.g. the patent lapsed already) is skipped
-				recorded++
-			}
-		}
-		c.say("events: %d drawn, %d recorded", min(start+o.EventBatch, len(evs)), recorded)
-	}
-	return nil
+	return evs
 }
 
 // registerPledges draws pledges over 2021–2025 on pledgeable rights valid on the registration
