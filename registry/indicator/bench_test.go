@@ -1,12 +1,18 @@
 package indicator
 
 import (
+	"context"
+	"fmt"
 	"os"
+	"path/filepath"
 	"sort"
 	"strconv"
 	"testing"
 	"time"
 
+	"ipledger/ledger"
+	"ipledger/migrations/dbtest"
+	"ipledger/migrations/pgdb"
 	"ipledger/registry"
 	"ipledger/registry/registrytest"
 )
@@ -93,4 +99,118 @@ func BenchmarkIndicators(b *testing.B) {
 			return err
 		})
 	})
+}
+
+// BenchmarkCityPhases times BenchmarkIndicators' load after its assets — the asset events
+// (AssetEvents) and the pledges (RegisterPledges, then PledgeEvents for the amendments) — at
+// IPLEDGER_BENCH_ASSETS assets, without loading the assets each run. It needs a server of its
+// own (TEST_DATABASE_URL, a superuser URL): the parties and assets are registered once into a
+// kept database (IPLEDGER_BENCH_KEEP, default ipledger_city_<assets>; what the later phases
+// draw from is kept beside it in the temporary directory, <name>.city.json), and every run
+// copies that database (CREATE DATABASE … TEMPLATE) and times the phases on the copy, which is
+// then dropped. Delete the kept database and its file to start over.
+//
+//	TEST_DATABASE_URL=… IPLEDGER_BENCH_ASSETS=1000000 go test ./registry/indicator -run '^$' -bench CityPhases -benchtime 1x
+func BenchmarkCityPhases(b *testing.B) {
+	n := envInt("IPLEDGER_BENCH_ASSETS", 100_000)
+	start := time.Now()
+	o := registrytest.GenOptions{Assets: n, Pledges: envInt("IPLEDGER_BENCH_PLEDGES", n/10),
+		Events: envInt("IPLEDGER_BENCH_EVENTS", n/5), Seed: 1,
+		Progress: func(format string, args ...any) {
+			b.Logf("%s "+format, append([]any{time.Since(start).Round(100 * time.Millisecond)}, args...)...)
+		}}
+	keep := os.Getenv("IPLEDGER_BENCH_KEEP")
+	if keep == "" {
+		keep = fmt.Sprintf("ipledger_city_%d", n)
+	}
+	state := filepath.Join(os.TempDir(), keep+".city.json")
+	ctx := ledger.WithActor(context.Background(), "principal/test")
+	kept, created := dbtest.Named(b, keep)
+	if created {
+		l, reg := cityService(kept)
+		err := reg.Seed(ctx)
+		if err == nil {
+			err = New(reg).Seed(ctx)
+		}
+		c := registrytest.NewCity(reg, o)
+		if err == nil {
+			err = c.RegisterParties(ctx)
+		}
+		if err == nil {
+			err = c.RegisterAssets(ctx)
+		}
+		if err == nil {
+			err = saveCity(c, state)
+		}
+		l.Close()
+		if err != nil {
+			b.Fatalf("load %s (drop it before running again): %v", keep, err)
+		}
+	}
+	kept.App.Close() // a template takes no connections
+	super, err := pgdb.Open(os.Getenv("TEST_DATABASE_URL"), pgdb.Config{MaxConns: 1})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer super.Close()
+	run := keep + "_run"
+	var events, pledges time.Duration
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		b.StopTimer()
+		if _, err := super.ExecContext(ctx, `DROP DATABASE IF EXISTS `+run+` WITH (FORCE)`); err != nil {
+			b.Fatal(err)
+		}
+		if _, err := super.ExecContext(ctx, `CREATE DATABASE `+run+` TEMPLATE `+keep+` STRATEGY file_copy`); err != nil {
+			b.Fatal(err)
+		}
+		d, _ := dbtest.Named(b, run)
+		l, reg := cityService(d)
+		c := registrytest.NewCity(reg, o)
+		f, err := os.Open(state)
+		if err != nil {
+			b.Fatalf("%v (the kept database %s has no city file: drop it to load it again)", err, keep)
+		}
+		err = c.Load(f)
+		f.Close()
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.StartTimer()
+		t0 := time.Now()
+		if err := c.RecordEvents(ctx); err != nil {
+			b.Fatal(err)
+		}
+		t1 := time.Now()
+		if err := c.RegisterPledges(ctx); err != nil {
+			b.Fatal(err)
+		}
+		b.StopTimer()
+		events, pledges = events+t1.Sub(t0), pledges+time.Since(t1)
+		l.Close()
+		d.App.Close()
+		if _, err := super.ExecContext(ctx, `DROP DATABASE `+run+` WITH (FORCE)`); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(events.Seconds()/float64(b.N), "events-s")
+	b.ReportMetric(pledges.Seconds()/float64(b.N), "pledges-s")
+}
+
+// cityService is the registry over d as the benchmarks' fixture has it (the same pinned day).
+func cityService(d *dbtest.DB) (*ledger.Ledger, *registry.Service) {
+	l := ledger.New(d.App, ledger.Options{})
+	return l, registry.New(l, registry.WithClock(func() time.Time { return testToday.Time().Add(3 * time.Hour) }))
+}
+
+func saveCity(c *registrytest.City, path string) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	if err := c.Save(f); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
 }

@@ -2,7 +2,9 @@ package registrytest
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"slices"
 	"sync"
@@ -37,17 +39,17 @@ type GenOptions struct {
 // every projection is what the live system would hold. Dates fall in
 // 2004–2025; ctx must carry an actor.
 func Generate(ctx context.Context, reg *registry.Service, o GenOptions) error {
-	c := newCity(reg, o)
-	if err := c.registerParties(ctx); err != nil {
+	c := NewCity(reg, o)
+	if err := c.RegisterParties(ctx); err != nil {
 		return err
 	}
-	if err := c.registerAssets(ctx); err != nil {
+	if err := c.RegisterAssets(ctx); err != nil {
 		return err
 	}
-	if err := c.recordEvents(ctx); err != nil {
+	if err := c.RecordEvents(ctx); err != nil {
 		return err
 	}
-	return c.registerPledges(ctx)
+	return c.RegisterPledges(ctx)
 }
 
 // made is a generated asset as the later phases draw from it.
@@ -60,21 +62,23 @@ type made struct {
 	Expires term.Date
 }
 
-// city is Generate's state between its phases (parties, assets, events, pledges), so that a
-// benchmark can load the assets once and time the later phases again on copies of them.
-type city struct {
+// City is Generate's state between its phases (parties, assets, events, pledges), so that a
+// benchmark can load the assets once (Save) and time the later phases again on copies of them
+// (Load). Run the phases in order, each once.
+type City struct {
 	reg     *registry.Service
 	o       GenOptions
 	say     func(format string, args ...any)
 	today   term.Date
-	Parties []uuid.UUID
-	Bank    uuid.UUID
-	Assets  []made
+	parties []uuid.UUID
+	bank    uuid.UUID
+	assets  []made
 	evRng   *rand.Rand
 	moved   map[uuid.UUID]bool // transferred or lapsed by the events: not pledged
 }
 
-func newCity(reg *registry.Service, o GenOptions) *city {
+// NewCity starts a data set sized by o (Generate's defaults) on reg.
+func NewCity(reg *registry.Service, o GenOptions) *City {
 	if o.Parties <= 0 {
 		o.Parties = 2000
 	}
@@ -94,20 +98,21 @@ func newCity(reg *registry.Service, o GenOptions) *city {
 	if say == nil {
 		say = func(string, ...any) {}
 	}
-	return &city{reg: reg, o: o, say: say, today: reg.Today(),
+	return &City{reg: reg, o: o, say: say, today: reg.Today(),
 		evRng: rand.New(rand.NewPCG(o.Seed, 7)), moved: map[uuid.UUID]bool{}}
 }
 
 var units = []string{"150502", "150521", "150522", "150523", "150524", "150525", "150526", "150571", "150581"}
 
-func (c *city) registerParties(ctx context.Context) error {
-	c.Parties = make([]uuid.UUID, c.o.Parties)
+// RegisterParties registers the owners and the bank.
+func (c *City) RegisterParties(ctx context.Context) error {
+	c.parties = make([]uuid.UUID, c.o.Parties)
 	err := parallel(ctx, c.o.Parties, c.o.Workers, func(i int) error {
 		body := fmt.Sprintf("91150500MG%07d", i)
 		ch, _ := ident.USCCCheckChar(body)
 		p, _, err := c.reg.RegisterParty(ctx, registry.PartyInput{Name: fmt.Sprintf("通辽生成企业%d", i), Kind: registry.Enterprise,
 			USCC: body + string(ch), RegionCode: units[i%len(units)]})
-		c.Parties[i] = p.ID
+		c.parties[i] = p.ID
 		return err
 	})
 	if err != nil {
@@ -117,13 +122,14 @@ func (c *city) registerParties(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	c.Bank = bank.ID
+	c.bank = bank.ID
 	c.say("parties: %d", c.o.Parties)
 	return nil
 }
 
-func (c *city) registerAssets(ctx context.Context) error {
-	o, today, parties := c.o, c.today, c.Parties
+// RegisterAssets registers the assets in batches of o.Batch (RegisterAssets).
+func (c *City) RegisterAssets(ctx context.Context) error {
+	o, today, parties := c.o, c.today, c.parties
 	rng := rand.New(rand.NewPCG(o.Seed, o.Seed^0x5eed))
 	p := term.DefaultParams()
 	for start := 0; start < o.Assets; start += o.Batch {
@@ -175,7 +181,7 @@ func (c *city) registerAssets(ctx context.Context) error {
 			if !in.GrantedOn.IsZero() && in.Kind != ident.PlantVariety {
 				exp, _ = term.Expiry(in.Kind, in.FiledOn, in.GrantedOn, p)
 			}
-			c.Assets = append(c.Assets, made{r.ID, in.Kind, in.OwnerIDs[0], in.FiledOn, in.GrantedOn, exp})
+			c.assets = append(c.assets, made{r.ID, in.Kind, in.OwnerIDs[0], in.FiledOn, in.GrantedOn, exp})
 		}
 		c.say("assets: %d", start+n)
 	}
@@ -183,9 +189,9 @@ func (c *city) registerAssets(ctx context.Context) error {
 }
 
 // pick draws an asset that ok accepts (up to 20 tries).
-func (c *city) pick(ok func(made) bool) (made, bool) {
+func (c *City) pick(ok func(made) bool) (made, bool) {
 	for try := 0; try < 20; try++ {
-		a := c.Assets[c.evRng.IntN(len(c.Assets))]
+		a := c.assets[c.evRng.IntN(len(c.assets))]
 		if ok(a) {
 			return a, true
 		}
@@ -193,13 +199,13 @@ func (c *city) pick(ok func(made) bool) (made, bool) {
 	return made{}, false
 }
 
-func (c *city) plan() (start, end term.Date) {
+func (c *City) plan() (start, end term.Date) {
 	return term.New(2021, 1, 1), minDate(term.New(2025, 12, 31), c.today)
 }
 
-// recordEvents draws the events (drawEvents) and records them in batches of o.EventBatch per
+// RecordEvents draws the events (drawEvents) and records them in batches of o.EventBatch per
 // ledger write (AssetEvents).
-func (c *city) recordEvents(ctx context.Context) error {
+func (c *City) RecordEvents(ctx context.Context) error {
 	evs := c.drawEvents()
 	recorded := 0
 	for start := 0; start < len(evs); start += c.o.EventBatch {
@@ -219,7 +225,7 @@ func (c *city) recordEvents(ctx context.Context) error {
 
 // drawEvents draws events over 2021–2025 (grants, renewals, lapses, transfers, recognitions,
 // family members) up front, noting the rights transferred or lapsed (not pledged later).
-func (c *city) drawEvents() []registry.AssetEventItem {
+func (c *City) drawEvents() []registry.AssetEventItem {
 	o, r := c.o, c.evRng
 	planStart, planEnd := c.plan()
 	var evs []registry.AssetEventItem
@@ -260,7 +266,7 @@ func (c *city) drawEvents() []registry.AssetEventItem {
 			case a.Kind.IsTrademarkLike() && r.IntN(50) == 0:
 				in.Type = registry.EventWellKnown
 			default:
-				in.Type, in.OwnerIDs, in.PledgeeConsent = registry.EventTransfer, []uuid.UUID{c.Parties[r.IntN(len(c.Parties))]}, true
+				in.Type, in.OwnerIDs, in.PledgeeConsent = registry.EventTransfer, []uuid.UUID{c.parties[r.IntN(len(c.parties))]}, true
 			}
 		}
 		if ok {
@@ -273,12 +279,12 @@ func (c *city) drawEvents() []registry.AssetEventItem {
 	return evs
 }
 
-// registerPledges draws pledges over 2021–2025 on pledgeable rights valid on the registration
+// RegisterPledges draws pledges over 2021–2025 on pledgeable rights valid on the registration
 // day (and neither transferred nor lapsed by the events), a third amended upwards, and records
 // them with RegisterPledges and PledgeEvents in batches. Events and pledges are drawn until
 // o.Events and o.Pledges are reached (or twice as many tries); a few are still refused by the
 // rules and skipped.
-func (c *city) registerPledges(ctx context.Context) error {
+func (c *City) RegisterPledges(ctx context.Context) error {
 	o, r, today := c.o, c.evRng, c.today
 	planStart, _ := c.plan()
 	pledged := map[uuid.UUID]bool{}
@@ -295,7 +301,7 @@ func (c *city) registerPledges(ctx context.Context) error {
 		pledged[a.ID] = true
 		pls = append(pls, registry.PledgeInput{PledgorIDs: []uuid.UUID{a.Owner}, AssetIDs: []uuid.UUID{a.ID},
 			Amount: registry.Money(100_000_00 + r.IntN(5_000_000_00)).String(), ContractNo: fmt.Sprintf("GEN-%d", i),
-			RegisteredOn: on, EndsOn: on.AddDays(365), PledgeeID: c.Bank})
+			RegisteredOn: on, EndsOn: on.AddDays(365), PledgeeID: c.bank})
 	}
 	var amends []registry.PledgeEventItem
 	recorded := 0
@@ -325,6 +331,29 @@ func (c *city) registerPledges(ctx context.Context) error {
 		}
 	}
 	c.say("pledge amendments: %d", len(amends))
+	return nil
+}
+
+// cityState is what Save keeps of a city after its assets: what the later phases draw from.
+type cityState struct {
+	Parties []uuid.UUID
+	Bank    uuid.UUID
+	Assets  []made
+}
+
+// Save writes the city's parties and assets, for Load on a copy of the database they were
+// registered in.
+func (c *City) Save(w io.Writer) error {
+	return json.NewEncoder(w).Encode(cityState{c.parties, c.bank, c.assets})
+}
+
+// Load reads what Save wrote, in place of RegisterParties and RegisterAssets.
+func (c *City) Load(r io.Reader) error {
+	var st cityState
+	if err := json.NewDecoder(r).Decode(&st); err != nil {
+		return fmt.Errorf("registrytest: load city: %w", err)
+	}
+	c.parties, c.bank, c.assets = st.Parties, st.Bank, st.Assets
 	return nil
 }
 
