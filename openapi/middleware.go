@@ -6,7 +6,6 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -129,19 +128,15 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 			writeProblem(w, r, p)
 			return
 		}
-		pr, err := s.Access.Authenticate(r.Context(), strings.TrimSpace(token))
+		token = strings.TrimSpace(token)
+		if cw, ctx, ok := s.deferCheck(w, r, token, ip); ok { // revocation.go
+			next.ServeHTTP(cw, r.WithContext(ctx))
+			cw.finish()
+			return
+		}
+		pr, err := s.Access.Authenticate(r.Context(), token)
 		if err != nil {
-			if errors.Is(err, access.ErrBadToken) {
-				s.failures.fail(ip)
-			}
-			if !errors.Is(err, access.ErrBadToken) {
-				s.log.ErrorContext(r.Context(), "authenticate", "err", err)
-				writeProblem(w, r, s.unavailableProblem(r.Context(), err))
-				return
-			}
-			p := newProblem(http.StatusUnauthorized, "unauthorized", "unknown or revoked token")
-			p.headers = http.Header{"Www-Authenticate": {`Bearer realm="ipledger", error="invalid_token"`}}
-			writeProblem(w, r, p)
+			writeProblem(w, r, s.authFailure(r.Context(), ip, err))
 			return
 		}
 		if lh := logFrom(r.Context()); lh != nil {

@@ -129,11 +129,14 @@ func loadAssets(ctx context.Context, db bun.IDB, seq int64, where string, args .
 	}
 	// The asset's equal share of each amount (pledge_allocation): amount ÷ n fen rounded down,
 	// plus one fen for each of the first (amount mod n) rights in the pledge's order, so the
-	// shares of the n rights in the pledge when the amount was recorded sum to it.
-	rows, err = db.QueryContext(ctx, `SELECT pa.asset_id, f.effective_on::text, f.amount_fen,
+	// shares of the n rights in the pledge when the amount was recorded sum to it. The rights'
+	// pledge rows come first (MATERIALIZED), whatever the planner's statistics: right after a
+	// bulk import outdated them, this read took 90 ms a batch of pledge registrations at 47k
+	// rights, against 0.3 ms analyzed (docs/BENCHMARKS.md, fifth session).
+	rows, err = db.QueryContext(ctx, `WITH pa AS MATERIALIZED (SELECT * FROM registry.pledge_assets WHERE asset_id = ANY(?::uuid[]))
+		SELECT pa.asset_id, f.effective_on::text, f.amount_fen,
 		  f.amount_fen / s.n + CASE WHEN s.i <= f.amount_fen % s.n THEN 1 ELSE 0 END
-		FROM registry.pledge_financing f
-		JOIN registry.pledge_assets pa ON pa.pledge_id = f.pledge_id AND pa.asset_id = ANY(?::uuid[])
+		FROM pa JOIN registry.pledge_financing f ON f.pledge_id = pa.pledge_id
 		  -- an amount counts for the rights in the pledge when it was recorded (not those released before)
 		  AND f.seq >= pa.added_seq AND (pa.released_seq IS NULL OR f.seq < pa.released_seq)
 		CROSS JOIN LATERAL (SELECT count(*) AS n,
