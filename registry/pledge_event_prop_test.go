@@ -57,14 +57,22 @@ func loadPledgeRowOne(ctx context.Context, db bun.IDB, v Viewer, id uuid.UUID) (
 	return r, err
 }
 
+// pledgeEventOutcome is what one way of recording a batch of pledge events came to: each item's
+// verdict, the entries appended and the projections as the write left them.
+type pledgeEventOutcome struct {
+	verdicts []verdict
+	entries  []string // seq, kind, subject, effective date and payload of each entry
+	state    map[string][]string
+}
+
 // pledgeEventVerdicts runs items in one write, through the batch path or (one) the reference
-// path item by item, and rolls the write back.
-func pledgeEventVerdicts(t *testing.T, f *pledgeFixture, v Viewer, items []PledgeEventItem, one bool) []verdict {
+// path item by item, snapshots what it wrote and rolls the write back.
+func pledgeEventVerdicts(t *testing.T, f *pledgeFixture, v Viewer, items []PledgeEventItem, one bool) pledgeEventOutcome {
 	t.Helper()
 	preps, base := prepareEvents(items, func(it PledgeEventItem) (string, term.Date, *Error) {
 		return preparePledgeEvent(it.Event, f.s.Today())
 	})
-	out := make([]verdict, len(items))
+	run := pledgeEventOutcome{verdicts: make([]verdict, len(items))}
 	_, err := f.s.write(f.ctx, func(ctx context.Context, tx *ledger.Tx) error {
 		res := slices.Clone(base)
 		if one {
@@ -84,30 +92,41 @@ func pledgeEventVerdicts(t *testing.T, f *pledgeFixture, v Viewer, items []Pledg
 			return err
 		}
 		for i, r := range res {
-			out[i] = verdict{ok: true}
+			run.verdicts[i] = verdict{ok: true}
 			if r.Err != nil {
-				out[i] = verdictOf(r.Err)
+				run.verdicts[i] = verdictOf(r.Err)
 			}
 		}
+		for _, e := range tx.Entries() {
+			run.entries = append(run.entries, fmt.Sprintf("#%d %s %s %s %s", e.Seq, e.Kind, e.Subject, e.EffectiveDate(), e.Payload))
+		}
+		run.state = snapshotIn(t, ctx, tx.DB())
 		return errRollback
 	})
 	if !errors.Is(err, errRollback) {
 		t.Fatalf("one by one %v: %v", one, err)
 	}
-	return out
+	return run
 }
 
 // TestPledgeEventBatchMatchesOneByOne: for random batches of pledge events — amendments of the
 // amount, the term and the contract, extensions, defaults, partial and full releases,
 // realisations (by reverse licence too, which records asset events), appraisals, notes with
-// quotes, a backslash and braces, events before
-// the pledge's last change, on finished pledges, on pledges the viewer may not see or that do
-// not exist, and several events on one pledge in one batch — the batch path gives every item
-// the verdict the event-by-event path gives it. Each batch is then committed, so later batches
-// meet the state of earlier ones; at the end a rebuild (which projects entry by entry) equals
-// the live projections, which the batch path wrote a run at a time.
+// quotes, a backslash and braces, events before the pledge's last change, on finished
+// pledges, on pledges the viewer may not see or that do not exist, several events on one pledge in one batch (mostly in date order, so that chains
+// of accepted ones are common) and pledges sharing a right (one lets it go, the next takes it)
+// — the batch path gives every item the verdict the event-by-event path gives it, appends the
+// same entries (payloads included) and leaves the same rows in every projected table (spans,
+// financing and its kinds, the indicator count log and its checkpoints, one every 3 entries).
+// Each batch is then committed, so later batches meet the state of earlier ones; at the end a
+// rebuild (which projects entry by entry) equals the live projections.
 func TestPledgeEventBatchMatchesOneByOne(t *testing.T) {
 	f := newPledgeFixture(t)
+	// An indicator checkpoint every 3 entries: runs of the batch path cross checkpoints, whose
+	// counts must be those the event-by-event path leaves.
+	if _, err := f.db.Super(t).ExecContext(f.ctx, `UPDATE registry.indicator_checkpoint_every SET every = 3`); err != nil {
+		t.Fatal(err)
+	}
 	o1 := f.o1.ID
 	bankView := BankViewer(f.bank.ID)
 	r := rand.New(rand.NewPCG(13, 7))
@@ -119,7 +138,7 @@ func TestPledgeEventBatchMatchesOneByOne(t *testing.T) {
 	dates := []string{"2025-05-01", "2025-07-01", "2025-09-01", "2025-12-01", "2026-01-15", "2026-02-20"}
 	ends := []string{"2026-12-31", "2027-05-31", "2028-06-30", "2045-01-01"}
 	amounts := []string{"4000000.00", "5000000.00", "6000000.00", "12000000.00", "25000000.00", "7.001"} // 10M counts towards high value
-	compared, sameBatch, refused := 0, 0, map[string]int{}
+	compared, sameBatch, shared, refused := 0, 0, 0, map[string]int{}
 	for batch := range 30 {
 		for k := range 3 {
 			assets := []uuid.UUID{f.patent("2016-03-03", o1).ID}
@@ -132,9 +151,19 @@ func TestPledgeEventBatchMatchesOneByOne(t *testing.T) {
 			}
 			pledges = append(pledges, pl{f.pledge(in).ID, assets})
 		}
+		if batch%3 == 1 {
+			// Two pledges sharing a right: the first pledge of two lets its second right go,
+			// and a new pledge takes it; both are among the batch's targets.
+			two := pledges[len(pledges)-3]
+			f.pevent(two.id, PledgeEventInput{Type: PledgeReleaseAssets, EffectiveOn: d("2025-08-01"), AssetIDs: two.assets[1:]})
+			in := f.input([]uuid.UUID{o1}, two.assets[1])
+			in.RegisteredOn = d("2025-08-01")
+			pledges = append(pledges, pl{f.pledge(in).ID, two.assets[1:]})
+		}
 		n := 6 + r.IntN(14)
 		items := make([]PledgeEventItem, n)
 		seen := map[uuid.UUID]bool{}
+		lastDate := map[uuid.UUID]int{}
 		for i := range items {
 			p := pledges[max(0, len(pledges)-1-r.IntN(min(len(pledges), 9)))]
 			if r.IntN(30) == 0 {
@@ -144,7 +173,14 @@ func TestPledgeEventBatchMatchesOneByOne(t *testing.T) {
 				sameBatch++
 			}
 			seen[p.id] = true
-			in := PledgeEventInput{EffectiveOn: d(dates[r.IntN(len(dates))])}
+			// Mostly on or after the pledge's previous event in the batch, so that chains of
+			// accepted events on one pledge are common; now and then backdated.
+			di := lastDate[p.id] + r.IntN(len(dates)-lastDate[p.id])
+			if r.IntN(5) == 0 {
+				di = r.IntN(len(dates))
+			}
+			lastDate[p.id] = max(lastDate[p.id], di)
+			in := PledgeEventInput{EffectiveOn: d(dates[di])}
 			switch x := r.IntN(20); {
 			case x < 7:
 				in.Type = PledgeAmend
@@ -201,11 +237,43 @@ func TestPledgeEventBatchMatchesOneByOne(t *testing.T) {
 		got := pledgeEventVerdicts(t, f, v, items, false)
 		for i := range items {
 			compared++
-			if got[i] != want[i] {
-				t.Fatalf("batch %d item %d (%+v): batch path %+v, one by one %+v", batch, i, items[i].Event, got[i], want[i])
+			if got.verdicts[i] != want.verdicts[i] {
+				t.Fatalf("batch %d item %d (%+v): batch path %+v, one by one %+v", batch, i, items[i].Event, got.verdicts[i], want.verdicts[i])
 			}
-			if !want[i].ok {
-				refused[want[i].code]++
+			if !want.verdicts[i].ok {
+				refused[want.verdicts[i].code]++
+			}
+		}
+		holders := map[uuid.UUID]map[uuid.UUID]bool{} // right → the pledges with an accepted event
+		for i, it := range items {
+			if !want.verdicts[i].ok {
+				continue
+			}
+			for _, p := range pledges {
+				if p.id != it.PledgeID {
+					continue
+				}
+				for _, a := range p.assets {
+					if holders[a] == nil {
+						holders[a] = map[uuid.UUID]bool{}
+					}
+					holders[a][p.id] = true
+				}
+			}
+		}
+		for _, ps := range holders {
+			if len(ps) > 1 {
+				shared++
+			}
+		}
+		// The same entries (payloads built from the batch's view of each pledge) and the same
+		// projected rows, table by table, as the event-by-event path wrote.
+		if !slices.Equal(got.entries, want.entries) {
+			t.Fatalf("batch %d: entries differ\nbatch path:  %q\none by one: %q", batch, got.entries, want.entries)
+		}
+		for table, rows := range want.state {
+			if !slices.Equal(got.state[table], rows) {
+				t.Fatalf("batch %d: %s differs\nbatch path:  %q\none by one: %q", batch, table, got.state[table], rows)
 			}
 		}
 		res, err := f.s.PledgeEvents(f.ctx, v, items)
@@ -213,20 +281,31 @@ func TestPledgeEventBatchMatchesOneByOne(t *testing.T) {
 			t.Fatalf("batch %d: %v", batch, err)
 		}
 		for i := range res {
-			if (res[i].Err == nil) != want[i].ok {
-				t.Fatalf("batch %d item %d: committed %v, rolled back %+v", batch, i, res[i].Err, want[i])
+			if (res[i].Err == nil) != want.verdicts[i].ok {
+				t.Fatalf("batch %d item %d: committed %v, rolled back %+v", batch, i, res[i].Err, want.verdicts[i])
 			}
 		}
 	}
-	t.Logf("%d events compared (%d on a pledge already in their batch); refusals by code: %v", compared, sameBatch, refused)
+	t.Logf("%d events compared (%d on a pledge already in their batch, %d rights with accepted events of two pledges in one batch); refusals by code: %v",
+		compared, sameBatch, shared, refused)
 	if sameBatch == 0 {
 		t.Error("no batch held two events of one pledge")
+	}
+	if shared == 0 {
+		t.Error("no batch recorded events on two pledges sharing a right")
 	}
 	for _, code := range []string{"pledge_not_found", "before_last_change", "already_released", "already_realised", "amount_invalid",
 		"term_past_expiry", "extend_not_later", "already_defaulted", "not_defaulted", "asset_not_in_pledge", "release_all_assets", "amend_empty"} {
 		if refused[code] == 0 {
 			t.Errorf("no batch exercised %s: the comparison proves nothing about it", code)
 		}
+	}
+	var checkpoints int
+	if err := f.db.App.QueryRowContext(f.ctx, `SELECT count(*) FROM registry.indicator_checkpoints`).Scan(&checkpoints); err != nil {
+		t.Fatal(err)
+	}
+	if checkpoints == 0 {
+		t.Error("no indicator checkpoint was made: the comparison proves nothing about them")
 	}
 	f.rebuildMatches()
 }
