@@ -35,7 +35,8 @@ func TestRebuildAllProjections(t *testing.T) {
 		return out
 	}
 	before := snapshot()
-	for _, tb := range []string{"registry.pledges", "registry.asset_spans", "registry.population", "registry.indicator_count_log"} {
+	for _, tb := range []string{"registry.pledges", "registry.asset_spans", "registry.population", "registry.indicator_count_log",
+		"registry.foreign_family_members"} {
 		if before[tb] == "" {
 			t.Fatalf("%s is empty: the data set proves nothing about it", tb)
 		}
