@@ -3,6 +3,7 @@ package registry
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/uptrace/bun"
 	"github.com/uptrace/bun/dialect/pgdialect"
+	"github.com/uptrace/bun/driver/pgdriver"
 )
 
 // queryPrepared runs a hot read as a prepared statement when db is the pool. bun writes the
@@ -45,21 +47,38 @@ func queryPrepared(ctx context.Context, db bun.IDB, query string, args ...any) (
 // a read prepared after the writes filled it would be planned on every call again.
 const maxPrepared = 64
 
-var prepared = stmtCache{m: map[*sql.DB]map[string]*sql.Stmt{}}
+var prepared = stmtCache{m: map[*sql.DB]map[string]*sql.Stmt{}, refused: map[*sql.DB]map[string]int{}}
 
 type stmtCache struct {
 	mu sync.Mutex
 	m  map[*sql.DB]map[string]*sql.Stmt
+	// refused: texts Postgres would not prepare (several commands in one, say) and how often
+	// it was asked; they run as bun runs them without another round trip to be refused again
+	// (at most maxPrepared texts).
+	refused map[*sql.DB]map[string]int
 }
 
-// get returns query prepared on db, or nil when db has maxPrepared statements already. It
-// prepares without holding the cache's lock: preparing may wait for a free connection, and
-// the statements already prepared (the write transaction's among them) must not wait with it.
+// get returns query prepared on db, or nil when db has maxPrepared statements already or
+// Postgres refused the text before. It prepares without holding the cache's lock: preparing
+// may wait for a free connection, and the statements already prepared (the write
+// transaction's among them) must not wait with it.
 func (c *stmtCache) get(ctx context.Context, db *sql.DB, query string) (*sql.Stmt, error) {
 	if st, ok, full := c.lookup(db, query); ok || full {
 		return st, nil
 	}
 	st, err := db.PrepareContext(ctx, dollarPlaceholders(query))
+	// The text's own fault (class 42: syntax, several commands, no such table), not a
+	// connection's, a deadline's or the server's load.
+	if pe := (pgdriver.Error{}); errors.As(err, &pe) && strings.HasPrefix(pe.Field('C'), "42") {
+		c.mu.Lock()
+		if c.refused[db] == nil {
+			c.refused[db] = map[string]int{}
+		}
+		if _, ok := c.refused[db][query]; ok || len(c.refused[db]) < maxPrepared {
+			c.refused[db][query]++
+		}
+		c.mu.Unlock()
+	}
 	if err != nil {
 		return nil, fmt.Errorf("registry: prepare: %w", err)
 	}
@@ -82,12 +101,13 @@ func (c *stmtCache) get(ctx context.Context, db *sql.DB, query string) (*sql.Stm
 	return st, nil
 }
 
-// lookup returns query's statement on db if prepared (ok), and whether db has no room left.
+// lookup returns query's statement on db if prepared (ok), and whether query is not to be
+// prepared (full): db has no room left, or Postgres refused the text before.
 func (c *stmtCache) lookup(db *sql.DB, query string) (st *sql.Stmt, ok, full bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	st, ok = c.m[db][query]
-	return st, ok, len(c.m[db]) >= maxPrepared
+	return st, ok, len(c.m[db]) >= maxPrepared || c.refused[db][query] > 0
 }
 
 // dollarPlaceholders turns bun's ? (and ?0, ?1, …) placeholders outside quoted literals into

@@ -64,7 +64,8 @@ func (w *spanWrite) exec(ctx context.Context, db bun.IDB) error {
 	if q == "" {
 		return nil
 	}
-	if _, err := db.ExecContext(ctx, q, args...); err != nil {
+	// Several commands in one text, which Postgres does not prepare (txprepared.go).
+	if _, err := unprepared(db).ExecContext(ctx, q, args...); err != nil {
 		return fmt.Errorf("registry: write spans: %w", err)
 	}
 	return nil

@@ -2,10 +2,12 @@ package registry
 
 import (
 	"context"
+	"maps"
 	"reflect"
 	"testing"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/uptrace/bun"
 	"github.com/uptrace/bun/dialect/pgdialect"
 
@@ -271,4 +273,55 @@ func begin(t *testing.T, f *fixture) bun.Tx {
 	}
 	t.Cleanup(func() { tx.Rollback() })
 	return tx
+}
+
+// refusedTexts is how often Postgres refused to prepare each text on pool.
+func refusedTexts(pool *bun.DB) map[string]int {
+	prepared.mu.Lock()
+	defer prepared.mu.Unlock()
+	return maps.Clone(prepared.refused[pool.DB])
+}
+
+// TestPledgeEventsSendNoTextPostgresRefuses: pledge events that change their rights' spans
+// (the amount crosses the high-value line, with an indicator log row and a checkpoint) run
+// in a prepared transaction, and no statement of theirs asks Postgres to prepare a text it
+// cannot — the span write's several commands in one text cost a refused Parse on another
+// connection at every event. A text once refused is not sent to be prepared again.
+func TestPledgeEventsSendNoTextPostgresRefuses(t *testing.T) {
+	f := newPledgeFixture(t)
+	pool := f.l.DB()
+	var items []PledgeEventItem
+	for _, amount := range []string{"12000000.00", "30000000.00"} {
+		p := f.pledge(f.input([]uuid.UUID{f.o1.ID}, f.patent("2016-03-03", f.o1.ID).ID))
+		items = append(items, PledgeEventItem{PledgeID: p.ID, Event: PledgeEventInput{Type: PledgeAmend, Amount: amount, EffectiveOn: d("2025-09-01")}},
+			PledgeEventItem{PledgeID: p.ID, Event: PledgeEventInput{Type: PledgeExtend, EndsOn: d("2028-06-30"), EffectiveOn: d("2025-10-01")}})
+	}
+	res, err := f.s.PledgeEvents(f.ctx, OfficeViewer(), items)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, r := range res {
+		if r.Err != nil {
+			t.Fatalf("item %d: %v", i, r.Err)
+		}
+	}
+	var log int
+	if err := pool.QueryRowContext(f.ctx, `SELECT count(*) FROM registry.indicator_count_log l JOIN ledger.entries e ON e.seq = l.seq
+		WHERE e.kind = ?`, kindPledgeAmended).Scan(&log); err != nil || log == 0 {
+		t.Fatalf("the amendments changed no span (%d log rows, %v): the test proves nothing", log, err)
+	}
+	if q := refusedTexts(pool); len(q) > 0 {
+		t.Errorf("Postgres refused to prepare %d texts: %v", len(q), q)
+	}
+
+	tx := begin(t, f.fixture)
+	const multi = `SELECT ?::int; SELECT 2`
+	for range 2 {
+		if _, err := withPrepared(tx, pool).ExecContext(f.ctx, multi, 1); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if q := refusedTexts(pool); len(q) != 1 || q[multi] != 1 {
+		t.Errorf("refused texts %v, want the one of several commands, refused once", q)
+	}
 }
