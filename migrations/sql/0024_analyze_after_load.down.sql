@@ -1,0 +1,1 @@
+DROP FUNCTION registry.analyze_tables();
