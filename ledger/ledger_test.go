@@ -1,7 +1,6 @@
 package ledger_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -303,85 +302,6 @@ func TestPayloadRoundTripsThroughJSONB(t *testing.T) {
 			if _, err := l.Append(actorCtx(), ledger.Draft{Kind: "k", Subject: "s", EffectiveOn: day, Payload: p}); err == nil {
 				t.Fatalf("payload %v accepted", p)
 			}
-		}
-	})
-}
-
-// The chain check (migration 0023: once per INSERT statement) refuses, for every role, a
-// statement whose rows do not continue the chain in seq order, and takes one that does.
-func TestChainCheckPerStatement(t *testing.T) {
-	db := dbtest.New(t)
-	l := ledger.New(db.App, ledger.Options{})
-	defer l.Close()
-	es := mustAppend(t, l, 3)
-	h3 := es[2].Hash[:]
-	x, y := bytes.Repeat([]byte{7}, 32), bytes.Repeat([]byte{8}, 32)
-	type row struct {
-		seq        int64
-		prev, hash []byte
-	}
-	ctx := context.Background()
-	super := db.Super(t)
-	insert := func(rows ...row) error {
-		tx, err := super.BeginTx(ctx, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer tx.Rollback()
-		if len(rows) == 0 { // a statement that inserts nothing passes
-			_, err := tx.ExecContext(ctx, `INSERT INTO ledger.entries SELECT * FROM ledger.entries WHERE false`)
-			return err
-		}
-		q := `INSERT INTO ledger.entries (seq, kind, subject, actor, effective_on, recorded_at, payload, prev_hash, hash) VALUES `
-		var args []any
-		for i, r := range rows {
-			if i > 0 {
-				q += ", "
-			}
-			q += `(?, 'k', 's', 'a', '2024-03-01', now(), '{}', ?, ?)`
-			args = append(args, r.seq, r.prev, r.hash)
-		}
-		_, err = tx.ExecContext(ctx, q, args...)
-		return err
-	}
-	for _, c := range []struct {
-		name string
-		rows []row
-		ok   bool
-	}{
-		{"Follows", []row{{4, h3, x}}, true},
-		{"TwoFollow", []row{{4, h3, x}, {5, x, y}}, true},
-		{"TwoFollowListedBackwards", []row{{5, x, y}, {4, h3, x}}, true},
-		{"WrongPrevHash", []row{{4, es[1].Hash[:], x}}, false},
-		{"Gap", []row{{5, h3, x}}, false},
-		{"SecondDoesNotFollowFirst", []row{{4, h3, x}, {5, h3, y}}, false},
-		{"GapInside", []row{{4, h3, x}, {6, x, y}}, false},
-		{"None", nil, true},
-	} {
-		t.Run(c.name, func(t *testing.T) {
-			err := insert(c.rows...)
-			if c.ok && err != nil {
-				t.Fatalf("refused: %v", err)
-			}
-			if !c.ok && (err == nil || !strings.Contains(err.Error(), "ledger chain")) {
-				t.Fatalf("err = %v, want the chain's refusal", err)
-			}
-		})
-	}
-	t.Run("NotTheLast", func(t *testing.T) {
-		// An entry past the statement's rows (slipped in with the triggers off) is refused too.
-		for _, stmt := range []string{
-			`ALTER TABLE ledger.entries DISABLE TRIGGER USER`,
-			`INSERT INTO ledger.entries (seq, kind, subject, actor, effective_on, recorded_at, payload, prev_hash, hash)
-				VALUES (5, 'k', 's', 'a', '2024-03-01', now(), '{}', '\x` + strings.Repeat("07", 32) + `', '\x` + strings.Repeat("08", 32) + `')`,
-			`ALTER TABLE ledger.entries ENABLE TRIGGER USER`,
-		} {
-			if _, err := super.ExecContext(ctx, stmt); err != nil {
-				t.Fatalf("%s: %v", stmt, err)
-			}
-		}
-		if err := insert(row{4, h3, x}); err == nil || !strings.Contains(err.Error(), "is not the last") {
-			t.Fatalf("err = %v, want the chain's refusal", err)
 		}
 	})
 }
