@@ -8,6 +8,7 @@ import (
 	"math/rand/v2"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/google/uuid"
@@ -306,6 +307,133 @@ func TestPledgeEventBatchMatchesOneByOne(t *testing.T) {
 	}
 	if checkpoints == 0 {
 		t.Error("no indicator checkpoint was made: the comparison proves nothing about them")
+	}
+	f.rebuildMatches()
+}
+
+// TestPledgeEventsRaceRegistrations: two banks pledge a right at once while a batch of events
+// lets it leave the pledge that holds it (and amends and defaults that pledge, a run). Writes
+// are serialised, so whatever the order: the batch is accepted whole, at most one of the
+// banks gets the right, and only after the batch's release (a registration before it meets
+// the right still pledged); live projections equal a rebuild.
+func TestPledgeEventsRaceRegistrations(t *testing.T) {
+	f := newPledgeFixture(t)
+	o1 := f.o1.ID
+	won := map[bool]int{}
+	for round := range 6 {
+		a, b := f.patent("2016-03-03", o1).ID, f.patent("2017-04-04", o1).ID
+		holder := f.pledge(f.input([]uuid.UUID{o1}, a, b))
+		items := []PledgeEventItem{
+			{PledgeID: holder.ID, Event: PledgeEventInput{Type: PledgeReleaseAssets, EffectiveOn: d("2025-08-01"), AssetIDs: []uuid.UUID{b}}},
+			{PledgeID: holder.ID, Event: PledgeEventInput{Type: PledgeAmend, Amount: "12000000.00", EffectiveOn: d("2025-09-01")}},
+			{PledgeID: holder.ID, Event: PledgeEventInput{Type: PledgeDefault, EffectiveOn: d("2025-10-01")}},
+		}
+		var wg sync.WaitGroup
+		var res []BatchResult
+		var evErr error
+		regs := make([]Pledge, 2)
+		regErrs := make([]error, 2)
+		start := make(chan struct{})
+		for k, bank := range []uuid.UUID{f.bank.ID, f.bank2.ID} {
+			in := f.input([]uuid.UUID{o1}, b)
+			in.PledgeeID, in.RegisteredOn = bank, d("2025-08-01")
+			wg.Go(func() {
+				<-start
+				regs[k], regErrs[k] = f.s.RegisterPledge(f.ctx, in)
+			})
+		}
+		wg.Go(func() {
+			<-start
+			res, evErr = f.s.PledgeEvents(f.ctx, OfficeViewer(), items)
+		})
+		close(start)
+		wg.Wait()
+		if evErr != nil {
+			t.Fatalf("round %d: %v", round, evErr)
+		}
+		for i, r := range res {
+			if r.Err != nil {
+				t.Fatalf("round %d: item %d refused: %v", round, i, r.Err)
+			}
+		}
+		var released int64
+		if err := f.db.App.QueryRowContext(f.ctx, `SELECT released_seq FROM registry.pledge_assets WHERE pledge_id = ? AND asset_id = ?`,
+			holder.ID.String(), b.String()).Scan(&released); err != nil {
+			t.Fatal(err)
+		}
+		winners := 0
+		for k, err := range regErrs {
+			if err == nil {
+				winners++
+				if regs[k].Seq < released {
+					t.Errorf("round %d: bank %d pledged the right at #%d, before its release at #%d", round, k, regs[k].Seq, released)
+				}
+				continue
+			}
+			if de, ok := AsError(err); !ok || de.Code != "asset_pledged" {
+				t.Fatalf("round %d: bank %d: %v, want asset_pledged or accepted", round, k, err)
+			}
+		}
+		if winners > 1 {
+			t.Errorf("round %d: both banks hold the right", round)
+		}
+		won[winners == 1]++
+	}
+	t.Logf("rounds where a bank got the right: %d, where both met it still pledged: %d", won[true], won[false])
+	f.rebuildMatches()
+}
+
+// TestPledgeEventsFailedStatementChangesNothing: a statement that fails in the last run of a
+// batch — after an earlier run was projected and an appraisal applied on its own — fails the
+// write: no entry, no projected row, no item reported accepted. The same batch then records
+// whole.
+func TestPledgeEventsFailedStatementChangesNothing(t *testing.T) {
+	f := newPledgeFixture(t)
+	o1 := f.o1.ID
+	var ps []uuid.UUID
+	for range 4 {
+		ps = append(ps, f.pledge(f.input([]uuid.UUID{o1}, f.patent("2016-03-03", o1).ID)).ID)
+	}
+	items := []PledgeEventItem{
+		{PledgeID: ps[0], Event: PledgeEventInput{Type: PledgeAmend, Amount: "12000000.00", EffectiveOn: d("2025-09-01")}},
+		{PledgeID: ps[1], Event: PledgeEventInput{Type: PledgeDefault, EffectiveOn: d("2025-09-01")}},
+		{PledgeID: ps[2], Event: PledgeEventInput{Type: PledgeAppraise, EffectiveOn: d("2025-09-01"),
+			Appraisal: &AppraisalInput{Value: "8000000.00", Appraiser: "通辽评估", AppraisedOn: d("2025-06-01"), Method: "market"}}},
+		{PledgeID: ps[3], Event: PledgeEventInput{Type: PledgeAmend, Amount: "30000000.00", EffectiveOn: d("2025-09-01"), Note: "fail here"}},
+	}
+	super := f.db.Super(t)
+	if _, err := super.ExecContext(f.ctx, `CREATE FUNCTION registry.test_fail() RETURNS trigger LANGUAGE plpgsql AS $$
+		BEGIN IF NEW.payload->>'note' = 'fail here' THEN RAISE EXCEPTION 'test: failing statement'; END IF; RETURN NEW; END $$;
+		CREATE TRIGGER test_fail BEFORE INSERT ON registry.pledge_events FOR EACH ROW EXECUTE FUNCTION registry.test_fail()`); err != nil {
+		t.Fatal(err)
+	}
+	before, head := f.snapshot(), f.head()
+	if res, err := f.s.PledgeEvents(f.ctx, OfficeViewer(), items); err == nil {
+		t.Fatalf("a failing statement answered %+v", res)
+	}
+	if f.head() != head {
+		t.Errorf("the head moved from #%d to #%d", head, f.head())
+	}
+	after := f.snapshot()
+	for table, rows := range before {
+		if !slices.Equal(rows, after[table]) {
+			t.Errorf("%s changed by a failed write", table)
+		}
+	}
+	if _, err := super.ExecContext(f.ctx, `DROP TRIGGER test_fail ON registry.pledge_events; DROP FUNCTION registry.test_fail()`); err != nil {
+		t.Fatal(err)
+	}
+	res, err := f.s.PledgeEvents(f.ctx, OfficeViewer(), items)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, r := range res {
+		if r.Err != nil {
+			t.Errorf("item %d: %v", i, r.Err)
+		}
+	}
+	if got := f.head(); got != head+int64(len(items)) {
+		t.Errorf("head #%d, want #%d", got, head+int64(len(items)))
 	}
 	f.rebuildMatches()
 }
