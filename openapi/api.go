@@ -50,10 +50,6 @@ type Server struct {
 	log   *slog.Logger
 	rules map[string]rule // by operation id: who may call it
 
-	// The routes of operations that read the revocation count with their answer
-	// (revocation.go), as the mux names them.
-	foldPatterns map[string]bool
-
 	limitMu  sync.Mutex
 	limiters map[string]*limiter
 	swept    time.Time
@@ -69,8 +65,7 @@ func New(d Deps) *Server {
 	if d.ReadDB == nil && d.Ledger != nil {
 		d.ReadDB = d.Ledger.DB()
 	}
-	s := &Server{Deps: d, mux: http.NewServeMux(), log: d.Log, rules: map[string]rule{}, limiters: map[string]*limiter{},
-		foldPatterns: map[string]bool{}}
+	s := &Server{Deps: d, mux: http.NewServeMux(), log: d.Log, rules: map[string]rule{}, limiters: map[string]*limiter{}}
 
 	cfg := huma.DefaultConfig("ipledger", Version)
 	cfg.CreateHooks = nil // no $schema links in bodies

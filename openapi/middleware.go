@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -128,15 +129,19 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 			writeProblem(w, r, p)
 			return
 		}
-		token = strings.TrimSpace(token)
-		if cw, ctx, ok := s.deferCheck(w, r, token, ip); ok { // revocation.go
-			next.ServeHTTP(cw, r.WithContext(ctx))
-			cw.finish()
-			return
-		}
-		pr, err := s.Access.Authenticate(r.Context(), token)
+		pr, err := s.Access.Authenticate(r.Context(), strings.TrimSpace(token))
 		if err != nil {
-			writeProblem(w, r, s.authFailure(r.Context(), ip, err))
+			if errors.Is(err, access.ErrBadToken) {
+				s.failures.fail(ip)
+			}
+			if !errors.Is(err, access.ErrBadToken) {
+				s.log.ErrorContext(r.Context(), "authenticate", "err", err)
+				writeProblem(w, r, s.unavailableProblem(r.Context(), err))
+				return
+			}
+			p := newProblem(http.StatusUnauthorized, "unauthorized", "unknown or revoked token")
+			p.headers = http.Header{"Www-Authenticate": {`Bearer realm="ipledger", error="invalid_token"`}}
+			writeProblem(w, r, p)
 			return
 		}
 		if lh := logFrom(r.Context()); lh != nil {

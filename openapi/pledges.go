@@ -288,13 +288,12 @@ func (s *Server) registerPledges() {
 		return &entriesOutput{Body: pageOf(es, in.Limit, entryView, func(e ledger.Entry) string { return strconv.FormatInt(e.Seq, 10) })}, nil
 	})
 
-	getPledge := huma.Operation{
+	register(s, huma.Operation{
 		OperationID: "get-pledge", Method: http.MethodGet, Path: "/v1/pledges/{id}", Tags: []string{"pledges"},
 		Summary:     "One pledge",
 		Description: "A bank sees its own pledges only: another bank's pledge is 404, as if it did not exist.\n\n" + financingRule,
 		Errors:      []int{http.StatusNotFound},
-	}
-	register(s, getPledge, pledgeReaders, foldRevocation(s, getPledge, func(ctx context.Context, in *idPath) (*pledgeOutput, error) {
+	}, pledgeReaders, func(ctx context.Context, in *idPath) (*pledgeOutput, error) {
 		id, err := parseID("path.id", in.ID, "pledge")
 		if err != nil {
 			return nil, err
@@ -304,7 +303,7 @@ func (s *Server) registerPledges() {
 			return nil, s.problemFrom(ctx, err)
 		}
 		return &pledgeOutput{Status: http.StatusOK, Body: pledgeView(p)}, nil
-	}))
+	})
 
 	register(s, huma.Operation{
 		OperationID: "list-pledges", Method: http.MethodGet, Path: "/v1/pledges", Tags: []string{"pledges"},

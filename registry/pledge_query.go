@@ -105,34 +105,12 @@ func (s *Service) getPledge(ctx context.Context, db bun.IDB, v Viewer, id uuid.U
 	return ps[0], nil
 }
 
-// Probe is one more value a read carries in its own statement, so that its caller can check
-// something as of the answer's snapshot without a round trip of its own: the HTTP layer folds
-// access's revocation count into the GET of one pledge. SQL is a fixed scalar query (each text
-// is prepared once per pooled connection); Value is what it read, Read whether a row came.
-type Probe struct {
-	SQL   string
-	Value int64
-	Read  bool
-}
-
-type probeKey struct{}
-
-// WithProbe asks the reads of one pledge under ctx to fill p.
-func WithProbe(ctx context.Context, p *Probe) context.Context {
-	return context.WithValue(ctx, probeKey{}, p)
-}
-
 // loadPledges reads the pledges selected by where (over registry.pledges p), in id order: one
 // statement, with each pledge's rights, its parties' names (pledgee, pledgors, an equity
 // holder or licensee: one lookup), its appraisals and its realisation's terms beside it (one
 // round trip, and for one pledge one prepared statement; each subquery more costs Postgres
 // its start-up on every call).
 func (s *Service) loadPledges(ctx context.Context, db bun.IDB, where string, args ...any) ([]Pledge, error) {
-	probe, _ := ctx.Value(probeKey{}).(*Probe)
-	probeCol := ""
-	if probe != nil {
-		probeCol = ", (" + probe.SQL + ")"
-	}
 	rows, err := queryPrepared(ctx, db, `SELECT p.id, p.status, p.defaulted_on::text, p.pledgee_id, p.pledgor_ids::text[],
 		p.amount_fen, p.contract_no, p.region_code, p.registered_on::text, p.starts_on::text, p.ends_on::text,
 		p.ended_on::text, coalesce(p.realisation_method, ''), coalesce(p.proceeds_fen, 0), p.registered_seq, p.updated_seq,
@@ -144,7 +122,7 @@ func (s *Service) loadPledges(ctx context.Context, db bun.IDB, where string, arg
 			OR x.id = p.equity_holder_id OR x.id = p.licensee_id), '{}')::text,
 		coalesce((SELECT json_agg(json_build_object('value_fen', a.value_fen, 'appraiser', a.appraiser, 'appraised_on', a.appraised_on,
 			'method', a.method, 'seq', a.seq) ORDER BY a.seq, a.position) FROM registry.pledge_appraisals a WHERE a.pledge_id = p.id), '[]')::text,
-		p.equity_holder_id, coalesce(p.equity_share::text, ''), p.licensee_id, p.licence_ends_on::text`+probeCol+`
+		p.equity_holder_id, coalesce(p.equity_share::text, ''), p.licensee_id, p.licence_ends_on::text
 		FROM registry.pledges p WHERE `+where+` ORDER BY p.id`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("registry: load pledges: %w", err)
@@ -160,17 +138,10 @@ func (s *Service) loadPledges(ctx context.Context, db bun.IDB, where string, arg
 		var method string
 		var amount, proceeds, fin int64
 		var t pledgeTerms
-		dest := []any{&p.ID, &p.Status, &defaulted, &p.Pledgee.ID, pgdialect.Array(&pledgors), &amount, &p.ContractNo,
+		if err := rows.Scan(&p.ID, &p.Status, &defaulted, &p.Pledgee.ID, pgdialect.Array(&pledgors), &amount, &p.ContractNo,
 			&p.RegionCode, &reg, &starts, &ends, &ended, &method, &proceeds, &p.Seq, &p.UpdatedSeq, &fin, &assets, &names,
-			&t.appraisals, &t.holder, &t.share, &t.licensee, &t.licenceEnds}
-		if probe != nil {
-			dest = append(dest, &probe.Value)
-		}
-		if err := rows.Scan(dest...); err != nil {
+			&t.appraisals, &t.holder, &t.share, &t.licensee, &t.licenceEnds); err != nil {
 			return nil, err
-		}
-		if probe != nil {
-			probe.Read = true
 		}
 		p.DefaultedOn, p.EndedOn = parseDateCol(defaulted), parseDateCol(ended)
 		p.Defaulted = !p.DefaultedOn.IsZero()

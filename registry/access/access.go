@@ -64,22 +64,6 @@ func (s *Service) Authenticate(ctx context.Context, token string) (Principal, er
 	return s.AuthenticateDigest(ctx, digest(token))
 }
 
-// Cached returns the principal the token was last found to hold and the revocation count
-// read before that check, reading nothing. p stands only if the count, read by a statement sent
-// after the request began (RevocationCount, e.g. folded into the statement that reads the
-// answer), is still epoch: then no revocation or rotation has committed since, in any process.
-// Otherwise, or when ok is false, the caller must Authenticate.
-func (s *Service) Cached(token string) (p Principal, epoch int64, ok bool) {
-	if !strings.HasPrefix(token, TokenPrefix) || len(token) > 200 {
-		return Principal{}, 0, false
-	}
-	e, ok := s.cache.entry(digest(token))
-	if !ok {
-		return Principal{}, 0, false
-	}
-	return e.p, e.epoch, true
-}
-
 // TokenDigest is the SHA-256 digest a token is stored under: a verifier, not a secret (the
 // ledger records it too). The console keeps it in a session instead of the token.
 func TokenDigest(token string) []byte { return digest(token) }

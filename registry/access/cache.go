@@ -46,14 +46,10 @@ func newTokenCache(db *sql.DB) *tokenCache {
 // epoch returns the revocation count as read by a statement sent after the call began.
 func (c *tokenCache) epoch(ctx context.Context) (int64, error) { return c.counts.get(ctx) }
 
-// RevocationCount reads the revocation count. A caller holding Cached's answer reads it in a
-// statement of its own, sent after its request began.
-const RevocationCount = `SELECT n FROM access.revocations`
-
 // readCount runs the prepared count read.
 func (c *tokenCache) readCount(ctx context.Context) (int64, error) {
 	c.prepOnce.Do(func() {
-		c.stmt, c.prepErr = c.db.PrepareContext(context.WithoutCancel(ctx), RevocationCount)
+		c.stmt, c.prepErr = c.db.PrepareContext(context.WithoutCancel(ctx), `SELECT n FROM access.revocations`)
 	})
 	if c.prepErr != nil {
 		return 0, fmt.Errorf("access: prepare revocation count: %w", c.prepErr)
@@ -128,14 +124,6 @@ func (f *freshRead) send(ctx context.Context, r *sharedRead) {
 	f.out, f.queued = f.queued, nil
 	f.mu.Unlock()
 	close(r.done)
-}
-
-// entry returns the cached principal of digest and the count it was cached under.
-func (c *tokenCache) entry(digest []byte) (cachedPrincipal, bool) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	e, ok := c.entries[string(digest)]
-	return e, ok
 }
 
 func (c *tokenCache) get(digest []byte, epoch int64) (Principal, bool) {
