@@ -171,7 +171,25 @@ func (im *Importer) Import(ctx context.Context, r io.Reader, format string, prog
 		}
 	}
 	sortErrors(rep.Errors)
-	return rep, nil
+	return rep, im.settle(ctx, rep.Added)
+}
+
+// analyzeAfter rows added: a load this large can leave the planner's statistics far behind the
+// tables until autovacuum comes round (a minute or more), and the next writes' reads planned as
+// if the register were still small (one pledge batch's read took 90 ms instead of 2).
+const analyzeAfter = 1000
+
+// settle refreshes the statistics after an import that added analyzeAfter rows or more. The rows
+// are written by then: an error here is the statistics' alone, and importing the file again
+// adds nothing.
+func (im *Importer) settle(ctx context.Context, added int) error {
+	if added < analyzeAfter {
+		return nil
+	}
+	if err := im.s.Analyze(ctx); err != nil {
+		return fmt.Errorf("import: %d rows written; then: %w", added, err)
+	}
+	return nil
 }
 
 // batch is a run of the file's data rows made ready to write: the inputs of those that parsed

@@ -256,6 +256,11 @@ func TestImportGenerated(t *testing.T) {
 	if got, want := rep.Added, n; got != want {
 		t.Fatalf("added = %d, want %d (first errors %+v)", got, want, rep.Errors[:min(5, len(rep.Errors))])
 	}
+	var analyzed bool // by the import itself: no one else runs ANALYZE here (autovacuum's is last_autoanalyze)
+	if err := s.Ledger().DB().QueryRowContext(ctx, `SELECT last_analyze IS NOT NULL FROM pg_stat_user_tables
+		WHERE schemaname = 'registry' AND relname = 'assets'`).Scan(&analyzed); err != nil || !analyzed {
+		t.Fatalf("registry.assets not analyzed after importing %d rows (%v)", n, err)
+	}
 	start := time.Now()
 	if err := s.Rebuild(ctx); err != nil {
 		t.Fatal(err)

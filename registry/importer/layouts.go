@@ -163,7 +163,7 @@ func (im *Importer) importRows(ctx context.Context, l *rowLayout, r io.Reader, f
 			progress(i+1, rep.Rows)
 		}
 	}
-	return rep, nil
+	return rep, im.settle(ctx, rep.Added)
 }
 
 // importRow checks the row's text, skips it when its key was written, and writes it. A row
