@@ -185,7 +185,7 @@ func (c *City) RegisterAssets(ctx context.Context) error {
 		}
 		c.say("assets: %d", start+n)
 	}
-	return nil
+	return c.reg.Analyze(ctx) // as an import of this size does (importer)
 }
 
 // pick draws an asset that ok accepts (up to 20 tries).
@@ -220,7 +220,7 @@ func (c *City) RecordEvents(ctx context.Context) error {
 		}
 		c.say("events: %d drawn, %d recorded", min(start+c.o.EventBatch, len(evs)), recorded)
 	}
-	return nil
+	return c.reg.Analyze(ctx)
 }
 
 // drawEvents draws events over 2021–2025 (grants, renewals, lapses, transfers, recognitions,
