@@ -305,6 +305,12 @@ func (l *Ledger) Write(ctx context.Context, fn func(context.Context, *Tx) error)
 		return nil, errors.New("ledger: Write called from inside a write")
 	}
 	idem := idempotencyFrom(ctx)
+	if idem != nil {
+		// The key is hashed as given: text Postgres would change or refuse breaks the chain.
+		if err := checkText(idem.Key); err != nil {
+			return nil, fmt.Errorf("ledger: idempotency key: %w", err)
+		}
+	}
 	r := &request{ctx: ctx, actor: actor, idem: idem, fn: fn, done: make(chan result, 1), at: time.Now()}
 	l.sendMu.RLock()
 	if l.closed {

@@ -592,3 +592,33 @@ func TestAppendRefusesWhatPostgresWould(t *testing.T) {
 		})
 	}
 }
+
+// An idempotency key is hashed as given and stored as text: a key Postgres would change (bytes
+// that are not UTF-8 become U+FFFD on the way in) or refuse (NUL) is refused before anything is
+// written, on the VALUES path and the bulk path alike, so no stored entry differs from its hash.
+func TestWriteRefusesAKeyPostgresWouldChange(t *testing.T) {
+	db := dbtest.New(t)
+	l := ledger.New(db.App, ledger.Options{})
+	defer l.Close()
+	mustAppend(t, l, 1)
+	for _, key := range []string{"k\xff", "k\x00"} {
+		for _, n := range []int{1, 300} {
+			ctx, _ := ledger.WithIdempotency(actorCtx(), key, []byte("h"))
+			_, err := l.Write(ctx, func(_ context.Context, tx *ledger.Tx) error {
+				for i := 0; i < n; i++ {
+					if _, err := tx.Append(ledger.Draft{Kind: "k", Subject: "s", EffectiveOn: day, Payload: map[string]any{}}); err != nil {
+						return err
+					}
+				}
+				return nil
+			})
+			if err == nil {
+				t.Errorf("key %q, %d entries: accepted", key, n)
+			}
+		}
+	}
+	rep, err := ledger.Verify(context.Background(), db.App)
+	if err != nil || !rep.OK || rep.Checked != 1 {
+		t.Fatalf("verify: %+v %v", rep, err)
+	}
+}
