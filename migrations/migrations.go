@@ -72,8 +72,16 @@ func (g *Migrator) Down(n int) error {
 	return nil
 }
 
-// DownTo reverts the migrations above version, leaving the schema at version.
+// DownTo reverts the migrations above version, leaving the schema at version. It refuses a
+// version above the schema's: golang-migrate's Migrate would apply the migrations up to it.
 func (g *Migrator) DownTo(version uint) error {
+	cur, _, err := g.Version()
+	if err != nil {
+		return fmt.Errorf("migrate down to %d: %w", version, err)
+	}
+	if version > cur {
+		return fmt.Errorf("migrate down to %d: the schema is at %d, below it", version, cur)
+	}
 	if err := g.m.Migrate(version); err != nil && !errors.Is(err, migrate.ErrNoChange) {
 		return fmt.Errorf("migrate down to %d: %w", version, err)
 	}
