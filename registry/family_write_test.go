@@ -8,7 +8,6 @@ import (
 
 	"github.com/google/uuid"
 
-	"ipledger/migrations"
 	"ipledger/registry/ident"
 )
 
@@ -105,16 +104,7 @@ func TestFamilyMembersAsKnown(t *testing.T) {
 
 	// The migration's backfill gives the same rows.
 	before := f.familyRows(base)
-	super := f.db.Super(t)
-	m, err := migrations.New(f.ctx, super.DB)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer m.Close()
-	if err := m.DownTo(21); err != nil {
-		t.Fatal(err)
-	}
-	if err := m.Up(); err != nil {
+	if err := f.db.Remigrate(f.ctx, 21); err != nil {
 		t.Fatal(err)
 	}
 	if after := f.familyRows(base); !slices.Equal(after, before) {

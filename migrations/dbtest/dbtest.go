@@ -246,6 +246,25 @@ func (d *DB) Super(t testing.TB) *bun.DB {
 	return db
 }
 
+// Remigrate reverts the migrations above version and applies them again, as the superuser:
+// what upgrading a database holding this one's data from version does (a backfill, say).
+func (d *DB) Remigrate(ctx context.Context, version uint) error {
+	db, err := pgdb.Open(d.SuperDSN, pgdb.Config{MaxConns: 1})
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	m, err := migrations.New(ctx, db.DB)
+	if err != nil {
+		return err
+	}
+	defer m.Close()
+	if err := m.DownTo(version); err != nil {
+		return err
+	}
+	return m.Up()
+}
+
 func userOf(dsn string) string {
 	u, err := url.Parse(dsn)
 	if err != nil || u.User == nil {

@@ -16,7 +16,6 @@ import (
 	"pgregory.net/rapid"
 
 	"ipledger/ledger"
-	"ipledger/migrations"
 	"ipledger/registry"
 	"ipledger/registry/ident"
 	"ipledger/registry/term"
@@ -108,17 +107,7 @@ func checkFamilyBackfill(rt *rapid.T, f *fixture) {
 		return s
 	}
 	live := rows()
-	super := f.db.Super(f.t)
-	defer super.Close()
-	m, err := migrations.New(f.ctx, super.DB)
-	if err != nil {
-		rt.Fatal(err)
-	}
-	defer m.Close()
-	if err := m.DownTo(21); err != nil {
-		rt.Fatal(err)
-	}
-	if err := m.Up(); err != nil {
+	if err := f.db.Remigrate(f.ctx, 21); err != nil {
 		rt.Fatal(err)
 	}
 	if got := rows(); got != live {
