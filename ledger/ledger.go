@@ -716,7 +716,7 @@ func insertEntryArrays(ctx context.Context, tx bun.Tx, es []Entry) error {
 	for i := range es {
 		e := &es[i]
 		seqs[i], kinds[i], subjects[i], actors[i] = e.Seq, e.Kind, e.Subject, e.Actor
-		effs[i], recs[i] = e.EffectiveDate(), e.RecordedAt.UTC().Format(recordedLayout)
+		effs[i], recs[i] = e.EffectiveDate(), FormatTime(e.RecordedAt)
 		payloads[i], keys[i] = string(e.Payload), e.IdempotencyKey // "": none (NULL below)
 		prevs[i], hashes[i] = hex.EncodeToString(e.PrevHash[:]), hex.EncodeToString(e.Hash[:])
 	}
@@ -731,9 +731,6 @@ func insertEntryArrays(ctx context.Context, tx bun.Tx, es []Entry) error {
 	}
 	return nil
 }
-
-// recordedLayout writes recorded_at to the microsecond (all it holds), with its zone.
-const recordedLayout = "2006-01-02 15:04:05.999999Z07:00"
 
 // checkText refuses what a Postgres text column cannot hold, so that one bad write cannot
 // break the insert of a whole batch.
