@@ -1,8 +1,10 @@
 package registry
 
 import (
+	"cmp"
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -207,19 +209,48 @@ func (m *spanSummary) add(s span, seq int64, sign int64) {
 	}
 }
 
+// logKeys are the log's rows with a change, in its primary key's order rather than the map's
+// random one: seq leads, so the log's inserts land in the key's rightmost leaf one after
+// another (docs/BENCHMARKS.md, fifth session: import).
+func (m *spanSummary) logKeys() []logKey {
+	ks := make([]logKey, 0, len(m.log))
+	for k, d := range m.log {
+		if d != 0 {
+			ks = append(ks, k)
+		}
+	}
+	slices.SortFunc(ks, func(a, b logKey) int {
+		return cmp.Or(cmp.Compare(a.seq, b.seq), strings.Compare(a.region, b.region),
+			strings.Compare(a.metric, b.metric), a.day.Compare(b.day))
+	})
+	return ks
+}
+
+// countKeys are the counts with a change, in the counts' primary key order, so the merge
+// visits the key in order.
+func (m *spanSummary) countKeys() []countKey {
+	ks := make([]countKey, 0, len(m.counts))
+	for k, d := range m.counts {
+		if d != 0 {
+			ks = append(ks, k)
+		}
+	}
+	slices.SortFunc(ks, func(a, b countKey) int {
+		return cmp.Or(strings.Compare(a.region, b.region), cmp.Compare(a.grain, b.grain),
+			a.period.Compare(b.period), strings.Compare(a.metric, b.metric))
+	})
+	return ks
+}
+
 // statements appends the summary's statements: the log's new rows (netted: no zero delta),
 // the counts (a count that reaches zero is deleted, so the table does not depend on how
 // changes were grouped into writes), and the checkpoints due up to hi.
 func (m *spanSummary) statements(q *strings.Builder, args *[]any) {
-	var lseq []int64
-	var lreg, lmet []string
+	lkeys := m.logKeys()
+	lseq, lreg, lmet, ldelta := make([]int64, len(lkeys)), make([]string, len(lkeys)), make([]string, len(lkeys)), make([]int64, len(lkeys))
 	var lday dateArray
-	var ldelta []int64
-	for k, d := range m.log {
-		if d == 0 {
-			continue
-		}
-		lseq, lreg, lmet, ldelta = append(lseq, k.seq), append(lreg, k.region), append(lmet, k.metric), append(ldelta, d)
+	for i, k := range lkeys {
+		lseq[i], lreg[i], lmet[i], ldelta[i] = k.seq, k.region, k.metric, m.log[k]
 		lday.add(k.day)
 	}
 	if len(lseq) > 0 {
@@ -231,14 +262,11 @@ func (m *spanSummary) statements(q *strings.Builder, args *[]any) {
 		q.WriteString(`;`)
 		*args = append(*args, pgdialect.Array(lseq), pgdialect.Array(lreg), pgdialect.Array(lmet), lday.String(), pgdialect.Array(ldelta))
 	}
-	var creg, cgrain, cmet []string
+	ckeys := m.countKeys()
+	creg, cgrain, cmet, cdelta := make([]string, len(ckeys)), make([]string, len(ckeys)), make([]string, len(ckeys)), make([]int64, len(ckeys))
 	var cperiod dateArray
-	var cdelta []int64
-	for k, d := range m.counts {
-		if d == 0 {
-			continue
-		}
-		creg, cgrain, cmet, cdelta = append(creg, k.region), append(cgrain, string(k.grain)), append(cmet, k.metric), append(cdelta, d)
+	for i, k := range ckeys {
+		creg[i], cgrain[i], cmet[i], cdelta[i] = k.region, string(k.grain), k.metric, m.counts[k]
 		cperiod.add(k.period)
 	}
 	if len(creg) > 0 {

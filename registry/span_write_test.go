@@ -1,6 +1,7 @@
 package registry
 
 import (
+	"math/rand/v2"
 	"strings"
 	"testing"
 
@@ -74,6 +75,52 @@ func TestSpanSummary(t *testing.T) {
 		m.statements(&q, &args)
 		if q.Len() != 0 || len(args) != 0 {
 			t.Fatalf("statements for no net change: %q %v", q.String(), args)
+		}
+	})
+
+	t.Run("rows go in the tables' key order", func(t *testing.T) {
+		m := newSpanSummary()
+		r := rand.New(rand.NewPCG(13, 1))
+		regions := []string{"150502", "150525", "150102"}
+		for range 200 {
+			x := s
+			x.Region = regions[r.IntN(len(regions))]
+			x.ValidFrom = d("2010-01-01").AddDays(r.IntN(4000))
+			x.ValidTo = x.ValidFrom.AddDays(1 + r.IntN(6000))
+			x.HighValueFrom = term.Date{}
+			if r.IntN(2) == 0 {
+				x.HighValueFrom = x.ValidFrom.AddDays(r.IntN(300))
+			}
+			m.add(x, int64(1+r.IntN(50)), int64(1-2*r.IntN(2)))
+		}
+		lk, ck := m.logKeys(), m.countKeys()
+		nl, nc := 0, 0
+		for _, v := range m.log {
+			if v != 0 {
+				nl++
+			}
+		}
+		for _, v := range m.counts {
+			if v != 0 {
+				nc++
+			}
+		}
+		if len(lk) != nl || len(ck) != nc {
+			t.Fatalf("keys: %d log, %d counts; want the %d and %d non-zero ones", len(lk), len(ck), nl, nc)
+		}
+		for i := 1; i < len(lk); i++ {
+			a, b := lk[i-1], lk[i]
+			if !(a.seq < b.seq || a.seq == b.seq && (a.region < b.region || a.region == b.region &&
+				(a.metric < b.metric || a.metric == b.metric && a.day.Before(b.day)))) {
+				t.Fatalf("log rows %v then %v: not in (seq, region_code, metric, day) order", a, b)
+			}
+		}
+		for i := 1; i < len(ck); i++ {
+			a, b := ck[i-1], ck[i]
+			if !(a.region < b.region || a.region == b.region && (a.grain < b.grain || a.grain == b.grain &&
+				(a.period.Before(b.period) || a.period == b.period && a.metric < b.metric))) {
+				t.Fatalf("counts %v then %v: not in (region_code, grain, period, metric) order", a, b)
+			}
 		}
 	})
 
