@@ -213,32 +213,30 @@ func (m *spanSummary) add(s span, seq int64, sign int64) {
 // random one: seq leads, so the log's inserts land in the key's rightmost leaf one after
 // another (docs/BENCHMARKS.md, fifth session: import).
 func (m *spanSummary) logKeys() []logKey {
-	ks := make([]logKey, 0, len(m.log))
-	for k, d := range m.log {
-		if d != 0 {
-			ks = append(ks, k)
-		}
-	}
-	slices.SortFunc(ks, func(a, b logKey) int {
+	return changed(m.log, func(a, b logKey) int {
 		return cmp.Or(cmp.Compare(a.seq, b.seq), strings.Compare(a.region, b.region),
 			strings.Compare(a.metric, b.metric), a.day.Compare(b.day))
 	})
-	return ks
 }
 
 // countKeys are the counts with a change, in the counts' primary key order, so the merge
 // visits the key in order.
 func (m *spanSummary) countKeys() []countKey {
-	ks := make([]countKey, 0, len(m.counts))
-	for k, d := range m.counts {
+	return changed(m.counts, func(a, b countKey) int {
+		return cmp.Or(strings.Compare(a.region, b.region), cmp.Compare(a.grain, b.grain),
+			a.period.Compare(b.period), strings.Compare(a.metric, b.metric))
+	})
+}
+
+// changed is the keys of m with a non-zero delta, sorted by order.
+func changed[K comparable](m map[K]int64, order func(a, b K) int) []K {
+	ks := make([]K, 0, len(m))
+	for k, d := range m {
 		if d != 0 {
 			ks = append(ks, k)
 		}
 	}
-	slices.SortFunc(ks, func(a, b countKey) int {
-		return cmp.Or(strings.Compare(a.region, b.region), cmp.Compare(a.grain, b.grain),
-			a.period.Compare(b.period), strings.Compare(a.metric, b.metric))
-	})
+	slices.SortFunc(ks, order)
 	return ks
 }
 
