@@ -668,14 +668,16 @@ func pledgeFigures(ctx context.Context, q querier, sc scope, d term.Date) (pledg
 		return out, fmt.Errorf("indicator: pledge financing: %w", err)
 	}
 	// Registrations of any kind of right, and the distinct enterprises among all their pledgors.
-	err = q.QueryRowContext(ctx, `WITH r AS (
-		  SELECT pledge_id FROM registry.pledge_financing
-		  WHERE is_registration AND region_code = ANY(?2::text[]) AND seq <= ?3 AND effective_on BETWEEN ?0::date AND ?1::date
-		)
-		SELECT (SELECT count(*) FROM r),
-		  (SELECT count(DISTINCT x.id) FROM r JOIN registry.pledges p ON p.id = r.pledge_id
-		     CROSS JOIN LATERAL unnest(p.pledgor_ids) AS x(id)
-		     JOIN registry.parties pt ON pt.id = x.id AND pt.kind = ?4)`,
+	// The registrations are read once, and their pledges looked up by key from the aggregated
+	// ids: a join with the registrations as a set had the planner read every pledge.
+	err = q.QueryRowContext(ctx, `SELECT count(*),
+		  (SELECT count(*) FROM registry.parties pt WHERE pt.kind = ?4 AND pt.id IN (
+		     SELECT x.id FROM unnest(array_agg(r.pledge_id)) AS rp(id)
+		       JOIN registry.pledges p ON p.id = rp.id
+		       CROSS JOIN LATERAL unnest(p.pledgor_ids) AS x(id)))
+		FROM registry.pledge_financing r
+		WHERE r.is_registration AND r.region_code = ANY(?2::text[]) AND r.seq <= ?3
+		  AND r.effective_on BETWEEN ?0::date AND ?1::date`,
 		y0.String(), d.String(), pgdialect.Array(sc.units), sc.k, string(registry.Enterprise)).Scan(&out.count, &out.enterprises)
 	if err != nil {
 		return out, fmt.Errorf("indicator: pledge registrations: %w", err)
