@@ -180,11 +180,7 @@ func loadEventState(ctx context.Context, db bun.IDB, ids []uuid.UUID) (*eventSta
 	if err != nil {
 		return nil, err
 	}
-	strs := make([]string, len(ids))
-	for i, id := range ids {
-		strs[i] = id.String()
-	}
-	spans, err := currentSpans(ctx, db, strs)
+	spans, err := currentSpans(ctx, db, uuidStrings(ids))
 	if err != nil {
 		return nil, err
 	}

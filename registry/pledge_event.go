@@ -372,14 +372,6 @@ func loadPledgeRows(ctx context.Context, db bun.IDB, ids []uuid.UUID) (map[uuid.
 	return out, rows.Err()
 }
 
-func uuidStrings(ids []uuid.UUID) []string {
-	out := make([]string, len(ids))
-	for i, id := range ids {
-		out[i] = id.String()
-	}
-	return out
-}
-
 // checkPledgeEvent applies the lifecycle rules and returns the payload to record.
 func checkPledgeEvent(ctx context.Context, db bun.IDB, cur *pledgeRow, in PledgeEventInput, eff term.Date) (pledgeEventPayload, error) {
 	var ev pledgeEventPayload

@@ -24,43 +24,25 @@ func applyPledge(ctx context.Context, db bun.IDB, e ledger.Entry) error {
 		return err
 	}
 	id := ev.PledgeID.String()
+	switch e.Kind {
+	case kindPledgeAmended, kindPledgeExtended, kindPledgeDefaulted: // a run of one: the batch's statements
+		assets, err := queryIDs(ctx, db, `SELECT asset_id FROM registry.pledge_assets WHERE pledge_id = ?`, id)
+		if err != nil {
+			return fmt.Errorf("registry: project %s: %w", e.Kind, err)
+		}
+		var r pledgeEventRun
+		r.add(e, ev, &pledgeRow{id: ev.PledgeID, assets: assets})
+		return r.flush(ctx, db)
+	}
 	if _, err := db.ExecContext(ctx, `INSERT INTO registry.pledge_events (pledge_id, seq, type, effective_on, payload)
 		VALUES (?, ?, ?, ?, ?)`, id, e.Seq, ev.Type, e.EffectiveDate(), string(e.Payload)); err != nil {
 		return err
 	}
 	var err error
 	switch e.Kind {
-	case kindPledgeAmended:
-		_, err = db.ExecContext(ctx, `UPDATE registry.pledges SET
-			amount_fen = coalesce(?, amount_fen), starts_on = coalesce(?::date, starts_on),
-			ends_on = coalesce(?::date, ends_on), contract_no = coalesce(?, contract_no), updated_seq = ?
-			WHERE id = ?`, pledgeNullInt(ev.AmountFen), pledgeDateArg(ev.StartsOn), pledgeDateArg(ev.EndsOn), pledgeNullStr(ev.ContractNo), e.Seq, id)
-		// An amendment counts only the part of its amount above the highest amount already
-		// counted for the registration (10M → 5M → 10M counts 10M in all). The rows counted so
-		// far sum to exactly that highest amount, so the payload's increase_fen (the rise over
-		// the previous amount) is not what counts.
-		if err == nil && ev.AmountFen > 0 {
-			_, err = db.ExecContext(ctx, `INSERT INTO registry.pledge_financing
-				(pledge_id, seq, effective_on, region_code, pledgor_id, amount_fen, is_registration)
-				SELECT p.id, ?, ?, p.region_code, p.pledgor_ids[1], ?::bigint - c.counted, false
-				FROM registry.pledges p,
-				  LATERAL (SELECT coalesce(sum(f.amount_fen), 0) AS counted FROM registry.pledge_financing f WHERE f.pledge_id = p.id) c
-				WHERE p.id = ? AND ?::bigint > c.counted`,
-				e.Seq, e.EffectiveDate(), ev.AmountFen, id, ev.AmountFen)
-			if err == nil {
-				err = insertFinancingKinds(ctx, db, []string{id}, []int64{e.Seq})
-			}
-		}
-	case kindPledgeExtended:
-		_, err = db.ExecContext(ctx, `UPDATE registry.pledges SET ends_on = ?, updated_seq = ? WHERE id = ?`,
-			pledgeDateArg(ev.EndsOn), e.Seq, id)
 	case kindPledgeAssetsReleased:
-		strs := make([]string, len(ev.AssetIDs))
-		for i, a := range ev.AssetIDs {
-			strs[i] = a.String()
-		}
 		_, err = db.ExecContext(ctx, `UPDATE registry.pledge_assets SET active = false, released_on = ?, released_seq = ?
-			WHERE pledge_id = ? AND active AND asset_id = ANY(?::uuid[])`, e.EffectiveDate(), e.Seq, id, pgdialect.Array(strs))
+			WHERE pledge_id = ? AND active AND asset_id = ANY(?::uuid[])`, e.EffectiveDate(), e.Seq, id, pgdialect.Array(uuidStrings(ev.AssetIDs)))
 		if err == nil {
 			_, err = db.ExecContext(ctx, `UPDATE registry.pledges SET updated_seq = ? WHERE id = ?`, e.Seq, id)
 		}
@@ -76,9 +58,6 @@ func applyPledge(ctx context.Context, db bun.IDB, e ledger.Entry) error {
 			_, err = db.ExecContext(ctx, `UPDATE registry.pledge_assets SET active = false, released_on = ?, released_seq = ?
 				WHERE pledge_id = ? AND active`, e.EffectiveDate(), e.Seq, id)
 		}
-	case kindPledgeDefaulted:
-		_, err = db.ExecContext(ctx, `UPDATE registry.pledges SET defaulted_on = ?, updated_seq = ? WHERE id = ?`,
-			e.EffectiveDate(), e.Seq, id)
 	}
 	if err != nil {
 		return fmt.Errorf("registry: project %s: %w", e.Kind, err)
@@ -393,8 +372,8 @@ func (*pledgeProjection) Apply(ctx context.Context, db bun.IDB, es []ledger.Entr
 // pledgeEventRun is a run of accepted amendments, extensions and defaults of one write,
 // projected together: one statement per table, then the spans of the rights they touch. It
 // holds at most one entry per pledge, and pledges with no right in common, so that each
-// pledge's row and each right's spans change once, from its own entry's seq — what applyPledge
-// writes projecting the entries one by one (and what Rebuild replays).
+// pledge's row and each right's spans change once, from its own entry's seq — what projecting
+// the entries one by one writes (applyPledge, and so Rebuild, projects each as a run of one).
 type pledgeEventRun struct {
 	es      []ledger.Entry
 	evs     []pledgeEventPayload

@@ -108,3 +108,12 @@ func queryIDs(ctx context.Context, db bun.IDB, q string, args ...any) ([]uuid.UU
 	}
 	return ids, nil
 }
+
+// uuidStrings is ids as text, for a uuid[] array argument.
+func uuidStrings(ids []uuid.UUID) []string {
+	out := make([]string, len(ids))
+	for i, id := range ids {
+		out[i] = id.String()
+	}
+	return out
+}
