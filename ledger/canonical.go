@@ -12,6 +12,24 @@ import (
 	"unicode/utf8"
 )
 
+// Canonical is a payload in the form the ledger hashes and stores (CanonicalPayload). Tx.Append
+// takes it as it is: a bulk write makes its payloads canonical before the write, while the
+// write before it holds the ledger's one committer, instead of in the committer's time.
+type Canonical struct{ b []byte }
+
+// CanonicalPayload marshals v and canonicalises it, as Tx.Append does with any other payload.
+func CanonicalPayload(v any) (Canonical, error) {
+	raw, err := json.Marshal(v)
+	if err != nil {
+		return Canonical{}, fmt.Errorf("ledger: marshal payload: %w", err)
+	}
+	b, err := canonicalJSON(raw)
+	if err != nil {
+		return Canonical{}, fmt.Errorf("ledger: %w", err)
+	}
+	return Canonical{b}, nil
+}
+
 // canonicalJSON re-encodes a JSON object exactly as Postgres prints a jsonb value
 // (jsonb_out): keys ordered by byte length then bytewise, ", " and ": " separators, strings
 // escaped as escape_json does. Hashing this form means the stored payload::text is the very

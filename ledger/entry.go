@@ -46,7 +46,7 @@ type Draft struct {
 	Kind        string
 	Subject     string
 	EffectiveOn time.Time // a civil date; only its year, month and day count
-	Payload     any       // marshalled with encoding/json, then canonicalised
+	Payload     any       // marshalled with encoding/json, then canonicalised; a Canonical as it is
 }
 
 const hashTag = "ipledger/entry/v1"

@@ -18,6 +18,8 @@ import (
 	"github.com/transparency-dev/merkle/compact"
 	"github.com/uptrace/bun"
 	"github.com/uptrace/bun/dialect/pgdialect"
+
+	"ipledger/ledger/sqlarray"
 )
 
 // Errors callers act on.
@@ -177,13 +179,9 @@ func (t *Tx) Now() time.Time { return t.now }
 
 // Append adds an entry to the chain; it commits with the transaction or not at all.
 func (t *Tx) Append(d Draft) (Entry, error) {
-	raw, err := json.Marshal(d.Payload)
+	payload, err := canonicalPayload(d)
 	if err != nil {
-		return Entry{}, fmt.Errorf("ledger: marshal %s payload: %w", d.Kind, err)
-	}
-	payload, err := canonicalJSON(raw)
-	if err != nil {
-		return Entry{}, fmt.Errorf("ledger: %s: %w", d.Kind, err)
+		return Entry{}, err
 	}
 	if d.Kind == "" || d.Subject == "" {
 		return Entry{}, errors.New("ledger: entry needs a kind and a subject")
@@ -215,6 +213,22 @@ func (t *Tx) Append(d Draft) (Entry, error) {
 	t.prev = e.Hash
 	t.entries = append(t.entries, e)
 	return e, nil
+}
+
+// canonicalPayload is d's payload in canonical form: as given when it is a Canonical.
+func canonicalPayload(d Draft) ([]byte, error) {
+	if c, ok := d.Payload.(Canonical); ok && c.b != nil {
+		return c.b, nil
+	}
+	raw, err := json.Marshal(d.Payload)
+	if err != nil {
+		return nil, fmt.Errorf("ledger: marshal %s payload: %w", d.Kind, err)
+	}
+	payload, err := canonicalJSON(raw)
+	if err != nil {
+		return nil, fmt.Errorf("ledger: %s: %w", d.Kind, err)
+	}
+	return payload, nil
 }
 
 // Entries appended so far in this write.
@@ -724,8 +738,8 @@ func insertEntryArrays(ctx context.Context, tx bun.Tx, es []Entry) error {
 		SELECT seq, kind, subject, actor, eff, rec, payload::jsonb, nullif(key, ''), decode(prev, 'hex'), decode(hash, 'hex')
 		FROM unnest(?::bigint[], ?::text[], ?::text[], ?::text[], ?::date[], ?::timestamptz[], ?::text[], ?::text[], ?::text[], ?::text[])
 			AS u(seq, kind, subject, actor, eff, rec, payload, key, prev, hash)`,
-		pgdialect.Array(seqs), pgdialect.Array(kinds), pgdialect.Array(subjects), pgdialect.Array(actors), pgdialect.Array(effs),
-		pgdialect.Array(recs), pgdialect.Array(payloads), pgdialect.Array(keys), pgdialect.Array(prevs), pgdialect.Array(hashes),
+		pgdialect.Array(seqs), sqlarray.Text(kinds), sqlarray.Text(subjects), sqlarray.Text(actors), sqlarray.Text(effs),
+		sqlarray.Text(recs), sqlarray.Text(payloads), sqlarray.Text(keys), sqlarray.Text(prevs), sqlarray.Text(hashes),
 	); err != nil {
 		return fmt.Errorf("ledger: insert entries %d..%d: %w", es[0].Seq, es[n-1].Seq, err)
 	}

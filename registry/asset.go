@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"reflect"
 	"slices"
 	"strings"
 
@@ -119,7 +120,16 @@ type BatchResult struct {
 // number exist already with identical data is reported Unchanged (so a re-import adds nothing);
 // with different data it is refused with asset_exists.
 func (s *Service) RegisterAssets(ctx context.Context, ins []AssetInput) ([]BatchResult, error) {
-	return batchResults(s.registerAssetsAnswering(ctx, ins, false))
+	b, err := s.PrepareAssets(ctx, ins)
+	if err != nil {
+		return nil, err
+	}
+	return s.RegisterPrepared(ctx, b)
+}
+
+// RegisterPrepared is RegisterAssets of a batch made ready by PrepareAssets.
+func (s *Service) RegisterPrepared(ctx context.Context, b *AssetBatch) ([]BatchResult, error) {
+	return batchResults(s.registerPrepared(ctx, b, false))
 }
 
 // assetOutcome is an asset registration's result and, for a new asset, the asset as recorded,
@@ -131,24 +141,111 @@ type assetOutcome struct {
 
 // registerAssets is RegisterAssets with each new asset as recorded (RegisterAsset's answer).
 func (s *Service) registerAssets(ctx context.Context, ins []AssetInput) ([]assetOutcome, error) {
-	return s.registerAssetsAnswering(ctx, ins, true)
+	b, err := s.PrepareAssets(ctx, ins)
+	if err != nil {
+		return nil, err
+	}
+	return s.registerPrepared(ctx, b, true)
 }
 
-// registerAssetsAnswering is RegisterAssets with, when answer is set, each new asset as
-// recorded; a bulk load asks for none (folding every asset again for answers nobody reads).
-func (s *Service) registerAssetsAnswering(ctx context.Context, ins []AssetInput, answer bool) ([]assetOutcome, error) {
-	today := s.Today()
-	base := make([]assetOutcome, len(ins))
-	payloads := make([]*assetPayload, len(ins))
+// AssetBatch is a batch of registrations made ready for its ledger write (PrepareAssets): the
+// inputs checked, each new asset's id given, and what its write appends and projects made
+// ahead — its payload as JSON and in the ledger's canonical form, its attributes, its spans —
+// with its owners' region and the policy as they were read then. The write reads both again
+// and remakes what they changed. That work is most of a bulk write's own: made ahead, it is
+// done while the batch before holds the ledger's one committer (importer), rather than in the
+// committer's time between two statements.
+type AssetBatch struct {
+	today    term.Date
+	base     []assetOutcome
+	payloads []*assetPayload // by input, with its id; nil where base holds the refusal
+	made     []*madeAsset    // by input; nil where nothing was made ahead (an unknown owner)
+	pol      policy          // the policy the made assets were made with
+}
+
+// madeAsset is what registering one asset appends and projects.
+type madeAsset struct {
+	p     assetPayload     // the payload, its region defaulted
+	raw   []byte           // p as JSON: registry.assets' registration column
+	canon ledger.Canonical // p as the ledger hashes it; empty in a replay (the entry has it)
+	attrs string           // p.Attributes as JSON
+	spans []span           // its spans: a new asset's timeline folds from its payload alone
+}
+
+// PrepareAssets checks a batch of registrations as far as it can without the write, and makes
+// ahead what the write will append and project (AssetBatch). It reads the owners' regions and
+// the policy, outside any write: what it makes is checked against them again in the write.
+func (s *Service) PrepareAssets(ctx context.Context, ins []AssetInput) (*AssetBatch, error) {
+	b := &AssetBatch{today: s.Today(), base: make([]assetOutcome, len(ins)), payloads: make([]*assetPayload, len(ins)),
+		made: make([]*madeAsset, len(ins))}
+	var ownerIDs []string
 	for i, in := range ins {
-		p, err := prepareAsset(in, today)
+		p, err := prepareAsset(in, b.today)
 		if err != nil {
-			base[i].Err = err
+			b.base[i].Err = err
 			continue
 		}
-		payloads[i] = p
+		p.ID = newID()
+		b.payloads[i] = p
+		ownerIDs = append(ownerIDs, p.OwnerIDs[0].String())
 	}
-	return writeResults(ctx, s, base, func(ctx context.Context, tx *ledger.Tx, out []assetOutcome) (err error) {
+	if len(ownerIDs) == 0 {
+		return b, nil
+	}
+	regions, err := partyRegions(ctx, s.db, ownerIDs)
+	if err != nil {
+		return nil, err
+	}
+	if b.pol, err = readPolicy(ctx, s.db); err != nil {
+		return nil, err
+	}
+	for i, p := range b.payloads {
+		if p == nil {
+			continue
+		}
+		q := *p
+		if q.RegionCode == "" {
+			r, ok := regions[q.OwnerIDs[0]]
+			if !ok {
+				continue // refused in the write (owner_unknown), unless the owner is there by then
+			}
+			q.RegionCode = r
+		}
+		if b.made[i], err = makeAsset(q, b.pol, nil); err != nil {
+			return nil, err
+		}
+	}
+	return b, nil
+}
+
+// makeAsset makes what registering p appends and projects, with the policy pol. raw is p as
+// recorded, in a replay; nil in a write, which marshals p and makes its canonical payload.
+func makeAsset(p assetPayload, pol policy, raw []byte) (*madeAsset, error) {
+	m := &madeAsset{p: p, raw: raw}
+	if raw == nil {
+		var err error
+		if m.raw, err = json.Marshal(&m.p); err != nil {
+			return nil, fmt.Errorf("registry: asset payload: %w", err)
+		}
+		if m.canon, err = ledger.CanonicalPayload(json.RawMessage(m.raw)); err != nil {
+			return nil, fmt.Errorf("registry: asset payload: %w", err)
+		}
+	}
+	a, err := json.Marshal(p.Attributes)
+	if err != nil {
+		return nil, fmt.Errorf("registry: asset attributes: %w", err)
+	}
+	m.attrs = string(a)
+	f := facts{Kind: p.Kind, FiledOn: p.FiledOn, GrantedOn: p.GrantedOn, Region: p.RegionCode, Owners: p.OwnerIDs, Attrs: p.Attributes}
+	m.spans = fold(f, nil, pol, nil).spans()
+	return m, nil
+}
+
+// registerPrepared writes b; when answer is set, with each new asset as recorded (a bulk load
+// asks for none: folding every asset again for answers nobody reads).
+func (s *Service) registerPrepared(ctx context.Context, b *AssetBatch, answer bool) ([]assetOutcome, error) {
+	today, payloads := b.today, b.payloads
+	return writeResults(ctx, s, b.base, func(ctx context.Context, tx *ledger.Tx, out []assetOutcome) (err error) {
 		db := tx.DB()
 		// Owners and units, in bulk.
 		var ownerIDs []string
@@ -171,8 +268,8 @@ func (s *Service) registerAssetsAnswering(ctx context.Context, ins []AssetInput,
 		if err != nil {
 			return err
 		}
-		// Check every input against the register and the inputs before it; the new ones get
-		// their ids (a payload is the write's own: a run again starts from prepareAsset's).
+		// Check every input against the register and the inputs before it (a payload is the
+		// write's own: a run again starts from PrepareAssets').
 		var fresh []int
 		var ps []assetPayload
 		seen := map[string]int{} // index in ps
@@ -207,7 +304,6 @@ func (s *Service) registerAssetsAnswering(ctx context.Context, ins []AssetInput,
 				out[i].Err = e
 				continue
 			}
-			p.ID = newID()
 			out[i].ID = p.ID
 			fresh = append(fresh, i)
 			ps = append(ps, p)
@@ -220,19 +316,23 @@ func (s *Service) registerAssetsAnswering(ctx context.Context, ins []AssetInput,
 		if err != nil {
 			return err
 		}
-		raws := make([][]byte, len(ps))
-		for k := range ps {
-			if raws[k], err = json.Marshal(&ps[k]); err != nil {
-				return fmt.Errorf("registry: asset payload: %w", err)
+		// What was made ahead stands unless the policy or the asset's region has changed since.
+		samePol := reflect.DeepEqual(pol, b.pol)
+		made := make([]*madeAsset, len(ps))
+		for k, i := range fresh {
+			if m := b.made[i]; m != nil && samePol && m.p.RegionCode == ps[k].RegionCode {
+				made[k] = m
+			} else if made[k], err = makeAsset(ps[k], pol, nil); err != nil {
+				return err
 			}
 		}
 		draft := func(k int) ledger.Draft {
 			return ledger.Draft{Kind: kindAssetRegistered, Subject: "asset/" + ps[k].ID.String(), EffectiveOn: today.Time(),
-				Payload: json.RawMessage(raws[k])}
+				Payload: made[k].canon}
 		}
 		// The entries are numbered one after another from the first: the projection's rows
-		// are written on the write's connection while the rest are appended here (hashing and
-		// canonical JSON), instead of after them.
+		// are written on the write's connection while the rest are appended here (hashing),
+		// instead of after them.
 		first, err := tx.Append(draft(0))
 		if err != nil {
 			return err
@@ -241,7 +341,7 @@ func (s *Service) registerAssetsAnswering(ctx context.Context, ins []AssetInput,
 		for k := range seqs {
 			seqs[k] = first.Seq + int64(k)
 		}
-		projected := background(func() error { return projectAssets(ctx, db, pol, ps, raws, seqs) })
+		projected := background(func() error { return projectAssets(ctx, db, made, seqs) })
 		// Wait for the projection however this returns, a panic included: its statements are
 		// this write's, and must not run on after the ledger rolls the write back.
 		defer func() {

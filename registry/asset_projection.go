@@ -2,7 +2,6 @@ package registry
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 
 	"github.com/uptrace/bun"
@@ -10,6 +9,7 @@ import (
 	"github.com/uptrace/bun/schema"
 
 	"ipledger/ledger"
+	"ipledger/ledger/sqlarray"
 )
 
 // applyAssetsRegistered projects asset.registered entries (ledger.Rebuild, and a registration
@@ -18,42 +18,40 @@ func applyAssetsRegistered(ctx context.Context, db bun.IDB, es []ledger.Entry) e
 	if len(es) == 0 {
 		return nil
 	}
-	ps := make([]assetPayload, len(es))
-	regs := make([][]byte, len(es))
-	seqs := make([]int64, len(es))
-	for i, e := range es {
-		if err := decode(e, &ps[i]); err != nil {
-			return err
-		}
-		regs[i], seqs[i] = e.Payload, e.Seq
-	}
 	pol, err := loadPolicy(ctx, db)
 	if err != nil {
 		return err
 	}
-	return projectAssets(ctx, db, pol, ps, regs, seqs)
+	made := make([]*madeAsset, len(es))
+	seqs := make([]int64, len(es))
+	for i, e := range es {
+		var p assetPayload
+		if err := decode(e, &p); err != nil {
+			return err
+		}
+		if made[i], err = makeAsset(p, pol, e.Payload); err != nil {
+			return err
+		}
+		seqs[i] = e.Seq
+	}
+	return projectAssets(ctx, db, made, seqs)
 }
 
 // projectAssets writes new assets' rows — registry.assets and asset_owners in one statement
 // (arrays unnested, not a VALUES list of twelve arguments a row; the JSON columns sent as
 // text[] and cast row by row, which Postgres reads in a fraction of the time it takes over a
 // jsonb[] literal: docs/BENCHMARKS.md, fifth session), then their spans with the
-// indicator summaries. regs[i] is ps[i] as JSON (the registration column: jsonb, so any
-// spelling of the same value), seqs[i] its entry's seq. It reads nothing (pol is the write's),
-// so registerAssets runs it on a goroutine of its own while it appends the entries; and the
-// spans' statement, pure Go (folds, summary, formatting), is built while the rows' one runs.
-func projectAssets(ctx context.Context, db bun.IDB, pol policy, ps []assetPayload, regs [][]byte, seqs []int64) error {
+// indicator summaries; ms[i]'s entry has seqs[i]. It reads nothing, so registerPrepared runs
+// it on a goroutine of its own while it appends the entries; and the spans' statement (the
+// summary, formatting) is built while the rows' one runs.
+func projectAssets(ctx context.Context, db bun.IDB, ms []*madeAsset, seqs []int64) error {
 	gen := schema.NewQueryGen(db.Dialect())
 	var spansSQL string
 	built := background(func() error {
-		// A new asset has no events, no pledges and no spans: its timeline folds from the
-		// payload alone, and its spans are known from its own registration entry.
+		// A new asset has no spans yet: they are known from its own registration entry.
 		var w spanWrite
-		for i := range ps {
-			p := &ps[i]
-			f := facts{Kind: p.Kind, FiledOn: p.FiledOn, GrantedOn: p.GrantedOn, Region: p.RegionCode,
-				Owners: p.OwnerIDs, Attrs: p.Attributes}
-			w.insert(p.ID, seqs[i], fold(f, nil, pol, nil).spans())
+		for i, m := range ms {
+			w.insert(m.p.ID, seqs[i], m.spans)
 		}
 		sum := newSpanSummary()
 		sum.fresh = true // the seqs are the registrations' own
@@ -61,18 +59,17 @@ func projectAssets(ctx context.Context, db bun.IDB, pol policy, ps []assetPayloa
 		spansSQL = gen.FormatQuery(q, args...)
 		return nil
 	})
-	n := len(ps)
+	n := len(ms)
 	ids, kinds, numbers, titles, regions := make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
 	explicit := make([]bool, n)
 	attrs, reg := make([]string, n), make([]string, n)
 	var filed, granted dateArray
 	var oAsset, oParty []string
 	var oPos []int
-	for i := range ps {
-		p := &ps[i]
-		a, _ := json.Marshal(p.Attributes)
+	for i, m := range ms {
+		p := &m.p
 		ids[i], kinds[i], numbers[i], titles[i], regions[i] = p.ID.String(), string(p.Kind), p.Number, p.Title, p.RegionCode
-		explicit[i], attrs[i], reg[i] = p.RegionExplicit, string(a), string(regs[i])
+		explicit[i], attrs[i], reg[i] = p.RegionExplicit, m.attrs, string(m.raw)
 		filed.add(p.FiledOn)
 		granted.add(p.GrantedOn)
 		for j, o := range p.OwnerIDs {
@@ -86,9 +83,9 @@ func projectAssets(ctx context.Context, db bun.IDB, pol policy, ps []assetPayloa
 			AS u(id, kind, number, title, region_code, region_explicit, filed_on, granted_on, attributes, registration, seq);
 		INSERT INTO registry.asset_owners (asset_id, position, party_id)
 		SELECT * FROM unnest(?::uuid[], ?::int[], ?::uuid[])`,
-		pgdialect.Array(ids), pgdialect.Array(kinds), pgdialect.Array(numbers), pgdialect.Array(titles), pgdialect.Array(regions),
-		pgdialect.Array(explicit), filed.String(), granted.String(), pgdialect.Array(attrs), pgdialect.Array(reg), pgdialect.Array(seqs),
-		pgdialect.Array(oAsset), pgdialect.Array(oPos), pgdialect.Array(oParty))
+		sqlarray.Text(ids), sqlarray.Text(kinds), sqlarray.Text(numbers), sqlarray.Text(titles), sqlarray.Text(regions),
+		pgdialect.Array(explicit), filed.String(), granted.String(), sqlarray.Text(attrs), sqlarray.Text(reg), pgdialect.Array(seqs),
+		sqlarray.Text(oAsset), pgdialect.Array(oPos), sqlarray.Text(oParty))
 	if berr := <-built; berr != nil {
 		return berr
 	}

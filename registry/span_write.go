@@ -12,6 +12,7 @@ import (
 	"github.com/uptrace/bun"
 	"github.com/uptrace/bun/dialect/pgdialect"
 
+	"ipledger/ledger/sqlarray"
 	"ipledger/registry/ident"
 	"ipledger/registry/term"
 )
@@ -102,7 +103,7 @@ func (w *spanWrite) statement(sum *spanSummary) (string, []any) {
 			SELECT a, k, r, f, t, h, w, ff, s, nullif(e, 0)
 			FROM unnest(?::uuid[], ?::text[], ?::text[], ?::date[], ?::date[], ?::date[], ?::date[], ?::date[], ?::bigint[], ?::bigint[])
 			  AS u(a, k, r, f, t, h, w, ff, s, e);`)
-		args = append(args, pgdialect.Array(ids), pgdialect.Array(kinds), pgdialect.Array(regions),
+		args = append(args, sqlarray.Text(ids), sqlarray.Text(kinds), sqlarray.Text(regions),
 			from.String(), to.String(), hv.String(), wk.String(), ff.String(), pgdialect.Array(seqs), pgdialect.Array(tos))
 	}
 	sum.statements(&q, &args)
@@ -258,7 +259,7 @@ func (m *spanSummary) statements(q *strings.Builder, args *[]any) {
 			q.WriteString(` ON CONFLICT (seq, region_code, metric, day) DO UPDATE SET delta = t.delta + EXCLUDED.delta`)
 		}
 		q.WriteString(`;`)
-		*args = append(*args, pgdialect.Array(lseq), pgdialect.Array(lreg), pgdialect.Array(lmet), lday.String(), pgdialect.Array(ldelta))
+		*args = append(*args, pgdialect.Array(lseq), sqlarray.Text(lreg), sqlarray.Text(lmet), lday.String(), pgdialect.Array(ldelta))
 	}
 	ckeys := m.countKeys()
 	creg, cgrain, cmet, cdelta := make([]string, len(ckeys)), make([]string, len(ckeys)), make([]string, len(ckeys)), make([]int64, len(ckeys))
@@ -275,7 +276,7 @@ func (m *spanSummary) statements(q *strings.Builder, args *[]any) {
 			WHEN MATCHED THEN UPDATE SET delta = t.delta + c.delta
 			WHEN NOT MATCHED THEN INSERT (region_code, grain, period, metric, delta)
 				VALUES (c.region_code, c.grain, c.period, c.metric, c.delta);`)
-		*args = append(*args, pgdialect.Array(creg), pgdialect.Array(cgrain), cperiod.String(), pgdialect.Array(cmet), pgdialect.Array(cdelta))
+		*args = append(*args, sqlarray.Text(creg), pgdialect.Array(cgrain), cperiod.String(), sqlarray.Text(cmet), pgdialect.Array(cdelta))
 	}
 	if len(lseq) > 0 {
 		// Entries are applied in seq order, so every entry up to hi has its log rows: the

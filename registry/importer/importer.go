@@ -92,7 +92,8 @@ func (e *Error) Error() string { return "import: " + e.Message }
 // progress, if not nil, is called after each batch with the rows done so far and the total.
 // Rows are written in batches: a failure of the database stops the import and returns the
 // report so far (the batches before it are committed) with the error. The next batch's rows
-// are parsed and their owners resolved while the batch before it is written.
+// are parsed, their owners resolved and their writes made ready while the batch before it is
+// written.
 func (im *Importer) Import(ctx context.Context, r io.Reader, format string, progress func(done, total int)) (Report, error) {
 	rows, err := readRecords(r, format)
 	if err != nil {
@@ -150,7 +151,7 @@ func (im *Importer) Import(ctx context.Context, r io.Reader, format string, prog
 			rep.fail(e)
 		}
 		if len(b.rows) > 0 {
-			res, err := im.s.RegisterAssets(ctx, b.ins)
+			res, err := im.s.RegisterPrepared(ctx, b.prep)
 			if err != nil {
 				return rep, fmt.Errorf("import: rows %d to %d: %w", b.rows[0], b.rows[len(b.rows)-1], err)
 			}
@@ -197,13 +198,14 @@ func (im *Importer) settle(ctx context.Context, added int) error {
 type batch struct {
 	n     int // data rows in the run
 	ins   []registry.AssetInput
+	prep  *registry.AssetBatch // ins made ready to write
 	rows  []int
 	fails []RowError
 	err   error // the database failed: nothing of this run was checked
 }
 
-// prepare parses a run of data rows and resolves their owners (unified social credit codes in
-// one query, NAME@REGION one by one).
+// prepare parses a run of data rows, resolves their owners (unified social credit codes in
+// one query, NAME@REGION one by one) and makes the rows ready to write (PrepareAssets).
 func (im *Importer) prepare(ctx context.Context, recs []record, col map[string]int) batch {
 	b := batch{n: len(recs)}
 	raw := make([]parsedRow, len(recs))
@@ -233,6 +235,9 @@ func (im *Importer) prepare(ctx context.Context, recs []record, col map[string]i
 			continue
 		}
 		b.ins, b.rows = append(b.ins, in), append(b.rows, pr.row)
+	}
+	if len(b.ins) > 0 {
+		b.prep, b.err = im.s.PrepareAssets(ctx, b.ins)
 	}
 	return b
 }

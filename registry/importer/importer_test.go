@@ -236,7 +236,11 @@ func importNService(t testing.TB, n int, x *tenths) (importer.Report, time.Durat
 	if x != nil {
 		x.start, progress = start, x.progress
 	}
-	rep, err := importer.New(s).Import(ctx, &buf, "csv", progress)
+	im := importer.New(s)
+	if v := os.Getenv("IPLEDGER_IMPORT_BATCH"); v != "" { // to compare batch sizes
+		im.BatchSize, _ = strconv.Atoi(v)
+	}
+	rep, err := im.Import(ctx, &buf, "csv", progress)
 	if err != nil {
 		t.Fatal(err)
 	}
