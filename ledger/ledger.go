@@ -727,10 +727,20 @@ func insertEntryArrays(ctx context.Context, tx bun.Tx, es []Entry) error {
 	seqs := make([]int64, n)
 	kinds, subjects, actors, effs, recs := make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
 	payloads, keys, prevs, hashes := make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+	var eff, rec time.Time // the last formatted: a write's entries share their recording time, mostly their day
 	for i := range es {
 		e := &es[i]
 		seqs[i], kinds[i], subjects[i], actors[i] = e.Seq, e.Kind, e.Subject, e.Actor
-		effs[i], recs[i] = e.EffectiveDate(), FormatTime(e.RecordedAt)
+		if i == 0 || !e.EffectiveOn.Equal(eff) {
+			eff, effs[i] = e.EffectiveOn, e.EffectiveDate()
+		} else {
+			effs[i] = effs[i-1]
+		}
+		if i == 0 || !e.RecordedAt.Equal(rec) {
+			rec, recs[i] = e.RecordedAt, FormatTime(e.RecordedAt)
+		} else {
+			recs[i] = recs[i-1]
+		}
 		payloads[i], keys[i] = string(e.Payload), e.IdempotencyKey // "": none (NULL below)
 		prevs[i], hashes[i] = hex.EncodeToString(e.PrevHash[:]), hex.EncodeToString(e.Hash[:])
 	}

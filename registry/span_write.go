@@ -299,7 +299,7 @@ func (a *dateArray) add(d term.Date) {
 		a.b = append(a.b, "NULL"...)
 		return
 	}
-	a.b = append(a.b, d.String()...)
+	a.b = d.AppendTo(a.b)
 }
 
 func (a *dateArray) String() string {

@@ -127,65 +127,99 @@ func (c *City) RegisterParties(ctx context.Context) error {
 	return nil
 }
 
-// RegisterAssets registers the assets in batches of o.Batch (RegisterAssets).
+// RegisterAssets registers the assets in batches of o.Batch, each drawn and made ready
+// (PrepareAssets) while the batch before it is written (RegisterPrepared), as the importer does.
 func (c *City) RegisterAssets(ctx context.Context) error {
 	o, today, parties := c.o, c.today, c.parties
 	rng := rand.New(rand.NewPCG(o.Seed, o.Seed^0x5eed))
 	p := term.DefaultParams()
-	for start := 0; start < o.Assets; start += o.Batch {
-		n := min(o.Batch, o.Assets-start)
-		ins := make([]registry.AssetInput, n)
-		for j := range ins {
-			i := start + j
-			year := 2004 + rng.IntN(22)
-			filed := term.New(year, 1, 1).AddDays(rng.IntN(365))
-			granted := filed.AddDays(120 + rng.IntN(900))
-			if granted.After(today) {
-				granted = term.Date{}
-			}
-			owner := parties[rng.IntN(len(parties))]
-			in := registry.AssetInput{Title: fmt.Sprintf("生成资产%d", i), OwnerIDs: []uuid.UUID{owner}}
-			switch r := rng.IntN(1000); {
-			case r < 400:
-				in.Kind, in.Number, in.FiledOn, in.GrantedOn = ident.InventionPatent, genPatentNo(year, '1', i), filed, granted
-				if rng.IntN(4) == 0 {
-					in.Attributes.IPC = []string{"H01M10/0525"}
-				}
-			case r < 600:
-				in.Kind, in.Number, in.FiledOn, in.GrantedOn = ident.UtilityModel, genPatentNo(year, '2', i), filed, granted
-			case r < 880:
-				in.Kind, in.Number, in.GrantedOn = ident.Trademark, fmt.Sprint(50_000_000+i), filed
-			case r < 890:
-				in.Kind, in.Number, in.GrantedOn = ident.GICertificationMark, fmt.Sprint(50_000_000+i), filed
-			case r < 895:
-				in.Kind, in.Number, in.GrantedOn = ident.GICollectiveMark, fmt.Sprint(50_000_000+i), filed
-			case r < 896:
-				in.Kind, in.Number, in.GrantedOn = ident.GIProduct, fmt.Sprintf("GEN-%d", i), filed
-			case r < 960:
-				in.Kind, in.Number, in.GrantedOn = ident.SoftwareCopyright, fmt.Sprintf("%dSR%07d", year, i), filed
-			default:
-				in.Kind, in.Number, in.FiledOn = ident.PlantVariety, fmt.Sprintf("%d1%07d", year, i), filed
-			}
-			ins[j] = in
+	type batch struct {
+		start int
+		ins   []registry.AssetInput
+		prep  *registry.AssetBatch
+		err   error
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	batches := make(chan batch, 1)
+	defer func() { // a load stopped early stops the drawing too, and waits for it
+		cancel()
+		for range batches {
 		}
-		res, err := c.reg.RegisterAssets(ctx, ins)
+	}()
+	go func() {
+		defer close(batches)
+		for start := 0; start < o.Assets; start += o.Batch {
+			b := batch{start: start, ins: make([]registry.AssetInput, min(o.Batch, o.Assets-start))}
+			for j := range b.ins {
+				b.ins[j] = c.drawAsset(rng, parties, today, start+j)
+			}
+			b.prep, b.err = c.reg.PrepareAssets(ctx, b.ins)
+			select {
+			case batches <- b:
+			case <-ctx.Done():
+				return
+			}
+			if b.err != nil {
+				return
+			}
+		}
+	}()
+	for b := range batches {
+		if b.err != nil {
+			return fmt.Errorf("generate assets: %w", b.err)
+		}
+		res, err := c.reg.RegisterPrepared(ctx, b.prep)
 		if err != nil {
 			return fmt.Errorf("generate assets: %w", err)
 		}
 		for j, r := range res {
 			if r.Err != nil {
-				return fmt.Errorf("generate asset %s %s: %v", ins[j].Kind, ins[j].Number, r.Err)
+				return fmt.Errorf("generate asset %s %s: %v", b.ins[j].Kind, b.ins[j].Number, r.Err)
 			}
-			in := ins[j]
+			in := b.ins[j]
 			var exp term.Date
 			if !in.GrantedOn.IsZero() && in.Kind != ident.PlantVariety {
 				exp, _ = term.Expiry(in.Kind, in.FiledOn, in.GrantedOn, p)
 			}
 			c.assets = append(c.assets, made{r.ID, in.Kind, in.OwnerIDs[0], in.FiledOn, in.GrantedOn, exp})
 		}
-		c.say("assets: %d", start+n)
+		c.say("assets: %d", b.start+len(b.ins))
 	}
 	return c.reg.Analyze(ctx) // as an import of this size does (importer)
+}
+
+// drawAsset draws the i-th asset.
+func (c *City) drawAsset(rng *rand.Rand, parties []uuid.UUID, today term.Date, i int) registry.AssetInput {
+	year := 2004 + rng.IntN(22)
+	filed := term.New(year, 1, 1).AddDays(rng.IntN(365))
+	granted := filed.AddDays(120 + rng.IntN(900))
+	if granted.After(today) {
+		granted = term.Date{}
+	}
+	owner := parties[rng.IntN(len(parties))]
+	in := registry.AssetInput{Title: fmt.Sprintf("生成资产%d", i), OwnerIDs: []uuid.UUID{owner}}
+	switch r := rng.IntN(1000); {
+	case r < 400:
+		in.Kind, in.Number, in.FiledOn, in.GrantedOn = ident.InventionPatent, genPatentNo(year, '1', i), filed, granted
+		if rng.IntN(4) == 0 {
+			in.Attributes.IPC = []string{"H01M10/0525"}
+		}
+	case r < 600:
+		in.Kind, in.Number, in.FiledOn, in.GrantedOn = ident.UtilityModel, genPatentNo(year, '2', i), filed, granted
+	case r < 880:
+		in.Kind, in.Number, in.GrantedOn = ident.Trademark, fmt.Sprint(50_000_000+i), filed
+	case r < 890:
+		in.Kind, in.Number, in.GrantedOn = ident.GICertificationMark, fmt.Sprint(50_000_000+i), filed
+	case r < 895:
+		in.Kind, in.Number, in.GrantedOn = ident.GICollectiveMark, fmt.Sprint(50_000_000+i), filed
+	case r < 896:
+		in.Kind, in.Number, in.GrantedOn = ident.GIProduct, fmt.Sprintf("GEN-%d", i), filed
+	case r < 960:
+		in.Kind, in.Number, in.GrantedOn = ident.SoftwareCopyright, fmt.Sprintf("%dSR%07d", year, i), filed
+	default:
+		in.Kind, in.Number, in.FiledOn = ident.PlantVariety, fmt.Sprintf("%d1%07d", year, i), filed
+	}
+	return in
 }
 
 // pick draws an asset that ok accepts (up to 20 tries).

@@ -57,7 +57,21 @@ func (d Date) String() string {
 	if d.IsZero() {
 		return ""
 	}
-	return fmt.Sprintf("%04d-%02d-%02d", d.y, int(d.m), d.d)
+	var b [10]byte
+	return string(d.AppendTo(b[:0]))
+}
+
+// AppendTo appends d as String writes it, without fmt: a bulk write formats a date per row and
+// column (fmt's took 0.28 s of a 100,000-asset import's Go time; docs/BENCHMARKS.md).
+func (d Date) AppendTo(b []byte) []byte {
+	if d.IsZero() {
+		return b
+	}
+	if d.y < 0 || d.y > 9999 {
+		return fmt.Appendf(b, "%04d-%02d-%02d", d.y, int(d.m), d.d)
+	}
+	return append(b, byte('0'+d.y/1000), byte('0'+d.y/100%10), byte('0'+d.y/10%10), byte('0'+d.y%10), '-',
+		byte('0'+int(d.m)/10), byte('0'+int(d.m)%10), '-', byte('0'+d.d/10), byte('0'+d.d%10))
 }
 
 // Compare returns -1, 0 or +1 as d is before, equal to or after e.

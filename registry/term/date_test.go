@@ -3,6 +3,7 @@ package term
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"testing"
 	"time"
 )
@@ -199,5 +200,24 @@ func TestJSON(t *testing.T) {
 	}
 	if _, err := json.Marshal(New(10000, 1, 1)); err == nil {
 		t.Fatal("year 10000 marshalled")
+	}
+}
+
+// AppendTo writes what fmt wrote for every day of the years the registry sees and at the
+// edges of the four-digit years.
+func TestDateAppendTo(t *testing.T) {
+	for _, y := range []int{1, 9, 99, 999, 1000, 1999, 2000, 2024, 9999, 10000, -1} {
+		for d := New(y, 1, 1); d.Year() == y; d = d.AddDays(1) {
+			want := fmt.Sprintf("%04d-%02d-%02d", d.Year(), int(d.Month()), d.Day())
+			if got := d.String(); got != want {
+				t.Fatalf("String() = %q, want %q", got, want)
+			}
+			if got := string(d.AppendTo([]byte("x"))); got != "x"+want {
+				t.Fatalf("AppendTo = %q, want %q", got, "x"+want)
+			}
+		}
+	}
+	if got := (Date{}).String(); got != "" {
+		t.Fatalf("zero Date = %q", got)
 	}
 }
