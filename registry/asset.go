@@ -161,6 +161,8 @@ type AssetBatch struct {
 	payloads []*assetPayload // by input, with its id; nil where base holds the refusal
 	made     []*madeAsset    // by input; nil where nothing was made ahead (an unknown owner)
 	pol      policy          // the policy the made assets were made with
+	rows     *assetRows      // every made asset's rows, in order: the write's when it writes them all
+	nmade    int
 }
 
 // madeAsset is what registering one asset appends and projects.
@@ -215,6 +217,13 @@ func (s *Service) PrepareAssets(ctx context.Context, ins []AssetInput) (*AssetBa
 			return nil, err
 		}
 	}
+	var all []*madeAsset
+	for _, m := range b.made {
+		if m != nil {
+			all = append(all, m)
+		}
+	}
+	b.rows, b.nmade = newAssetRows(all), len(all)
 	return b, nil
 }
 
@@ -319,12 +328,18 @@ func (s *Service) registerPrepared(ctx context.Context, b *AssetBatch, answer bo
 		// What was made ahead stands unless the policy or the asset's region has changed since.
 		samePol := reflect.DeepEqual(pol, b.pol)
 		made := make([]*madeAsset, len(ps))
+		reused := 0
 		for k, i := range fresh {
 			if m := b.made[i]; m != nil && samePol && m.p.RegionCode == ps[k].RegionCode {
 				made[k] = m
+				reused++
 			} else if made[k], err = makeAsset(ps[k], pol, nil); err != nil {
 				return err
 			}
+		}
+		var rows *assetRows
+		if reused == b.nmade && reused == len(ps) { // every asset made ahead is written, as made
+			rows = b.rows
 		}
 		draft := func(k int) ledger.Draft {
 			return ledger.Draft{Kind: kindAssetRegistered, Subject: "asset/" + ps[k].ID.String(), EffectiveOn: today.Time(),
@@ -341,7 +356,7 @@ func (s *Service) registerPrepared(ctx context.Context, b *AssetBatch, answer bo
 		for k := range seqs {
 			seqs[k] = first.Seq + int64(k)
 		}
-		projected := background(func() error { return projectAssets(ctx, db, made, seqs) })
+		projected := background(func() error { return projectAssets(ctx, db, made, seqs, rows) })
 		// Wait for the projection however this returns, a panic included: its statements are
 		// this write's, and must not run on after the ledger rolls the write back.
 		defer func() {

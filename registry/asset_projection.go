@@ -34,17 +34,18 @@ func applyAssetsRegistered(ctx context.Context, db bun.IDB, es []ledger.Entry) e
 		}
 		seqs[i] = e.Seq
 	}
-	return projectAssets(ctx, db, made, seqs)
+	return projectAssets(ctx, db, made, seqs, nil)
 }
 
 // projectAssets writes new assets' rows — registry.assets and asset_owners in one statement
 // (arrays unnested, not a VALUES list of twelve arguments a row; the JSON columns sent as
 // text[] and cast row by row, which Postgres reads in a fraction of the time it takes over a
 // jsonb[] literal: docs/BENCHMARKS.md, fifth session), then their spans with the
-// indicator summaries; ms[i]'s entry has seqs[i]. It reads nothing, so registerPrepared runs
+// indicator summaries; ms[i]'s entry has seqs[i]; rows, if not nil, are ms's rows made already
+// (PrepareAssets). It reads nothing, so registerPrepared runs
 // it on a goroutine of its own while it appends the entries; and the spans' statement (the
 // summary, formatting) is built while the rows' one runs.
-func projectAssets(ctx context.Context, db bun.IDB, ms []*madeAsset, seqs []int64) error {
+func projectAssets(ctx context.Context, db bun.IDB, ms []*madeAsset, seqs []int64, rows *assetRows) error {
 	gen := schema.NewQueryGen(db.Dialect())
 	var spansSQL string
 	built := background(func() error {
@@ -59,6 +60,38 @@ func projectAssets(ctx context.Context, db bun.IDB, ms []*madeAsset, seqs []int6
 		spansSQL = gen.FormatQuery(q, args...)
 		return nil
 	})
+	if rows == nil {
+		rows = newAssetRows(ms)
+	}
+	args := append(append(append(make([]any, 0, 14), rows.assets...), pgdialect.Array(seqs)), rows.owners...)
+	_, err := db.ExecContext(ctx, `INSERT INTO registry.assets (id, kind, number, title, region_code, region_explicit,
+			filed_on, granted_on, attributes, registration, registered_seq, updated_seq)
+		SELECT id, kind, number, title, region_code, region_explicit, filed_on, granted_on, attributes::jsonb, registration::jsonb, seq, seq
+		FROM unnest(?::uuid[], ?::text[], ?::text[], ?::text[], ?::text[], ?::boolean[], ?::date[], ?::date[], ?::text[], ?::text[], ?::bigint[])
+			AS u(id, kind, number, title, region_code, region_explicit, filed_on, granted_on, attributes, registration, seq);
+		INSERT INTO registry.asset_owners (asset_id, position, party_id)
+		SELECT * FROM unnest(?::uuid[], ?::int[], ?::uuid[])`, args...)
+	if berr := <-built; berr != nil {
+		return berr
+	}
+	if err != nil {
+		return fmt.Errorf("registry: insert assets and owners: %w", err)
+	}
+	if spansSQL == "" {
+		return nil
+	}
+	// Formatted already: with no arguments bun sends the text as it is.
+	if _, err := db.ExecContext(ctx, spansSQL); err != nil {
+		return fmt.Errorf("registry: write spans: %w", err)
+	}
+	return nil
+}
+
+// assetRows are the arguments of projectAssets' insert but the seqs, as text: the assets'
+// columns and their owners'.
+type assetRows struct{ assets, owners []any }
+
+func newAssetRows(ms []*madeAsset) *assetRows {
 	n := len(ms)
 	ids, kinds, numbers, titles, regions := make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
 	explicit := make([]bool, n)
@@ -76,30 +109,13 @@ func projectAssets(ctx context.Context, db bun.IDB, ms []*madeAsset, seqs []int6
 			oAsset, oPos, oParty = append(oAsset, ids[i]), append(oPos, j), append(oParty, o.String())
 		}
 	}
-	_, err := db.ExecContext(ctx, `INSERT INTO registry.assets (id, kind, number, title, region_code, region_explicit,
-			filed_on, granted_on, attributes, registration, registered_seq, updated_seq)
-		SELECT id, kind, number, title, region_code, region_explicit, filed_on, granted_on, attributes::jsonb, registration::jsonb, seq, seq
-		FROM unnest(?::uuid[], ?::text[], ?::text[], ?::text[], ?::text[], ?::boolean[], ?::date[], ?::date[], ?::text[], ?::text[], ?::bigint[])
-			AS u(id, kind, number, title, region_code, region_explicit, filed_on, granted_on, attributes, registration, seq);
-		INSERT INTO registry.asset_owners (asset_id, position, party_id)
-		SELECT * FROM unnest(?::uuid[], ?::int[], ?::uuid[])`,
-		sqlarray.Text(ids), sqlarray.Text(kinds), sqlarray.Text(numbers), sqlarray.Text(titles), sqlarray.Text(regions),
-		pgdialect.Array(explicit), filed.String(), granted.String(), sqlarray.Text(attrs), sqlarray.Text(reg), pgdialect.Array(seqs),
-		sqlarray.Text(oAsset), pgdialect.Array(oPos), sqlarray.Text(oParty))
-	if berr := <-built; berr != nil {
-		return berr
+	gen := schema.NewQueryGen(pgdialect.New())
+	text := func(a any) any { return bun.Safe(gen.FormatQuery("?", a)) } // as bun would write it, once
+	return &assetRows{
+		assets: []any{sqlarray.Text(ids), sqlarray.Text(kinds), sqlarray.Text(numbers), sqlarray.Text(titles), sqlarray.Text(regions),
+			text(pgdialect.Array(explicit)), text(filed.String()), text(granted.String()), sqlarray.Text(attrs), sqlarray.Text(reg)},
+		owners: []any{sqlarray.Text(oAsset), text(pgdialect.Array(oPos)), sqlarray.Text(oParty)},
 	}
-	if err != nil {
-		return fmt.Errorf("registry: insert assets and owners: %w", err)
-	}
-	if spansSQL == "" {
-		return nil
-	}
-	// Formatted already: with no arguments bun sends the text as it is.
-	if _, err := db.ExecContext(ctx, spansSQL); err != nil {
-		return fmt.Errorf("registry: write spans: %w", err)
-	}
-	return nil
 }
 
 // background runs f on a goroutine of its own; a panic in it is its error, as the ledger makes
