@@ -159,6 +159,7 @@ type AssetBatch struct {
 	today    term.Date
 	base     []assetOutcome
 	payloads []*assetPayload // by input, with its id; nil where base holds the refusal
+	owners   []string        // the payloads' owners, each once
 	made     []*madeAsset    // by input; nil where nothing was made ahead (an unknown owner)
 	pol      policy          // the policy the made assets were made with
 	rows     *assetRows      // every made asset's rows, in order: the write's when it writes them all
@@ -180,7 +181,7 @@ type madeAsset struct {
 func (s *Service) PrepareAssets(ctx context.Context, ins []AssetInput) (*AssetBatch, error) {
 	b := &AssetBatch{today: s.Today(), base: make([]assetOutcome, len(ins)), payloads: make([]*assetPayload, len(ins)),
 		made: make([]*madeAsset, len(ins))}
-	var ownerIDs []string
+	seen := map[uuid.UUID]bool{}
 	for i, in := range ins {
 		p, err := prepareAsset(in, b.today)
 		if err != nil {
@@ -189,12 +190,17 @@ func (s *Service) PrepareAssets(ctx context.Context, ins []AssetInput) (*AssetBa
 		}
 		p.ID = newID()
 		b.payloads[i] = p
-		ownerIDs = append(ownerIDs, p.OwnerIDs[0].String())
+		for _, o := range p.OwnerIDs {
+			if !seen[o] {
+				seen[o] = true
+				b.owners = append(b.owners, o.String())
+			}
+		}
 	}
-	if len(ownerIDs) == 0 {
+	if len(b.owners) == 0 {
 		return b, nil
 	}
-	regions, err := partyRegions(ctx, s.db, ownerIDs)
+	regions, err := partyRegions(ctx, s.db, b.owners)
 	if err != nil {
 		return nil, err
 	}
@@ -257,15 +263,7 @@ func (s *Service) registerPrepared(ctx context.Context, b *AssetBatch, answer bo
 	return writeResults(ctx, s, b.base, func(ctx context.Context, tx *ledger.Tx, out []assetOutcome) (err error) {
 		db := tx.DB()
 		// Owners and units, in bulk.
-		var ownerIDs []string
-		for _, p := range payloads {
-			if p != nil {
-				for _, o := range p.OwnerIDs {
-					ownerIDs = append(ownerIDs, o.String())
-				}
-			}
-		}
-		ownerRegion, ownerName, err := partyRegionsNames(ctx, db, ownerIDs)
+		ownerRegion, ownerName, err := partyRegionsNames(ctx, db, b.owners)
 		if err != nil {
 			return err
 		}

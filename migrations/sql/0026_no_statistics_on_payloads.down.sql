@@ -1,0 +1,1 @@
+ALTER TABLE registry.assets ALTER COLUMN registration SET STATISTICS -1, ALTER COLUMN attributes SET STATISTICS -1;
