@@ -29,8 +29,11 @@ type AssetEventItem struct {
 // AssetEvents records many asset events in one ledger write, in order. res[i].ID is the asset
 // of items[i] when it was recorded; res[i].Err says why it was refused.
 func (s *Service) AssetEvents(ctx context.Context, items []AssetEventItem) ([]BatchResult, error) {
-	preps, base := s.prepareAssetEvents(items)
-	return s.recordAssetEvents(ctx, items, preps, base)
+	b, err := s.PrepareAssetEvents(ctx, items)
+	if err != nil {
+		return nil, err
+	}
+	return s.RecordPreparedEvents(ctx, b)
 }
 
 // prepareAssetEvents checks items without the database (prepareEvent), on one day: an event

@@ -113,10 +113,36 @@ func (v *eventView) accept(d eventData, seq int64, eff term.Date) {
 	}
 }
 
+// eventPayload is the payload recording in on asset id, as far as it follows from the input
+// alone: every field but a transfer's region, which follows the asset's unit and the new first
+// owner's (checkEvent). PrepareAssetEvents makes it ahead of the write.
+func eventPayload(id uuid.UUID, in EventInput) eventData {
+	d := eventData{AssetID: id, Type: in.Type, Note: strings.TrimSpace(in.Note)}
+	switch in.Type {
+	case EventTransfer:
+		d.OwnerIDs, d.PledgeeConsent = slices.Clone(in.OwnerIDs), in.PledgeeConsent
+	case EventLicense:
+		lid := in.LicenseeID
+		d.LicenseeID, d.LicenseType, d.PledgeeConsent = &lid, in.LicenseType, in.PledgeeConsent
+	case EventFreeze, EventUnfreeze:
+		d.CaseNumber = strings.TrimSpace(in.CaseNumber)
+	case EventDesignate:
+		d.Industry = strings.TrimSpace(in.Industry)
+	case EventForeignFamily:
+		d.Country, d.FamilyNumber = strings.ToUpper(strings.TrimSpace(in.Country)), strings.TrimSpace(in.FamilyNumber)
+		d.FamilyDate, d.FamilyStatus, d.FamilyGrantedOn = in.FamilyDate, in.FamilyStatus, in.FamilyGrantedOn
+	case EventAward:
+		d.Award, d.Level = in.Award, strings.TrimSpace(in.Level)
+	case EventSetRegion:
+		d.RegionCode = in.RegionCode
+	}
+	return d
+}
+
 // checkEvent applies the rules of one event type to the asset's timeline t as of the event's
 // date.
 func (v *eventView) checkEvent(l *loaded, t *timeline, in EventInput, eff term.Date) (eventData, *Error) {
-	d := eventData{Note: strings.TrimSpace(in.Note)}
+	d := eventPayload(l.id, in)
 	k := l.f.Kind
 	earliest := minDate(l.f.FiledOn, t.granted)
 	if earliest.IsZero() {
@@ -201,7 +227,6 @@ func (v *eventView) checkEvent(l *loaded, t *timeline, in EventInput, eff term.D
 					return d, Errorf(Invalid, "owner_unknown", fmt.Sprintf("owner_ids[%d]", i), "no party %s", o)
 				}
 			}
-			d.OwnerIDs = slices.Clone(in.OwnerIDs)
 			// CNIPA attributes a right to its first owner's address: unless the registrar set
 			// the unit explicitly, it follows the new first owner.
 			if !l.explicit {
@@ -213,11 +238,7 @@ func (v *eventView) checkEvent(l *loaded, t *timeline, in EventInput, eff term.D
 			if _, ok := v.parties[in.LicenseeID]; !ok {
 				return d, Errorf(Invalid, "licensee_unknown", "licensee_id", "no party %s", in.LicenseeID)
 			}
-			lid := in.LicenseeID
-			d.LicenseeID = &lid
-			d.LicenseType = in.LicenseType
 		}
-		d.PledgeeConsent = in.PledgeeConsent
 		if pledge, ok := v.pledged[l.id]; ok && !in.PledgeeConsent {
 			e := Errorf(Conflict, "asset_pledged", "pledgee_consent",
 				"the right is in active pledge %s: a %s needs the pledgee's consent", pledge, in.Type)
@@ -231,12 +252,10 @@ func (v *eventView) checkEvent(l *loaded, t *timeline, in EventInput, eff term.D
 		if in.Type == EventUnfreeze && !st.Frozen {
 			return invalid("not_frozen", "the right is not frozen on %s", eff)
 		}
-		d.CaseNumber = strings.TrimSpace(in.CaseNumber)
 	case EventDesignate:
 		if k != ident.InventionPatent {
 			return invalid("not_invention_patent", "strategic-industry designation counts for invention patents only")
 		}
-		d.Industry = strings.TrimSpace(in.Industry)
 		if d.Industry == "" {
 			return d, Errorf(Invalid, "industry_required", "industry", "name the strategic emerging industry")
 		}
@@ -244,27 +263,22 @@ func (v *eventView) checkEvent(l *loaded, t *timeline, in EventInput, eff term.D
 		if !k.IsPatent() {
 			return invalid("not_patent", "overseas family members are recorded on patents")
 		}
-		d.Country = strings.ToUpper(strings.TrimSpace(in.Country))
 		if !countryRE.MatchString(d.Country) || d.Country == "CN" {
 			return d, Errorf(Invalid, "country_invalid", "country", "want an overseas office code such as US, EP, JP or WO")
 		}
-		d.FamilyNumber = strings.TrimSpace(in.FamilyNumber)
 		if d.FamilyNumber == "" {
 			return d, Errorf(Invalid, "family_number_required", "family_number", "the family member's number is required")
 		}
 		if in.FamilyDate.After(eff) {
 			return d, Errorf(Invalid, "date_in_future", "family_date", "the family member's date %s is after the event's date %s", in.FamilyDate, eff)
 		}
-		d.FamilyDate = in.FamilyDate
 		if err := checkFamilyStatus(in, d.Country, l.f.FiledOn, eff); err != nil {
 			return d, err
 		}
-		d.FamilyStatus, d.FamilyGrantedOn = in.FamilyStatus, in.FamilyGrantedOn
 	case EventAward:
 		if !k.IsPatent() {
 			return invalid("not_patent", "awards are recorded on patents")
 		}
-		d.Award, d.Level = in.Award, strings.TrimSpace(in.Level)
 	case EventWellKnown:
 		if !k.IsTrademarkLike() {
 			return invalid("not_trademark", "only marks are recognised as well-known")
@@ -280,7 +294,6 @@ func (v *eventView) checkEvent(l *loaded, t *timeline, in EventInput, eff term.D
 			return d, Errorf(Invalid, "region_unknown", "region_code",
 				"%q is not one of the city's county-level units (the city code %s itself is not a unit)", in.RegionCode, CityCode)
 		}
-		d.RegionCode = in.RegionCode
 	}
 	return d, nil
 }
@@ -290,6 +303,13 @@ func (v *eventView) checkEvent(l *loaded, t *timeline, in EventInput, eff term.D
 // refusal, out[i].ID the asset. Every rule is checked before an event is appended, so a refused
 // event changes nothing; the accepted ones are projected together at the end.
 func recordEvents(ctx context.Context, tx *ledger.Tx, pool *bun.DB, items []AssetEventItem, preps []preparedEvent, out []BatchResult) error {
+	return recordMadeEvents(ctx, tx, pool, items, preps, nil, out)
+}
+
+// recordMadeEvents is recordEvents with payloads made ahead (made[i] for items[i], nil where
+// none was; made itself may be nil): an event whose checked payload is the one made ahead is
+// appended with its canonical form as made; any other with the payload as checked.
+func recordMadeEvents(ctx context.Context, tx *ledger.Tx, pool *bun.DB, items []AssetEventItem, preps []preparedEvent, made []*madeEvent, out []BatchResult) error {
 	db := withPrepared(tx.DB(), pool)
 	v, err := loadEventView(ctx, db, items, out)
 	if err != nil {
@@ -305,8 +325,12 @@ func recordEvents(ctx context.Context, tx *ledger.Tx, pool *bun.DB, items []Asse
 			out[i].Err = de
 			continue
 		}
+		var payload any = d
+		if made != nil && made[i] != nil && made[i].holds(d) {
+			payload = made[i].canon
+		}
 		e, err := tx.Append(ledger.Draft{Kind: preps[i].kind, Subject: "asset/" + it.AssetID.String(),
-			EffectiveOn: preps[i].eff.Time(), Payload: d})
+			EffectiveOn: preps[i].eff.Time(), Payload: payload})
 		if err != nil {
 			return err
 		}

@@ -21,33 +21,34 @@ import (
 // earlier ones (a right pledged by an earlier item is refused with asset_pledged). res[i].ID is
 // the new pledge of ins[i]; res[i].Err says why it was refused.
 func (s *Service) RegisterPledges(ctx context.Context, ins []PledgeInput) ([]BatchResult, error) {
-	return batchResults(s.registerPledges(ctx, ins))
+	b, err := s.PreparePledges(ctx, ins)
+	if err != nil {
+		return nil, err
+	}
+	return s.RegisterPreparedPledges(ctx, b)
 }
 
 // registerPledges is RegisterPledges with each new pledge as recorded.
 func (s *Service) registerPledges(ctx context.Context, ins []PledgeInput) ([]pledgeOutcome, error) {
-	today := s.Today()
-	ps := make([]*pledgePayload, len(ins))
-	base := make([]pledgeOutcome, len(ins))
-	for i, in := range ins {
-		p, err := preparePledge(in, today)
-		if err != nil {
-			base[i].Err = asDomain(err)
-			continue
-		}
-		p.ID = newID()
-		ps[i] = p
+	b, err := s.PreparePledges(ctx, ins)
+	if err != nil {
+		return nil, err
 	}
-	res, err := writeResults(ctx, s, base, func(ctx context.Context, tx *ledger.Tx, out []pledgeOutcome) error {
+	return s.writePledges(ctx, b)
+}
+
+// writePledges writes b (pledge_prepare.go) with each new pledge as recorded.
+func (s *Service) writePledges(ctx context.Context, b *PledgeBatch) ([]pledgeOutcome, error) {
+	res, err := writeResults(ctx, s, b.base, func(ctx context.Context, tx *ledger.Tx, out []pledgeOutcome) error {
 		// The payloads are rebuilt on every run too (writeResults).
-		run := make([]*pledgePayload, len(ps))
-		for i, p := range ps {
+		run := make([]*pledgePayload, len(b.payloads))
+		for i, p := range b.payloads {
 			if p != nil {
 				c := *p
 				run[i] = &c
 			}
 		}
-		return recordPledges(ctx, tx, s.l.DB(), run, out)
+		return recordMadePledges(ctx, tx, s.l.DB(), run, b.made, out)
 	})
 	if err != nil {
 		return nil, pledgeWriteError(err)

@@ -331,6 +331,13 @@ func (v *pledgeView) recorded(p *pledgePayload, seq, lastSeq int64) Pledge {
 // recordPledges checks the prepared registrations ps in order (nil: refused already) and
 // records the accepted ones: out[i].Err is a refusal, out[i].ID the new pledge.
 func recordPledges(ctx context.Context, tx *ledger.Tx, pool *bun.DB, ps []*pledgePayload, out []pledgeOutcome) error {
+	return recordMadePledges(ctx, tx, pool, ps, nil, out)
+}
+
+// recordMadePledges is recordPledges with payloads made ahead (made[i] for ps[i], nil where
+// none was; made itself may be nil): a registration whose checked payload is the one made
+// ahead is appended with its canonical form as made; any other with the payload as checked.
+func recordMadePledges(ctx context.Context, tx *ledger.Tx, pool *bun.DB, ps []*pledgePayload, made []*madePledge, out []pledgeOutcome) error {
 	db := withPrepared(tx.DB(), pool)
 	v, err := loadPledgeView(ctx, db, ps)
 	if err != nil {
@@ -363,6 +370,9 @@ func recordPledges(ctx context.Context, tx *ledger.Tx, pool *bun.DB, ps []*pledg
 			}
 		}
 		draft := ledger.Draft{Kind: kindPledgeRegistered, Subject: pledgeSubject(p.ID), EffectiveOn: p.RegisteredOn.Time(), Payload: p}
+		if made != nil && made[i] != nil && made[i].holds(p) {
+			draft.Payload = made[i].canon
+		}
 		out[i].ID = p.ID
 		if p.followed() {
 			// The registration and what followed it: entries of this transaction, each on its own date.
