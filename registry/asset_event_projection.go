@@ -38,7 +38,7 @@ const ownersInsertSQL = `INSERT INTO registry.asset_owners (asset_id, position, 
 // by one writes; the overseas family members likewise (family_write.go). st holds the assets
 // as the write's view read them (their events of this run, if there, are told apart by seq);
 // nil reads them.
-func applyAssetEvents(ctx context.Context, db bun.IDB, st *eventState, es []ledger.Entry) error {
+func applyAssetEvents(ctx context.Context, db bun.IDB, st *eventState, es []ledger.Entry) (err error) {
 	if len(es) == 0 {
 		return nil
 	}
@@ -156,22 +156,55 @@ func applyAssetEvents(ctx context.Context, db bun.IDB, st *eventState, es []ledg
 	if explicit == nil {
 		explicit = []string{}
 	}
-	if _, err := db.ExecContext(ctx, assetsCurrentSQL, pgdialect.Array(explicit), pgdialect.Array(uIDs), uGranted.String(),
-		pgdialect.Array(uRegions), pgdialect.Array(uSeqs)); err != nil {
-		return fmt.Errorf("registry: update assets: %w", err)
-	}
-	if len(transferred) > 0 {
-		if _, err := db.ExecContext(ctx, ownersDeleteSQL, pgdialect.Array(transferred)); err != nil {
-			return fmt.Errorf("registry: delete owners: %w", err)
-		}
-		if _, err := db.ExecContext(ctx, ownersInsertSQL, pgdialect.Array(oAssets), pgdialect.Array(oPos), pgdialect.Array(oParties)); err != nil {
-			return fmt.Errorf("registry: insert owners: %w", err)
+	// The spans' close goes first: the statement that inserts the new spans and the summaries'
+	// changes is built from what it closed, here, while the assets' current columns, owners and
+	// family members are written on the write's connection (no statement of either touches a
+	// table of the other's), rather than between two statements.
+	var closed []closedSpan
+	if len(w.closeIDs) > 0 {
+		if closed, err = closeSpans(ctx, unprepared(db), w.closeIDs, w.closeSeqs); err != nil {
+			return err
 		}
 	}
-	if err := fw.exec(ctx, db); err != nil {
+	written := background(func() error {
+		if _, err := db.ExecContext(ctx, assetsCurrentSQL, pgdialect.Array(explicit), pgdialect.Array(uIDs), uGranted.String(),
+			pgdialect.Array(uRegions), pgdialect.Array(uSeqs)); err != nil {
+			return fmt.Errorf("registry: update assets: %w", err)
+		}
+		if len(transferred) > 0 {
+			if _, err := db.ExecContext(ctx, ownersDeleteSQL, pgdialect.Array(transferred)); err != nil {
+				return fmt.Errorf("registry: delete owners: %w", err)
+			}
+			if _, err := db.ExecContext(ctx, ownersInsertSQL, pgdialect.Array(oAssets), pgdialect.Array(oPos), pgdialect.Array(oParties)); err != nil {
+				return fmt.Errorf("registry: insert owners: %w", err)
+			}
+		}
+		return fw.exec(ctx, db)
+	})
+	// Wait for those statements however this returns, a panic included: they are this write's,
+	// and must not run on after the ledger rolls the write back.
+	waited := false
+	defer func() {
+		if !waited {
+			if werr := <-written; err == nil {
+				err = werr
+			}
+		}
+	}()
+	sum := newSpanSummary()
+	for _, c := range closed {
+		sum.add(c.s, c.seq, -1)
+	}
+	q, args := w.statement(sum)
+	waited = true
+	if err := <-written; err != nil || q == "" {
 		return err
 	}
-	return w.exec(ctx, unprepared(db)) // its text follows the changes
+	// Several commands in one text, which Postgres does not prepare (txprepared.go).
+	if _, err := unprepared(db).ExecContext(ctx, q, args...); err != nil {
+		return fmt.Errorf("registry: write spans: %w", err)
+	}
+	return nil
 }
 
 // loadEventState reads what projecting events of the assets ids needs, as committed.
