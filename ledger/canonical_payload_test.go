@@ -30,6 +30,15 @@ func TestAppendCanonicalPayload(t *testing.T) {
 	if string(got.Payload) != string(want.Payload) || got.Hash != want.Hash {
 		t.Fatalf("canonical payload appended as %s (hash %x), the value as %s (hash %x)", got.Payload, got.Hash, want.Payload, want.Hash)
 	}
+	raw, _ := json.Marshal(v)
+	if r, err := CanonicalPayload(json.RawMessage(raw)); err != nil || string(r.b) != string(c.b) {
+		t.Fatalf("CanonicalPayload of the value's JSON = %s (%v), of the value %s", r.b, err, c.b)
+	}
+	for _, bad := range []string{`{"a": 1} {}`, `{"a": 1`, `[1]`, ``} {
+		if _, err := CanonicalPayload(json.RawMessage(bad)); err == nil {
+			t.Errorf("CanonicalPayload took %q", bad)
+		}
+	}
 	if _, err := CanonicalPayload([]int{1}); err == nil {
 		t.Fatal("CanonicalPayload took an array: a payload is a JSON object")
 	}
