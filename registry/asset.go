@@ -150,7 +150,7 @@ func (s *Service) registerAssets(ctx context.Context, ins []AssetInput) ([]asset
 
 // AssetBatch is a batch of registrations made ready for its ledger write (PrepareAssets): the
 // inputs checked, each new asset's id given, and what its write appends and projects made
-// ahead — its payload as JSON and in the ledger's canonical form, its attributes, its spans —
+// ahead — its payload in the ledger's canonical form, its attributes, its spans —
 // with its owners' region and the policy as they were read then. The write reads both again
 // and remakes what they changed. That work is most of a bulk write's own: made ahead, it is
 // done while the batch before holds the ledger's one committer (importer), rather than in the
@@ -169,7 +169,6 @@ type AssetBatch struct {
 // madeAsset is what registering one asset appends and projects.
 type madeAsset struct {
 	p     assetPayload     // the payload, its region defaulted
-	raw   []byte           // p as JSON: registry.assets' registration column
 	canon ledger.Canonical // p as the ledger hashes it; empty in a replay (the entry has it)
 	attrs string           // p.Attributes as JSON
 	spans []span           // its spans: a new asset's timeline folds from its payload alone
@@ -219,7 +218,7 @@ func (s *Service) PrepareAssets(ctx context.Context, ins []AssetInput) (*AssetBa
 			}
 			q.RegionCode = r
 		}
-		if b.made[i], err = makeAsset(q, b.pol, nil); err != nil {
+		if b.made[i], err = makeAsset(q, b.pol, true); err != nil {
 			return nil, err
 		}
 	}
@@ -233,16 +232,16 @@ func (s *Service) PrepareAssets(ctx context.Context, ins []AssetInput) (*AssetBa
 	return b, nil
 }
 
-// makeAsset makes what registering p appends and projects, with the policy pol. raw is p as
-// recorded, in a replay; nil in a write, which marshals p and makes its canonical payload.
-func makeAsset(p assetPayload, pol policy, raw []byte) (*madeAsset, error) {
-	m := &madeAsset{p: p, raw: raw}
-	if raw == nil {
-		var err error
-		if m.raw, err = json.Marshal(&m.p); err != nil {
+// makeAsset makes what registering p appends (write: its canonical payload; a replay has the
+// entry's) and projects, with the policy pol.
+func makeAsset(p assetPayload, pol policy, write bool) (*madeAsset, error) {
+	m := &madeAsset{p: p}
+	if write {
+		raw, err := json.Marshal(&m.p)
+		if err != nil {
 			return nil, fmt.Errorf("registry: asset payload: %w", err)
 		}
-		if m.canon, err = ledger.CanonicalPayload(json.RawMessage(m.raw)); err != nil {
+		if m.canon, err = ledger.CanonicalPayload(json.RawMessage(raw)); err != nil {
 			return nil, fmt.Errorf("registry: asset payload: %w", err)
 		}
 	}
@@ -331,7 +330,7 @@ func (s *Service) registerPrepared(ctx context.Context, b *AssetBatch, answer bo
 			if m := b.made[i]; m != nil && samePol && m.p.RegionCode == ps[k].RegionCode {
 				made[k] = m
 				reused++
-			} else if made[k], err = makeAsset(ps[k], pol, nil); err != nil {
+			} else if made[k], err = makeAsset(ps[k], pol, true); err != nil {
 				return err
 			}
 		}
@@ -620,7 +619,7 @@ func existingAssets(ctx context.Context, db bun.IDB, ps []*assetPayload) (map[st
 	}
 	rows, err = db.QueryContext(ctx, `SELECT a.id, a.kind, a.number, a.title, a.region_code, a.filed_on::text, a.granted_on::text,
 		a.attributes::text, coalesce((SELECT array_agg(o.party_id::text ORDER BY o.position) FROM registry.asset_owners o WHERE o.asset_id = a.id), '{}'),
-		a.registration::text
+		a.registered_owners::text[], a.registered_region, a.registered_granted_on::text
 		FROM registry.assets a WHERE a.id = ANY(?::uuid[])`, pgdialect.Array(ids))
 	if err != nil {
 		return nil, fmt.Errorf("registry: existing assets: %w", err)
@@ -628,28 +627,27 @@ func existingAssets(ctx context.Context, db bun.IDB, ps []*assetPayload) (map[st
 	defer rows.Close()
 	for rows.Next() {
 		var x existingAsset
-		var kind, attrs string
-		var filed, granted *string
-		var owners []string
-		var registration string
-		if err := rows.Scan(&x.p.ID, &kind, &x.p.Number, &x.p.Title, &x.p.RegionCode, &filed, &granted, &attrs, pgdialect.Array(&owners), &registration); err != nil {
+		var kind, attrs, regRegion string
+		var filed, granted, regGranted *string
+		var owners, regOwners []string
+		if err := rows.Scan(&x.p.ID, &kind, &x.p.Number, &x.p.Title, &x.p.RegionCode, &filed, &granted, &attrs, pgdialect.Array(&owners),
+			pgdialect.Array(&regOwners), &regRegion, &regGranted); err != nil {
 			return nil, err
-		}
-		if err := json.Unmarshal([]byte(registration), &x.reg); err != nil {
-			return nil, fmt.Errorf("registry: existing asset's registration: %w", err)
 		}
 		x.p.Kind = ident.Kind(kind)
 		x.p.FiledOn, x.p.GrantedOn = parseDateCol(filed), parseDateCol(granted)
 		if err := json.Unmarshal([]byte(attrs), &x.p.Attributes); err != nil {
 			return nil, err
 		}
-		for _, o := range owners {
-			id, err := uuid.Parse(o)
-			if err != nil {
-				return nil, err
-			}
-			x.p.OwnerIDs = append(x.p.OwnerIDs, id)
+		if x.p.OwnerIDs, err = parseUUIDs(owners); err != nil {
+			return nil, fmt.Errorf("registry: existing assets: %w", err)
 		}
+		// As registered: what no event changes is the row's own.
+		x.reg = x.p
+		if x.reg.OwnerIDs, err = parseUUIDs(regOwners); err != nil {
+			return nil, fmt.Errorf("registry: existing assets: %w", err)
+		}
+		x.reg.RegionCode, x.reg.GrantedOn = regRegion, parseDateCol(regGranted)
 		out[numberKey(x.p.Kind, x.p.Number)] = x
 	}
 	return out, rows.Err()

@@ -278,7 +278,7 @@ func applyAssetEventDB(ctx context.Context, db bun.IDB, e ledger.Entry) error {
 		  SELECT m.country, m.number, m.filed, coalesce((SELECT x.payload->>'region_code' FROM registry.asset_events x
 		      WHERE x.asset_id = ?0 AND x.effective_on <= m.filed AND x.type IN ('set_region', 'transfer') AND x.payload->>'region_code' <> ''
 		      ORDER BY x.effective_on DESC, x.seq DESC LIMIT 1),
-		    (SELECT registration->>'region_code' FROM registry.assets WHERE id = ?0), '') AS region
+		    (SELECT registered_region FROM registry.assets WHERE id = ?0), '') AS region
 		  FROM (SELECT payload->>'country' AS country, payload->>'family_number' AS number,
 		      min(coalesce((payload->>'family_date')::date, effective_on)) AS filed
 		    FROM registry.asset_events WHERE asset_id = ?0 AND type = 'add_foreign_family' GROUP BY 1, 2) m

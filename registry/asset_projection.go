@@ -3,6 +3,7 @@ package registry
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"github.com/uptrace/bun"
 	"github.com/uptrace/bun/dialect/pgdialect"
@@ -29,7 +30,7 @@ func applyAssetsRegistered(ctx context.Context, db bun.IDB, es []ledger.Entry) e
 		if err := decode(e, &p); err != nil {
 			return err
 		}
-		if made[i], err = makeAsset(p, pol, e.Payload); err != nil {
+		if made[i], err = makeAsset(p, pol, false); err != nil {
 			return err
 		}
 		seqs[i] = e.Seq
@@ -65,10 +66,10 @@ func projectAssets(ctx context.Context, db bun.IDB, ms []*madeAsset, seqs []int6
 	}
 	args := append(append(append(make([]any, 0, 14), rows.assets...), pgdialect.Array(seqs)), rows.owners...)
 	_, err := db.ExecContext(ctx, `INSERT INTO registry.assets (id, kind, number, title, region_code, region_explicit,
-			filed_on, granted_on, attributes, registration, registered_seq, updated_seq)
-		SELECT id, kind, number, title, region_code, region_explicit, filed_on, granted_on, attributes::jsonb, registration::jsonb, seq, seq
+			filed_on, granted_on, attributes, registered_owners, registered_region, registered_granted_on, registered_seq, updated_seq)
+		SELECT id, kind, number, title, region_code, region_explicit, filed_on, granted_on, attributes::jsonb, owners::uuid[], region_code, granted_on, seq, seq
 		FROM unnest(?::uuid[], ?::text[], ?::text[], ?::text[], ?::text[], ?::boolean[], ?::date[], ?::date[], ?::text[], ?::text[], ?::bigint[])
-			AS u(id, kind, number, title, region_code, region_explicit, filed_on, granted_on, attributes, registration, seq);
+			AS u(id, kind, number, title, region_code, region_explicit, filed_on, granted_on, attributes, owners, seq);
 		INSERT INTO registry.asset_owners (asset_id, position, party_id)
 		SELECT * FROM unnest(?::uuid[], ?::int[], ?::uuid[])`, args...)
 	if berr := <-built; berr != nil {
@@ -95,25 +96,28 @@ func newAssetRows(ms []*madeAsset) *assetRows {
 	n := len(ms)
 	ids, kinds, numbers, titles, regions := make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
 	explicit := make([]bool, n)
-	attrs, reg := make([]string, n), make([]string, n)
+	attrs, owners := make([]string, n), make([]string, n)
 	var filed, granted dateArray
 	var oAsset, oParty []string
 	var oPos []int
 	for i, m := range ms {
 		p := &m.p
 		ids[i], kinds[i], numbers[i], titles[i], regions[i] = p.ID.String(), string(p.Kind), p.Number, p.Title, p.RegionCode
-		explicit[i], attrs[i], reg[i] = p.RegionExplicit, m.attrs, string(m.raw)
+		explicit[i], attrs[i] = p.RegionExplicit, m.attrs
 		filed.add(p.FiledOn)
 		granted.add(p.GrantedOn)
+		os := make([]string, len(p.OwnerIDs))
 		for j, o := range p.OwnerIDs {
-			oAsset, oPos, oParty = append(oAsset, ids[i]), append(oPos, j), append(oParty, o.String())
+			os[j] = o.String()
+			oAsset, oPos, oParty = append(oAsset, ids[i]), append(oPos, j), append(oParty, os[j])
 		}
+		owners[i] = "{" + strings.Join(os, ",") + "}" // a uuid[] literal, cast row by row
 	}
 	gen := schema.NewQueryGen(pgdialect.New())
 	text := func(a any) any { return bun.Safe(gen.FormatQuery("?", a)) } // as bun would write it, once
 	return &assetRows{
 		assets: []any{sqlarray.Text(ids), sqlarray.Text(kinds), sqlarray.Text(numbers), sqlarray.Text(titles), sqlarray.Text(regions),
-			text(pgdialect.Array(explicit)), text(filed.String()), text(granted.String()), sqlarray.Text(attrs), sqlarray.Text(reg)},
+			text(pgdialect.Array(explicit)), text(filed.String()), text(granted.String()), sqlarray.Text(attrs), sqlarray.Text(owners)},
 		owners: []any{sqlarray.Text(oAsset), text(pgdialect.Array(oPos)), sqlarray.Text(oParty)},
 	}
 }

@@ -62,7 +62,8 @@ type loaded struct {
 // and, as known at seq, the financing of the pledges that include them.
 func loadAssets(ctx context.Context, db bun.IDB, seq int64, where string, args ...any) ([]*loaded, error) {
 	rows, err := db.QueryContext(ctx, `SELECT a.id, a.kind, a.number, a.title, a.region_code, a.region_explicit,
-		a.filed_on::text, a.attributes::text, a.registered_seq, a.registration::text
+		a.filed_on::text, a.attributes::text, a.registered_seq,
+		a.registered_owners::text[], a.registered_region, a.registered_granted_on::text
 		FROM registry.assets a WHERE `+where+` ORDER BY a.id`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("registry: load assets: %w", err)
@@ -71,9 +72,11 @@ func loadAssets(ctx context.Context, db bun.IDB, seq int64, where string, args .
 	byID := map[uuid.UUID]*loaded{}
 	for rows.Next() {
 		var l loaded
-		var kind, attrs, registration string
-		var filed *string
-		if err := rows.Scan(&l.id, &kind, &l.number, &l.title, &l.f.Region, &l.explicit, &filed, &attrs, &l.regSeq, &registration); err != nil {
+		var kind, attrs, regRegion string
+		var filed, regGranted *string
+		var regOwners []string
+		if err := rows.Scan(&l.id, &kind, &l.number, &l.title, &l.f.Region, &l.explicit, &filed, &attrs, &l.regSeq,
+			pgdialect.Array(&regOwners), &regRegion, &regGranted); err != nil {
 			rows.Close()
 			return nil, err
 		}
@@ -85,12 +88,11 @@ func loadAssets(ctx context.Context, db bun.IDB, seq int64, where string, args .
 		}
 		// Registration facts keep the registration's owners, region and grant date; the fold
 		// applies the events after it.
-		var reg assetPayload
-		if err := json.Unmarshal([]byte(registration), &reg); err != nil {
+		if l.f.Owners, err = parseUUIDs(regOwners); err != nil {
 			rows.Close()
-			return nil, err
+			return nil, fmt.Errorf("registry: load assets: %w", err)
 		}
-		l.f.Owners, l.f.Region, l.f.GrantedOn = reg.OwnerIDs, reg.RegionCode, reg.GrantedOn
+		l.f.Region, l.f.GrantedOn = regRegion, parseDateCol(regGranted)
 		out = append(out, &l)
 		byID[l.id] = &l
 	}
