@@ -28,13 +28,12 @@ func (s *Service) RegisterPledges(ctx context.Context, ins []PledgeInput) ([]Bat
 	return s.RegisterPreparedPledges(ctx, b)
 }
 
-// registerPledges is RegisterPledges with each new pledge as recorded.
+// registerPledges is RegisterPledges with each new pledge as recorded, for the calls gathered
+// from single registrations (gather.go): nothing is made ahead, since a gatherer writes one
+// batch at a time and a read before the write would lengthen each (HTTP registrations at 32
+// clients took 0.57-0.72 of the time with PreparePledges here, docs/BENCHMARKS.md).
 func (s *Service) registerPledges(ctx context.Context, ins []PledgeInput) ([]pledgeOutcome, error) {
-	b, err := s.PreparePledges(ctx, ins)
-	if err != nil {
-		return nil, err
-	}
-	return s.writePledges(ctx, b)
+	return s.writePledges(ctx, s.preparePledges(ins))
 }
 
 // writePledges writes b (pledge_prepare.go) with each new pledge as recorded.

@@ -17,7 +17,7 @@ import (
 type PledgeBatch struct {
 	base     []pledgeOutcome
 	payloads []*pledgePayload // by input, with its id; nil where base holds the refusal
-	made     []*madePledge    // by input; nil where nothing was made ahead
+	made     []*madePledge    // by input; nil where nothing was made ahead (all of it: nil)
 }
 
 // madePledge is a registration's payload made ahead, and its canonical form.
@@ -33,19 +33,13 @@ func (m *madePledge) holds(p *pledgePayload) bool { return reflect.DeepEqual(&m.
 // their payloads ahead (PledgeBatch). It reads the first pledgors' regions, outside any write:
 // the write checks what was made with them again.
 func (s *Service) PreparePledges(ctx context.Context, ins []PledgeInput) (*PledgeBatch, error) {
-	today := s.Today()
-	b := &PledgeBatch{base: make([]pledgeOutcome, len(ins)), payloads: make([]*pledgePayload, len(ins)),
-		made: make([]*madePledge, len(ins))}
+	b := s.preparePledges(ins)
+	b.made = make([]*madePledge, len(ins))
 	var pledgors []string
-	for i, in := range ins {
-		p, err := preparePledge(in, today)
-		if err != nil {
-			b.base[i].Err = asDomain(err)
-			continue
+	for _, p := range b.payloads {
+		if p != nil {
+			pledgors = append(pledgors, p.PledgorIDs[0].String())
 		}
-		p.ID = newID()
-		b.payloads[i] = p
-		pledgors = append(pledgors, p.PledgorIDs[0].String())
 	}
 	regions, err := partyRegions(ctx, s.db, pledgors)
 	if err != nil {
@@ -67,6 +61,23 @@ func (s *Service) PreparePledges(ctx context.Context, ins []PledgeInput) (*Pledg
 		b.made[i] = m
 	}
 	return b, nil
+}
+
+// preparePledges checks the inputs without the database and gives each new pledge its id: a
+// batch with nothing made ahead.
+func (s *Service) preparePledges(ins []PledgeInput) *PledgeBatch {
+	today := s.Today()
+	b := &PledgeBatch{base: make([]pledgeOutcome, len(ins)), payloads: make([]*pledgePayload, len(ins))}
+	for i, in := range ins {
+		p, err := preparePledge(in, today)
+		if err != nil {
+			b.base[i].Err = asDomain(err)
+			continue
+		}
+		p.ID = newID()
+		b.payloads[i] = p
+	}
+	return b
 }
 
 // RegisterPreparedPledges is RegisterPledges of a batch made ready by PreparePledges.
