@@ -139,13 +139,12 @@ type assetOutcome struct {
 	asset Asset
 }
 
-// registerAssets is RegisterAssets with each new asset as recorded (RegisterAsset's answer).
+// registerAssets is RegisterAssets with each new asset as recorded (RegisterAsset's answer),
+// for the calls gathered from single registrations (gather.go): nothing is made ahead, since a
+// gatherer writes one batch at a time and PrepareAssets' reads would lengthen each (as for
+// pledges: registerPledges).
 func (s *Service) registerAssets(ctx context.Context, ins []AssetInput) ([]assetOutcome, error) {
-	b, err := s.PrepareAssets(ctx, ins)
-	if err != nil {
-		return nil, err
-	}
-	return s.registerPrepared(ctx, b, true)
+	return s.registerPrepared(ctx, s.prepareAssets(ins), true)
 }
 
 // AssetBatch is a batch of registrations made ready for its ledger write (PrepareAssets): the
@@ -178,24 +177,7 @@ type madeAsset struct {
 // ahead what the write will append and project (AssetBatch). It reads the owners' regions and
 // the policy, outside any write: what it makes is checked against them again in the write.
 func (s *Service) PrepareAssets(ctx context.Context, ins []AssetInput) (*AssetBatch, error) {
-	b := &AssetBatch{today: s.Today(), base: make([]assetOutcome, len(ins)), payloads: make([]*assetPayload, len(ins)),
-		made: make([]*madeAsset, len(ins))}
-	seen := map[uuid.UUID]bool{}
-	for i, in := range ins {
-		p, err := prepareAsset(in, b.today)
-		if err != nil {
-			b.base[i].Err = err
-			continue
-		}
-		p.ID = newID()
-		b.payloads[i] = p
-		for _, o := range p.OwnerIDs {
-			if !seen[o] {
-				seen[o] = true
-				b.owners = append(b.owners, o.String())
-			}
-		}
-	}
+	b := s.prepareAssets(ins)
 	if len(b.owners) == 0 {
 		return b, nil
 	}
@@ -230,6 +212,30 @@ func (s *Service) PrepareAssets(ctx context.Context, ins []AssetInput) (*AssetBa
 	}
 	b.rows, b.nmade = newAssetRows(all), len(all)
 	return b, nil
+}
+
+// prepareAssets is PrepareAssets without its reads: the inputs checked and given ids, nothing
+// made ahead (the write makes it all).
+func (s *Service) prepareAssets(ins []AssetInput) *AssetBatch {
+	b := &AssetBatch{today: s.Today(), base: make([]assetOutcome, len(ins)), payloads: make([]*assetPayload, len(ins)),
+		made: make([]*madeAsset, len(ins))}
+	seen := map[uuid.UUID]bool{}
+	for i, in := range ins {
+		p, err := prepareAsset(in, b.today)
+		if err != nil {
+			b.base[i].Err = err
+			continue
+		}
+		p.ID = newID()
+		b.payloads[i] = p
+		for _, o := range p.OwnerIDs {
+			if !seen[o] {
+				seen[o] = true
+				b.owners = append(b.owners, o.String())
+			}
+		}
+	}
+	return b
 }
 
 // makeAsset makes what registering p appends (write: its canonical payload; a replay has the
