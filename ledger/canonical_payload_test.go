@@ -39,6 +39,10 @@ func TestAppendCanonicalPayload(t *testing.T) {
 			t.Errorf("CanonicalPayload took %q", bad)
 		}
 	}
+	d.Payload = Canonical{}
+	if _, err := tx().Append(d); err == nil {
+		t.Fatal("a zero Canonical was appended")
+	}
 	if _, err := CanonicalPayload([]int{1}); err == nil {
 		t.Fatal("CanonicalPayload took an array: a payload is a JSON object")
 	}

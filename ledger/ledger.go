@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -217,18 +216,17 @@ func (t *Tx) Append(d Draft) (Entry, error) {
 
 // canonicalPayload is d's payload in canonical form: as given when it is a Canonical.
 func canonicalPayload(d Draft) ([]byte, error) {
-	if c, ok := d.Payload.(Canonical); ok && c.b != nil {
-		return c.b, nil
+	c, ok := d.Payload.(Canonical)
+	if !ok {
+		var err error
+		if c, err = CanonicalPayload(d.Payload); err != nil {
+			return nil, fmt.Errorf("ledger: %s: %w", d.Kind, err)
+		}
 	}
-	raw, err := json.Marshal(d.Payload)
-	if err != nil {
-		return nil, fmt.Errorf("ledger: marshal %s payload: %w", d.Kind, err)
+	if c.b == nil { // a zero Canonical, not made by CanonicalPayload
+		return nil, fmt.Errorf("ledger: %s: empty canonical payload", d.Kind)
 	}
-	payload, err := canonicalJSON(raw)
-	if err != nil {
-		return nil, fmt.Errorf("ledger: %s: %w", d.Kind, err)
-	}
-	return payload, nil
+	return c.b, nil
 }
 
 // Entries appended so far in this write.

@@ -161,8 +161,8 @@ type AssetBatch struct {
 	owners   []string        // the payloads' owners, each once
 	made     []*madeAsset    // by input; nil where nothing was made ahead (an unknown owner)
 	pol      policy          // the policy the made assets were made with
-	rows     *assetRows      // every made asset's rows, in order: the write's when it writes them all
-	nmade    int
+	all      []*madeAsset    // the made assets in order, and their rows: the write's if it writes these
+	rows     *assetRows
 }
 
 // madeAsset is what registering one asset appends and projects.
@@ -204,13 +204,12 @@ func (s *Service) PrepareAssets(ctx context.Context, ins []AssetInput) (*AssetBa
 			return nil, err
 		}
 	}
-	var all []*madeAsset
 	for _, m := range b.made {
 		if m != nil {
-			all = append(all, m)
+			b.all = append(b.all, m)
 		}
 	}
-	b.rows, b.nmade = newAssetRows(all), len(all)
+	b.rows = newAssetRows(b.all)
 	return b, nil
 }
 
@@ -331,17 +330,15 @@ func (s *Service) registerPrepared(ctx context.Context, b *AssetBatch, answer bo
 		// What was made ahead stands unless the policy or the asset's region has changed since.
 		samePol := reflect.DeepEqual(pol, b.pol)
 		made := make([]*madeAsset, len(ps))
-		reused := 0
 		for k, i := range fresh {
 			if m := b.made[i]; m != nil && samePol && m.p.RegionCode == ps[k].RegionCode {
 				made[k] = m
-				reused++
 			} else if made[k], err = makeAsset(ps[k], pol, true); err != nil {
 				return err
 			}
 		}
 		var rows *assetRows
-		if reused == b.nmade && reused == len(ps) { // every asset made ahead is written, as made
+		if slices.Equal(made, b.all) { // every asset made ahead is written, as made
 			rows = b.rows
 		}
 		draft := func(k int) ledger.Draft {
@@ -624,8 +621,8 @@ func existingAssets(ctx context.Context, db bun.IDB, ps []*assetPayload) (map[st
 		return out, err
 	}
 	rows, err = db.QueryContext(ctx, `SELECT a.id, a.kind, a.number, a.title, a.region_code, a.filed_on::text, a.granted_on::text,
-		a.attributes::text, coalesce((SELECT array_agg(o.party_id::text ORDER BY o.position) FROM registry.asset_owners o WHERE o.asset_id = a.id), '{}'),
-		a.registered_owners::text[], a.registered_region, a.registered_granted_on::text
+		a.attributes::text, coalesce((SELECT array_agg(o.party_id ORDER BY o.position) FROM registry.asset_owners o WHERE o.asset_id = a.id), '{}'),
+		a.registered_owners, a.registered_region, a.registered_granted_on::text
 		FROM registry.assets a WHERE a.id = ANY(?::uuid[])`, pgdialect.Array(ids))
 	if err != nil {
 		return nil, fmt.Errorf("registry: existing assets: %w", err)
@@ -635,8 +632,8 @@ func existingAssets(ctx context.Context, db bun.IDB, ps []*assetPayload) (map[st
 		var x existingAsset
 		var kind, attrs, regRegion string
 		var filed, granted, regGranted *string
-		var owners, regOwners []string
-		if err := rows.Scan(&x.p.ID, &kind, &x.p.Number, &x.p.Title, &x.p.RegionCode, &filed, &granted, &attrs, pgdialect.Array(&owners),
+		var regOwners []uuid.UUID
+		if err := rows.Scan(&x.p.ID, &kind, &x.p.Number, &x.p.Title, &x.p.RegionCode, &filed, &granted, &attrs, pgdialect.Array(&x.p.OwnerIDs),
 			pgdialect.Array(&regOwners), &regRegion, &regGranted); err != nil {
 			return nil, err
 		}
@@ -645,15 +642,9 @@ func existingAssets(ctx context.Context, db bun.IDB, ps []*assetPayload) (map[st
 		if err := json.Unmarshal([]byte(attrs), &x.p.Attributes); err != nil {
 			return nil, err
 		}
-		if x.p.OwnerIDs, err = parseUUIDs(owners); err != nil {
-			return nil, fmt.Errorf("registry: existing assets: %w", err)
-		}
 		// As registered: what no event changes is the row's own.
 		x.reg = x.p
-		if x.reg.OwnerIDs, err = parseUUIDs(regOwners); err != nil {
-			return nil, fmt.Errorf("registry: existing assets: %w", err)
-		}
-		x.reg.RegionCode, x.reg.GrantedOn = regRegion, parseDateCol(regGranted)
+		x.reg.OwnerIDs, x.reg.RegionCode, x.reg.GrantedOn = regOwners, regRegion, parseDateCol(regGranted)
 		out[numberKey(x.p.Kind, x.p.Number)] = x
 	}
 	return out, rows.Err()

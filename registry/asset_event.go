@@ -43,10 +43,11 @@ func (s *Service) prepareAssetEvents(items []AssetEventItem) ([]preparedEvent, [
 	return prepareEvents(items, func(it AssetEventItem) (string, term.Date, *Error) { return prepareEvent(it.Event, today) })
 }
 
-// recordAssetEvents records prepared items in one ledger write.
-func (s *Service) recordAssetEvents(ctx context.Context, items []AssetEventItem, preps []preparedEvent, base []BatchResult) ([]BatchResult, error) {
+// recordAssetEvents records prepared items in one ledger write, with the payloads made ahead
+// (nil: none; PrepareAssetEvents).
+func (s *Service) recordAssetEvents(ctx context.Context, items []AssetEventItem, preps []preparedEvent, made []*madeEvent, base []BatchResult) ([]BatchResult, error) {
 	return writeResults(ctx, s, base, func(ctx context.Context, tx *ledger.Tx, out []BatchResult) error {
-		return recordEvents(ctx, tx, s.l.DB(), items, preps, out) // asset_event_check.go
+		return recordEvents(ctx, tx, s.l.DB(), items, preps, made, out) // asset_event_check.go
 	})
 }
 
@@ -220,7 +221,7 @@ func (s *Service) AssetEventAt(ctx context.Context, id uuid.UUID, in EventInput,
 	if base[0].Err != nil {
 		return Asset{}, base[0].Err
 	}
-	res, err := s.recordAssetEvents(ctx, items, preps, base)
+	res, err := s.recordAssetEvents(ctx, items, preps, nil, base)
 	if err != nil {
 		return Asset{}, err
 	}

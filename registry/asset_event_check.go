@@ -301,15 +301,11 @@ func (v *eventView) checkEvent(l *loaded, t *timeline, in EventInput, eff term.D
 // recordEvents checks the prepared events (items[i] with preps[i]; out[i].Err: refused
 // already) in order against the batch's view and records the accepted ones: out[i].Err is a
 // refusal, out[i].ID the asset. Every rule is checked before an event is appended, so a refused
-// event changes nothing; the accepted ones are projected together at the end.
-func recordEvents(ctx context.Context, tx *ledger.Tx, pool *bun.DB, items []AssetEventItem, preps []preparedEvent, out []BatchResult) error {
-	return recordMadeEvents(ctx, tx, pool, items, preps, nil, out)
-}
-
-// recordMadeEvents is recordEvents with payloads made ahead (made[i] for items[i], nil where
-// none was; made itself may be nil): an event whose checked payload is the one made ahead is
-// appended with its canonical form as made; any other with the payload as checked.
-func recordMadeEvents(ctx context.Context, tx *ledger.Tx, pool *bun.DB, items []AssetEventItem, preps []preparedEvent, made []*madeEvent, out []BatchResult) error {
+// event changes nothing; the accepted ones are projected together at the end. made[i] is
+// items[i]'s payload made ahead (PrepareAssetEvents), nil where none was (made itself may be
+// nil): an event whose checked payload is that one is appended with its canonical form as made;
+// any other with the payload as checked.
+func recordEvents(ctx context.Context, tx *ledger.Tx, pool *bun.DB, items []AssetEventItem, preps []preparedEvent, made []*madeEvent, out []BatchResult) error {
 	db := withPrepared(tx.DB(), pool)
 	v, err := loadEventView(ctx, db, items, out)
 	if err != nil {
@@ -345,7 +341,7 @@ func recordMadeEvents(ctx context.Context, tx *ledger.Tx, pool *bun.DB, items []
 // other entries too (a realisation's reverse licences): a refusal is its *Error.
 func recordEvent(ctx context.Context, tx *ledger.Tx, id uuid.UUID, in EventInput, kind string, eff term.Date) error {
 	out := make([]BatchResult, 1)
-	if err := recordEvents(ctx, tx, nil, []AssetEventItem{{AssetID: id, Event: in}}, []preparedEvent{{kind, eff}}, out); err != nil {
+	if err := recordEvents(ctx, tx, nil, []AssetEventItem{{AssetID: id, Event: in}}, []preparedEvent{{kind, eff}}, nil, out); err != nil {
 		return err
 	}
 	if out[0].Err != nil {

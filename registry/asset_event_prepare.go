@@ -66,7 +66,5 @@ func (s *Service) PrepareAssetEvents(ctx context.Context, items []AssetEventItem
 
 // RecordPreparedEvents is AssetEvents of a batch made ready by PrepareAssetEvents.
 func (s *Service) RecordPreparedEvents(ctx context.Context, b *AssetEventBatch) ([]BatchResult, error) {
-	return writeResults(ctx, s, b.base, func(ctx context.Context, tx *ledger.Tx, out []BatchResult) error {
-		return recordMadeEvents(ctx, tx, s.l.DB(), b.items, b.preps, b.made, out) // asset_event_check.go
-	})
+	return s.recordAssetEvents(ctx, b.items, b.preps, b.made, b.base)
 }

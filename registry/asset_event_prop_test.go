@@ -205,14 +205,14 @@ func TestAssetEventBatchesMatchOneByOne(t *testing.T) {
 		preps, base := prepareEvents(items, func(it AssetEventItem) (string, term.Date, *Error) { return prepareEvent(it.Event, today) })
 
 		asBatch := runEvents(t, f.fixture, base, func(ctx context.Context, tx *ledger.Tx, out []BatchResult) error {
-			return recordEvents(ctx, tx, f.l.DB(), items, preps, out)
+			return recordEvents(ctx, tx, f.l.DB(), items, preps, nil, out)
 		})
 		oneByOne := runEvents(t, f.fixture, base, func(ctx context.Context, tx *ledger.Tx, out []BatchResult) error {
 			for i := range items {
 				if out[i].Err != nil {
 					continue
 				}
-				if err := recordEvents(ctx, tx, f.l.DB(), items[i:i+1], preps[i:i+1], out[i:i+1]); err != nil {
+				if err := recordEvents(ctx, tx, f.l.DB(), items[i:i+1], preps[i:i+1], nil, out[i:i+1]); err != nil {
 					return err
 				}
 			}

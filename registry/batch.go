@@ -91,3 +91,48 @@ func prepareEvents[T any](items []T, prepare func(T) (string, term.Date, *Error)
 	}
 	return preps, base
 }
+
+// WriteAhead writes n items in batches of size in order, each made ready (prepare: a
+// Prepare… call and whatever the caller draws or reads for it) while the batch before it is
+// written (write: the matching Register…/Record…). It is how a bulk loader keeps the ledger's
+// one committer on statements rather than waiting for Go work between two writes. The first
+// error of either stops both, and the preparing is waited for before WriteAhead returns.
+func WriteAhead[B any](ctx context.Context, n, size int, prepare func(ctx context.Context, start, end int) (B, error),
+	write func(start, end int, b B) error) error {
+	type batch struct {
+		start, end int
+		b          B
+		err        error
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	batches := make(chan batch, 1)
+	defer func() { // a load stopped early stops the preparing too, and waits for it
+		cancel()
+		for range batches {
+		}
+	}()
+	go func() {
+		defer close(batches)
+		for start := 0; start < n; start += size {
+			x := batch{start: start, end: min(start+size, n)}
+			x.b, x.err = prepare(ctx, x.start, x.end)
+			select {
+			case batches <- x:
+			case <-ctx.Done():
+				return
+			}
+			if x.err != nil {
+				return
+			}
+		}
+	}()
+	for x := range batches {
+		if x.err != nil {
+			return x.err
+		}
+		if err := write(x.start, x.end, x.b); err != nil {
+			return err
+		}
+	}
+	return nil
+}

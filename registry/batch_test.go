@@ -1,6 +1,11 @@
 package registry
 
 import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
 	"testing"
 
 	"github.com/google/uuid"
@@ -100,4 +105,58 @@ func TestBatchWrites(t *testing.T) {
 
 	// The batch wrote what replay writes.
 	f.rebuildMatches()
+}
+
+// WriteAhead writes every batch once, in order, and prepares at most two batches past the one
+// being written; an error of either side is returned and nothing after it is written.
+func TestWriteAhead(t *testing.T) {
+	var mu sync.Mutex
+	var prepared []int
+	var written []string
+	prep := func(failAt int) func(context.Context, int, int) (int, error) {
+		return func(_ context.Context, start, end int) (int, error) {
+			mu.Lock()
+			prepared = append(prepared, start)
+			mu.Unlock()
+			if start == failAt {
+				return 0, errors.New("prepare failed")
+			}
+			return end - start, nil
+		}
+	}
+	write := func(failAt int) func(int, int, int) error {
+		return func(start, end, n int) error {
+			mu.Lock()
+			defer mu.Unlock()
+			if start == failAt {
+				return errors.New("write failed")
+			}
+			if len(prepared) > len(written)+3 {
+				t.Errorf("writing [%d, %d) with %d batches prepared", start, end, len(prepared))
+			}
+			written = append(written, fmt.Sprintf("%d-%d:%d", start, end, n))
+			return nil
+		}
+	}
+	for _, c := range []struct {
+		name                string
+		prepFail, writeFail int
+		want                string
+		wantErr             string
+	}{
+		{"All", -1, -1, "0-3:3 3-6:3 6-7:1", ""},
+		{"PrepareFails", 3, -1, "0-3:3", "prepare failed"},
+		{"WriteFails", -1, 3, "0-3:3", "write failed"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			prepared, written = nil, nil
+			err := WriteAhead(context.Background(), 7, 3, prep(c.prepFail), write(c.writeFail))
+			if got := strings.Join(written, " "); got != c.want {
+				t.Errorf("written %q, want %q", got, c.want)
+			}
+			if (err == nil) != (c.wantErr == "") || err != nil && err.Error() != c.wantErr {
+				t.Errorf("err = %v, want %q", err, c.wantErr)
+			}
+		})
+	}
 }

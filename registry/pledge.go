@@ -47,7 +47,7 @@ func (s *Service) writePledges(ctx context.Context, b *PledgeBatch) ([]pledgeOut
 				run[i] = &c
 			}
 		}
-		return recordMadePledges(ctx, tx, s.l.DB(), run, b.made, out)
+		return recordPledges(ctx, tx, s.l.DB(), run, b.made, out)
 	})
 	if err != nil {
 		return nil, pledgeWriteError(err)

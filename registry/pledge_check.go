@@ -118,8 +118,9 @@ func loadPledgeView(ctx context.Context, db bun.IDB, ps []*pledgePayload) (*pled
 // listings (?2). Each row is tagged (t) with what it is and sorted as its own query sorted it.
 // The spans are found by asset id alone, the current ones kept after (MATERIALIZED keeps the
 // planner from pushing known_to IS NULL down): with the statistics a bulk import has just
-// outdated, the planner ANDed asset_spans_current (every current span in the register) into
-// the lookup, 5 ms a batch at 27k rights instead of 0.2 (docs/BENCHMARKS.md, fifth session).
+// outdated, the planner ANDed the index of every current span in the register (0003's
+// asset_spans_current, since dropped by 0025) into the lookup, 5 ms a batch at 27k rights
+// instead of 0.2 (docs/BENCHMARKS.md, fifth session); the read keeps to the asset's spans.
 const pledgeReadSetSQL = `WITH spans AS MATERIALIZED (SELECT * FROM registry.asset_spans WHERE asset_id = ANY(?1::uuid[]))
 	SELECT 0 AS t, id::text AS k, 0::bigint AS o, NULL::text AS s,
 	    name AS c1, kind AS c2, region_code AS c3, NULL::text AS c4, NULL::text AS c5, NULL::text AS c6, NULL::text AS c7
@@ -329,15 +330,11 @@ func (v *pledgeView) recorded(p *pledgePayload, seq, lastSeq int64) Pledge {
 }
 
 // recordPledges checks the prepared registrations ps in order (nil: refused already) and
-// records the accepted ones: out[i].Err is a refusal, out[i].ID the new pledge.
-func recordPledges(ctx context.Context, tx *ledger.Tx, pool *bun.DB, ps []*pledgePayload, out []pledgeOutcome) error {
-	return recordMadePledges(ctx, tx, pool, ps, nil, out)
-}
-
-// recordMadePledges is recordPledges with payloads made ahead (made[i] for ps[i], nil where
-// none was; made itself may be nil): a registration whose checked payload is the one made
-// ahead is appended with its canonical form as made; any other with the payload as checked.
-func recordMadePledges(ctx context.Context, tx *ledger.Tx, pool *bun.DB, ps []*pledgePayload, made []*madePledge, out []pledgeOutcome) error {
+// records the accepted ones: out[i].Err is a refusal, out[i].ID the new pledge. made[i] is
+// ps[i]'s payload made ahead (PreparePledges), nil where none was (made itself may be nil): a
+// registration whose checked payload is that one is appended with its canonical form as made;
+// any other with the payload as checked.
+func recordPledges(ctx context.Context, tx *ledger.Tx, pool *bun.DB, ps []*pledgePayload, made []*madePledge, out []pledgeOutcome) error {
 	db := withPrepared(tx.DB(), pool)
 	v, err := loadPledgeView(ctx, db, ps)
 	if err != nil {

@@ -64,7 +64,7 @@ func newVerdicts(t *testing.T, f *pledgeFixture, ps []*pledgePayload) []verdict 
 	t.Helper()
 	res := make([]pledgeOutcome, len(ps))
 	_, err := f.l.Write(f.ctx, func(ctx context.Context, tx *ledger.Tx) error {
-		if err := recordPledges(ctx, tx, f.l.DB(), ps, res); err != nil {
+		if err := recordPledges(ctx, tx, f.l.DB(), ps, nil, res); err != nil {
 			return err
 		}
 		return errRollback

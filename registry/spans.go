@@ -63,7 +63,7 @@ type loaded struct {
 func loadAssets(ctx context.Context, db bun.IDB, seq int64, where string, args ...any) ([]*loaded, error) {
 	rows, err := db.QueryContext(ctx, `SELECT a.id, a.kind, a.number, a.title, a.region_code, a.region_explicit,
 		a.filed_on::text, a.attributes::text, a.registered_seq,
-		a.registered_owners::text[], a.registered_region, a.registered_granted_on::text
+		a.registered_owners, a.registered_region, a.registered_granted_on::text
 		FROM registry.assets a WHERE `+where+` ORDER BY a.id`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("registry: load assets: %w", err)
@@ -74,9 +74,8 @@ func loadAssets(ctx context.Context, db bun.IDB, seq int64, where string, args .
 		var l loaded
 		var kind, attrs, regRegion string
 		var filed, regGranted *string
-		var regOwners []string
 		if err := rows.Scan(&l.id, &kind, &l.number, &l.title, &l.f.Region, &l.explicit, &filed, &attrs, &l.regSeq,
-			pgdialect.Array(&regOwners), &regRegion, &regGranted); err != nil {
+			pgdialect.Array(&l.f.Owners), &regRegion, &regGranted); err != nil {
 			rows.Close()
 			return nil, err
 		}
@@ -88,10 +87,6 @@ func loadAssets(ctx context.Context, db bun.IDB, seq int64, where string, args .
 		}
 		// Registration facts keep the registration's owners, region and grant date; the fold
 		// applies the events after it.
-		if l.f.Owners, err = parseUUIDs(regOwners); err != nil {
-			rows.Close()
-			return nil, fmt.Errorf("registry: load assets: %w", err)
-		}
 		l.f.Region, l.f.GrantedOn = regRegion, parseDateCol(regGranted)
 		out = append(out, &l)
 		byID[l.id] = &l

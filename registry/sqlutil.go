@@ -117,16 +117,3 @@ func uuidStrings(ids []uuid.UUID) []string {
 	}
 	return out
 }
-
-// parseUUIDs is uuidStrings' inverse, for a uuid[] column scanned as text.
-func parseUUIDs(ss []string) ([]uuid.UUID, error) {
-	out := make([]uuid.UUID, len(ss))
-	for i, s := range ss {
-		id, err := uuid.Parse(s)
-		if err != nil {
-			return nil, err
-		}
-		out[i] = id
-	}
-	return out, nil
-}

@@ -8,13 +8,13 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/google/uuid"
 	"github.com/uptrace/bun"
 	"github.com/uptrace/bun/dialect/pgdialect"
 	"github.com/uptrace/bun/schema"
 
+	"ipledger/ledger/sqlarray"
 	"ipledger/migrations/pgdb"
 )
 
@@ -157,23 +157,12 @@ func arrayLiteral(v any) (any, bool) {
 	if rv := reflect.ValueOf(v); rv.Kind() == reflect.Slice && rv.IsNil() {
 		return nil, true
 	}
+	if ss, ok := v.([]string); ok {
+		return sqlarray.Literal(ss), true
+	}
 	var b strings.Builder
 	b.WriteByte('{')
 	switch s := v.(type) {
-	case []string:
-		n := 2
-		for _, e := range s {
-			n += len(e) + 3
-		}
-		b.Grow(n + n/16)
-		for i, e := range s {
-			if i > 0 {
-				b.WriteByte(',')
-			}
-			b.WriteByte('"')
-			writeArrayElem(&b, e)
-			b.WriteByte('"')
-		}
 	case []int64:
 		for i, e := range s {
 			if i > 0 {
@@ -193,29 +182,4 @@ func arrayLiteral(v any) (any, bool) {
 	}
 	b.WriteByte('}')
 	return b.String(), true
-}
-
-// writeArrayElem writes e quoted as an array element: '"' and '\\' escaped, an invalid UTF-8
-// byte as U+FFFD (as ranging over it gives). A valid e is copied a run of plain bytes at a
-// time: a batch of a thousand asset events binds its payloads (a fifth of a megabyte) this way
-// on the ledger's one committer.
-func writeArrayElem(b *strings.Builder, e string) {
-	if !utf8.ValidString(e) {
-		for _, r := range e {
-			if r == '"' || r == '\\' {
-				b.WriteByte('\\')
-			}
-			b.WriteRune(r)
-		}
-		return
-	}
-	start := 0
-	for j := 0; j < len(e); j++ {
-		if c := e[j]; c == '"' || c == '\\' {
-			b.WriteString(e[start:j])
-			b.WriteByte('\\')
-			start = j // the byte itself follows its backslash
-		}
-	}
-	b.WriteString(e[start:])
 }

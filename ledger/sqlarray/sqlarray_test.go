@@ -1,8 +1,9 @@
 package sqlarray_test
 
 import (
+	"math/rand/v2"
+	"strings"
 	"testing"
-	"unicode/utf8"
 
 	"github.com/uptrace/bun/dialect/pgdialect"
 	"github.com/uptrace/bun/schema"
@@ -36,12 +37,40 @@ func FuzzText(f *testing.F) {
 	f.Add("a", `"b\'`)
 	f.Add("", "生成")
 	f.Fuzz(func(t *testing.T, a, b string) {
-		if !utf8.ValidString(a) || !utf8.ValidString(b) {
-			return // outside Text's domain (testdata: bun writes U+FFFD, Text the byte)
-		}
 		ss := []string{a, b}
 		if got, want := string(sqlarray.Text(ss)), bunText(t, ss); got != want {
 			t.Fatalf("Text(%q) = %s, want %s", ss, got, want)
 		}
 	})
+}
+
+// Literal writes every element as ranging over it rune by rune writes it (the bound arrays' way
+// before it copied runs of plain bytes): quotes and backslashes escaped anywhere in a run,
+// multi-byte characters whole, an invalid byte as U+FFFD, a NUL and a single quote as they are.
+func TestLiteralAsRuneByRune(t *testing.T) {
+	byRunes := func(e string) string {
+		var b strings.Builder
+		for _, r := range e {
+			if r == '"' || r == '\\' {
+				b.WriteByte('\\')
+			}
+			b.WriteRune(r)
+		}
+		return b.String()
+	}
+	cases := []string{"", `"`, `\`, `\\"\"`, `{"a": "b\"c"}`, "通辽 \"专利\" \\ x", "a\xffb\"", "\xe9\x80", "'", "x\x00y"}
+	rng := rand.New(rand.NewPCG(1, 2))
+	alphabet := []string{"a", `"`, `\`, "通", "\xff", "'", "{", ",", " "}
+	for range 2000 {
+		var b strings.Builder
+		for range rng.IntN(12) {
+			b.WriteString(alphabet[rng.IntN(len(alphabet))])
+		}
+		cases = append(cases, b.String())
+	}
+	for _, e := range cases {
+		if got, want := sqlarray.Literal([]string{e}), `{"`+byRunes(e)+`"}`; got != want {
+			t.Fatalf("%q: wrote %q, want %q", e, got, want)
+		}
+	}
 }

@@ -118,42 +118,21 @@ func (im *Importer) Import(ctx context.Context, r io.Reader, format string, prog
 	if size <= 0 {
 		size = defaultBatch
 	}
-	ctx, cancel := context.WithCancel(ctx)
-	batches := make(chan batch, 1)
-	defer func() { // an import stopped early stops the preparing too, and waits for it
-		cancel()
-		for range batches {
-		}
-	}()
-	go func() {
-		defer close(batches)
-		for start := 0; start < len(data); start += size {
-			b := im.prepare(ctx, data[start:min(start+size, len(data))], col)
-			select {
-			case batches <- b:
-			case <-ctx.Done():
-				return
-			}
-			if b.err != nil {
-				return
-			}
-		}
-	}()
 	done := 0
 	if progress != nil {
 		progress(done, rep.Rows)
 	}
-	for b := range batches {
-		if b.err != nil {
-			return rep, b.err
-		}
+	err = registry.WriteAhead(ctx, len(data), size, func(ctx context.Context, start, end int) (batch, error) {
+		b := im.prepare(ctx, data[start:end], col)
+		return b, b.err
+	}, func(_, _ int, b batch) error {
 		for _, e := range b.fails {
 			rep.fail(e)
 		}
 		if len(b.rows) > 0 {
 			res, err := im.s.RegisterPrepared(ctx, b.prep)
 			if err != nil {
-				return rep, fmt.Errorf("import: rows %d to %d: %w", b.rows[0], b.rows[len(b.rows)-1], err)
+				return fmt.Errorf("import: rows %d to %d: %w", b.rows[0], b.rows[len(b.rows)-1], err)
 			}
 			for i, x := range res {
 				switch {
@@ -170,6 +149,10 @@ func (im *Importer) Import(ctx context.Context, r io.Reader, format string, prog
 		if progress != nil {
 			progress(done, rep.Rows)
 		}
+		return nil
+	})
+	if err != nil {
+		return rep, err
 	}
 	sortErrors(rep.Errors)
 	return rep, im.settle(ctx, rep.Added)

@@ -137,7 +137,7 @@ func (c *City) RegisterAssets(ctx context.Context) error {
 		ins  []registry.AssetInput
 		prep *registry.AssetBatch
 	}
-	err := ahead(ctx, o.Assets, o.Batch, func(ctx context.Context, start, end int) (batch, error) {
+	err := registry.WriteAhead(ctx, o.Assets, o.Batch, func(ctx context.Context, start, end int) (batch, error) {
 		b := batch{ins: make([]registry.AssetInput, end-start)}
 		for j := range b.ins {
 			b.ins[j] = c.drawAsset(rng, parties, today, start+j)
@@ -225,7 +225,7 @@ func (c *City) plan() (start, end term.Date) {
 func (c *City) RecordEvents(ctx context.Context) error {
 	evs := c.drawEvents()
 	recorded := 0
-	err := ahead(ctx, len(evs), c.o.EventBatch, func(ctx context.Context, start, end int) (*registry.AssetEventBatch, error) {
+	err := registry.WriteAhead(ctx, len(evs), c.o.EventBatch, func(ctx context.Context, start, end int) (*registry.AssetEventBatch, error) {
 		return c.reg.PrepareAssetEvents(ctx, evs[start:end])
 	}, func(start, end int, b *registry.AssetEventBatch) error {
 		res, err := c.reg.RecordPreparedEvents(ctx, b)
@@ -244,48 +244,6 @@ func (c *City) RecordEvents(ctx context.Context) error {
 		return fmt.Errorf("generate events: %w", err)
 	}
 	return c.reg.Analyze(ctx)
-}
-
-// ahead makes ready the batches [start, end) of n items in steps of size (prepare), each while
-// the one before it is written (write), and writes them in order. The first error stops both.
-func ahead[B any](ctx context.Context, n, size int, prepare func(ctx context.Context, start, end int) (B, error),
-	write func(start, end int, b B) error) error {
-	type batch struct {
-		start, end int
-		b          B
-		err        error
-	}
-	ctx, cancel := context.WithCancel(ctx)
-	batches := make(chan batch, 1)
-	defer func() { // a load stopped early stops the preparing too, and waits for it
-		cancel()
-		for range batches {
-		}
-	}()
-	go func() {
-		defer close(batches)
-		for start := 0; start < n; start += size {
-			x := batch{start: start, end: min(start+size, n)}
-			x.b, x.err = prepare(ctx, x.start, x.end)
-			select {
-			case batches <- x:
-			case <-ctx.Done():
-				return
-			}
-			if x.err != nil {
-				return
-			}
-		}
-	}()
-	for x := range batches {
-		if x.err != nil {
-			return x.err
-		}
-		if err := write(x.start, x.end, x.b); err != nil {
-			return err
-		}
-	}
-	return nil
 }
 
 // drawEvents draws events over 2021–2025 (grants, renewals, lapses, transfers, recognitions,
@@ -370,7 +328,7 @@ func (c *City) RegisterPledges(ctx context.Context) error {
 	}
 	var amends []registry.PledgeEventItem
 	recorded := 0
-	err := ahead(ctx, len(pls), o.EventBatch, func(ctx context.Context, start, end int) (*registry.PledgeBatch, error) {
+	err := registry.WriteAhead(ctx, len(pls), o.EventBatch, func(ctx context.Context, start, end int) (*registry.PledgeBatch, error) {
 		return c.reg.PreparePledges(ctx, pls[start:end])
 	}, func(start, end int, b *registry.PledgeBatch) error {
 		chunk := pls[start:end]
