@@ -196,12 +196,13 @@ func (c *Cluster) initdb(ctx context.Context) error {
 	return nil
 }
 
-// serverMalloc keeps the memory a backend frees for its next statement. By default glibc
-// gives an allocation of more than 128 KB pages of its own and returns them to the system when
-// it is freed; a bulk write's megabyte statements, their arrays and their hash tables then
-// fault in fresh pages on every batch (page faults were 6-9% of the import's backend in
-// perf). The thresholds are those glibc would reach by itself after a few such allocations,
-// set from the start.
+// serverMalloc keeps the memory a backend frees for its next statement. glibc gives an
+// allocation above its threshold (128 KB at first) pages of its own and returns them when it is
+// freed, and trims the heap's top whenever twice the threshold is free there; it raises the
+// threshold only to the largest block freed yet. A bulk write's megabyte statements, arrays and
+// hash tables then faulted in fresh pages batch after batch: page faults were 6-9% of the
+// import's backend (perf), and with these settings the 100k import's backend takes 35,000
+// minor faults instead of 65,000 (docs/BENCHMARKS.md, seventh session).
 const serverMalloc = "GLIBC_TUNABLES=glibc.malloc.mmap_threshold=33554432:glibc.malloc.trim_threshold=134217728"
 
 func tail(b []byte) string {
