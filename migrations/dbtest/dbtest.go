@@ -43,11 +43,21 @@ var (
 // Main runs a package's tests and stops the private cluster afterwards. Call it from TestMain.
 func Main(m *testing.M) {
 	code := m.Run()
+	dropReference()
 	if cluster != nil {
 		_ = cluster.Stop()
 		_ = os.RemoveAll(filepath.Dir(cluster.Dir))
 	}
 	os.Exit(code)
+}
+
+// ready sets the server and the template up once per test binary.
+func ready(tb testing.TB) {
+	tb.Helper()
+	once.Do(func() { setupErr = setup() })
+	if setupErr != nil {
+		tb.Fatalf("dbtest: %v", setupErr)
+	}
 }
 
 func setup() error {
@@ -157,10 +167,7 @@ type DB struct {
 // New creates a fresh migrated database for t, dropped when t ends.
 func New(t testing.TB) *DB {
 	t.Helper()
-	once.Do(func() { setupErr = setup() })
-	if setupErr != nil {
-		t.Fatalf("dbtest: %v", setupErr)
-	}
+	ready(t)
 	ctx := context.Background()
 	name := fmt.Sprintf("t_%d_%d", os.Getpid(), counter.Add(1))
 	super, err := pgdb.Open(superDSN, pgdb.Config{MaxConns: 1})
@@ -208,10 +215,7 @@ func connect(t testing.TB, name string) *DB {
 // cluster it would vanish with the cluster, so it refuses.
 func Named(t testing.TB, name string) (d *DB, created bool) {
 	t.Helper()
-	once.Do(func() { setupErr = setup() })
-	if setupErr != nil {
-		t.Fatalf("dbtest: %v", setupErr)
-	}
+	ready(t)
 	if cluster != nil {
 		t.Fatalf("dbtest: a kept database %q needs TEST_DATABASE_URL (a private cluster is removed at exit)", name)
 	}

@@ -4,67 +4,72 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strconv"
+	"sync"
 	"testing"
 	"time"
+
+	"github.com/uptrace/bun"
 
 	"ipledger/migrations/pgdb"
 )
 
+// The reference's database: one per test binary, its table emptied before each reading and the
+// database dropped by Main. Dropping it after every reading would checkpoint the server (DROP
+// DATABASE waits for one), right before or after the load being measured.
+var (
+	refMu sync.Mutex
+	refDB string
+)
+
 // ReferenceRate is the raw write rate every speed target is a ratio to: pgbench's one-row
 // INSERT at 32 clients, for d, on the server the tests use (their private cluster, durable
-// when IPLEDGER_TEST_DURABLE is set, or TEST_DATABASE_URL's), in a database of its own that is
-// dropped afterwards. It returns transactions per second.
+// when IPLEDGER_TEST_DURABLE is set, or TEST_DATABASE_URL's). cmd/ipledger-load/bench-http.sh
+// measures the same for the HTTP targets. It returns transactions per second.
 func ReferenceRate(tb testing.TB, d time.Duration) float64 {
 	tb.Helper()
-	once.Do(func() { setupErr = setup() })
-	if setupErr != nil {
-		tb.Fatalf("dbtest: %v", setupErr)
+	ready(tb)
+	refMu.Lock()
+	defer refMu.Unlock()
+	ctx := context.Background()
+	if refDB == "" {
+		name := fmt.Sprintf("pgbench_%d", os.Getpid())
+		if err := createReference(ctx, name); err != nil {
+			tb.Fatalf("dbtest: %v", err)
+		}
+		refDB = name
+	}
+	db, err := openAs(superDSN, refDB)
+	if err != nil {
+		tb.Fatalf("dbtest: reference database: %v", err)
+	}
+	_, err = db.ExecContext(ctx, `TRUNCATE one_row RESTART IDENTITY`)
+	db.Close()
+	if err != nil {
+		tb.Fatalf("dbtest: empty the reference table: %v", err)
 	}
 	bin, err := pgdb.FindBinaries()
 	if err != nil {
 		tb.Fatalf("dbtest: pgbench: %v", err)
 	}
-	ctx := context.Background()
-	name := fmt.Sprintf("pgbench_%d_%d", os.Getpid(), counter.Add(1))
-	super, err := pgdb.Open(superDSN, pgdb.Config{MaxConns: 1})
+	conn, env, err := pgdb.LibpqArgs(superDSN)
 	if err != nil {
-		tb.Fatal(err)
-	}
-	defer super.Close()
-	if _, err := super.ExecContext(ctx, `CREATE DATABASE `+name); err != nil {
-		tb.Fatalf("dbtest: create database: %v", err)
-	}
-	defer super.ExecContext(context.Background(), `DROP DATABASE IF EXISTS `+name+` WITH (FORCE)`)
-	conn, err := pgbenchConn(name)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	dsn, err := pgdb.WithUserDB(superDSN, userOf(superDSN), passwordOf(superDSN), name)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	db, err := pgdb.Open(dsn, pgdb.Config{MaxConns: 1})
-	if err != nil {
-		tb.Fatal(err)
-	}
-	_, err = db.ExecContext(ctx, `CREATE TABLE one_row (id bigserial PRIMARY KEY, v text NOT NULL, at timestamptz NOT NULL DEFAULT now())`)
-	db.Close()
-	if err != nil {
-		tb.Fatalf("dbtest: pgbench table: %v", err)
+		tb.Fatalf("dbtest: pgbench: %v", err)
 	}
 	script := filepath.Join(tb.TempDir(), "insert.sql")
 	if err := os.WriteFile(script, []byte("INSERT INTO one_row (v) VALUES ('x');\n"), 0o644); err != nil {
-		tb.Fatal(err)
+		tb.Fatalf("dbtest: pgbench script: %v", err)
 	}
+	// A server that asked for a password none was given for would have pgbench prompt for it.
+	pctx, cancel := context.WithTimeout(ctx, d+time.Minute)
+	defer cancel()
 	args := append([]string{"-n", "-c", "32", "-j", "2", "-T", strconv.Itoa(max(1, int(d.Seconds()))), "-f", script}, conn...)
-	cmd := exec.CommandContext(ctx, filepath.Join(bin, "pgbench"), args...)
-	cmd.Env = append(os.Environ(), "PGPASSWORD="+passwordOf(superDSN))
+	cmd := exec.CommandContext(pctx, filepath.Join(bin, "pgbench"), append(args, refDB)...)
+	cmd.Env = append(append(os.Environ(), "LC_ALL=C"), env...)
 	out, err := cmd.CombinedOutput()
 	if err != nil {
 		tb.Fatalf("dbtest: pgbench: %v\n%s", err, out)
@@ -76,18 +81,53 @@ func ReferenceRate(tb testing.TB, d time.Duration) float64 {
 	return tps
 }
 
-// pgbenchConn is pgbench's connection arguments for database name on the tests' server.
-func pgbenchConn(name string) ([]string, error) {
-	if cluster != nil {
-		return []string{"-h", cluster.Dir, "-p", "5432", "-U", pgdb.Superuser, name}, nil
-	}
-	u, err := url.Parse(superDSN)
+// createReference creates the reference's database and its one table.
+func createReference(ctx context.Context, name string) error {
+	super, err := pgdb.Open(superDSN, pgdb.Config{MaxConns: 1})
 	if err != nil {
-		return nil, fmt.Errorf("dbtest: TEST_DATABASE_URL: %w", err)
+		return err
 	}
-	u.Path = "/" + name
-	u.User = url.User(userOf(superDSN)) // the password goes in PGPASSWORD, not on a command line
-	return []string{u.String()}, nil
+	defer super.Close()
+	if _, err := super.ExecContext(ctx, `CREATE DATABASE `+name); err != nil {
+		return fmt.Errorf("create the reference database: %w", err)
+	}
+	db, err := openAs(superDSN, name)
+	if err != nil {
+		return fmt.Errorf("reference database: %w", err)
+	}
+	defer db.Close()
+	if _, err := db.ExecContext(ctx, `CREATE TABLE one_row (id bigserial PRIMARY KEY, v text NOT NULL, at timestamptz NOT NULL DEFAULT now())`); err != nil {
+		return fmt.Errorf("reference table: %w", err)
+	}
+	return nil
+}
+
+// dropReference drops the reference's database, if a reading made one (a shared server keeps
+// what a private cluster loses with its directory).
+func dropReference() {
+	refMu.Lock()
+	defer refMu.Unlock()
+	if refDB == "" || cluster != nil {
+		return
+	}
+	super, err := pgdb.Open(superDSN, pgdb.Config{MaxConns: 1})
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "dbtest: drop %s: %v\n", refDB, err)
+		return
+	}
+	defer super.Close()
+	if _, err := super.ExecContext(context.Background(), `DROP DATABASE IF EXISTS `+refDB+` WITH (FORCE)`); err != nil {
+		fmt.Fprintf(os.Stderr, "dbtest: drop %s: %v\n", refDB, err)
+	}
+}
+
+// openAs opens database name on dsn's server as dsn's user.
+func openAs(dsn, name string) (*bun.DB, error) {
+	u, err := pgdb.WithUserDB(dsn, userOf(dsn), passwordOf(dsn), name)
+	if err != nil {
+		return nil, err
+	}
+	return pgdb.Open(u, pgdb.Config{MaxConns: 1})
 }
 
 var tpsLine = regexp.MustCompile(`(?m)^tps = ([0-9.]+)`)

@@ -2,6 +2,8 @@ package dbtest
 
 import (
 	"context"
+	"fmt"
+	"os"
 	"testing"
 	"time"
 
@@ -10,20 +12,35 @@ import (
 
 func TestMain(m *testing.M) { Main(m) }
 
-// TestReferenceRate: pgbench runs on the tests' server, reports a rate, and leaves no
-// database behind.
+// TestReferenceRate: readings share one database of the test binary's (no checkpoint-taking
+// DROP DATABASE between them), each in an emptied table, and pgbench's rows are there.
 func TestReferenceRate(t *testing.T) {
-	if rate := ReferenceRate(t, time.Second); rate <= 0 {
-		t.Fatalf("rate %v", rate)
+	ctx := context.Background()
+	ReferenceRate(t, time.Second)
+	db, err := openAs(superDSN, refDB)
+	if err != nil {
+		t.Fatal(err)
 	}
+	defer db.Close()
+	if _, err := db.ExecContext(ctx, `INSERT INTO one_row (v) VALUES ('left over')`); err != nil {
+		t.Fatal(err)
+	}
+	ReferenceRate(t, time.Second)
 	super, err := pgdb.Open(superDSN, pgdb.Config{MaxConns: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer super.Close()
-	var left int
-	if err := super.QueryRowContext(context.Background(), `SELECT count(*) FROM pg_database WHERE datname LIKE 'pgbench\_%'`).Scan(&left); err != nil || left != 0 {
-		t.Fatalf("%d pgbench databases left (%v)", left, err)
+	var dbs int
+	if err := super.QueryRowContext(ctx, `SELECT count(*) FROM pg_database WHERE datname LIKE ?`, fmt.Sprintf("pgbench\\_%d%%", os.Getpid())).Scan(&dbs); err != nil || dbs != 1 {
+		t.Fatalf("%d reference databases of this process after two readings (%v), want 1", dbs, err)
+	}
+	var n, left int64
+	if err := db.QueryRowContext(ctx, `SELECT count(*), count(*) FILTER (WHERE v = 'left over') FROM one_row`).Scan(&n, &left); err != nil {
+		t.Fatal(err)
+	}
+	if n == 0 || left != 0 {
+		t.Fatalf("one_row holds %d rows, %d of them from before the reading: want the reading's rows alone", n, left)
 	}
 }
 

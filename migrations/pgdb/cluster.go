@@ -196,15 +196,6 @@ func (c *Cluster) initdb(ctx context.Context) error {
 	return nil
 }
 
-// serverMalloc keeps the memory a backend frees for its next statement. glibc gives an
-// allocation above its threshold (128 KB at first) pages of its own and returns them when it is
-// freed, and trims the heap's top whenever twice the threshold is free there; it raises the
-// threshold only to the largest block freed yet. A bulk write's megabyte statements, arrays and
-// hash tables then faulted in fresh pages batch after batch: page faults were 6-9% of the
-// import's backend (perf), and with these settings the 100k import's backend takes 35,000
-// minor faults instead of 65,000 (docs/BENCHMARKS.md, seventh session).
-const serverMalloc = "GLIBC_TUNABLES=glibc.malloc.mmap_threshold=33554432:glibc.malloc.trim_threshold=134217728"
-
 func tail(b []byte) string {
 	s := strings.TrimSpace(string(b))
 	if len(s) > 2000 {
@@ -252,7 +243,6 @@ func (c *Cluster) start(ctx context.Context, opts Options) error {
 	}
 	args = append(args, opts.Args...)
 	cmd := c.command(context.Background(), "postgres", args...)
-	cmd.Env = append(cmd.Env, serverMalloc)
 	logf, err := os.OpenFile(filepath.Join(filepath.Dir(c.Dir), filepath.Base(c.Dir)+".log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
 	if err != nil {
 		return fmt.Errorf("postgres log file: %w", err)
