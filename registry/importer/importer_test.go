@@ -290,8 +290,8 @@ func BenchmarkImport(b *testing.B) {
 	}
 	for i := 0; i < b.N; i++ {
 		// The reference (dbtest.ReferenceRate) before and after, the faster of the two: the
-		// machine's speed moves, and the load's own aftermath (its checkpoint) must not make
-		// the target easier.
+		// machine's speed moves, and the load's own aftermath (the writeback of its dirty
+		// pages) must not make the target easier.
 		b.StopTimer()
 		ref := dbtest.ReferenceRate(b, 10*time.Second)
 		b.StartTimer()

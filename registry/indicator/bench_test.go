@@ -34,7 +34,8 @@ func BenchmarkIndicators(b *testing.B) {
 	f := newFixture(b)
 	n := envInt("IPLEDGER_BENCH_ASSETS", 100_000)
 	// The reference before and after the load, the faster of the two: the machine's speed
-	// moves, and the load's own aftermath (its checkpoint) must not make the target easier.
+	// moves, and the load's own aftermath (the writeback of its dirty pages) must not make
+	// the target easier.
 	before := dbtest.ReferenceRate(b, 10*time.Second)
 	start := time.Now()
 	err := registrytest.Generate(f.ctx, f.reg, registrytest.GenOptions{Assets: n, Pledges: envInt("IPLEDGER_BENCH_PLEDGES", n/10),
