@@ -18,15 +18,10 @@ import (
 type Canonical struct{ b []byte }
 
 // CanonicalPayload marshals v and canonicalises it, as Tx.Append does with any other payload.
-// JSON already marshalled (json.RawMessage) is canonicalised as it is: canonicalising decodes
-// it, which checks it, so marshalling it again (a compaction) would only double the work.
 func CanonicalPayload(v any) (Canonical, error) {
-	raw, ok := v.(json.RawMessage)
-	if !ok {
-		var err error
-		if raw, err = json.Marshal(v); err != nil {
-			return Canonical{}, fmt.Errorf("ledger: marshal payload: %w", err)
-		}
+	raw, err := json.Marshal(v)
+	if err != nil {
+		return Canonical{}, fmt.Errorf("ledger: marshal payload: %w", err)
 	}
 	b, err := canonicalJSON(raw)
 	if err != nil {

@@ -242,11 +242,8 @@ func (s *Service) prepareAssets(ins []AssetInput) *AssetBatch {
 func makeAsset(p assetPayload, pol policy, write bool) (*madeAsset, error) {
 	m := &madeAsset{p: p}
 	if write {
-		raw, err := json.Marshal(&m.p)
-		if err != nil {
-			return nil, fmt.Errorf("registry: asset payload: %w", err)
-		}
-		if m.canon, err = ledger.CanonicalPayload(json.RawMessage(raw)); err != nil {
+		var err error
+		if m.canon, err = ledger.CanonicalPayload(&m.p); err != nil {
 			return nil, fmt.Errorf("registry: asset payload: %w", err)
 		}
 	}

@@ -240,11 +240,7 @@ func (s *Service) ListAssets(ctx context.Context, f AssetFilter) ([]Asset, strin
 			break
 		}
 		after = page[len(page)-1]
-		ids := make([]string, len(page))
-		for i, id := range page {
-			ids[i] = id.String()
-		}
-		vs, err := s.views(ctx, s.db, asOf, `a.id = ANY(?::uuid[])`, pgdialect.Array(ids))
+		vs, err := s.views(ctx, s.db, asOf, `a.id = ANY(?::uuid[])`, pgdialect.Array(uuidStrings(page)))
 		if err != nil {
 			return nil, "", err
 		}

@@ -24,10 +24,7 @@ func creditListings(ctx context.Context, db bun.IDB, ids []uuid.UUID, past bool)
 	if len(ids) == 0 {
 		return out, nil
 	}
-	strs := make([]string, len(ids))
-	for i, id := range ids {
-		strs[i] = id.String()
-	}
+	strs := uuidStrings(ids)
 	q := `SELECT party_id, list, listed_on, listed_ref AS source_ref, removed_on, coalesce(removed_ref, '') AS removed_ref
 		FROM registry.credit_listings WHERE party_id = ANY(?::uuid[])`
 	if !past {

@@ -317,11 +317,7 @@ func loadPledgeAssets(ctx context.Context, db bun.IDB, ids []uuid.UUID) (map[uui
 	if err != nil {
 		return nil, pol, err
 	}
-	strs := make([]string, len(ids))
-	for i, id := range ids {
-		strs[i] = id.String()
-	}
-	ls, err := loadAssets(ctx, db, 1<<62, `a.id = ANY(?::uuid[])`, pgdialect.Array(strs))
+	ls, err := loadAssets(ctx, db, 1<<62, `a.id = ANY(?::uuid[])`, pgdialect.Array(uuidStrings(ids)))
 	if err != nil {
 		return nil, pol, err
 	}

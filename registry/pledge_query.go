@@ -273,11 +273,7 @@ func (s *Service) pledgePage(ctx context.Context, where string, args []any, limi
 		ids = ids[:limit]
 		next = encodeCursor(ids[limit-1])
 	}
-	strs := make([]string, len(ids))
-	for i, id := range ids {
-		strs[i] = id.String()
-	}
-	ps, err := s.loadPledges(ctx, s.db, `p.id = ANY(?::uuid[])`, pgdialect.Array(strs))
+	ps, err := s.loadPledges(ctx, s.db, `p.id = ANY(?::uuid[])`, pgdialect.Array(uuidStrings(ids)))
 	if err != nil {
 		return nil, "", err
 	}

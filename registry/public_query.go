@@ -118,11 +118,7 @@ func (s *Service) openRights(ctx context.Context, asOf term.Date, ids []uuid.UUI
 	if len(ids) == 0 {
 		return out, nil
 	}
-	strs := make([]string, len(ids))
-	for i, id := range ids {
-		strs[i] = id.String()
-	}
-	as, err := s.views(ctx, s.db, asOf, `a.id = ANY(?::uuid[])`, pgdialect.Array(strs))
+	as, err := s.views(ctx, s.db, asOf, `a.id = ANY(?::uuid[])`, pgdialect.Array(uuidStrings(ids)))
 	if err != nil {
 		return nil, err
 	}

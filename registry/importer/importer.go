@@ -179,9 +179,8 @@ func (im *Importer) settle(ctx context.Context, added int) error {
 // batch is a run of the file's data rows made ready to write: the inputs of those that parsed
 // and whose owners were found, with their row numbers; the others' errors.
 type batch struct {
-	n     int // data rows in the run
-	ins   []registry.AssetInput
-	prep  *registry.AssetBatch // ins made ready to write
+	n     int                  // data rows in the run
+	prep  *registry.AssetBatch // the rows parsed and resolved, made ready to write
 	rows  []int
 	fails []RowError
 	err   error // the database failed: nothing of this run was checked
@@ -202,7 +201,8 @@ func (im *Importer) prepare(ctx context.Context, recs []record, col map[string]i
 		b.err = err
 		return b
 	}
-	b.ins, b.rows = make([]registry.AssetInput, 0, len(recs)), make([]int, 0, len(recs))
+	ins := make([]registry.AssetInput, 0, len(recs))
+	b.rows = make([]int, 0, len(recs))
 	for _, pr := range raw {
 		if pr.err != nil {
 			b.fails = append(b.fails, *pr.err)
@@ -217,10 +217,10 @@ func (im *Importer) prepare(ctx context.Context, recs []record, col map[string]i
 			b.fails = append(b.fails, *fail)
 			continue
 		}
-		b.ins, b.rows = append(b.ins, in), append(b.rows, pr.row)
+		ins, b.rows = append(ins, in), append(b.rows, pr.row)
 	}
-	if len(b.ins) > 0 {
-		b.prep, b.err = im.s.PrepareAssets(ctx, b.ins)
+	if len(ins) > 0 {
+		b.prep, b.err = im.s.PrepareAssets(ctx, ins)
 	}
 	return b
 }
