@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -16,7 +17,6 @@ import (
 
 	"github.com/transparency-dev/merkle/compact"
 	"github.com/uptrace/bun"
-	"github.com/uptrace/bun/dialect/pgdialect"
 
 	"ipledger/ledger/sqlarray"
 )
@@ -718,17 +718,32 @@ func insertEntryValues(ctx context.Context, tx bun.Tx, entries []Entry) error {
 	return nil
 }
 
-// insertEntryArrays inserts entries in one statement of arrays. The payload is sent as text and
-// cast row by row (Postgres reads that faster than a jsonb[] literal), the hashes as hex.
+// insertEntryArraysSQL inserts entries from ten arrays. The payload is sent as text and cast row
+// by row (Postgres reads that faster than a jsonb[] literal), the hashes as hex.
+const insertEntryArraysSQL = `INSERT INTO ledger.entries (seq, kind, subject, actor, effective_on, recorded_at, payload, idempotency_key, prev_hash, hash)
+	SELECT seq, kind, subject, actor, eff, rec, payload::jsonb, nullif(key, ''), decode(prev, 'hex'), decode(hash, 'hex')
+	FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::date[], $6::timestamptz[], $7::text[], $8::text[], $9::text[], $10::text[])
+		AS u(seq, kind, subject, actor, eff, rec, payload, key, prev, hash)`
+
+// insertEntryArrays inserts entries in one statement of arrays, bound as the parameters of a
+// statement prepared on the transaction's connection: written into the text by bun, the
+// megabytes of arrays were copied into it in Go, between statements, and then scanned by
+// Postgres as one string literal before being read as arrays (docs/BENCHMARKS.md, eighth
+// session).
 func insertEntryArrays(ctx context.Context, tx bun.Tx, es []Entry) error {
 	n := len(es)
-	seqs := make([]int64, n)
+	seqs := make([]byte, 0, 12*n)
 	kinds, subjects, actors, effs, recs := make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
 	payloads, keys, prevs, hashes := make([]string, n), make([]string, n), make([]string, n), make([]string, n)
 	var eff, rec time.Time // the last formatted: a write's entries share their recording time, mostly their day
+	seqs = append(seqs, '{')
 	for i := range es {
 		e := &es[i]
-		seqs[i], kinds[i], subjects[i], actors[i] = e.Seq, e.Kind, e.Subject, e.Actor
+		if i > 0 {
+			seqs = append(seqs, ',')
+		}
+		seqs = strconv.AppendInt(seqs, e.Seq, 10)
+		kinds[i], subjects[i], actors[i] = e.Kind, e.Subject, e.Actor
 		if i == 0 || !e.EffectiveOn.Equal(eff) {
 			eff, effs[i] = e.EffectiveOn, e.EffectiveDate()
 		} else {
@@ -742,12 +757,15 @@ func insertEntryArrays(ctx context.Context, tx bun.Tx, es []Entry) error {
 		payloads[i], keys[i] = string(e.Payload), e.IdempotencyKey // "": none (NULL below)
 		prevs[i], hashes[i] = hex.EncodeToString(e.PrevHash[:]), hex.EncodeToString(e.Hash[:])
 	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO ledger.entries (seq, kind, subject, actor, effective_on, recorded_at, payload, idempotency_key, prev_hash, hash)
-		SELECT seq, kind, subject, actor, eff, rec, payload::jsonb, nullif(key, ''), decode(prev, 'hex'), decode(hash, 'hex')
-		FROM unnest(?::bigint[], ?::text[], ?::text[], ?::text[], ?::date[], ?::timestamptz[], ?::text[], ?::text[], ?::text[], ?::text[])
-			AS u(seq, kind, subject, actor, eff, rec, payload, key, prev, hash)`,
-		pgdialect.Array(seqs), sqlarray.Text(kinds), sqlarray.Text(subjects), sqlarray.Text(actors), sqlarray.Text(effs),
-		sqlarray.Text(recs), sqlarray.Text(payloads), sqlarray.Text(keys), sqlarray.Text(prevs), sqlarray.Text(hashes),
+	seqs = append(seqs, '}')
+	st, err := tx.Tx.PrepareContext(ctx, insertEntryArraysSQL)
+	if err != nil {
+		return fmt.Errorf("ledger: insert entries %d..%d: prepare: %w", es[0].Seq, es[n-1].Seq, err)
+	}
+	defer st.Close()
+	if _, err := st.ExecContext(ctx, string(seqs), sqlarray.Literal(kinds), sqlarray.Literal(subjects), sqlarray.Literal(actors),
+		sqlarray.Literal(effs), sqlarray.Literal(recs), sqlarray.Literal(payloads), sqlarray.Literal(keys),
+		sqlarray.Literal(prevs), sqlarray.Literal(hashes),
 	); err != nil {
 		return fmt.Errorf("ledger: insert entries %d..%d: %w", es[0].Seq, es[n-1].Seq, err)
 	}
