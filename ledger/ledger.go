@@ -726,9 +726,10 @@ const insertEntryArraysSQL = `INSERT INTO ledger.entries (seq, kind, subject, ac
 		AS u(seq, kind, subject, actor, eff, rec, payload, key, prev, hash)`
 
 // insertEntryArrays inserts entries in one statement of arrays, bound as the parameters of a
-// statement prepared on the transaction's connection: written into the text by bun, the
-// megabytes of arrays were copied into it in Go, between statements, and then scanned by
-// Postgres as one string literal before being read as arrays (docs/BENCHMARKS.md, eighth
+// statement prepared on the transaction's connection. Written into the text by bun, the
+// megabytes of arrays were copied once more in Go, between statements, and Postgres scanned
+// them as one quoted literal before reading them as arrays; bound, the driver copies them into
+// its message once and Postgres reads them as arrays straight away (docs/BENCHMARKS.md, eighth
 // session).
 func insertEntryArrays(ctx context.Context, tx bun.Tx, es []Entry) error {
 	n := len(es)
