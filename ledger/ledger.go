@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"log/slog"
 	"runtime"
-	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -733,18 +732,13 @@ const insertEntryArraysSQL = `INSERT INTO ledger.entries (seq, kind, subject, ac
 // session).
 func insertEntryArrays(ctx context.Context, tx bun.Tx, es []Entry) error {
 	n := len(es)
-	seqs := make([]byte, 0, 12*n)
+	seqs := make([]int64, n)
 	kinds, subjects, actors, effs, recs := make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
 	payloads, keys, prevs, hashes := make([]string, n), make([]string, n), make([]string, n), make([]string, n)
 	var eff, rec time.Time // the last formatted: a write's entries share their recording time, mostly their day
-	seqs = append(seqs, '{')
 	for i := range es {
 		e := &es[i]
-		if i > 0 {
-			seqs = append(seqs, ',')
-		}
-		seqs = strconv.AppendInt(seqs, e.Seq, 10)
-		kinds[i], subjects[i], actors[i] = e.Kind, e.Subject, e.Actor
+		seqs[i], kinds[i], subjects[i], actors[i] = e.Seq, e.Kind, e.Subject, e.Actor
 		if i == 0 || !e.EffectiveOn.Equal(eff) {
 			eff, effs[i] = e.EffectiveOn, e.EffectiveDate()
 		} else {
@@ -758,13 +752,12 @@ func insertEntryArrays(ctx context.Context, tx bun.Tx, es []Entry) error {
 		payloads[i], keys[i] = string(e.Payload), e.IdempotencyKey // "": none (NULL below)
 		prevs[i], hashes[i] = hex.EncodeToString(e.PrevHash[:]), hex.EncodeToString(e.Hash[:])
 	}
-	seqs = append(seqs, '}')
 	st, err := tx.Tx.PrepareContext(ctx, insertEntryArraysSQL)
 	if err != nil {
 		return fmt.Errorf("ledger: insert entries %d..%d: prepare: %w", es[0].Seq, es[n-1].Seq, err)
 	}
 	defer st.Close()
-	if _, err := st.ExecContext(ctx, string(seqs), sqlarray.Literal(kinds), sqlarray.Literal(subjects), sqlarray.Literal(actors),
+	if _, err := st.ExecContext(ctx, sqlarray.Ints(seqs), sqlarray.Literal(kinds), sqlarray.Literal(subjects), sqlarray.Literal(actors),
 		sqlarray.Literal(effs), sqlarray.Literal(recs), sqlarray.Literal(payloads), sqlarray.Literal(keys),
 		sqlarray.Literal(prevs), sqlarray.Literal(hashes),
 	); err != nil {

@@ -57,22 +57,17 @@ func TestAnalyzeWhatChanged(t *testing.T) {
 	}
 	counts := func() map[string]int64 {
 		t.Helper()
-		rows, err := super.QueryContext(f.ctx, `SELECT relname, analyze_count + autoanalyze_count FROM pg_stat_user_tables WHERE schemaname = 'registry'`)
-		if err != nil {
+		var rows []struct {
+			Relname  string
+			Analyzed int64
+		}
+		if err := super.NewRaw(`SELECT relname, analyze_count + autoanalyze_count AS analyzed
+			FROM pg_stat_user_tables WHERE schemaname = 'registry'`).Scan(f.ctx, &rows); err != nil {
 			t.Fatal(err)
 		}
-		defer rows.Close()
-		out := map[string]int64{}
-		for rows.Next() {
-			var name string
-			var n int64
-			if err := rows.Scan(&name, &n); err != nil {
-				t.Fatal(err)
-			}
-			out[name] = n
-		}
-		if err := rows.Err(); err != nil {
-			t.Fatal(err)
+		out := make(map[string]int64, len(rows))
+		for _, r := range rows {
+			out[r.Relname] = r.Analyzed
 		}
 		return out
 	}
@@ -111,6 +106,17 @@ func TestAnalyzeWhatChanged(t *testing.T) {
 			}
 		}
 	}
+	written := func(what string, res []BatchResult, err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatalf("%s batch: %v", what, err)
+		}
+		for i, r := range res {
+			if r.Err != nil {
+				t.Fatalf("%s %d: %v", what, i, r.Err)
+			}
+		}
+	}
 	if err := f.s.Analyze(f.ctx); err != nil {
 		t.Fatalf("Analyze: %v", err)
 	}
@@ -122,14 +128,7 @@ func TestAnalyzeWhatChanged(t *testing.T) {
 			FiledOn: d("2020-03-01"), OwnerIDs: []uuid.UUID{owner.ID}}
 	}
 	res, err := f.s.RegisterAssets(f.ctx, ins)
-	if err != nil {
-		t.Fatalf("RegisterAssets: %v", err)
-	}
-	for i, r := range res {
-		if r.Err != nil {
-			t.Fatalf("asset %d: %v", i, r.Err)
-		}
-	}
+	written("asset", res, err)
 	counted("assets", int64(len(ins)))
 	counted("asset_owners", int64(len(ins)))
 	analyze("after a batch of 3,000 rights", []string{"assets", "asset_owners"})
@@ -140,14 +139,7 @@ func TestAnalyzeWhatChanged(t *testing.T) {
 		evs[i] = AssetEventItem{AssetID: res[i].ID, Event: EventInput{Type: EventGrant, EffectiveOn: d("2022-06-01")}}
 	}
 	out, err := f.s.AssetEvents(f.ctx, evs)
-	if err != nil {
-		t.Fatalf("AssetEvents: %v", err)
-	}
-	for i, r := range out {
-		if r.Err != nil {
-			t.Fatalf("grant %d: %v", i, r.Err)
-		}
-	}
+	written("grant", out, err)
 	counted("assets", int64(len(evs)))
 	analyze("after 400 grants", []string{"assets"})
 }

@@ -5,8 +5,6 @@ import (
 	"database/sql"
 	"database/sql/driver"
 	"reflect"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -157,29 +155,13 @@ func arrayLiteral(v any) (any, bool) {
 	if rv := reflect.ValueOf(v); rv.Kind() == reflect.Slice && rv.IsNil() {
 		return nil, true
 	}
-	if ss, ok := v.([]string); ok {
-		return sqlarray.Literal(ss), true
-	}
-	var b strings.Builder
-	b.WriteByte('{')
 	switch s := v.(type) {
+	case []string:
+		return sqlarray.Literal(s), true
 	case []int64:
-		for i, e := range s {
-			if i > 0 {
-				b.WriteByte(',')
-			}
-			b.WriteString(strconv.FormatInt(e, 10))
-		}
+		return sqlarray.Ints(s), true
 	case []int:
-		for i, e := range s {
-			if i > 0 {
-				b.WriteByte(',')
-			}
-			b.WriteString(strconv.Itoa(e))
-		}
-	default:
-		return nil, false
+		return sqlarray.Ints(s), true
 	}
-	b.WriteByte('}')
-	return b.String(), true
+	return nil, false
 }

@@ -1,6 +1,6 @@
-// Package sqlarray writes Postgres text[] literals, for the bulk statements that send thousands
-// of rows as a few array arguments: Text for an argument bun writes into the statement, Literal
-// for one bound as a parameter.
+// Package sqlarray writes Postgres array literals, for the bulk statements that send thousands
+// of rows as a few array arguments: Text for a text[] argument bun writes into the statement,
+// Literal and Ints for text[] and integer arrays bound as parameters.
 //
 // Each element is written as bun's pgdialect.Array writes it for a []string, but a run of plain
 // bytes is copied at once where bun appends rune by rune: in a 100,000-row import, bun's writing
@@ -9,6 +9,7 @@
 package sqlarray
 
 import (
+	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -26,6 +27,19 @@ func Text(ss []string) bun.Safe {
 // escapes only.
 func Literal(ss []string) string {
 	return write(ss, false)
+}
+
+// Ints is xs as the text of a bigint[] or int[] value ({1,2,3}), to bind as a parameter.
+func Ints[T ~int | ~int32 | ~int64](xs []T) string {
+	b := make([]byte, 0, 2+12*len(xs))
+	b = append(b, '{')
+	for i, x := range xs {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = strconv.AppendInt(b, int64(x), 10)
+	}
+	return string(append(b, '}'))
 }
 
 func write(ss []string, quoted bool) string {

@@ -74,3 +74,17 @@ func TestLiteralAsRuneByRune(t *testing.T) {
 		}
 	}
 }
+
+// Ints writes what bun writes for the same integers, less the SQL literal's quotes.
+func TestIntsAsBunWritesThem(t *testing.T) {
+	gen := schema.NewQueryGen(pgdialect.New())
+	for _, xs := range [][]int64{{}, {0}, {1, 2, 3}, {-9223372036854775808, 9223372036854775807}, {1_329_515}} {
+		want := strings.Trim(gen.FormatQuery("?", pgdialect.Array(xs)), "'")
+		if got := sqlarray.Ints(xs); got != want {
+			t.Errorf("Ints(%v) = %s, want %s", xs, got, want)
+		}
+	}
+	if got := sqlarray.Ints([]int{7, -1}); got != "{7,-1}" {
+		t.Errorf("Ints([]int{7, -1}) = %s", got)
+	}
+}

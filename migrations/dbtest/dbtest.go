@@ -198,7 +198,7 @@ func connect(t testing.TB, name string) *DB {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sDSN, err := pgdb.WithUserDB(superDSN, userOf(superDSN), passwordOf(superDSN), name)
+	sDSN, err := superOn(name)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -267,6 +267,11 @@ func (d *DB) Remigrate(ctx context.Context, version uint) error {
 		return err
 	}
 	return m.Up()
+}
+
+// superOn is the tests' superuser URL pointed at database name.
+func superOn(name string) (string, error) {
+	return pgdb.WithUserDB(superDSN, userOf(superDSN), passwordOf(superDSN), name)
 }
 
 func userOf(dsn string) string {

@@ -43,7 +43,7 @@ func ReferenceRate(tb testing.TB, d time.Duration) float64 {
 		}
 		refDB = name
 	}
-	db, err := openAs(superDSN, refDB)
+	db, err := openSuper(refDB)
 	if err != nil {
 		tb.Fatalf("dbtest: reference database: %v", err)
 	}
@@ -91,7 +91,7 @@ func createReference(ctx context.Context, name string) error {
 	if _, err := super.ExecContext(ctx, `CREATE DATABASE `+name); err != nil {
 		return fmt.Errorf("create the reference database: %w", err)
 	}
-	db, err := openAs(superDSN, name)
+	db, err := openSuper(name)
 	if err != nil {
 		return fmt.Errorf("reference database: %w", err)
 	}
@@ -121,9 +121,9 @@ func dropReference() {
 	}
 }
 
-// openAs opens database name on dsn's server as dsn's user.
-func openAs(dsn, name string) (*bun.DB, error) {
-	u, err := pgdb.WithUserDB(dsn, userOf(dsn), passwordOf(dsn), name)
+// openSuper opens database name on the tests' server as the superuser, one connection.
+func openSuper(name string) (*bun.DB, error) {
+	u, err := superOn(name)
 	if err != nil {
 		return nil, err
 	}

@@ -17,7 +17,7 @@ func TestMain(m *testing.M) { Main(m) }
 func TestReferenceRate(t *testing.T) {
 	ctx := context.Background()
 	ReferenceRate(t, time.Second)
-	db, err := openAs(superDSN, refDB)
+	db, err := openSuper(refDB)
 	if err != nil {
 		t.Fatal(err)
 	}
