@@ -3,7 +3,6 @@ package ledger
 import (
 	"context"
 	"database/sql"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -17,7 +16,7 @@ import (
 	"github.com/transparency-dev/merkle/compact"
 	"github.com/uptrace/bun"
 
-	"ipledger/ledger/sqlarray"
+	"ipledger/ledger/pgcopy"
 )
 
 // Errors callers act on.
@@ -149,7 +148,7 @@ func (l *Ledger) Close() error {
 // Tx is one write's view of the batch transaction: it reads and writes projections through
 // DB() and appends entries that commit atomically with them.
 type Tx struct {
-	tx      bun.Tx
+	tx      pgcopy.Tx
 	now     time.Time
 	actor   string
 	idemKey string
@@ -492,7 +491,8 @@ func (e *beforeCommitError) Error() string { return e.err.Error() }
 func (e *beforeCommitError) Unwrap() error { return e.err }
 
 func (l *Ledger) commitBatch(ctx context.Context, outs []outcome) (err error) {
-	tx, err := l.db.BeginTx(ctx, &sql.TxOptions{})
+	// On a connection of its own, so that bulk rows can be copied (pgcopy).
+	tx, err := pgcopy.Begin(ctx, l.db, &sql.TxOptions{})
 	if err != nil {
 		return &notStartedError{fmt.Errorf("ledger: begin: %w", err)}
 	}
@@ -668,26 +668,19 @@ func hashOf(b []byte) Hash {
 	return h
 }
 
-// insertEntries writes entries in chain order. A bulk write (an import's 2,500 entries) goes
-// as arrays, one statement per chunk (unnest): Postgres reads an array argument in one go,
-// where a VALUES list of ten arguments a row is parsed and coerced constant by constant, which
-// was most of its time (docs/BENCHMARKS.md, fifth session). A batch of a few dozen writes, the
-// live path's, keeps its short VALUES list: there the arrays bought nothing measurable.
-func insertEntries(ctx context.Context, tx bun.Tx, entries []Entry) error {
-	if len(entries) < entriesAsArrays {
-		return insertEntryValues(ctx, tx, entries)
+// insertEntries writes entries in chain order. A bulk write (an import's 2,500 entries) is
+// copied (pgcopy): as arrays unnested, Postgres read the rows twice, first as array literals
+// (docs/BENCHMARKS.md, ninth session). A batch of a few dozen writes, the live path's, keeps
+// its short VALUES list, one round trip with nothing to set up.
+func insertEntries(ctx context.Context, tx pgcopy.Tx, entries []Entry) error {
+	if len(entries) < entriesCopied {
+		return insertEntryValues(ctx, tx.Tx, entries)
 	}
-	const chunk = 5000
-	for start := 0; start < len(entries); start += chunk {
-		if err := insertEntryArrays(ctx, tx, entries[start:min(start+chunk, len(entries))]); err != nil {
-			return err
-		}
-	}
-	return nil
+	return copyEntries(ctx, tx, entries)
 }
 
-// entriesAsArrays is the batch size from which entries are inserted as arrays.
-const entriesAsArrays = 256
+// entriesCopied is the batch size from which entries are copied.
+const entriesCopied = 256
 
 // insertEntryValues inserts entries as VALUES rows, up to 500 a statement.
 func insertEntryValues(ctx context.Context, tx bun.Tx, entries []Entry) error {
@@ -717,51 +710,44 @@ func insertEntryValues(ctx context.Context, tx bun.Tx, entries []Entry) error {
 	return nil
 }
 
-// insertEntryArraysSQL inserts entries from ten arrays. The payload is sent as text and cast row
-// by row (Postgres reads that faster than a jsonb[] literal), the hashes as hex.
-const insertEntryArraysSQL = `INSERT INTO ledger.entries (seq, kind, subject, actor, effective_on, recorded_at, payload, idempotency_key, prev_hash, hash)
-	SELECT seq, kind, subject, actor, eff, rec, payload::jsonb, nullif(key, ''), decode(prev, 'hex'), decode(hash, 'hex')
-	FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::date[], $6::timestamptz[], $7::text[], $8::text[], $9::text[], $10::text[])
-		AS u(seq, kind, subject, actor, eff, rec, payload, key, prev, hash)`
+var copiedColumns = []string{"seq", "kind", "subject", "actor", "effective_on", "recorded_at", "payload", "idempotency_key", "prev_hash", "hash"}
 
-// insertEntryArrays inserts entries in one statement of arrays, bound as the parameters of a
-// statement prepared on the transaction's connection. Written into the text by bun, the
-// megabytes of arrays were copied once more in Go, between statements, and Postgres scanned
-// them as one quoted literal before reading them as arrays; bound, the driver copies them into
-// its message once and Postgres reads them as arrays straight away (docs/BENCHMARKS.md, eighth
-// session).
-func insertEntryArrays(ctx context.Context, tx bun.Tx, es []Entry) error {
-	n := len(es)
-	seqs := make([]int64, n)
-	kinds, subjects, actors, effs, recs := make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
-	payloads, keys, prevs, hashes := make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+// copyEntries copies entries: a row goes through the same checks and the chain's row trigger
+// as an INSERT's.
+func copyEntries(ctx context.Context, tx pgcopy.Tx, es []Entry) error {
+	var rows pgcopy.Rows
 	var eff, rec time.Time // the last formatted: a write's entries share their recording time, mostly their day
+	var effs, recs string
 	for i := range es {
 		e := &es[i]
-		seqs[i], kinds[i], subjects[i], actors[i] = e.Seq, e.Kind, e.Subject, e.Actor
+		rows.Int(e.Seq)
+		rows.Text(e.Kind)
+		rows.Text(e.Subject)
+		rows.Text(e.Actor)
 		if i == 0 || !e.EffectiveOn.Equal(eff) {
-			eff, effs[i] = e.EffectiveOn, e.EffectiveDate()
-		} else {
-			effs[i] = effs[i-1]
+			eff, effs = e.EffectiveOn, e.EffectiveDate()
 		}
+		rows.Text(effs)
 		if i == 0 || !e.RecordedAt.Equal(rec) {
-			rec, recs[i] = e.RecordedAt, FormatTime(e.RecordedAt)
-		} else {
-			recs[i] = recs[i-1]
+			rec, recs = e.RecordedAt, FormatTime(e.RecordedAt)
 		}
-		payloads[i], keys[i] = string(e.Payload), e.IdempotencyKey // "": none (NULL below)
-		prevs[i], hashes[i] = hex.EncodeToString(e.PrevHash[:]), hex.EncodeToString(e.Hash[:])
+		rows.Text(recs)
+		rows.Text(string(e.Payload))
+		if e.IdempotencyKey == "" {
+			rows.Null()
+		} else {
+			rows.Text(e.IdempotencyKey)
+		}
+		rows.Bytea(e.PrevHash[:])
+		rows.Bytea(e.Hash[:])
+		rows.End()
 	}
-	st, err := tx.Tx.PrepareContext(ctx, insertEntryArraysSQL)
+	n, err := pgcopy.Copy(ctx, tx, "ledger.entries", copiedColumns, &rows)
+	if err == nil && n != int64(len(es)) {
+		err = fmt.Errorf("copied %d rows", n)
+	}
 	if err != nil {
-		return fmt.Errorf("ledger: insert entries %d..%d: prepare: %w", es[0].Seq, es[n-1].Seq, err)
-	}
-	defer st.Close()
-	if _, err := st.ExecContext(ctx, sqlarray.Ints(seqs), sqlarray.Literal(kinds), sqlarray.Literal(subjects), sqlarray.Literal(actors),
-		sqlarray.Literal(effs), sqlarray.Literal(recs), sqlarray.Literal(payloads), sqlarray.Literal(keys),
-		sqlarray.Literal(prevs), sqlarray.Literal(hashes),
-	); err != nil {
-		return fmt.Errorf("ledger: insert entries %d..%d: %w", es[0].Seq, es[n-1].Seq, err)
+		return fmt.Errorf("ledger: insert entries %d..%d: %w", es[0].Seq, es[len(es)-1].Seq, err)
 	}
 	return nil
 }

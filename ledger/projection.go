@@ -5,6 +5,8 @@ import (
 	"fmt"
 
 	"github.com/uptrace/bun"
+
+	"ipledger/ledger/pgcopy"
 )
 
 // Projection keeps tables derived from entries. A live write applies what it appends through
@@ -27,7 +29,7 @@ const rebuildRun = 1000
 // holding the head lock so that no write interleaves. Consecutive entries owned by the same
 // projection reach its Apply together. An entry no projection owns is skipped.
 func Rebuild(ctx context.Context, db *bun.DB, ps ...Projection) error {
-	tx, err := db.BeginTx(ctx, nil)
+	tx, err := pgcopy.Begin(ctx, db, nil) // projections copy their bulk rows
 	if err != nil {
 		return fmt.Errorf("ledger: rebuild: %w", err)
 	}

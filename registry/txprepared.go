@@ -12,6 +12,7 @@ import (
 	"github.com/uptrace/bun/dialect/pgdialect"
 	"github.com/uptrace/bun/schema"
 
+	"ipledger/ledger/pgcopy"
 	"ipledger/ledger/sqlarray"
 	"ipledger/migrations/pgdb"
 )
@@ -27,14 +28,14 @@ import (
 // than nil, strings, integers, booleans, bytes, times, driver.Valuers of those and bun arrays
 // of strings or integers) runs the statement as bun does too.
 type txPrepared struct {
-	bun.Tx
+	pgcopy.Tx
 	pool *sql.DB
 }
 
 // withPrepared returns db running its statements prepared when it is a transaction of pool,
 // else db itself.
 func withPrepared(db bun.IDB, pool *bun.DB) bun.IDB {
-	tx, ok := db.(bun.Tx)
+	tx, ok := db.(pgcopy.Tx)
 	if !ok || pool == nil {
 		return db
 	}
@@ -78,7 +79,7 @@ func (t txPrepared) stmt(ctx context.Context, query string, args []any) (*sql.St
 	if err != nil || st == nil {
 		return nil, nil
 	}
-	return t.Tx.Tx.StmtContext(ctx, st), vals
+	return t.Tx.Tx.Tx.StmtContext(ctx, st), vals
 }
 
 // prepareWait bounds how long a write waits for a connection to prepare a statement on.

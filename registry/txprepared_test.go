@@ -11,6 +11,7 @@ import (
 	"github.com/uptrace/bun"
 	"github.com/uptrace/bun/dialect/pgdialect"
 
+	"ipledger/ledger/pgcopy"
 	"ipledger/registry/term"
 )
 
@@ -265,9 +266,9 @@ func TestPrepareOutlastingTheWait(t *testing.T) {
 }
 
 // begin opens a transaction on the fixture's pool, rolled back when the test ends.
-func begin(t *testing.T, f *fixture) bun.Tx {
+func begin(t *testing.T, f *fixture) pgcopy.Tx {
 	t.Helper()
-	tx, err := f.l.DB().BeginTx(f.ctx, nil)
+	tx, err := pgcopy.Begin(f.ctx, f.l.DB(), nil) // as the ledger begins a write
 	if err != nil {
 		t.Fatal(err)
 	}
