@@ -209,7 +209,9 @@ func (s *Service) PrepareAssets(ctx context.Context, ins []AssetInput) (*AssetBa
 			b.all = append(b.all, m)
 		}
 	}
-	b.rows = newAssetRows(b.all)
+	if len(b.all) >= copiedRows {
+		b.rows = newAssetRows(b.all)
+	}
 	return b, nil
 }
 

@@ -195,16 +195,12 @@ func applyAssetEvents(ctx context.Context, db bun.IDB, st *eventState, es []ledg
 	for _, c := range closed {
 		sum.add(c.s, c.seq, -1)
 	}
-	q, args := w.statement(sum)
+	spans := w.statements(sum)
 	waited = true
-	if err := <-written; err != nil || q == "" {
+	if err := <-written; err != nil {
 		return err
 	}
-	// Several commands in one text, which Postgres does not prepare (txprepared.go).
-	if _, err := unprepared(db).ExecContext(ctx, q, args...); err != nil {
-		return fmt.Errorf("registry: write spans: %w", err)
-	}
-	return nil
+	return spans.exec(ctx, db)
 }
 
 // loadEventState reads what projecting events of the assets ids needs, as committed.

@@ -5,11 +5,12 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/google/uuid"
 	"github.com/uptrace/bun"
 	"github.com/uptrace/bun/dialect/pgdialect"
-	"github.com/uptrace/bun/schema"
 
 	"ipledger/ledger"
+	"ipledger/ledger/pgcopy"
 	"ipledger/ledger/sqlarray"
 )
 
@@ -38,17 +39,14 @@ func applyAssetsRegistered(ctx context.Context, db bun.IDB, es []ledger.Entry) e
 	return projectAssets(ctx, db, made, seqs, nil)
 }
 
-// projectAssets writes new assets' rows — registry.assets and asset_owners in one statement
-// (arrays unnested, not a VALUES list of twelve arguments a row; the JSON columns sent as
-// text[] and cast row by row, which Postgres reads in a fraction of the time it takes over a
-// jsonb[] literal: docs/BENCHMARKS.md, fifth session), then their spans with the
-// indicator summaries; ms[i]'s entry has seqs[i]; rows, if not nil, are ms's rows made already
-// (PrepareAssets). It reads nothing, so registerPrepared runs
-// it on a goroutine of its own while it appends the entries; and the spans' statement (the
-// summary, formatting) is built while the rows' one runs.
+// projectAssets writes new assets' rows — registry.assets and asset_owners, then their spans
+// with the indicator summaries; ms[i]'s entry has seqs[i]; rows, if not nil, are ms's rows made
+// already (PrepareAssets). A bulk write's rows are copied (pgcopy), a few assets' go as
+// arrays in one statement's text (a COPY costs round trips of its own). It reads nothing, so
+// registerPrepared runs it on a goroutine of its own while it appends the entries; and the
+// spans' statements (the summary, formatting) are made while the rows' go.
 func projectAssets(ctx context.Context, db bun.IDB, ms []*madeAsset, seqs []int64, rows *assetRows) error {
-	gen := schema.NewQueryGen(db.Dialect())
-	var spansSQL string
+	var spans *spanStatements
 	built := background(func() error {
 		// A new asset has no spans yet: they are known from its own registration entry.
 		var w spanWrite
@@ -57,69 +55,132 @@ func projectAssets(ctx context.Context, db bun.IDB, ms []*madeAsset, seqs []int6
 		}
 		sum := newSpanSummary()
 		sum.fresh = true // the seqs are the registrations' own
-		q, args := w.statement(sum)
-		spansSQL = gen.FormatQuery(q, args...)
+		spans = w.statements(sum)
 		return nil
 	})
-	if rows == nil {
-		rows = newAssetRows(ms)
-	}
-	args := append(append(append(make([]any, 0, 14), rows.assets...), pgdialect.Array(seqs)), rows.owners...)
-	_, err := db.ExecContext(ctx, `INSERT INTO registry.assets (id, kind, number, title, region_code, region_explicit,
-			filed_on, granted_on, attributes, registered_owners, registered_region, registered_granted_on, registered_seq, updated_seq)
-		SELECT id, kind, number, title, region_code, region_explicit, filed_on, granted_on, attributes::jsonb, owners::uuid[], region_code, granted_on, seq, seq
-		FROM unnest(?::uuid[], ?::text[], ?::text[], ?::text[], ?::text[], ?::boolean[], ?::date[], ?::date[], ?::text[], ?::text[], ?::bigint[])
-			AS u(id, kind, number, title, region_code, region_explicit, filed_on, granted_on, attributes, owners, seq);
-		INSERT INTO registry.asset_owners (asset_id, position, party_id)
-		SELECT * FROM unnest(?::uuid[], ?::int[], ?::uuid[])`, args...)
+	err := insertAssets(ctx, db, ms, seqs, rows)
 	if berr := <-built; berr != nil {
 		return berr
 	}
 	if err != nil {
-		return fmt.Errorf("registry: insert assets and owners: %w", err)
+		return err
 	}
-	if spansSQL == "" {
+	return spans.exec(ctx, db)
+}
+
+// insertAssets inserts the rows of registry.assets and asset_owners of ms.
+func insertAssets(ctx context.Context, db bun.IDB, ms []*madeAsset, seqs []int64, rows *assetRows) error {
+	if len(ms) < copiedRows {
+		args := append(append(append(make([]any, 0, 14), assetArrays(ms)...), pgdialect.Array(seqs)), ownerArrays(ms)...)
+		if _, err := db.ExecContext(ctx, `INSERT INTO registry.assets (id, kind, number, title, region_code, region_explicit,
+				filed_on, granted_on, attributes, registered_owners, registered_region, registered_granted_on, registered_seq, updated_seq)
+			SELECT id, kind, number, title, region_code, region_explicit, filed_on, granted_on, attributes::jsonb, owners::uuid[], region_code, granted_on, seq, seq
+			FROM unnest(?::uuid[], ?::text[], ?::text[], ?::text[], ?::text[], ?::boolean[], ?::date[], ?::date[], ?::text[], ?::text[], ?::bigint[])
+				AS u(id, kind, number, title, region_code, region_explicit, filed_on, granted_on, attributes, owners, seq);
+			INSERT INTO registry.asset_owners (asset_id, position, party_id)
+			SELECT * FROM unnest(?::uuid[], ?::int[], ?::uuid[])`, args...); err != nil {
+			return fmt.Errorf("registry: insert assets and owners: %w", err)
+		}
 		return nil
 	}
-	// Formatted already: with no arguments bun sends the text as it is.
-	if _, err := db.ExecContext(ctx, spansSQL); err != nil {
-		return fmt.Errorf("registry: write spans: %w", err)
+	if rows == nil {
+		rows = newAssetRows(ms)
+	}
+	var assets pgcopy.Rows
+	for i, h := range rows.assets {
+		assets.Continue(h)
+		assets.Int(seqs[i])
+		assets.Int(seqs[i])
+		assets.End()
+	}
+	if err := pgcopy.Copy(ctx, db, "registry.assets", assetColumns, &assets); err != nil {
+		return fmt.Errorf("registry: insert assets: %w", err)
+	}
+	if err := pgcopy.Copy(ctx, db, "registry.asset_owners", ownerColumns, &rows.owners); err != nil {
+		return fmt.Errorf("registry: insert owners: %w", err)
 	}
 	return nil
 }
 
-// assetRows are the arguments of projectAssets' insert but the seqs, as text: the assets'
-// columns and their owners'.
-type assetRows struct{ assets, owners []any }
+var (
+	assetColumns = []string{"id", "kind", "number", "title", "region_code", "region_explicit", "filed_on", "granted_on",
+		"attributes", "registered_owners", "registered_region", "registered_granted_on", "registered_seq", "updated_seq"}
+	ownerColumns = []string{"asset_id", "position", "party_id"}
+)
+
+// assetRows are a bulk write's rows of new assets made ahead: each asset's row but its seqs
+// (the last two columns), and the owners' rows.
+type assetRows struct {
+	assets []pgcopy.Head
+	owners pgcopy.Rows
+}
 
 func newAssetRows(ms []*madeAsset) *assetRows {
+	rows := &assetRows{assets: make([]pgcopy.Head, len(ms))}
+	var r pgcopy.Rows
+	for i, m := range ms {
+		p := &m.p
+		id := p.ID.String()
+		r.Text(id)
+		r.Text(string(p.Kind))
+		r.Text(p.Number)
+		r.Text(p.Title)
+		r.Text(p.RegionCode)
+		r.Bool(p.RegionExplicit)
+		copyDate(&r, p.FiledOn)
+		copyDate(&r, p.GrantedOn)
+		r.Text(m.attrs)
+		r.Text(uuidArray(p.OwnerIDs))
+		r.Text(p.RegionCode)
+		copyDate(&r, p.GrantedOn)
+		rows.assets[i] = r.Head()
+		for j, o := range p.OwnerIDs {
+			rows.owners.Text(id)
+			rows.owners.Int(int64(j))
+			rows.owners.Text(o.String())
+			rows.owners.End()
+		}
+	}
+	return rows
+}
+
+// assetArrays are the arguments of a few assets' insert but the seqs.
+func assetArrays(ms []*madeAsset) []any {
 	n := len(ms)
 	ids, kinds, numbers, titles, regions := make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
 	explicit := make([]bool, n)
 	attrs, owners := make([]string, n), make([]string, n)
 	var filed, granted dateArray
-	var oAsset, oParty []string
-	var oPos []int
 	for i, m := range ms {
 		p := &m.p
 		ids[i], kinds[i], numbers[i], titles[i], regions[i] = p.ID.String(), string(p.Kind), p.Number, p.Title, p.RegionCode
-		explicit[i], attrs[i] = p.RegionExplicit, m.attrs
+		explicit[i], attrs[i], owners[i] = p.RegionExplicit, m.attrs, uuidArray(p.OwnerIDs)
 		filed.add(p.FiledOn)
 		granted.add(p.GrantedOn)
-		os := make([]string, len(p.OwnerIDs))
-		for j, o := range p.OwnerIDs {
-			os[j] = o.String()
-			oAsset, oPos, oParty = append(oAsset, ids[i]), append(oPos, j), append(oParty, os[j])
+	}
+	return []any{sqlarray.Text(ids), sqlarray.Text(kinds), sqlarray.Text(numbers), sqlarray.Text(titles), sqlarray.Text(regions),
+		pgdialect.Array(explicit), filed.String(), granted.String(), sqlarray.Text(attrs), sqlarray.Text(owners)}
+}
+
+// ownerArrays are the arguments of a few assets' owners' insert.
+func ownerArrays(ms []*madeAsset) []any {
+	var assets, parties []string
+	var pos []int
+	for _, m := range ms {
+		for j, o := range m.p.OwnerIDs {
+			assets, pos, parties = append(assets, m.p.ID.String()), append(pos, j), append(parties, o.String())
 		}
-		owners[i] = "{" + strings.Join(os, ",") + "}" // a uuid[] literal, cast row by row
 	}
-	gen := schema.NewQueryGen(pgdialect.New())
-	text := func(a any) any { return bun.Safe(gen.FormatQuery("?", a)) } // as bun would write it, once
-	return &assetRows{
-		assets: []any{sqlarray.Text(ids), sqlarray.Text(kinds), sqlarray.Text(numbers), sqlarray.Text(titles), sqlarray.Text(regions),
-			text(pgdialect.Array(explicit)), text(filed.String()), text(granted.String()), sqlarray.Text(attrs), sqlarray.Text(owners)},
-		owners: []any{sqlarray.Text(oAsset), text(pgdialect.Array(oPos)), sqlarray.Text(oParty)},
+	return []any{sqlarray.Text(assets), pgdialect.Array(pos), sqlarray.Text(parties)}
+}
+
+// uuidArray is ids as a uuid[] literal.
+func uuidArray(ids []uuid.UUID) string {
+	os := make([]string, len(ids))
+	for j, o := range ids {
+		os[j] = o.String()
 	}
+	return "{" + strings.Join(os, ",") + "}"
 }
 
 // background runs f on a goroutine of its own; a panic in it is its error, as the ledger makes

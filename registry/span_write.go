@@ -11,7 +11,9 @@ import (
 	"github.com/google/uuid"
 	"github.com/uptrace/bun"
 	"github.com/uptrace/bun/dialect/pgdialect"
+	"github.com/uptrace/bun/schema"
 
+	"ipledger/ledger/pgcopy"
 	"ipledger/ledger/sqlarray"
 	"ipledger/registry/ident"
 	"ipledger/registry/term"
@@ -20,10 +22,11 @@ import (
 // spanWrite is one projection step's change to registry.asset_spans — the assets whose
 // current spans close at a seq, and new spans, each known from a seq — together with the
 // indicator summaries that follow the spans (registry.indicator_counts, indicator_count_log
-// and its checkpoints; docs/INDICATORS.md). exec writes it in two statements whatever its size:
-// the close (its RETURNING rows are what the summary takes back), then the spans' insert, the
-// log's and the counts' changes and the checkpoint in one round trip. The same code runs for
-// live writes and for ledger.Rebuild, so a rebuilt summary equals the live one.
+// and its checkpoints; docs/INDICATORS.md). exec writes it in a few statements whatever its
+// size: the close (its RETURNING rows are what the summary takes back), then the spans' insert,
+// the log's and the counts' changes and the checkpoint in one round trip, a bulk write's spans
+// and new log rows copied ahead of it (spanStatements). The same code runs for live writes and
+// for ledger.Rebuild, so a rebuilt summary equals the live one.
 type spanWrite struct {
 	closeIDs  []string
 	closeSeqs []int64
@@ -63,30 +66,56 @@ func (w *spanWrite) exec(ctx context.Context, db bun.IDB) error {
 			sum.add(c.s, c.seq, -1)
 		}
 	}
-	q, args := w.statement(sum)
-	if q == "" {
-		return nil
-	}
-	// Several commands in one text, which Postgres does not prepare (txprepared.go).
-	if _, err := unprepared(db).ExecContext(ctx, q, args...); err != nil {
-		return fmt.Errorf("registry: write spans: %w", err)
-	}
-	return nil
+	return w.statements(sum).exec(ctx, db)
 }
 
-// statement is exec's second statement: the spans' insert with the summaries' changes, sum
-// holding those of the closed spans already. It reads nothing, so a caller can build it while
-// another statement runs (projectAssets).
-func (w *spanWrite) statement(sum *spanSummary) (string, []any) {
+// spanStatements write a spanWrite after its close. A bulk write (copied rows or more spans)
+// copies the spans and, when they are new assets' own (fresh), the log's rows; the rest goes
+// in one text, as every row of a live write's few does (a COPY costs round trips of its own).
+type spanStatements struct {
+	spans, log pgcopy.Rows
+	q          string // formatted
+}
+
+// copiedRows is the number of rows from which a bulk write's rows are copied (pgcopy) rather
+// than sent as arrays in the statement's text: the entries' threshold (ledger).
+const copiedRows = 256
+
+var spanColumns = []string{"asset_id", "kind", "region_code", "valid_from", "valid_to",
+	"high_value_from", "well_known_from", "foreign_family_from", "known_from", "known_to"}
+
+// statements makes the write's statements, sum holding the changes of the closed spans already.
+// It reads nothing, so a caller can make them while another statement runs (projectAssets).
+func (w *spanWrite) statements(sum *spanSummary) *spanStatements {
 	for _, r := range w.rows {
 		sum.add(r.s, r.seq, 1)
 		if r.to != 0 {
 			sum.add(r.s, r.to, -1)
 		}
 	}
+	st := &spanStatements{}
 	var q strings.Builder
 	var args []any
-	if len(w.rows) > 0 {
+	if len(w.rows) >= copiedRows {
+		for _, r := range w.rows {
+			c := &st.spans
+			c.Text(r.asset.String())
+			c.Text(string(r.s.Kind))
+			c.Text(r.s.Region)
+			copyDate(c, r.s.ValidFrom)
+			copyDate(c, r.s.ValidTo)
+			copyDate(c, r.s.HighValueFrom)
+			copyDate(c, r.s.WellKnownFrom)
+			copyDate(c, r.s.ForeignFamilyFrom)
+			c.Int(r.seq)
+			if r.to == 0 {
+				c.Null()
+			} else {
+				c.Int(r.to)
+			}
+			c.End()
+		}
+	} else if len(w.rows) > 0 {
 		n := len(w.rows)
 		ids, kinds, regions, seqs, tos := make([]string, n), make([]string, n), make([]string, n), make([]int64, n), make([]int64, n)
 		var from, to, hv, wk, ff dateArray
@@ -106,8 +135,42 @@ func (w *spanWrite) statement(sum *spanSummary) (string, []any) {
 		args = append(args, sqlarray.Text(ids), sqlarray.Text(kinds), sqlarray.Text(regions),
 			from.String(), to.String(), hv.String(), wk.String(), ff.String(), pgdialect.Array(seqs), pgdialect.Array(tos))
 	}
-	sum.statements(&q, &args)
-	return q.String(), args
+	var log *pgcopy.Rows
+	if sum.fresh && len(w.rows) >= copiedRows {
+		log = &st.log
+	}
+	sum.statements(log, &q, &args)
+	if q.Len() > 0 {
+		st.q = schema.NewQueryGen(pgdialect.New()).FormatQuery(q.String(), args...)
+	}
+	return st
+}
+
+func (st *spanStatements) exec(ctx context.Context, db bun.IDB) error {
+	if err := pgcopy.Copy(ctx, db, "registry.asset_spans", spanColumns, &st.spans); err != nil {
+		return fmt.Errorf("registry: write spans: %w", err)
+	}
+	if err := pgcopy.Copy(ctx, db, "registry.indicator_count_log", logColumns, &st.log); err != nil {
+		return fmt.Errorf("registry: write spans: %w", err)
+	}
+	if st.q == "" {
+		return nil
+	}
+	// Several commands in one text, which Postgres does not prepare (txprepared.go); formatted
+	// already, so bun sends it as it is.
+	if _, err := unprepared(db).ExecContext(ctx, st.q); err != nil {
+		return fmt.Errorf("registry: write spans: %w", err)
+	}
+	return nil
+}
+
+// copyDate adds d to a copied row, NULL for the zero Date.
+func copyDate(r *pgcopy.Rows, d term.Date) {
+	if d.IsZero() {
+		r.Null()
+		return
+	}
+	r.Text(d.String())
 }
 
 // closedSpan is a span that was current until seq.
@@ -241,18 +304,30 @@ func changed[K comparable](m map[K]int64, order func(a, b K) int) []K {
 	return ks
 }
 
-// statements appends the summary's statements: the log's new rows (netted: no zero delta),
-// the counts (a count that reaches zero is deleted, so the table does not depend on how
-// changes were grouped into writes), and the checkpoints due up to hi.
-func (m *spanSummary) statements(q *strings.Builder, args *[]any) {
+var logColumns = []string{"seq", "region_code", "metric", "day", "delta"}
+
+// statements writes the summary's statements: the log's new rows (netted: no zero delta) —
+// into log if not nil (copied: rows of seqs that have none yet), else into q — the counts (a
+// count that reaches zero is deleted, so the table does not depend on how changes were grouped
+// into writes), and the checkpoints due up to hi.
+func (m *spanSummary) statements(log *pgcopy.Rows, q *strings.Builder, args *[]any) {
 	lkeys := m.logKeys()
-	lseq, lreg, lmet, ldelta := make([]int64, len(lkeys)), make([]string, len(lkeys)), make([]string, len(lkeys)), make([]int64, len(lkeys))
-	var lday dateArray
-	for i, k := range lkeys {
-		lseq[i], lreg[i], lmet[i], ldelta[i] = k.seq, k.region, k.metric, m.log[k]
-		lday.add(k.day)
-	}
-	if len(lseq) > 0 {
+	if log != nil {
+		for _, k := range lkeys {
+			log.Int(k.seq)
+			log.Text(k.region)
+			log.Text(k.metric)
+			copyDate(log, k.day)
+			log.Int(m.log[k])
+			log.End()
+		}
+	} else if len(lkeys) > 0 {
+		lseq, lreg, lmet, ldelta := make([]int64, len(lkeys)), make([]string, len(lkeys)), make([]string, len(lkeys)), make([]int64, len(lkeys))
+		var lday dateArray
+		for i, k := range lkeys {
+			lseq[i], lreg[i], lmet[i], ldelta[i] = k.seq, k.region, k.metric, m.log[k]
+			lday.add(k.day)
+		}
 		q.WriteString(`INSERT INTO registry.indicator_count_log AS t (seq, region_code, metric, day, delta)
 			SELECT * FROM unnest(?::bigint[], ?::text[], ?::text[], ?::date[], ?::bigint[])`)
 		if !m.fresh {
@@ -278,7 +353,7 @@ func (m *spanSummary) statements(q *strings.Builder, args *[]any) {
 				VALUES (c.region_code, c.grain, c.period, c.metric, c.delta);`)
 		*args = append(*args, sqlarray.Text(creg), pgdialect.Array(cgrain), cperiod.String(), sqlarray.Text(cmet), pgdialect.Array(cdelta))
 	}
-	if len(lseq) > 0 {
+	if len(lkeys) > 0 {
 		// Entries are applied in seq order, so every entry up to hi has its log rows: the
 		// checkpoints due up to hi can be made.
 		q.WriteString(`SELECT registry.indicator_checkpoint(?);`)

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"ipledger/ledger/pgcopy"
 	"ipledger/registry/ident"
 	"ipledger/registry/term"
 )
@@ -72,9 +73,10 @@ func TestSpanSummary(t *testing.T) {
 		m.add(s, 7, 1)
 		var q strings.Builder
 		var args []any
-		m.statements(&q, &args)
-		if q.Len() != 0 || len(args) != 0 {
-			t.Fatalf("statements for no net change: %q %v", q.String(), args)
+		var log pgcopy.Rows
+		m.statements(&log, &q, &args)
+		if q.Len() != 0 || len(args) != 0 || log.Len() != 0 {
+			t.Fatalf("statements for no net change: %q %v, %d rows to copy", q.String(), args, log.Len())
 		}
 	})
 

@@ -100,6 +100,27 @@ func (r *Rows) End() {
 	r.n++
 }
 
+// Head takes the fields of the row begun in r, which holds no ended row, and empties r: a
+// bulk write makes its rows ahead of knowing their last fields, and ends them later with
+// Continue on other Rows.
+func (r *Rows) Head() Head {
+	h := Head(r.b)
+	r.b, r.open, r.n = nil, false, 0
+	return h
+}
+
+// Head is the first fields of a row (Rows.Head).
+type Head []byte
+
+// Continue adds the fields of h to the current row.
+func (r *Rows) Continue(h Head) {
+	if len(h) == 0 {
+		return
+	}
+	r.field()
+	r.b = append(r.b, h...)
+}
+
 // Len is the number of rows ended.
 func (r *Rows) Len() int { return r.n }
 
@@ -140,13 +161,21 @@ func (t Tx) Rollback() error {
 
 func (t Tx) held() bun.Conn { return t.c }
 
-// Copy copies rows into the columns of table inside db: a Tx, or a type that embeds one.
-func Copy(ctx context.Context, db bun.IDB, table string, columns []string, rows *Rows) (int64, error) {
+// Copy copies rows into the columns of table inside db, a Tx or a type that embeds one: all of
+// them, or an error. No rows: nothing is sent.
+func Copy(ctx context.Context, db bun.IDB, table string, columns []string, rows *Rows) error {
+	if rows.Len() == 0 && !rows.open {
+		return nil
+	}
 	t, ok := db.(interface{ held() bun.Conn })
 	if !ok {
-		return 0, fmt.Errorf("pgcopy: copy into %s: COPY needs a pgcopy.Tx, not %T", table, db)
+		return fmt.Errorf("pgcopy: copy into %s: COPY needs a pgcopy.Tx, not %T", table, db)
 	}
-	return From(ctx, t.held(), table, columns, rows)
+	n, err := From(ctx, t.held(), table, columns, rows)
+	if err == nil && n != int64(rows.Len()) {
+		err = fmt.Errorf("pgcopy: copy into %s: the server took %d rows of %d", table, n, rows.Len())
+	}
+	return err
 }
 
 // From copies rows into the columns of table on conn, inside the transaction open on it if
