@@ -336,6 +336,11 @@ func (v *pledgeView) recorded(p *pledgePayload, seq, lastSeq int64) Pledge {
 // any other with the payload as checked.
 func recordPledges(ctx context.Context, tx *ledger.Tx, pool *bun.DB, ps []*pledgePayload, made []*madePledge, out []pledgeOutcome) error {
 	db := withPrepared(tx.DB(), pool)
+	if len(ps) >= copiedRows {
+		if err := planAfresh(ctx, db); err != nil {
+			return err
+		}
+	}
 	v, err := loadPledgeView(ctx, db, ps)
 	if err != nil {
 		return err

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"database/sql/driver"
+	"fmt"
 	"reflect"
 	"time"
 
@@ -40,6 +41,20 @@ func withPrepared(db bun.IDB, pool *bun.DB) bun.IDB {
 		return db
 	}
 	return txPrepared{Tx: tx, pool: pool.DB}
+}
+
+// planAfresh makes the rest of db's transaction plan every prepared statement for its
+// arguments and the tables as they are, instead of reusing a generic plan. A bulk load grows
+// tables faster than autovacuum analyzes them, so a connection's generic plan made while they
+// were small outlives the sizes it was made for: the registrations' financing read went on
+// scanning all of registry.pledge_assets, 265 ms a batch of 1,000 at 95,000 rows, against an
+// index lookup of a few (docs/BENCHMARKS.md, ninth session). Planning a statement once a batch
+// of hundreds of items costs nothing that shows.
+func planAfresh(ctx context.Context, db bun.IDB) error {
+	if _, err := unprepared(db).ExecContext(ctx, `SET LOCAL plan_cache_mode = force_custom_plan`); err != nil {
+		return fmt.Errorf("registry: plan afresh: %w", err)
+	}
+	return nil
 }
 
 // unprepared is db without txPrepared, for a statement whose text is built from values.

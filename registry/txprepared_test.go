@@ -326,3 +326,33 @@ func TestPledgeEventsSendNoTextPostgresRefuses(t *testing.T) {
 		t.Errorf("refused texts %v, want the one of several commands, refused once", q)
 	}
 }
+
+// planAfresh holds for the rest of its transaction only: the pooled connection goes back to
+// reusing generic plans (a SET without LOCAL would leave every later write on it planning
+// each statement anew).
+func TestPlanAfreshLastsOneTransaction(t *testing.T) {
+	f := newFixture(t)
+	pool := f.l.DB()
+	pool.SetMaxOpenConns(1) // the next transaction gets the same connection
+	mode := func(db bun.IDB) string {
+		var m string
+		if err := db.QueryRowContext(f.ctx, `SHOW plan_cache_mode`).Scan(&m); err != nil {
+			t.Fatal(err)
+		}
+		return m
+	}
+	tx := begin(t, f)
+	db := withPrepared(tx, pool)
+	if err := planAfresh(f.ctx, db); err != nil {
+		t.Fatal(err)
+	}
+	if got := mode(db); got != "force_custom_plan" {
+		t.Fatalf("in the transaction: %s", got)
+	}
+	if err := tx.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	if got := mode(pool); got != "auto" {
+		t.Fatalf("after it, on the same connection: %s", got)
+	}
+}

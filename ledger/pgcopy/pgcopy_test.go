@@ -192,3 +192,62 @@ func FuzzText(f *testing.F) {
 		}
 	})
 }
+
+// A row made ahead (Head) and ended later (Continue) is the row written in one go.
+func TestHeadContinuesARow(t *testing.T) {
+	var ahead pgcopy.Rows
+	ahead.Text("a\tb")
+	ahead.Int(1)
+	h := ahead.Head()
+	if ahead.Len() != 0 || len(pgcopy.Data(&ahead)) != 0 {
+		t.Fatalf("Head left %q", pgcopy.Data(&ahead))
+	}
+	var later, whole pgcopy.Rows
+	later.Continue(h)
+	later.Int(2)
+	later.End()
+	later.Continue(nil) // an empty head adds no field
+	later.Int(3)
+	later.End()
+	whole.Text("a\tb")
+	whole.Int(1)
+	whole.Int(2)
+	whole.End()
+	whole.Int(3)
+	whole.End()
+	if got, want := string(pgcopy.Data(&later)), string(pgcopy.Data(&whole)); got != want || later.Len() != 2 {
+		t.Fatalf("continued rows %q (%d), want %q", got, later.Len(), want)
+	}
+}
+
+// COPY runs on the connection of a pgcopy.Tx; anything else is refused, unless there is
+// nothing to copy.
+func TestCopyNeedsATx(t *testing.T) {
+	db := dbtest.New(t)
+	ctx := context.Background()
+	var none pgcopy.Rows
+	if err := pgcopy.Copy(ctx, db.App, "t", []string{"c"}, &none); err != nil {
+		t.Fatalf("no rows: %v", err)
+	}
+	var one pgcopy.Rows
+	one.Int(1)
+	one.End()
+	if err := pgcopy.Copy(ctx, db.App, "t", []string{"c"}, &one); err == nil || !strings.Contains(err.Error(), "pgcopy.Tx") {
+		t.Fatalf("copy on a pool: %v", err)
+	}
+	tx, err := pgcopy.Begin(ctx, db.App, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx, `CREATE TEMP TABLE t (c int)`); err != nil {
+		t.Fatal(err)
+	}
+	if err := pgcopy.Copy(ctx, tx, "t", []string{"c"}, &one); err != nil {
+		t.Fatal(err)
+	}
+	var n int
+	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM t WHERE c = 1`).Scan(&n); err != nil || n != 1 {
+		t.Fatalf("copied %d rows, %v", n, err)
+	}
+}
