@@ -306,7 +306,7 @@ func TestPayloadRoundTripsThroughJSONB(t *testing.T) {
 	})
 }
 
-// A bulk write's entries are inserted as arrays (insertEntries): every column, the payloads'
+// A bulk write's entries are copied (insertEntries): every column, the payloads'
 // bytes included, must come back as hashed, and the chain must verify.
 func TestBulkWriteRoundTrips(t *testing.T) {
 	db := dbtest.New(t)

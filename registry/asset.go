@@ -162,7 +162,7 @@ type AssetBatch struct {
 	made     []*madeAsset    // by input; nil where nothing was made ahead (an unknown owner)
 	pol      policy          // the policy the made assets were made with
 	all      []*madeAsset    // the made assets in order, and their rows: the write's if it writes these
-	rows     *assetRows
+	rows     *assetRows      // nil for fewer than copiedRows assets, whose rows go in the statement's text
 }
 
 // madeAsset is what registering one asset appends and projects.

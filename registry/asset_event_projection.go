@@ -192,6 +192,9 @@ func applyAssetEvents(ctx context.Context, db bun.IDB, st *eventState, es []ledg
 		}
 	}()
 	sum := newSpanSummary()
+	// Every seq of the summary is one of this run's own entries (a span closed, added or
+	// superseded by them), which no log row has yet.
+	sum.fresh = true
 	for _, c := range closed {
 		sum.add(c.s, c.seq, -1)
 	}

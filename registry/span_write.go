@@ -70,7 +70,7 @@ func (w *spanWrite) exec(ctx context.Context, db bun.IDB) error {
 }
 
 // spanStatements write a spanWrite after its close. A bulk write (copied rows or more spans)
-// copies the spans and, when they are new assets' own (fresh), the log's rows; the rest goes
+// copies the spans and, when no log row of their seqs exists yet (fresh), the log's rows; the rest goes
 // in one text, as every row of a live write's few does (a COPY costs round trips of its own).
 type spanStatements struct {
 	spans, log pgcopy.Rows
@@ -151,7 +151,7 @@ func (st *spanStatements) exec(ctx context.Context, db bun.IDB) error {
 		return fmt.Errorf("registry: write spans: %w", err)
 	}
 	if err := pgcopy.Copy(ctx, db, "registry.indicator_count_log", logColumns, &st.log); err != nil {
-		return fmt.Errorf("registry: write spans: %w", err)
+		return fmt.Errorf("registry: write the indicator log: %w", err)
 	}
 	if st.q == "" {
 		return nil
@@ -218,9 +218,10 @@ type spanSummary struct {
 	log    map[logKey]int64
 	counts map[countKey]int64
 	hi     int64 // the latest seq with a change
-	// fresh: no seq of this summary has log rows yet (new assets' own registrations), so
-	// the log's rows are inserted without ON CONFLICT (a fifth of the insert's time); a row
-	// that did exist would fail the write rather than be added to.
+	// fresh: no seq of this summary has log rows yet (new assets' own registrations, a run of
+	// asset events), so the log's rows are inserted without ON CONFLICT (a fifth of the
+	// insert's time) or, in bulk, copied; a row that did exist would fail the write rather
+	// than be added to.
 	fresh bool
 }
 

@@ -71,12 +71,17 @@ func TestSpanSummary(t *testing.T) {
 		m := newSpanSummary()
 		m.add(s, 7, -1)
 		m.add(s, 7, 1)
-		var q strings.Builder
-		var args []any
-		var log pgcopy.Rows
-		m.statements(&log, &q, &args)
-		if q.Len() != 0 || len(args) != 0 || log.Len() != 0 {
-			t.Fatalf("statements for no net change: %q %v, %d rows to copy", q.String(), args, log.Len())
+		for _, copied := range []bool{false, true} {
+			var q strings.Builder
+			var args []any
+			var log *pgcopy.Rows
+			if copied {
+				log = &pgcopy.Rows{}
+			}
+			m.statements(log, &q, &args)
+			if q.Len() != 0 || len(args) != 0 || copied && log.Len() != 0 {
+				t.Fatalf("statements for no net change (copied %v): %q %v", copied, q.String(), args)
+			}
 		}
 	})
 

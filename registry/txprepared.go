@@ -33,8 +33,8 @@ type txPrepared struct {
 	pool *sql.DB
 }
 
-// withPrepared returns db running its statements prepared when it is a transaction of pool,
-// else db itself.
+// withPrepared returns db running its statements prepared when it is a ledger write's
+// transaction (a pgcopy.Tx) on pool, else db itself.
 func withPrepared(db bun.IDB, pool *bun.DB) bun.IDB {
 	tx, ok := db.(pgcopy.Tx)
 	if !ok || pool == nil {

@@ -356,3 +356,29 @@ func TestPlanAfreshLastsOneTransaction(t *testing.T) {
 		t.Fatalf("after it, on the same connection: %s", got)
 	}
 }
+
+// A bulk write copies through the prepared transaction (asset events: withPrepared, then the
+// spans' copy), on the transaction's connection.
+func TestCopyThroughTxPrepared(t *testing.T) {
+	f := newFixture(t)
+	tx := begin(t, f)
+	db := withPrepared(tx, f.l.DB())
+	if _, ok := db.(txPrepared); !ok {
+		t.Fatalf("withPrepared(tx) is %T", db)
+	}
+	if _, err := db.ExecContext(f.ctx, `CREATE TEMP TABLE copied (n int) ON COMMIT DROP`); err != nil {
+		t.Fatal(err)
+	}
+	var rows pgcopy.Rows
+	for i := range 300 {
+		rows.Int(int64(i))
+		rows.End()
+	}
+	if err := pgcopy.Copy(f.ctx, db, "copied", []string{"n"}, &rows); err != nil {
+		t.Fatal(err)
+	}
+	var n int
+	if err := tx.QueryRowContext(f.ctx, `SELECT count(*) FROM copied`).Scan(&n); err != nil || n != 300 {
+		t.Fatalf("the transaction sees %d copied rows, %v", n, err)
+	}
+}

@@ -100,25 +100,31 @@ func (r *Rows) End() {
 	r.n++
 }
 
-// Head takes the fields of the row begun in r, which holds no ended row, and empties r: a
+// Head takes the fields of the row begun in r, which must hold no ended row, and empties r: a
 // bulk write makes its rows ahead of knowing their last fields, and ends them later with
 // Continue on other Rows.
 func (r *Rows) Head() Head {
-	h := Head(r.b)
-	r.b, r.open, r.n = nil, false, 0
+	if r.n > 0 {
+		panic("pgcopy: Head of Rows with ended rows")
+	}
+	h := Head{b: r.b, fields: r.open}
+	r.b, r.open = nil, false
 	return h
 }
 
 // Head is the first fields of a row (Rows.Head).
-type Head []byte
+type Head struct {
+	b      []byte
+	fields bool // at least one field, which may be an empty text
+}
 
 // Continue adds the fields of h to the current row.
 func (r *Rows) Continue(h Head) {
-	if len(h) == 0 {
+	if !h.fields {
 		return
 	}
 	r.field()
-	r.b = append(r.b, h...)
+	r.b = append(r.b, h.b...)
 }
 
 // Len is the number of rows ended.

@@ -108,6 +108,14 @@ func TestCopiedValuesArriveAsSent(t *testing.T) {
 // stays usable once the transaction is rolled back.
 func TestRefusedCopyIsTheServersError(t *testing.T) {
 	db := dbtest.New(t)
+	db.App.SetMaxOpenConns(1) // one connection: the same backend unless it was closed
+	pid := func() (n int) {
+		if err := db.App.QueryRowContext(context.Background(), `SELECT pg_backend_pid()`).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	before := pid()
 	_, err := copyBack(t, db.App, func(r *pgcopy.Rows) {
 		for _, s := range []string{"fine", "refused", "fine too"} {
 			r.Text(s)
@@ -124,6 +132,9 @@ func TestRefusedCopyIsTheServersError(t *testing.T) {
 	got, err := copyBack(t, db.App, func(r *pgcopy.Rows) { r.Text("after"); r.Int(2); r.Bool(false); r.Null(); r.End() })
 	if err != nil || len(got) != 1 || *got[0].T != "after" {
 		t.Fatalf("after a refused copy: %+v, %v", got, err)
+	}
+	if after := pid(); after != before {
+		t.Fatalf("the connection was replaced (backend %d, then %d): a refusal must not close it", before, after)
 	}
 }
 
@@ -206,8 +217,13 @@ func TestHeadContinuesARow(t *testing.T) {
 	later.Continue(h)
 	later.Int(2)
 	later.End()
-	later.Continue(nil) // an empty head adds no field
+	later.Continue(pgcopy.Head{}) // no field: nothing added
 	later.Int(3)
+	later.End()
+	var empty pgcopy.Rows
+	empty.Text("") // one field, an empty text: kept
+	later.Continue(empty.Head())
+	later.Int(4)
 	later.End()
 	whole.Text("a\tb")
 	whole.Int(1)
@@ -215,7 +231,10 @@ func TestHeadContinuesARow(t *testing.T) {
 	whole.End()
 	whole.Int(3)
 	whole.End()
-	if got, want := string(pgcopy.Data(&later)), string(pgcopy.Data(&whole)); got != want || later.Len() != 2 {
+	whole.Text("")
+	whole.Int(4)
+	whole.End()
+	if got, want := string(pgcopy.Data(&later)), string(pgcopy.Data(&whole)); got != want || later.Len() != 3 {
 		t.Fatalf("continued rows %q (%d), want %q", got, later.Len(), want)
 	}
 }
