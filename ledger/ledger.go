@@ -673,14 +673,11 @@ func hashOf(b []byte) Hash {
 // (docs/BENCHMARKS.md, ninth session). A batch of a few dozen writes, the live path's, keeps
 // its short VALUES list, one round trip with nothing to set up.
 func insertEntries(ctx context.Context, tx pgcopy.Tx, entries []Entry) error {
-	if len(entries) < entriesCopied {
+	if len(entries) < pgcopy.MinRows {
 		return insertEntryValues(ctx, tx.Tx, entries)
 	}
 	return copyEntries(ctx, tx, entries)
 }
-
-// entriesCopied is the batch size from which entries are copied.
-const entriesCopied = 256
 
 // insertEntryValues inserts entries as VALUES rows, up to 500 a statement.
 func insertEntryValues(ctx context.Context, tx bun.Tx, entries []Entry) error {

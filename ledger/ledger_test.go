@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"ipledger/ledger"
+	"ipledger/ledger/pgcopy"
 	"ipledger/migrations/dbtest"
 )
 
@@ -318,7 +319,7 @@ func TestBulkWriteRoundTrips(t *testing.T) {
 		{"bb": 1, "a": 2, "ccc": []any{}, "d": map[string]any{}, "": "empty key", "null": "NULL"},
 		{"n": -12, "big": int64(1) << 62, "amount": "150000000.00", "t": true, "z": nil, "emoji": "🐎 \u2028"},
 	}
-	n := ledger.EntriesCopied + 344 // past the size from which entries are copied
+	n := pgcopy.MinRows + 344 // past the size from which entries are copied
 	// One write under a key, one without (NULL), by an actor whose name needs quoting.
 	for _, w := range []struct{ actor, key string }{{"principal/test", "bulk-1"}, {`principal/"q" b\s 科`, ""}} {
 		ctx, _ := ledger.WithIdempotency(ledger.WithActor(context.Background(), w.actor), w.key, []byte("h"))
@@ -609,7 +610,7 @@ func TestWriteRefusesAKeyPostgresWouldChange(t *testing.T) {
 	defer l.Close()
 	mustAppend(t, l, 1)
 	for _, key := range []string{"k\xff", "k\x00"} {
-		for _, n := range []int{1, ledger.EntriesCopied} {
+		for _, n := range []int{1, pgcopy.MinRows} {
 			ctx, _ := ledger.WithIdempotency(actorCtx(), key, []byte("h"))
 			_, err := l.Write(ctx, func(_ context.Context, tx *ledger.Tx) error {
 				for i := 0; i < n; i++ {

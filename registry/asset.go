@@ -13,6 +13,7 @@ import (
 	"github.com/uptrace/bun/dialect/pgdialect"
 
 	"ipledger/ledger"
+	"ipledger/ledger/pgcopy"
 	"ipledger/registry/ident"
 	"ipledger/registry/term"
 )
@@ -162,7 +163,7 @@ type AssetBatch struct {
 	made     []*madeAsset    // by input; nil where nothing was made ahead (an unknown owner)
 	pol      policy          // the policy the made assets were made with
 	all      []*madeAsset    // the made assets in order, and their rows: the write's if it writes these
-	rows     *assetRows      // nil for fewer than copiedRows assets, whose rows go in the statement's text
+	rows     *assetRows      // nil for fewer than pgcopy.MinRows assets, whose rows go in the statement's text
 }
 
 // madeAsset is what registering one asset appends and projects.
@@ -209,7 +210,7 @@ func (s *Service) PrepareAssets(ctx context.Context, ins []AssetInput) (*AssetBa
 			b.all = append(b.all, m)
 		}
 	}
-	if len(b.all) >= copiedRows {
+	if len(b.all) >= pgcopy.MinRows {
 		b.rows = newAssetRows(b.all)
 	}
 	return b, nil

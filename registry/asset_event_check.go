@@ -306,7 +306,10 @@ func (v *eventView) checkEvent(l *loaded, t *timeline, in EventInput, eff term.D
 // nil): an event whose checked payload is that one is appended with its canonical form as made;
 // any other with the payload as checked.
 func recordEvents(ctx context.Context, tx *ledger.Tx, pool *bun.DB, items []AssetEventItem, preps []preparedEvent, made []*madeEvent, out []BatchResult) error {
-	db := withPrepared(tx.DB(), pool)
+	db, err := writeDB(ctx, tx, pool, len(items))
+	if err != nil {
+		return err
+	}
 	v, err := loadEventView(ctx, db, items, out)
 	if err != nil {
 		return err

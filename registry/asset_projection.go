@@ -70,7 +70,7 @@ func projectAssets(ctx context.Context, db bun.IDB, ms []*madeAsset, seqs []int6
 
 // insertAssets inserts the rows of registry.assets and asset_owners of ms.
 func insertAssets(ctx context.Context, db bun.IDB, ms []*madeAsset, seqs []int64, rows *assetRows) error {
-	if len(ms) < copiedRows {
+	if len(ms) < pgcopy.MinRows {
 		args := append(append(append(make([]any, 0, 14), assetArrays(ms)...), pgdialect.Array(seqs)), ownerArrays(ms)...)
 		if _, err := db.ExecContext(ctx, `INSERT INTO registry.assets (id, kind, number, title, region_code, region_explicit,
 				filed_on, granted_on, attributes, registered_owners, registered_region, registered_granted_on, registered_seq, updated_seq)

@@ -335,11 +335,9 @@ func (v *pledgeView) recorded(p *pledgePayload, seq, lastSeq int64) Pledge {
 // registration whose checked payload is that one is appended with its canonical form as made;
 // any other with the payload as checked.
 func recordPledges(ctx context.Context, tx *ledger.Tx, pool *bun.DB, ps []*pledgePayload, made []*madePledge, out []pledgeOutcome) error {
-	db := withPrepared(tx.DB(), pool)
-	if len(ps) >= copiedRows {
-		if err := planAfresh(ctx, db); err != nil {
-			return err
-		}
+	db, err := writeDB(ctx, tx, pool, len(ps))
+	if err != nil {
+		return err
 	}
 	v, err := loadPledgeView(ctx, db, ps)
 	if err != nil {

@@ -194,7 +194,10 @@ var pledgeEventFields = []struct {
 // event whose check reads the database, or whose projection the run cannot take, first
 // projects the run so far, so that it sees exactly what it would one event at a time.
 func recordPledgeEvents(ctx context.Context, tx *ledger.Tx, pool *bun.DB, v Viewer, items []PledgeEventItem, preps []preparedEvent, out []BatchResult) error {
-	db := withPrepared(tx.DB(), pool)
+	db, err := writeDB(ctx, tx, pool, len(items))
+	if err != nil {
+		return err
+	}
 	ids := make([]uuid.UUID, 0, len(items))
 	for i, it := range items {
 		if out[i].Err == nil {

@@ -69,17 +69,14 @@ func (w *spanWrite) exec(ctx context.Context, db bun.IDB) error {
 	return w.statements(sum).exec(ctx, db)
 }
 
-// spanStatements write a spanWrite after its close. A bulk write (copied rows or more spans)
-// copies the spans and, when no log row of their seqs exists yet (fresh), the log's rows; the rest goes
-// in one text, as every row of a live write's few does (a COPY costs round trips of its own).
+// spanStatements write a spanWrite after its close. A bulk write (pgcopy.MinRows spans or
+// more) copies the spans and, when no log row of their seqs exists yet (fresh), the log's rows;
+// the rest goes in one text, as every row of a live write's few does (a COPY costs round trips
+// of its own).
 type spanStatements struct {
 	spans, log pgcopy.Rows
 	q          string // formatted
 }
-
-// copiedRows is the number of rows from which a bulk write's rows are copied (pgcopy) rather
-// than sent as arrays in the statement's text: the entries' threshold (ledger).
-const copiedRows = 256
 
 var spanColumns = []string{"asset_id", "kind", "region_code", "valid_from", "valid_to",
 	"high_value_from", "well_known_from", "foreign_family_from", "known_from", "known_to"}
@@ -96,7 +93,7 @@ func (w *spanWrite) statements(sum *spanSummary) *spanStatements {
 	st := &spanStatements{}
 	var q strings.Builder
 	var args []any
-	if len(w.rows) >= copiedRows {
+	if len(w.rows) >= pgcopy.MinRows {
 		for _, r := range w.rows {
 			c := &st.spans
 			c.Text(r.asset.String())
@@ -136,7 +133,7 @@ func (w *spanWrite) statements(sum *spanSummary) *spanStatements {
 			from.String(), to.String(), hv.String(), wk.String(), ff.String(), pgdialect.Array(seqs), pgdialect.Array(tos))
 	}
 	var log *pgcopy.Rows
-	if sum.fresh && len(w.rows) >= copiedRows {
+	if sum.fresh && len(w.rows) >= pgcopy.MinRows {
 		log = &st.log
 	}
 	sum.statements(log, &q, &args)

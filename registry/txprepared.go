@@ -13,6 +13,7 @@ import (
 	"github.com/uptrace/bun/dialect/pgdialect"
 	"github.com/uptrace/bun/schema"
 
+	"ipledger/ledger"
 	"ipledger/ledger/pgcopy"
 	"ipledger/ledger/sqlarray"
 	"ipledger/migrations/pgdb"
@@ -41,6 +42,19 @@ func withPrepared(db bun.IDB, pool *bun.DB) bun.IDB {
 		return db
 	}
 	return txPrepared{Tx: tx, pool: pool.DB}
+}
+
+// writeDB is what a batch write of items reads and projects through: the ledger write's
+// transaction with its statements prepared (withPrepared) and, for a bulk batch (as many items
+// as pgcopy.MinRows or more), planned afresh.
+func writeDB(ctx context.Context, tx *ledger.Tx, pool *bun.DB, items int) (bun.IDB, error) {
+	db := withPrepared(tx.DB(), pool)
+	if items >= pgcopy.MinRows {
+		if err := planAfresh(ctx, db); err != nil {
+			return nil, err
+		}
+	}
+	return db, nil
 }
 
 // planAfresh makes the rest of db's transaction plan every prepared statement for its

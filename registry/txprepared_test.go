@@ -11,6 +11,7 @@ import (
 	"github.com/uptrace/bun"
 	"github.com/uptrace/bun/dialect/pgdialect"
 
+	"ipledger/ledger"
 	"ipledger/ledger/pgcopy"
 	"ipledger/registry/term"
 )
@@ -380,5 +381,26 @@ func TestCopyThroughTxPrepared(t *testing.T) {
 	var n int
 	if err := tx.QueryRowContext(f.ctx, `SELECT count(*) FROM copied`).Scan(&n); err != nil || n != 300 {
 		t.Fatalf("the transaction sees %d copied rows, %v", n, err)
+	}
+}
+
+// A batch write plans afresh from pgcopy.MinRows items on (writeDB), and reuses plans below.
+func TestWriteDBPlansBulkAfresh(t *testing.T) {
+	f := newFixture(t)
+	for _, c := range []struct {
+		items int
+		want  string
+	}{{pgcopy.MinRows - 1, "auto"}, {pgcopy.MinRows, "force_custom_plan"}} {
+		var got string
+		_, err := f.l.Write(f.ctx, func(ctx context.Context, tx *ledger.Tx) error {
+			db, err := writeDB(ctx, tx, f.l.DB(), c.items)
+			if err != nil {
+				return err
+			}
+			return db.QueryRowContext(ctx, `SHOW plan_cache_mode`).Scan(&got)
+		})
+		if err != nil || got != c.want {
+			t.Errorf("%d items: plan_cache_mode %q, %v; want %q", c.items, got, err, c.want)
+		}
 	}
 }

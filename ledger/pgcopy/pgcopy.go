@@ -22,6 +22,11 @@ import (
 	"github.com/uptrace/bun/driver/pgdriver"
 )
 
+// MinRows is the number of rows from which a bulk write copies them rather than sending them
+// in one statement's text: a COPY costs round trips of its own, which a live write's few rows
+// do not repay.
+const MinRows = 256
+
 // Rows is the data of a COPY in text format: fields separated by tabs, a row ended by a
 // newline, NULL as \N, and a backslash, tab, newline or carriage return inside a value
 // escaped with a backslash.
